@@ -1,0 +1,48 @@
+"""The one error type of the domain, carrying its HTTP status.
+
+Services raise these; each door (REST API, console, TAXII, MISP API, CLI)
+turns them into its own protocol's error shape in a single handler.
+"""
+
+from __future__ import annotations
+
+
+class NcertError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, code: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+
+
+class BadRequest(NcertError):
+    status, code = 400, "bad_request"
+
+
+class Unauthenticated(NcertError):
+    status, code = 401, "unauthenticated"
+
+
+class Forbidden(NcertError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(NcertError):
+    status, code = 404, "not_found"
+
+
+class Conflict(NcertError):
+    status, code = 409, "conflict"
+
+
+class Invalid(NcertError):
+    """Well-formed input that breaks a domain rule or the schema (422)."""
+
+    status, code = 422, "invalid"
+
+    def __init__(self, detail: str, *, errors: list[dict] | None = None, code: str | None = None):
+        super().__init__(detail, code=code)
+        self.errors = errors or []

@@ -1,0 +1,22 @@
+"""The domain model (SQLAlchemy 2 typed ORM). Schema changes go through Alembic."""
+
+from ncert.models.audit import AuditEvent
+from ncert.models.directory import ApiKey, Organization, Sector, User
+from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, TimelineEntry, incident_affected_sectors
+from ncert.models.indicator import Indicator, IncidentIndicator, Sighting
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "ExternalRef",
+    "Incident",
+    "IncidentIndicator",
+    "Indicator",
+    "Organization",
+    "ReferenceCounter",
+    "Sector",
+    "Sighting",
+    "TimelineEntry",
+    "User",
+    "incident_affected_sectors",
+]

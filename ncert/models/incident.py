@@ -1,0 +1,122 @@
+"""Incidents, their affected sectors and their timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ncert.db import Base, EnumText, utcnow
+from ncert.models.directory import Organization, Sector, User
+from ncert.taxonomy import TLP, Status
+
+incident_affected_sectors = Table(
+    "incident_affected_sectors",
+    Base.metadata,
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("sector_id", ForeignKey("sectors.id"), primary_key=True, index=True),
+)
+
+
+class ReferenceCounter(Base):
+    """Per-year counter behind the human references NC-<year>-<6 digits>."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        # Keyset paging: every sort key is paired with id, and the queue's most
+        # common filter (status) leads its own index.
+        Index("ix_incidents_reported", "reported_at", "id"),
+        Index("ix_incidents_updated", "updated_at", "id"),
+        Index("ix_incidents_severity", "severity", "id"),
+        Index("ix_incidents_status_reported", "status", "reported_at", "id"),
+        Index("ix_incidents_sector_reported", "sector_id", "reported_at", "id"),
+        Index("ix_incidents_reporter_reported", "reporter_org_id", "reported_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reporter_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sectors.id"))
+    status: Mapped[Status] = mapped_column(EnumText(Status, 16), default=Status.NEW)
+    rsit_class: Mapped[str] = mapped_column(String(48))
+    rsit_type: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[int] = mapped_column(default=1)
+    tlp: Mapped[TLP] = mapped_column(EnumText(TLP, 20))
+    occurred_at: Mapped[datetime | None]
+    aware_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    source_channel: Mapped[str] = mapped_column(String(16))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+
+    reporter_org: Mapped[Organization] = relationship(lazy="joined")
+    sector: Mapped[Sector] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(lazy="joined")
+    merged_into: Mapped["Incident | None"] = relationship(remote_side=[id], lazy="joined", join_depth=1)
+    affected_sectors: Mapped[list[Sector]] = relationship(
+        secondary=incident_affected_sectors, lazy="selectin", order_by=Sector.slug
+    )
+    external_refs: Mapped[list["ExternalRef"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    timeline: Mapped[list["TimelineEntry"]] = relationship(
+        back_populates="incident", lazy="select", order_by="TimelineEntry.id"
+    )
+
+    @property
+    def category(self) -> str:
+        return f"{self.rsit_class}/{self.rsit_type}"
+
+    @property
+    def external_ids(self) -> dict[str, str]:
+        return {ref.system: ref.value for ref in self.external_refs}
+
+
+class ExternalRef(Base):
+    """An id the reporter's own system (ticketing, MISP, STIX…) gives an incident.
+
+    Unique per reporting organisation and system: resubmitting the same
+    external id is how ingestion stays idempotent.
+    """
+
+    __tablename__ = "incident_external_refs"
+    __table_args__ = (UniqueConstraint("org_id", "system", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    system: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class TimelineEntry(Base):
+    """Every change, comment and action on an incident, in order."""
+
+    __tablename__ = "timeline_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(400))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Internal entries are for national-centre staff only, never the reporter.
+    internal: Mapped[bool] = mapped_column(default=False)
+    details: Mapped[dict] = mapped_column(default=dict)
+
+    incident: Mapped[Incident] = relationship(back_populates="timeline")

@@ -1,0 +1,55 @@
+"""Indicators, their links to incidents, and sightings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ncert.db import Base, EnumText, utcnow
+from ncert.models.directory import Organization
+from ncert.taxonomy import TLP
+
+
+class Indicator(Base):
+    """An observable value, normalised, unique per (type, value)."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("type", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(2048))
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    confidence: Mapped[int] = mapped_column(default=50)  # 0..100, as STIX confidence
+    # The least restrictive TLP any reporter shared this value under.
+    tlp: Mapped[TLP] = mapped_column(EnumText(TLP, 20))
+
+
+class IncidentIndicator(Base):
+    __tablename__ = "incident_indicators"
+    __table_args__ = (Index("ix_incident_indicators_indicator", "indicator_id", "incident_id"),)
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), default="observed")
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    indicator: Mapped[Indicator] = relationship(lazy="joined")
+
+
+class Sighting(Base):
+    """An organisation saw an indicator: when, and how many times."""
+
+    __tablename__ = "sightings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), index=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    count: Mapped[int] = mapped_column(default=1)
+
+    org: Mapped[Organization] = relationship(lazy="joined")

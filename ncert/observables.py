@@ -1,0 +1,110 @@
+"""Indicator types and value normalisation.
+
+Every adapter normalises through here so that the same observable reported
+through STIX, MISP, CSV or the REST API meets itself in the database, keyed by
+(type, normalised value). Type names follow STIX 2.1 cyber-observable names
+where one exists.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
+INDICATOR_TYPES = ("ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", *HASH_LENGTHS, "cve")
+MAX_VALUE_LENGTH = 2048
+
+_HEX = re.compile(r"^[0-9a-f]+$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
+
+
+def normalise(kind: str, value: str) -> str:
+    """Return the canonical form of ``value`` or raise ValueError saying why not."""
+    if kind not in INDICATOR_TYPES:
+        raise ValueError(f"unknown indicator type {kind!r}; expected one of {', '.join(INDICATOR_TYPES)}")
+    value = value.strip()
+    if not value:
+        raise ValueError("indicator value is empty")
+    if len(value) > MAX_VALUE_LENGTH:
+        raise ValueError(f"indicator value longer than {MAX_VALUE_LENGTH} characters")
+    return _NORMALISERS[kind](value)
+
+
+def _ip(version: int):
+    def norm(value: str) -> str:
+        try:
+            net = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv{version} address or network") from None
+        if net.version != version:
+            raise ValueError(f"{value!r} is not an IPv{version} address or network")
+        return str(net.network_address) if net.num_addresses == 1 else str(net)
+
+    return norm
+
+
+def _domain(value: str) -> str:
+    host = value.rstrip(".").lower()
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"{value!r} is not a valid domain name") from None
+    labels = host.split(".")
+    if len(host) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise ValueError(f"{value!r} is not a valid domain name")
+    return host
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"{value!r} is not an absolute URL")
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        host = _domain(host) if "." in host else host.lower()
+    netloc = host if ":" not in host else f"[{host}]"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    if parts.username:
+        netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def _email(value: str) -> str:
+    local, at, domain = value.rpartition("@")
+    if not at or not local or " " in local:
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return f"{local.lower()}@{_domain(domain)}"
+
+
+def _hash(kind: str):
+    def norm(value: str) -> str:
+        v = value.lower()
+        if len(v) != HASH_LENGTHS[kind] or not _HEX.match(v):
+            raise ValueError(f"{value!r} is not a {kind} hash ({HASH_LENGTHS[kind]} hex digits)")
+        return v
+
+    return norm
+
+
+def _cve(value: str) -> str:
+    v = value.upper()
+    if not _CVE.match(v):
+        raise ValueError(f"{value!r} is not a CVE id (CVE-YYYY-NNNN)")
+    return v
+
+
+_NORMALISERS = {
+    "ipv4-addr": _ip(4),
+    "ipv6-addr": _ip(6),
+    "domain-name": _domain,
+    "url": _url,
+    "email-addr": _email,
+    **{kind: _hash(kind) for kind in HASH_LENGTHS},
+    "cve": _cve,
+}

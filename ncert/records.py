@@ -1,0 +1,122 @@
+"""The normalised record schema every intake path produces.
+
+The REST API body, the console form and (later) the STIX, MISP and CSV
+adapters all turn their input into an ``IncidentRecord``; the incident service
+takes nothing else. Validation lives here, once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from ncert.observables import INDICATOR_TYPES, normalise
+from ncert.taxonomy import TLP, Status, validate_category
+
+IndicatorType = Literal[INDICATOR_TYPES]  # type: ignore[valid-type]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class Category(BaseModel):
+    """An ENISA RSIT (class, type) pair. Also accepted as the string ``class/type``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    rsit_class: str = Field(alias="class")
+    type: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data):
+        if isinstance(data, str):
+            rsit_class, sep, rsit_type = data.partition("/")
+            if not sep:
+                raise ValueError("category string must be 'class/type', e.g. 'malicious-code/infected-system'")
+            return {"class": rsit_class.strip(), "type": rsit_type.strip()}
+        return data
+
+    @model_validator(mode="after")
+    def _known(self):
+        validate_category(self.rsit_class, self.type)
+        return self
+
+
+def _tlp(value):
+    return TLP.parse(value) if isinstance(value, str) else value
+
+
+class IndicatorRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: IndicatorType
+    value: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    confidence: int = Field(50, ge=0, le=100)
+    count: int = Field(1, ge=1, le=1_000_000_000, description="How many times the reporter saw it")
+    first_seen: AwareDatetime | None = None
+    last_seen: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _normalise(self):
+        self.value = normalise(self.type, self.value)
+        if self.first_seen and self.last_seen and self.first_seen > self.last_seen:
+            raise ValueError("first_seen is after last_seen")
+        return self
+
+
+class IncidentRecord(BaseModel):
+    """An incident as submitted, before it has a reference."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    description: Annotated[str, StringConstraints(max_length=100_000)] = ""
+    category: Category | None = Field(None, description="RSIT category; uncategorised when omitted")
+    severity: int | None = Field(None, ge=0, le=5, description="Reporter's severity hint, national level 0-5")
+    tlp: TLP = Field(TLP.AMBER, description="TLP 2.0 label; TLP:AMBER when omitted")
+    sector: Slug | None = Field(None, description="Reporting sector; the reporting organisation's when omitted")
+    affected_sectors: list[Slug] = Field(default_factory=list, max_length=64)
+    reporter_org: Slug | None = Field(
+        None, description="Reporting organisation; national staff only, others always report as themselves"
+    )
+    occurred_at: AwareDatetime | None = None
+    aware_at: AwareDatetime | None = Field(None, description="When the reporter became aware (NIS2 clock start)")
+    external_ids: dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=64)],
+        Annotated[str, StringConstraints(min_length=1, max_length=256)],
+    ] = Field(default_factory=dict, description="Ids in the reporter's systems; resubmitting one is a no-op")
+    indicators: list[IndicatorRecord] = Field(default_factory=list, max_length=10_000)
+
+    _tlp_label = field_validator("tlp", mode="before")(_tlp)
+
+    @model_validator(mode="after")
+    def _times(self):
+        if self.occurred_at and self.aware_at and self.occurred_at > self.aware_at:
+            raise ValueError("occurred_at is after aware_at")
+        return self
+
+
+class IncidentPatch(BaseModel):
+    """A change to an incident's triage fields; only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status | None = None
+    assignee: int | str | None = Field(
+        None, description="User id or e-mail of a national operator; 'me' for yourself; null unassigns"
+    )
+    category: Category | None = None
+    severity: int | None = Field(None, ge=0, le=5)
+    tlp: TLP | None = None
+    reason: Annotated[str, StringConstraints(max_length=2000)] = Field("", description="Why; kept in the timeline")
+
+    _tlp_label = field_validator("tlp", mode="before")(_tlp)
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if not self.model_fields_set - {"reason"}:
+            raise ValueError("nothing to change: give status, assignee, category, severity or tlp")
+        for name in ("category", "severity", "tlp", "status"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self

@@ -1,0 +1,247 @@
+"""Sectors, organisations, users and API keys; authentication of each."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ncert.actor import Actor
+from ncert.db import utcnow
+from ncert.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from ncert.models import ApiKey, Organization, Sector, User
+from ncert.services import audit
+from ncert.taxonomy import OrgKind, Role
+
+API_KEY_PREFIX = "ncert"
+MIN_PASSWORD_LENGTH = 12
+# last_used_at is refreshed at most this often, so reads do not each cost a write.
+LAST_USED_RESOLUTION_S = 60
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden("this action needs the admin role")
+
+
+def actor_for_user(user: User, interface: str) -> Actor:
+    return Actor(
+        role=user.role,
+        org_id=user.org_id,
+        org_kind=user.org.kind,
+        sector_id=user.org.sector_id,
+        interface=interface,
+        label=user.email,
+        user_id=user.id,
+    )
+
+
+def actor_for_key(key: ApiKey, interface: str) -> Actor:
+    return Actor(
+        role=key.role,
+        org_id=key.org_id,
+        org_kind=key.org.kind,
+        sector_id=key.org.sector_id,
+        interface=interface,
+        label=f"api-key {key.prefix} ({key.org.slug})",
+        api_key_id=key.id,
+    )
+
+
+def system_actor(session: Session, national_org_slug: str, interface: str) -> Actor:
+    """The national centre itself, acting through the CLI or the scheduler."""
+    org = org_by_slug(session, national_org_slug)
+    return Actor(
+        role=Role.ADMIN,
+        org_id=org.id,
+        org_kind=org.kind,
+        sector_id=org.sector_id,
+        interface=interface,
+        label=f"system ({interface})",
+    )
+
+
+# -- sectors and organisations -------------------------------------------------
+
+
+def sectors(session: Session) -> list[Sector]:
+    return list(session.scalars(select(Sector).order_by(Sector.slug)))
+
+
+def sector_by_slug(session: Session, slug: str) -> Sector:
+    sector = session.scalar(select(Sector).where(Sector.slug == slug))
+    if sector is None:
+        raise Invalid(f"unknown sector {slug!r}")
+    return sector
+
+
+def organizations(session: Session) -> list[Organization]:
+    return list(session.scalars(select(Organization).order_by(Organization.slug)))
+
+
+def org_by_slug(session: Session, slug: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        raise NotFound(f"no organisation {slug!r}")
+    return org
+
+
+def add_organization(
+    session: Session,
+    actor: Actor,
+    *,
+    slug: str,
+    name: str,
+    kind: str,
+    sector: str | None,
+    country: str = "",
+    nis2_entity: str | None = None,
+    contact_email: str = "",
+) -> Organization:
+    require_admin(actor)
+    try:
+        org_kind = OrgKind(kind)
+    except ValueError:
+        raise Invalid(f"unknown organisation kind {kind!r}; expected one of {', '.join(OrgKind)}") from None
+    if nis2_entity not in (None, "essential", "important"):
+        raise Invalid("nis2_entity must be 'essential', 'important' or empty")
+    if session.scalar(select(Organization.id).where(Organization.slug == slug)) is not None:
+        raise Conflict(f"organisation {slug!r} already exists")
+    org = Organization(
+        slug=slug,
+        name=name,
+        kind=org_kind,
+        sector_id=sector_by_slug(session, sector).id if sector else None,
+        country=country,
+        nis2_entity=nis2_entity,
+        contact_email=contact_email,
+    )
+    session.add(org)
+    session.flush()
+    audit.record(session, actor, "organization.create", "organization", slug, name=name, kind=kind, sector=sector)
+    return org
+
+
+# -- users ----------------------------------------------------------------------
+
+
+def users(session: Session, actor: Actor) -> list[User]:
+    require_admin(actor)
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def national_staff(session: Session) -> list[User]:
+    """Users a queue item can be assigned to."""
+    stmt = select(User).where(User.role.in_((Role.SOC_OPERATOR, Role.ADMIN)), User.active.is_(True))
+    return list(session.scalars(stmt.order_by(User.email)))
+
+
+def add_user(
+    session: Session, actor: Actor, *, email: str, name: str, role: str, org: str, password: str
+) -> User:
+    require_admin(actor)
+    try:
+        user_role = Role(role)
+    except ValueError:
+        raise Invalid(f"unknown role {role!r}; expected one of {', '.join(Role)}") from None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    email = email.strip().lower()
+    if "@" not in email:
+        raise Invalid(f"{email!r} is not an e-mail address")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"user {email!r} already exists")
+    user = User(
+        email=email,
+        name=name,
+        role=user_role,
+        org_id=org_by_slug(session, org).id,
+        password_hash=generate_password_hash(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.create", "user", email, role=role, org=org)
+    return user
+
+
+def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) -> User:
+    require_admin(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    user.active = active
+    audit.record(session, actor, "user.activate" if active else "user.deactivate", "user", user.email)
+    return user
+
+
+def authenticate_password(session: Session, email: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        raise Unauthenticated("wrong e-mail or password")
+    user.last_login_at = utcnow()
+    return user
+
+
+# -- API keys -------------------------------------------------------------------
+
+
+def _hash_key(secret: str) -> str:
+    # API keys carry 256 bits of randomness, so a fast hash is enough; the
+    # slow-hash argument only applies to guessable passwords.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_keys(session: Session, actor: Actor) -> list[ApiKey]:
+    require_admin(actor)
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())))
+
+
+def create_api_key(session: Session, actor: Actor, *, org: str, role: str, name: str = "") -> tuple[ApiKey, str]:
+    """Create a key; the secret is returned once and never stored."""
+    require_admin(actor)
+    try:
+        key_role = Role(role)
+    except ValueError:
+        raise Invalid(f"unknown role {role!r}; expected one of {', '.join(Role)}") from None
+    organisation = org_by_slug(session, org)
+    prefix = f"{API_KEY_PREFIX}_{secrets.token_hex(4)}"
+    secret = f"{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        prefix=prefix,
+        key_hash=_hash_key(secret),
+        name=name,
+        role=key_role,
+        org_id=organisation.id,
+        created_by_id=actor.user_id,
+    )
+    session.add(key)
+    session.flush()
+    audit.record(session, actor, "apikey.create", "api_key", prefix, org=org, role=role)
+    return key, secret
+
+
+def revoke_api_key(session: Session, actor: Actor, prefix: str) -> ApiKey:
+    require_admin(actor)
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None:
+        raise NotFound(f"no API key {prefix!r}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(session, actor, "apikey.revoke", "api_key", prefix)
+    return key
+
+
+def authenticate_key(session: Session, secret: str) -> ApiKey:
+    """Resolve a presented key; revoked and unknown keys are refused alike."""
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash_key(secret.strip())))
+    if key is None:
+        raise Unauthenticated("unknown API key")
+    if key.revoked_at is not None:
+        raise Unauthenticated("API key has been revoked")
+    now = utcnow()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_S:
+        key.last_used_at = now
+    return key

@@ -1,0 +1,351 @@
+"""The incident lifecycle: submit, read, triage, comment, merge, reopen.
+
+Every change writes a timeline entry and an audit event in the caller's
+transaction. Role checks live here, not in the doors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ncert.access import scope
+from ncert.actor import Actor
+from ncert.db import utcnow
+from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.models import (
+    ExternalRef,
+    Incident,
+    IncidentIndicator,
+    Organization,
+    ReferenceCounter,
+    TimelineEntry,
+    User,
+)
+from ncert.records import Category, IncidentPatch, IncidentRecord
+from ncert.services import audit, directory, indicators
+from ncert.taxonomy import REOPENABLE, TRANSITIONS, UNCATEGORISED, Role, Status
+
+CLOCK_SKEW = timedelta(minutes=5)
+DEFAULT_SEVERITY = 1
+
+
+@dataclass(frozen=True)
+class Submission:
+    incident: Incident
+    created: bool  # False when the external id was already known (idempotent replay)
+
+
+# -- reading ----------------------------------------------------------------------
+
+
+def get(session: Session, actor: Actor, reference: str) -> Incident:
+    """The incident, if the actor may see it; otherwise 404 (never 403, which would confirm it exists)."""
+    stmt = scope(actor, select(Incident).where(Incident.reference == reference.strip().upper()))
+    incident = session.scalar(stmt)
+    if incident is None:
+        raise NotFound(f"no incident {reference!r}")
+    return incident
+
+
+def timeline(session: Session, actor: Actor, incident: Incident) -> list[TimelineEntry]:
+    stmt = select(TimelineEntry).where(TimelineEntry.incident_id == incident.id).order_by(TimelineEntry.id)
+    return list(session.scalars(scope(actor, stmt, TimelineEntry)))
+
+
+# -- submitting ---------------------------------------------------------------------
+
+
+def submit(session: Session, actor: Actor, record: IncidentRecord, *, channel: str) -> Submission:
+    """Take an incident into the national queue.
+
+    The reporter is the actor's own organisation; only national staff may
+    record an incident on another organisation's behalf. Resubmitting an
+    external id the organisation already used returns the first incident.
+    """
+    if actor.role is Role.LEADERSHIP:
+        raise Forbidden("leadership accounts review; they do not submit incidents")
+    reporter = _reporter(session, actor, record)
+    existing = _by_external_id(session, reporter.id, record.external_ids)
+    if existing is not None:
+        return Submission(existing, created=False)
+
+    now = utcnow()
+    for name in ("occurred_at", "aware_at"):
+        when = getattr(record, name)
+        if when and when > now + CLOCK_SKEW:
+            raise Invalid(f"{name} is in the future")
+    sector = directory.sector_by_slug(session, record.sector) if record.sector else reporter.sector
+    if sector is None:
+        raise Invalid(f"organisation {reporter.slug!r} has no sector; give 'sector'")
+    affected = [directory.sector_by_slug(session, slug) for slug in dict.fromkeys(record.affected_sectors)]
+    category = record.category
+    rsit_class, rsit_type = (category.rsit_class, category.type) if category else UNCATEGORISED
+
+    incident = Incident(
+        reference=_next_reference(session, now.year),
+        title=record.title,
+        description=record.description,
+        reporter_org_id=reporter.id,
+        sector_id=sector.id,
+        status=Status.NEW,
+        rsit_class=rsit_class,
+        rsit_type=rsit_type,
+        severity=DEFAULT_SEVERITY if record.severity is None else record.severity,
+        tlp=record.tlp,
+        occurred_at=record.occurred_at,
+        aware_at=record.aware_at,
+        reported_at=now,
+        created_at=now,
+        updated_at=now,
+        source_channel=channel,
+        affected_sectors=affected,
+    )
+    session.add(incident)
+    session.flush()
+    for system, value in record.external_ids.items():
+        session.add(ExternalRef(incident_id=incident.id, org_id=reporter.id, system=system, value=value))
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent submission took the same external id first
+        raise Conflict("an incident with this external id is being submitted concurrently; retry") from None
+    indicators.attach(session, incident, record.indicators, reporter.id)
+    _log(session, actor, incident, "created", f"Reported by {reporter.name} via {channel}",
+         action="incident.create", channel=channel, reporter=reporter.slug, indicators=len(record.indicators))
+    return Submission(incident, created=True)
+
+
+def _reporter(session: Session, actor: Actor, record: IncidentRecord) -> Organization:
+    if record.reporter_org is None:
+        return session.get(Organization, actor.org_id)
+    if not actor.is_national:
+        own = session.get(Organization, actor.org_id)
+        if record.reporter_org != own.slug:
+            raise Forbidden("you can only report on behalf of your own organisation")
+        return own
+    try:
+        return directory.org_by_slug(session, record.reporter_org)
+    except NotFound as exc:
+        raise Invalid(exc.detail) from None
+
+
+def _by_external_id(session: Session, org_id: int, external_ids: dict[str, str]) -> Incident | None:
+    for system, value in external_ids.items():
+        stmt = (
+            select(Incident)
+            .join(ExternalRef, ExternalRef.incident_id == Incident.id)
+            .where(ExternalRef.org_id == org_id, ExternalRef.system == system, ExternalRef.value == value)
+        )
+        found = session.scalar(stmt)
+        if found is not None:
+            return found
+    return None
+
+
+def _next_reference(session: Session, year: int) -> str:
+    """NC-<year>-<6 digits>, from a per-year counter bumped atomically in the transaction."""
+    stmt = (
+        update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(value=ReferenceCounter.value + 1)
+        .returning(ReferenceCounter.value)
+    )
+    value = session.scalar(stmt)
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.add(ReferenceCounter(year=year, value=1))
+            value = 1
+        except IntegrityError:  # another transaction created this year's counter
+            value = session.scalar(stmt)
+    return f"NC-{year}-{value:06d}"
+
+
+# -- triage -------------------------------------------------------------------------
+
+
+def _require_triage(actor: Actor) -> None:
+    if not actor.can_triage:
+        raise Forbidden("only SOC operators and admins triage incidents")
+
+
+def update_fields(session: Session, actor: Actor, reference: str, patch: IncidentPatch) -> Incident:
+    """Apply a PATCH: status, assignee, category, severity and TLP, each logged."""
+    _require_triage(actor)
+    incident = get(session, actor, reference)
+    fields = patch.model_fields_set
+    if "status" in fields:
+        _transition(session, actor, incident, patch.status, patch.reason)
+    if "assignee" in fields:
+        _assign(session, actor, incident, patch.assignee)
+    if "category" in fields:
+        _set_category(session, actor, incident, patch.category, patch.reason)
+    if "severity" in fields and patch.severity != incident.severity:
+        old = incident.severity
+        incident.severity = patch.severity
+        _log(session, actor, incident, "severity", f"Severity {old} → {patch.severity}",
+             action="incident.severity", old=old, new=patch.severity, reason=patch.reason)
+    if "tlp" in fields and patch.tlp != incident.tlp:
+        old = incident.tlp
+        incident.tlp = patch.tlp
+        _log(session, actor, incident, "tlp", f"TLP {old} → {patch.tlp}",
+             action="incident.tlp", old=str(old), new=str(patch.tlp), reason=patch.reason)
+    return incident
+
+
+def transition(session: Session, actor: Actor, reference: str, to: Status, reason: str = "") -> Incident:
+    _require_triage(actor)
+    incident = get(session, actor, reference)
+    _transition(session, actor, incident, to, reason)
+    return incident
+
+
+def _transition(session: Session, actor: Actor, incident: Incident, to: Status, reason: str) -> None:
+    current = incident.status
+    if to is Status.MERGED:
+        raise Conflict("use the merge action to merge an incident into another")
+    if to == current:
+        raise Conflict(f"{incident.reference} is already {current}")
+    if to not in TRANSITIONS[current]:
+        if current in REOPENABLE:
+            hint = f"{current} incidents can only be reopened"
+        elif current is Status.MERGED:
+            hint = f"it was merged into {incident.merged_into.reference}"
+        else:
+            hint = f"allowed from {current}: {', '.join(TRANSITIONS[current])}"
+        raise Conflict(f"cannot move {incident.reference} from {current} to {to}: {hint}", code="invalid_transition")
+    now = utcnow()
+    incident.status = to
+    if current is Status.NEW and incident.acknowledged_at is None:
+        incident.acknowledged_at = now
+    if to is Status.RESOLVED:
+        incident.resolved_at = now
+    if to is Status.CLOSED:
+        incident.closed_at = now
+        incident.resolved_at = incident.resolved_at or now
+    _log(session, actor, incident, "status", f"Status {current} → {to}" + (f": {reason}" if reason else ""),
+         action="incident.status", old=str(current), new=str(to), reason=reason)
+
+
+def _assign(session: Session, actor: Actor, incident: Incident, who: int | str | None) -> None:
+    user = _resolve_assignee(session, actor, who)
+    if (user.id if user else None) == incident.assignee_id:
+        return
+    old = incident.assignee.email if incident.assignee else None
+    incident.assignee_id = user.id if user else None
+    incident.assignee = user
+    text = f"Assigned to {user.email}" if user else "Unassigned"
+    _log(session, actor, incident, "assignee", text, action="incident.assign",
+         old=old, new=user.email if user else None)
+
+
+def _resolve_assignee(session: Session, actor: Actor, who: int | str | None) -> User | None:
+    if who is None:
+        return None
+    if who == "me":
+        if actor.user_id is None:
+            raise Invalid("'me' needs a user; API keys assign by user id or e-mail")
+        who = actor.user_id
+    if isinstance(who, int):
+        user = session.get(User, who)
+    else:
+        user = session.scalar(select(User).where(User.email == who.strip().lower()))
+    if user is None:
+        raise Invalid(f"no user {who!r}")
+    if user.role not in (Role.SOC_OPERATOR, Role.ADMIN) or not user.active:
+        raise Invalid(f"{user.email} is not an active SOC operator or admin")
+    return user
+
+
+def _set_category(session: Session, actor: Actor, incident: Incident, category: Category, reason: str) -> None:
+    old = incident.category
+    if (category.rsit_class, category.type) == (incident.rsit_class, incident.rsit_type):
+        return
+    incident.rsit_class, incident.rsit_type = category.rsit_class, category.type
+    _log(session, actor, incident, "category", f"Category {old} → {incident.category}",
+         action="incident.categorise", old=old, new=incident.category, reason=reason)
+
+
+def comment(session: Session, actor: Actor, reference: str, body: str, *, internal: bool = False) -> TimelineEntry:
+    """Add a comment. Reporters comment on their own incidents; staff on any,
+    and only staff may write internal notes the reporter does not see."""
+    body = body.strip()
+    if not body:
+        raise Invalid("comment is empty")
+    if len(body) > 20_000:
+        raise Invalid("comment longer than 20,000 characters")
+    incident = get(session, actor, reference)
+    if actor.role is Role.LEADERSHIP:
+        raise Forbidden("leadership accounts are read-only")
+    if not actor.is_national:
+        if incident.reporter_org_id != actor.org_id:
+            raise Forbidden("you can comment only on your own organisation's incidents")
+        if internal:
+            raise Forbidden("internal notes are for national-centre staff")
+    return _log(session, actor, incident, "comment", body, action="incident.comment", internal=internal)
+
+
+def merge(session: Session, actor: Actor, reference: str, into: str, reason: str = "") -> Incident:
+    """Merge a duplicate into another incident; indicators and sectors move over."""
+    _require_triage(actor)
+    source = get(session, actor, reference)
+    target = get(session, actor, into)
+    if source.id == target.id:
+        raise Conflict("an incident cannot be merged into itself")
+    if source.status is Status.MERGED:
+        raise Conflict(f"{source.reference} is already merged into {source.merged_into.reference}")
+    if target.status is Status.MERGED:
+        raise Conflict(f"{target.reference} is itself merged into {target.merged_into.reference}; merge into that")
+    if target.status is Status.CLOSED:
+        raise Conflict(f"{target.reference} is closed; reopen it first")
+    have = set(session.scalars(select(IncidentIndicator.indicator_id).where(IncidentIndicator.incident_id == target.id)))
+    for link in session.scalars(select(IncidentIndicator).where(IncidentIndicator.incident_id == source.id)):
+        if link.indicator_id not in have:
+            session.add(IncidentIndicator(incident_id=target.id, indicator_id=link.indicator_id, role="merged"))
+    for sector in [source.sector, *source.affected_sectors]:
+        if sector.id != target.sector_id and sector not in target.affected_sectors:
+            target.affected_sectors.append(sector)
+    old = source.status
+    source.status = Status.MERGED
+    source.merged_into_id = target.id
+    source.merged_into = target
+    _log(session, actor, source, "merged", f"Merged into {target.reference}" + (f": {reason}" if reason else ""),
+         action="incident.merge", old=str(old), into=target.reference, reason=reason)
+    _log(session, actor, target, "merge-received", f"{source.reference} merged into this incident",
+         action="incident.merge-receive", source=source.reference)
+    return source
+
+
+def reopen(session: Session, actor: Actor, reference: str, reason: str) -> Incident:
+    """Bring a resolved or closed incident back into the queue as triaged."""
+    _require_triage(actor)
+    if not reason.strip():
+        raise Invalid("reopening needs a reason")
+    incident = get(session, actor, reference)
+    if incident.status not in REOPENABLE:
+        raise Conflict(f"only resolved or closed incidents can be reopened; {incident.reference} is {incident.status}",
+                       code="invalid_transition")
+    old = incident.status
+    incident.status = Status.TRIAGED
+    incident.resolved_at = incident.closed_at = None
+    _log(session, actor, incident, "reopened", f"Reopened: {reason.strip()}", action="incident.reopen",
+         old=str(old), new=str(Status.TRIAGED), reason=reason.strip())
+    return incident
+
+
+def _log(session: Session, actor: Actor, incident: Incident, kind: str, body: str, *, action: str,
+         internal: bool = False, **details: Any) -> TimelineEntry:
+    """One timeline entry and one audit event for one change."""
+    now = utcnow()
+    incident.updated_at = now
+    entry = TimelineEntry(incident_id=incident.id, at=now, kind=kind, actor=actor.label, user_id=actor.user_id,
+                          org_id=actor.org_id, body=body, internal=internal, details=details)
+    session.add(entry)
+    audit.record(session, actor, action, "incident", incident.reference, **details)
+    session.flush()
+    return entry

@@ -1,0 +1,158 @@
+"""The national triage queue: filtered, sorted, keyset-paged, with counts.
+
+Paging is by keyset (sort value, id) with an opaque cursor, so page N costs
+the same as page 1 on a million rows and nothing is kept between requests.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import orjson
+from sqlalchemy import Select, exists, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from ncert.access import scope
+from ncert.actor import Actor
+from ncert.errors import BadRequest, Invalid
+from ncert.models import Incident, Organization, Sector, User, incident_affected_sectors
+from ncert.search import incident_text_filter
+from ncert.taxonomy import RSIT, TLP, Status
+
+SORTS = {
+    "reported_at": Incident.reported_at,
+    "updated_at": Incident.updated_at,
+    "severity": Incident.severity,
+}
+DEFAULT_SORT = "-reported_at"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: tuple[Status, ...] = ()
+    sector: tuple[str, ...] = ()  # reporting or affected sector slugs
+    severity: tuple[int, ...] = ()
+    severity_min: int | None = None
+    category: str | None = None  # "class" or "class/type"
+    tlp: tuple[TLP, ...] = ()
+    assignee: str | None = None  # "me", "none", a user id or e-mail
+    reporter_org: str | None = None
+    q: str | None = None
+    reported_after: datetime | None = None
+    reported_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Incident]
+    next_cursor: str | None
+    sort: str
+    limit: int
+    filters: QueueFilter = field(default_factory=QueueFilter)
+
+
+def list_incidents(
+    session: Session, actor: Actor, filters: QueueFilter, *, sort: str = DEFAULT_SORT, limit: int = 50,
+    cursor: str | None = None,
+) -> Page:
+    column, descending = _sort(sort)
+    stmt = _filtered(session, actor, select(Incident), filters)
+    key = tuple_(column, Incident.id)
+    if cursor:
+        value, last_id = _decode(cursor, sort)
+        stmt = stmt.where(key < (value, last_id) if descending else key > (value, last_id))
+    order = (column.desc(), Incident.id.desc()) if descending else (column.asc(), Incident.id.asc())
+    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    items, more = rows[:limit], len(rows) > limit
+    next_cursor = _encode(sort, getattr(items[-1], column.key), items[-1].id) if more else None
+    return Page(items, next_cursor, sort, limit, filters)
+
+
+def status_counts(session: Session, actor: Actor, filters: QueueFilter) -> dict[str, int]:
+    """How many visible incidents are in each status, under every filter but status."""
+    stmt = _filtered(session, actor, select(Incident.status, func.count()), replace(filters, status=()))
+    counts = {str(s): 0 for s in Status}
+    for status, n in session.execute(stmt.group_by(Incident.status)):
+        counts[str(status)] = n
+    return counts
+
+
+def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter) -> Select:
+    stmt = scope(actor, stmt)
+    if f.status:
+        stmt = stmt.where(Incident.status.in_(f.status))
+    if f.sector:
+        ids = list(session.scalars(select(Sector.id).where(Sector.slug.in_(f.sector))))
+        affected = exists().where(
+            incident_affected_sectors.c.incident_id == Incident.id, incident_affected_sectors.c.sector_id.in_(ids)
+        )
+        stmt = stmt.where(or_(Incident.sector_id.in_(ids), affected))
+    if f.severity:
+        stmt = stmt.where(Incident.severity.in_(f.severity))
+    if f.severity_min is not None:
+        stmt = stmt.where(Incident.severity >= f.severity_min)
+    if f.category:
+        rsit_class, _, rsit_type = f.category.partition("/")
+        if rsit_class not in RSIT or (rsit_type and rsit_type not in RSIT[rsit_class]):
+            raise Invalid(f"unknown RSIT category {f.category!r}")
+        stmt = stmt.where(Incident.rsit_class == rsit_class)
+        if rsit_type:
+            stmt = stmt.where(Incident.rsit_type == rsit_type)
+    if f.tlp:
+        stmt = stmt.where(Incident.tlp.in_(f.tlp))
+    if f.assignee:
+        stmt = stmt.where(_assignee_clause(session, actor, f.assignee))
+    if f.reporter_org:
+        org_id = session.scalar(select(Organization.id).where(Organization.slug == f.reporter_org))
+        stmt = stmt.where(Incident.reporter_org_id == org_id)
+    if f.q:
+        stmt = stmt.where(incident_text_filter(session.get_bind().dialect.name, f.q))
+    if f.reported_after:
+        stmt = stmt.where(Incident.reported_at > f.reported_after)
+    if f.reported_before:
+        stmt = stmt.where(Incident.reported_at < f.reported_before)
+    return stmt
+
+
+def _assignee_clause(session: Session, actor: Actor, who: str):
+    if who == "none":
+        return Incident.assignee_id.is_(None)
+    if who == "me":
+        return Incident.assignee_id == actor.user_id
+    if who.isdigit():
+        return Incident.assignee_id == int(who)
+    return Incident.assignee_id == select(User.id).where(User.email == who.lower()).scalar_subquery()
+
+
+def _sort(sort: str):
+    name = sort.lstrip("-")
+    if name not in SORTS:
+        raise BadRequest(f"unknown sort {sort!r}; expected one of {', '.join(SORTS)}, optionally prefixed with '-'")
+    return SORTS[name], sort.startswith("-")
+
+
+def _encode(sort: str, value, last_id: int) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = orjson.dumps([sort, value, last_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort: str):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, last_id = orjson.loads(raw)
+    except (ValueError, TypeError):
+        raise BadRequest("malformed cursor") from None
+    if cursor_sort != sort or not isinstance(last_id, int):
+        raise BadRequest("cursor does not belong to this sort order")
+    if sort.lstrip("-") in ("reported_at", "updated_at"):
+        try:
+            value = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise BadRequest("malformed cursor") from None
+    elif not isinstance(value, int):
+        raise BadRequest("malformed cursor")
+    return value, last_id

@@ -1,0 +1,34 @@
+"""The Flask application factory: wires the runtime, extensions, blueprints
+and error handlers. Views stay thin; they call ``ncert.services``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ncert.runtime import Runtime
+from ncert.web import session
+
+
+def create_app(runtime: Runtime | None = None) -> Flask:
+    runtime = runtime or Runtime.create()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=runtime.settings.secret_key,
+        MAX_CONTENT_LENGTH=runtime.settings.max_content_length,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["ncert"] = runtime
+    session.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from ncert.api.v1 import register as register_api
+    from ncert.console import register as register_console
+
+    register_api(app)
+    register_console(app)
