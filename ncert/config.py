@@ -31,6 +31,7 @@ class Settings:
     secret_key: str
     max_content_length: int
     page_size_max: int
+    national_org: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -45,6 +46,7 @@ class Settings:
             secret_key=secret_key,
             max_content_length=int(env.get("NCERT_MAX_CONTENT_LENGTH", 10 * 1024 * 1024)),
             page_size_max=int(env.get("NCERT_PAGE_SIZE_MAX", 500)),
+            national_org=env.get("NCERT_NATIONAL_ORG", "national-cert"),
         )
 
     def describe(self) -> dict[str, str]:

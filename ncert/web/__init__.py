@@ -7,6 +7,7 @@ from flask import Flask
 
 from ncert.runtime import Runtime
 from ncert.web import session
+from ncert.web.extensions import csrf, login_manager
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
@@ -22,6 +23,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     )
     app.extensions["ncert"] = runtime
     session.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
     _register_blueprints(app)
     return app
 

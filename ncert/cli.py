@@ -1,0 +1,199 @@
+"""The `ncert` command line: a thin door into the same services.
+
+Commands act as the national centre itself (a system actor of the national
+CERT organisation), inside one transaction each.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ncert.db import transaction
+from ncert.errors import NcertError
+from ncert.runtime import Runtime
+from ncert.services import directory
+
+
+class Context:
+    def __init__(self) -> None:
+        self._runtime: Runtime | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = Runtime.create()
+        return self._runtime
+
+    def actor(self, session):
+        return directory.system_actor(session, self.runtime.settings.national_org, "cli")
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+class Group(click.Group):
+    """Turns domain errors into a one-line message and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except NcertError as exc:
+            raise click.ClickException(exc.detail) from None
+
+
+@click.group(cls=Group)
+@click.version_option(package_name="ncert")
+def main() -> None:
+    """ncert: national cyber-incident coordination platform."""
+
+
+@main.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Create or upgrade the database and load the sector registry (idempotent)."""
+    from ncert.schema import upgrade
+    from sector_certs import registry
+
+    upgrade(ctx.runtime.engine)
+    with transaction(ctx.runtime.sessions) as session:
+        result = registry.load(session)
+    click.echo(f"database ready at {ctx.runtime.settings.describe()['NCERT_DATABASE_URL']}")
+    click.echo(f"sector registry: {result.sectors_added} sectors and {result.orgs_added} organisations added")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@pass_ctx
+def serve(ctx: Context, host: str, port: int, threads: int) -> None:
+    """Serve the console and the APIs (waitress)."""
+    import waitress
+
+    from ncert.web import create_app
+
+    app = create_app(ctx.runtime)
+    click.echo(f"ncert serving on http://{host}:{port}/", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="ncert")
+
+
+@main.command()
+@click.option("--seed", default=2026, show_default=True, type=int, help="Seed for a reproducible stream")
+@click.option("--days", default=90, show_default=True, type=int)
+@click.option("--incidents", "count", default=400, show_default=True, type=int)
+@pass_ctx
+def demo(ctx: Context, seed: int, days: int, count: int) -> None:
+    """Seed realistic demo data and one login per role (skipped if already seeded)."""
+    from sector_certs import demo as demo_data
+
+    with transaction(ctx.runtime.sessions) as session:
+        report = demo_data.seed(session, ctx.actor(session), seed=seed, days=days, count=count)
+    click.echo(report.summary())
+    for login in report.logins:
+        click.echo(f"  {login.role:<15} {login.email:<32} password: {login.password}")
+
+
+@main.group()
+def sector() -> None:
+    """Sectors of the national economy."""
+
+
+@sector.command("list")
+@pass_ctx
+def sector_list(ctx: Context) -> None:
+    with ctx.runtime.sessions() as session:
+        for s in directory.sectors(session):
+            click.echo(f"{s.slug}\t{s.name}\tNIS2 annex {s.nis2_annex or '-'}\tcriticality {s.criticality}")
+
+
+@main.group()
+def org() -> None:
+    """Organisations."""
+
+
+@org.command("list")
+@pass_ctx
+def org_list(ctx: Context) -> None:
+    with ctx.runtime.sessions() as session:
+        for o in directory.organizations(session):
+            click.echo(f"{o.slug}\t{o.name}\t{o.kind}\t{o.sector.slug if o.sector else '-'}")
+
+
+@org.command("add")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--sector", default=None, help="Sector slug (see `ncert sector list`)")
+@click.option("--kind", required=True, type=click.Choice(["state-body", "private-operator", "civil-society",
+                                                          "sector-cert", "international-partner"]))
+@click.option("--country", default="")
+@click.option("--nis2-entity", type=click.Choice(["essential", "important"]), default=None)
+@pass_ctx
+def org_add(ctx: Context, slug, name, sector, kind, country, nis2_entity) -> None:
+    with transaction(ctx.runtime.sessions) as session:
+        o = directory.add_organization(session, ctx.actor(session), slug=slug, name=name, kind=kind, sector=sector,
+                                       country=country, nis2_entity=nis2_entity)
+    click.echo(f"{o.slug}\tadded")
+
+
+@main.group()
+def user() -> None:
+    """Console users."""
+
+
+@user.command("add")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["sector_analyst", "soc_operator", "leadership", "admin"]))
+@click.option("--org", "org_slug", required=True)
+@click.password_option("--password", help="Prompted for when not given")
+@pass_ctx
+def user_add(ctx: Context, email, name, role, org_slug, password) -> None:
+    with transaction(ctx.runtime.sessions) as session:
+        u = directory.add_user(session, ctx.actor(session), email=email, name=name, role=role, org=org_slug,
+                               password=password)
+    click.echo(f"{u.email}\tadded as {u.role}")
+
+
+@main.group()
+def apikey() -> None:
+    """API keys (stored hashed; shown once)."""
+
+
+@apikey.command("create")
+@click.option("--org", "org_slug", required=True)
+@click.option("--role", required=True, type=click.Choice(["sector_analyst", "soc_operator", "leadership", "admin"]))
+@click.option("--name", default="")
+@pass_ctx
+def apikey_create(ctx: Context, org_slug, role, name) -> None:
+    """Create a key; the key itself is printed alone on the last line."""
+    with transaction(ctx.runtime.sessions) as session:
+        key, secret = directory.create_api_key(session, ctx.actor(session), org=org_slug, role=role, name=name)
+    click.echo(f"created API key {key.prefix} for {org_slug} ({role}); it is shown only once:")
+    click.echo(secret)
+
+
+@apikey.command("list")
+@pass_ctx
+def apikey_list(ctx: Context) -> None:
+    with ctx.runtime.sessions() as session:
+        for k in directory.api_keys(session, ctx.actor(session)):
+            state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            used = f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never"
+            click.echo(f"{k.prefix}\t{k.org.slug}\t{k.role}\t{state}\tlast used {used}")
+
+
+@apikey.command("revoke")
+@click.argument("prefix")
+@pass_ctx
+def apikey_revoke(ctx: Context, prefix: str) -> None:
+    with transaction(ctx.runtime.sessions) as session:
+        directory.revoke_api_key(session, ctx.actor(session), prefix)
+    click.echo(f"{prefix}\trevoked")
+
+
+@main.command()
+@pass_ctx
+def config(ctx: Context) -> None:
+    """Print the effective configuration, secrets hidden."""
+    for name, value in ctx.runtime.settings.describe().items():
+        click.echo(f"{name}={value}")
