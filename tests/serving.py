@@ -1,0 +1,87 @@
+"""Run a real ``ncert serve`` process against a test runtime's database.
+
+Used by the tests that go over real HTTP (REST API, console in a browser):
+
+    with running_server(runtime) as base_url:
+        requests.get(f"{base_url}/api/v1/me", headers=...)
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from ncert.runtime import Runtime
+
+STARTUP_TIMEOUT_S = 60
+NCERT = Path(sys.executable).with_name("ncert")  # the venv's console script
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(runtime: Runtime) -> Iterator[str]:
+    """Start ``ncert serve`` on a free port over ``runtime``'s database; yield its base URL.
+
+    The process gets its own data dir and is always stopped on exit. Startup
+    failures raise with the server's output, so a broken app is easy to read.
+    """
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="ncert-serve-") as data_dir:
+        env = {
+            **os.environ,
+            "NCERT_DATABASE_URL": runtime.settings.database_url,
+            "NCERT_DATA_DIR": data_dir,
+            "NCERT_SECRET_KEY": runtime.settings.secret_key,
+            "NCERT_MAX_CONTENT_LENGTH": str(runtime.settings.max_content_length),
+            "NCERT_PAGE_SIZE_MAX": str(runtime.settings.page_size_max),
+            "NCERT_NATIONAL_ORG": runtime.settings.national_org,
+        }
+        log_path = Path(data_dir) / "server.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [str(NCERT), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+            try:
+                _wait_until_answering(proc, base_url, log_path)
+                yield base_url
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def _wait_until_answering(proc: subprocess.Popen, base_url: str, log_path: Path) -> None:
+    """Poll until any HTTP response comes back (an error status still means it is up)."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"ncert serve exited with {proc.returncode}:\n{log_path.read_text()}")
+        try:
+            urllib.request.urlopen(f"{base_url}/", timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"ncert serve did not answer within {STARTUP_TIMEOUT_S}s:\n"
+                                   f"{log_path.read_text()}") from None
+            time.sleep(0.1)
