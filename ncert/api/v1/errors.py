@@ -1,0 +1,85 @@
+"""Every API error is ``{"error": code, "detail": text}`` (422 adds ``errors``).
+
+One handler maps the domain's NcertError, one maps werkzeug's HTTP errors
+(404, 405, 413, 415…). The request session rolls back on any status >= 400,
+so a rejected request writes nothing.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from ncert.api.v1.routing import bp, respond
+from ncert.api.v1.serialize import ErrorBody, FieldError, ValidationErrorBody
+from ncert.errors import Invalid, NcertError
+
+# Stable machine codes for the HTTP errors werkzeug raises.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    500: "internal_error",
+}
+
+
+def error_response(status: int, code: str, detail: str, *, errors: list[FieldError] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    body = ValidationErrorBody(error=code, detail=detail, errors=errors or []) if status == 422 else \
+        ErrorBody(error=code, detail=detail)
+    response = respond(body, status)
+    if status == 401:
+        # RFC 6750 §3: a 401 names the scheme; invalid_token when a key was presented.
+        challenge = 'Bearer realm="ncert"'
+        if request.headers.get("Authorization"):
+            challenge += ', error="invalid_token"'
+        response.headers["WWW-Authenticate"] = challenge
+    response.headers.update(headers or {})
+    return response
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    return [FieldError(loc=list(e["loc"]), msg=e["msg"].removeprefix("Value error, "), type=e["type"])
+            for e in exc.errors()]
+
+
+def summarise(errors: list[FieldError]) -> str:
+    """A one-line detail naming the first problem: ``indicators.0.value: not an IPv4 address``."""
+    if not errors:
+        return "invalid input"
+    first = errors[0]
+    where = ".".join(str(part) for part in first.loc) or "body"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first.msg}{more}"
+
+
+@bp.errorhandler(NcertError)
+def handle_ncert_error(exc: NcertError) -> Response:
+    errors = [FieldError.model_validate(e) for e in exc.errors] if isinstance(exc, Invalid) else None
+    return error_response(exc.status, exc.code, exc.detail, errors=errors)
+
+
+@bp.errorhandler(HTTPException)
+def handle_http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code = HTTP_CODES.get(status) or (exc.name or "error").lower().replace(" ", "_")
+    # Keep werkzeug's own headers (e.g. Allow on a 405), not its HTML content type.
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    return error_response(status, code, exc.description or exc.name, headers=headers)
+
+
+def handle_app_http_error(exc: HTTPException):
+    """Unrouted requests (unknown URL, wrong method) under /api/ answer JSON; others fall through."""
+    if request.path.startswith("/api/"):
+        return handle_http_error(exc)
+    return exc
+
+
+def register(app: Flask) -> None:
+    """The blueprint's own handlers are set at import; this adds the app-level one for unrouted /api/ URLs."""
+    app.register_error_handler(HTTPException, handle_app_http_error)

@@ -1,0 +1,91 @@
+"""``/incidents``: submit, list, read, triage, comment, merge and reopen.
+
+Each view parses its input, calls one service and serialises the result;
+permission checks and domain rules are the services' own.
+"""
+
+from __future__ import annotations
+
+from flask import Response, url_for
+
+from ncert.api.v1.auth import actor
+from ncert.api.v1.payloads import CommentRequest, IncidentQuery, MergeRequest, ReopenRequest, parse_body, parse_query
+from ncert.api.v1.routing import operation, respond
+from ncert.api.v1.serialize import IncidentDetail, IncidentList, TimelineView, detail, summary, timeline_entry
+from ncert.records import IncidentPatch, IncidentRecord
+from ncert.services import incidents, queue
+from ncert.web.session import db
+
+
+def _incident(incident, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return respond(detail(db(), actor(), incident), status, headers)
+
+
+@operation("POST", "/incidents", body=IncidentRecord, returns=IncidentDetail, errors=(403, 409),
+           summary="Submit an incident", location=True,
+           ok={201: "Created", 200: "Replay: an external id this organisation already submitted; the existing incident"})
+def submit_incident():
+    """Submit an incident with its indicators. Resubmitting an external id the
+    reporting organisation already used changes nothing and returns the first incident."""
+    record = parse_body(IncidentRecord)
+    result = incidents.submit(db(), actor(), record, channel="api")
+    if not result.created:
+        return _incident(result.incident)
+    location = url_for(".get_incident", reference=result.incident.reference)
+    return _incident(result.incident, 201, {"Location": location})
+
+
+@operation("GET", "/incidents", query=IncidentQuery, returns=IncidentList, summary="List incidents")
+def list_incidents():
+    """The incidents the key may see, filtered, sorted and keyset-paged."""
+    query = parse_query(IncidentQuery)
+    filters = query.queue_filter()
+    page = queue.list_incidents(db(), actor(), filters, sort=query.sort, limit=query.limit, cursor=query.cursor)
+    items = [summary(actor(), i) for i in page.items]
+    if query.counts:
+        counts = queue.status_counts(db(), actor(), filters)
+        return respond(IncidentList(items=items, next_cursor=page.next_cursor, limit=page.limit, counts=counts))
+    return respond(IncidentList(items=items, next_cursor=page.next_cursor, limit=page.limit), exclude={"counts"})
+
+
+@operation("GET", "/incidents/<reference>", returns=IncidentDetail, summary="Get one incident")
+def get_incident(reference: str):
+    """One incident with its indicators, sightings and timeline, as the key may see them.
+    An incident the key may not see is a 404, exactly like one that does not exist."""
+    return _incident(incidents.get(db(), actor(), reference))
+
+
+@operation("PATCH", "/incidents/<reference>", body=IncidentPatch, returns=IncidentDetail, errors=(403, 409),
+           summary="Triage an incident")
+def patch_incident(reference: str):
+    """Change status, assignee, category, severity or TLP; only the fields given change.
+    SOC operators and admins only. An invalid status move is a 409 naming the allowed ones."""
+    patch = parse_body(IncidentPatch)
+    return _incident(incidents.update_fields(db(), actor(), reference, patch))
+
+
+@operation("POST", "/incidents/<reference>/comments", body=CommentRequest, returns=TimelineView, errors=(403,),
+           summary="Comment on an incident", ok={201: "Created: the new timeline entry"})
+def comment_incident(reference: str):
+    """Reporters comment on their own organisation's incidents; national staff on any,
+    and only they may write internal notes."""
+    req = parse_body(CommentRequest)
+    entry = incidents.comment(db(), actor(), reference, req.body, internal=req.internal)
+    return respond(timeline_entry(entry), 201)
+
+
+@operation("POST", "/incidents/<reference>/merge", body=MergeRequest, returns=IncidentDetail, errors=(403, 409),
+           summary="Merge a duplicate into another incident")
+def merge_incident(reference: str):
+    """Merge this incident into ``into``; its indicators and sectors move over.
+    Answers with this (now merged) incident. SOC operators and admins only."""
+    req = parse_body(MergeRequest)
+    return _incident(incidents.merge(db(), actor(), reference, req.into, req.reason))
+
+
+@operation("POST", "/incidents/<reference>/reopen", body=ReopenRequest, returns=IncidentDetail, errors=(403, 409),
+           summary="Reopen a resolved or closed incident")
+def reopen_incident(reference: str):
+    """Bring a resolved or closed incident back into the queue as triaged. SOC operators and admins only."""
+    req = parse_body(ReopenRequest)
+    return _incident(incidents.reopen(db(), actor(), reference, req.reason))

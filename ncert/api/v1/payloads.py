@@ -1,0 +1,195 @@
+"""What the API accepts: request bodies and query strings, parsed strictly.
+
+Bodies must be ``application/json`` (else 415), well-formed (else 400) and
+match their pydantic model (else 422). Query strings are checked against a
+model too; a malformed parameter is a 400 naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Literal, TypeVar
+
+import orjson
+from flask import current_app, request
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from werkzeug.exceptions import UnsupportedMediaType
+
+from ncert.api.v1.errors import field_errors, summarise
+from ncert.errors import BadRequest, Invalid
+from ncert.services.queue import DEFAULT_SORT, SORTS, QueueFilter
+from ncert.taxonomy import RSIT, TLP, Status
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# -- bodies ------------------------------------------------------------------------
+
+
+class CommentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+    internal: bool = Field(False, description="An internal note, for national-centre staff only")
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    into: Annotated[str, StringConstraints(min_length=1, max_length=20)] = Field(
+        description="Reference of the incident that stays"
+    )
+    reason: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class ReopenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+def parse_body(model: type[M]) -> M:
+    """The request's JSON body as ``model``; raises 415, 413, 400 or 422."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(f"send the body as application/json, not {request.mimetype or 'nothing'!r}")
+    raw = request.get_data(cache=False)  # werkzeug raises 413 past MAX_CONTENT_LENGTH
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        raise Invalid(summarise(errors), errors=[e.model_dump() for e in errors]) from None
+
+
+# -- the incident list's query string ----------------------------------------------
+
+
+def _comma_list(value):
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _tlp(value):
+    return TLP.parse(value) if isinstance(value, str) else value
+
+
+_OFFSET_AS_SPACE = re.compile(r" (\d\d(?::?\d\d)?)$")
+
+
+def _timestamp(value):
+    # An unencoded '+' in a query string arrives as a space: "…T10:00:00 02:00".
+    return _OFFSET_AS_SPACE.sub(r"+\1", value) if isinstance(value, str) else value
+
+
+CommaList = BeforeValidator(_comma_list)
+CATEGORIES = tuple([*RSIT, *(f"{c}/{t}" for c, types in RSIT.items() for t in types)])
+SortKey = Literal[tuple(name for key in SORTS for name in (key, f"-{key}"))]  # type: ignore[valid-type]
+Severity = Annotated[int, Field(ge=0, le=5)]
+DEFAULT_LIMIT = 50
+
+
+class IncidentQuery(BaseModel):
+    """Filters, order and page of ``GET /incidents``. Lists are comma-separated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Annotated[list[Status], CommaList] = Field(default_factory=list, description="Any of these statuses")
+    sector: Annotated[list[str], CommaList] = Field(
+        default_factory=list, description="Reporting or affected sector slugs"
+    )
+    severity: Annotated[list[Severity], CommaList] = Field(default_factory=list, description="Any of these levels")
+    severity_min: Severity | None = Field(None, description="At least this severity")
+    category: Literal[CATEGORIES] | None = Field(  # type: ignore[valid-type]
+        None, description="RSIT class, or class/type"
+    )
+    tlp: Annotated[list[Annotated[TLP, BeforeValidator(_tlp)]], CommaList] = Field(
+        default_factory=list, description="Any of these TLP labels"
+    )
+    assignee: Annotated[str, StringConstraints(min_length=1, max_length=320)] | None = Field(
+        None, description="'none' (unassigned), a user id or an e-mail"
+    )
+    reporter_org: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        None, description="Reporting organisation slug"
+    )
+    q: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, description="Free text over reference, title and description"
+    )
+    reported_after: Annotated[datetime, BeforeValidator(_timestamp)] | None = Field(
+        None, description="ISO 8601; a time without offset is UTC"
+    )
+    reported_before: Annotated[datetime, BeforeValidator(_timestamp)] | None = Field(
+        None, description="ISO 8601; a time without offset is UTC"
+    )
+    sort: SortKey = Field(DEFAULT_SORT, description="Sort key; a leading '-' sorts descending")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, description="Page size")
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = Field(
+        None, description="next_cursor of the previous page, with the same filters and sort"
+    )
+    counts: bool = Field(False, description="Add per-status counts under the same filters")
+
+    @field_validator("assignee")
+    @classmethod
+    def _assignee(cls, value: str | None) -> str | None:
+        if value == "me":
+            raise ValueError("'me' needs a signed-in user; API keys filter by user id or e-mail")
+        return value
+
+    @field_validator("reported_after", "reported_before")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+    @field_validator("limit")
+    @classmethod
+    def _limit(cls, value: int, info: ValidationInfo) -> int:
+        most = (info.context or {}).get("page_size_max")
+        if most is not None and value > most:
+            raise ValueError(f"must be at most {most}")
+        return value
+
+    def queue_filter(self) -> QueueFilter:
+        return QueueFilter(
+            status=tuple(self.status),
+            sector=tuple(self.sector),
+            severity=tuple(self.severity),
+            severity_min=self.severity_min,
+            category=self.category,
+            tlp=tuple(self.tlp),
+            assignee=self.assignee,
+            reporter_org=self.reporter_org,
+            q=self.q,
+            reported_after=self.reported_after,
+            reported_before=self.reported_before,
+        )
+
+
+def parse_query(model: type[M]) -> M:
+    """The query string as ``model``; any malformed or unknown parameter is a 400."""
+    args = request.args.to_dict(flat=False)
+    for name, values in args.items():
+        if len(values) > 1:
+            raise BadRequest(f"query parameter {name!r} given more than once; use one comma-separated value")
+    try:
+        return model.model_validate(
+            {name: values[0] for name, values in args.items()},
+            context={"page_size_max": current_app.extensions["ncert"].settings.page_size_max},
+        )
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        raise BadRequest(f"invalid query parameter {summarise(errors)}") from None

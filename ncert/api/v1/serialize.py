@@ -1,0 +1,223 @@
+"""The JSON the API answers with, as pydantic models.
+
+Responses are built through these models and the OpenAPI document takes its
+response schemas from them, so what is documented is what is sent.
+Timestamps are ISO 8601 in UTC (``...Z``).
+"""
+
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from ncert.access import visible
+from ncert.actor import Actor
+from ncert.models import ApiKey, Incident, Sighting, TimelineEntry
+from ncert.services import incidents, indicators
+from ncert.taxonomy import SEVERITY_LEVELS, TLP, Role, Status
+
+
+# Loaded rows are UTC already; a just-written one still carries the offset it was submitted with.
+Timestamp = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(timezone.utc))]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, populate_by_name=True)
+
+
+# -- errors ------------------------------------------------------------------------
+
+
+class ErrorBody(Out):
+    """Every error: a stable machine code and a human-readable detail."""
+
+    error: str = Field(description="Machine-readable code, e.g. not_found, invalid_transition")
+    detail: str
+
+
+class FieldError(Out):
+    loc: list[str | int] = Field(description="Path to the offending value, e.g. ['indicators', 0, 'value']")
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(ErrorBody):
+    """422: the request was well-formed but broke the schema or a domain rule."""
+
+    errors: list[FieldError] = Field(description="One item per schema violation; empty for a domain rule")
+
+
+# -- incidents ---------------------------------------------------------------------
+
+
+class CategoryView(Out):
+    """An ENISA RSIT (class, type) pair."""
+
+    rsit_class: str = Field(alias="class")
+    type: str
+
+
+class IncidentSummary(Out):
+    """An incident as listed: no indicators, sightings or timeline."""
+
+    reference: str = Field(examples=["NC-2026-000042"])
+    title: str
+    status: Status
+    severity: int = Field(ge=0, le=5, description="National severity level 0-5")
+    severity_label: str
+    category: CategoryView
+    tlp: TLP
+    sector: str = Field(description="Reporting sector slug")
+    affected_sectors: list[str]
+    reporter_org: str = Field(description="Reporting organisation slug")
+    assignee: str | None = Field(description="E-mail of the assigned operator")
+    source_channel: str
+    merged_into: str | None = Field(description="Reference of the incident this one was merged into, if visible")
+    occurred_at: Timestamp | None
+    aware_at: Timestamp | None
+    reported_at: Timestamp
+    acknowledged_at: Timestamp | None
+    resolved_at: Timestamp | None
+    closed_at: Timestamp | None
+    updated_at: Timestamp
+
+
+class SharedWithView(Out):
+    """Other incidents visible to the caller that carry the same indicator."""
+
+    incidents: list[str]
+    sectors: list[str]
+
+
+class IndicatorView(Out):
+    type: str
+    value: str
+    confidence: int = Field(ge=0, le=100)
+    tlp: TLP
+    first_seen: Timestamp
+    last_seen: Timestamp
+    shared_with: SharedWithView
+
+
+class SightingView(Out):
+    """An organisation saw an indicator of this incident (analysts see only their own)."""
+
+    type: str
+    value: str
+    org: str
+    seen_at: Timestamp
+    count: int
+
+
+class TimelineView(Out):
+    id: int
+    at: Timestamp
+    kind: str
+    actor: str
+    body: str
+    internal: bool = Field(description="Internal notes are shown to national-centre staff only")
+    details: dict[str, Any]
+
+
+class IncidentDetail(IncidentSummary):
+    """One incident in full, as the caller may see it."""
+
+    description: str
+    external_ids: dict[str, str]
+    indicators: list[IndicatorView]
+    sightings: list[SightingView]
+    timeline: list[TimelineView]
+
+
+class IncidentList(Out):
+    items: list[IncidentSummary]
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page; null on the last page")
+    limit: int
+    counts: dict[Status, int] = Field(
+        default_factory=dict,
+        description="Visible incidents per status under every filter but status; only with counts=true",
+    )
+
+
+class Me(Out):
+    """Who the presented API key is."""
+
+    org: str
+    org_name: str
+    role: Role
+    key_prefix: str
+    key_name: str
+
+
+# -- building them -----------------------------------------------------------------
+
+
+def summary_fields(actor: Actor, incident: Incident) -> dict[str, Any]:
+    target = incident.merged_into
+    return dict(
+        reference=incident.reference,
+        title=incident.title,
+        status=incident.status,
+        severity=incident.severity,
+        severity_label=SEVERITY_LEVELS[incident.severity],
+        category=CategoryView(rsit_class=incident.rsit_class, type=incident.rsit_type),
+        tlp=incident.tlp,
+        sector=incident.sector.slug,
+        affected_sectors=[s.slug for s in incident.affected_sectors],
+        reporter_org=incident.reporter_org.slug,
+        assignee=incident.assignee.email if incident.assignee else None,
+        source_channel=incident.source_channel,
+        merged_into=target.reference if target is not None and visible(actor, target) else None,
+        occurred_at=incident.occurred_at,
+        aware_at=incident.aware_at,
+        reported_at=incident.reported_at,
+        acknowledged_at=incident.acknowledged_at,
+        resolved_at=incident.resolved_at,
+        closed_at=incident.closed_at,
+        updated_at=incident.updated_at,
+    )
+
+
+def summary(actor: Actor, incident: Incident) -> IncidentSummary:
+    return IncidentSummary(**summary_fields(actor, incident))
+
+
+def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail:
+    inds = indicators.of_incident(session, incident.id)
+    shared = indicators.shared(session, actor, incident, [i.id for i in inds])
+    by_id = {i.id: i for i in inds}
+    return IncidentDetail(
+        **summary_fields(actor, incident),
+        description=incident.description,
+        external_ids=incident.external_ids,
+        indicators=[
+            IndicatorView(
+                type=i.type, value=i.value, confidence=i.confidence, tlp=i.tlp,
+                first_seen=i.first_seen, last_seen=i.last_seen,
+                shared_with=SharedWithView(
+                    incidents=list(shared[i.id].references) if i.id in shared else [],
+                    sectors=list(shared[i.id].sectors) if i.id in shared else [],
+                ),
+            )
+            for i in inds
+        ],
+        sightings=[sighting(s, by_id) for s in indicators.sightings_of_incident(session, actor, incident.id)],
+        timeline=[timeline_entry(e) for e in incidents.timeline(session, actor, incident)],
+    )
+
+
+def sighting(s: Sighting, by_id: dict) -> SightingView:
+    ind = by_id[s.indicator_id]  # attach() links every sighted indicator to its incident
+    return SightingView(type=ind.type, value=ind.value, org=s.org.slug, seen_at=s.seen_at, count=s.count)
+
+
+def timeline_entry(e: TimelineEntry) -> TimelineView:
+    return TimelineView(id=e.id, at=e.at, kind=e.kind, actor=e.actor, body=e.body, internal=e.internal,
+                        details=e.details or {})
+
+
+def me(key: ApiKey) -> Me:
+    return Me(org=key.org.slug, org_name=key.org.name, role=key.role, key_prefix=key.prefix, key_name=key.name)
