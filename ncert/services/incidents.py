@@ -303,10 +303,8 @@ def merge(session: Session, actor: Actor, reference: str, into: str, reason: str
         raise Conflict(f"{target.reference} is itself merged into {target.merged_into.reference}; merge into that")
     if target.status is Status.CLOSED:
         raise Conflict(f"{target.reference} is closed; reopen it first")
-    have = set(session.scalars(select(IncidentIndicator.indicator_id).where(IncidentIndicator.incident_id == target.id)))
-    for link in session.scalars(select(IncidentIndicator).where(IncidentIndicator.incident_id == source.id)):
-        if link.indicator_id not in have:
-            session.add(IncidentIndicator(incident_id=target.id, indicator_id=link.indicator_id, role="merged"))
+    moved = session.scalars(select(IncidentIndicator.indicator_id).where(IncidentIndicator.incident_id == source.id))
+    indicators.link(session, target.id, list(moved), role="merged")
     for sector in [source.sector, *source.affected_sectors]:
         if sector.id != target.sector_id and sector not in target.affected_sectors:
             target.affected_sectors.append(sector)

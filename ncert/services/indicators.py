@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ncert.access import scope
@@ -20,58 +21,83 @@ from ncert.taxonomy import TLP
 LOOKUP_CHUNK = 400  # keeps IN-lists well under every dialect's parameter limit
 
 
-def upsert(session: Session, records: list[IndicatorRecord], tlp: TLP, now: datetime | None = None) -> list[Indicator]:
-    """Return one Indicator per distinct (type, value), creating the missing ones.
+def upsert(session: Session, records: list[IndicatorRecord], tlp: TLP,
+           now: datetime | None = None) -> dict[tuple[str, str], int]:
+    """Make sure one Indicator exists per distinct (type, value); return their ids.
 
-    first/last seen widen to cover every report; the TLP becomes the least
-    restrictive label any reporter shared the value under.
+    first/last seen widen to cover every report, confidence keeps its highest
+    value, and the TLP becomes the least restrictive label any reporter shared
+    the value under. Core statements in batches keep this fast for bulk feeds;
+    a concurrent insert of the same value is absorbed by ON CONFLICT DO NOTHING.
     """
     now = now or utcnow()
-    wanted: dict[tuple[str, str], IndicatorRecord] = {}
+    wanted: dict[tuple[str, str], list] = {}
     for rec in records:
-        wanted.setdefault((rec.type, rec.value), rec)
-    found: dict[tuple[str, str], Indicator] = {}
-    keys = list(wanted)
-    for i in range(0, len(keys), LOOKUP_CHUNK):
-        chunk = keys[i : i + LOOKUP_CHUNK]
-        stmt = select(Indicator).where(tuple_(Indicator.type, Indicator.value).in_(chunk))
-        found.update({(ind.type, ind.value): ind for ind in session.scalars(stmt)})
-    result = []
-    for key, rec in wanted.items():
         first, last = rec.first_seen or now, rec.last_seen or rec.first_seen or now
-        ind = found.get(key)
-        if ind is None:
-            ind = Indicator(type=rec.type, value=rec.value, first_seen=first, last_seen=last,
-                            confidence=rec.confidence, tlp=tlp)
-            session.add(ind)
+        seen = wanted.get((rec.type, rec.value))
+        if seen is None:
+            wanted[(rec.type, rec.value)] = [first, last, rec.confidence]
         else:
-            ind.first_seen = min(ind.first_seen, first)
-            ind.last_seen = max(ind.last_seen, last)
-            ind.confidence = max(ind.confidence, rec.confidence)
-            if tlp.rank < ind.tlp.rank:
-                ind.tlp = tlp
-        result.append(ind)
-    session.flush()
-    return result
+            seen[0], seen[1], seen[2] = min(seen[0], first), max(seen[1], last), max(seen[2], rec.confidence)
+    existing = _lookup(session, list(wanted))
+    fresh = [{"type": k[0], "value": k[1], "first_seen": v[0], "last_seen": v[1], "confidence": v[2], "tlp": tlp}
+             for k, v in wanted.items() if k not in existing]
+    changes = []
+    for key, (ind_id, first, last, confidence, label) in existing.items():
+        new_first, new_last, new_conf = wanted[key]
+        change = {"id": ind_id, "first_seen": min(first, new_first), "last_seen": max(last, new_last),
+                  "confidence": max(confidence, new_conf), "tlp": tlp if tlp.rank < label.rank else label}
+        if (change["first_seen"], change["last_seen"], change["confidence"], change["tlp"]) != (
+                first, last, confidence, label):
+            changes.append(change)
+    if fresh:
+        session.execute(_insert_ignoring_conflicts(session), fresh)
+        existing.update(_lookup(session, [(row["type"], row["value"]) for row in fresh]))
+    if changes:
+        session.execute(update(Indicator), changes)
+    return {key: row[0] for key, row in existing.items()}
 
 
-def attach(session: Session, incident: Incident, records: list[IndicatorRecord], org_id: int) -> list[Indicator]:
+def _insert_ignoring_conflicts(session: Session):
+    dialect = session.get_bind().dialect.name
+    module = {"sqlite": sqlite, "postgresql": postgresql}[dialect]
+    return module.insert(Indicator).on_conflict_do_nothing(index_elements=["type", "value"])
+
+
+def _lookup(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+    found = {}
+    for i in range(0, len(keys), LOOKUP_CHUNK):
+        stmt = select(Indicator.id, Indicator.type, Indicator.value, Indicator.first_seen, Indicator.last_seen,
+                      Indicator.confidence, Indicator.tlp).where(
+            tuple_(Indicator.type, Indicator.value).in_(keys[i : i + LOOKUP_CHUNK]))
+        for ind_id, kind, value, first, last, confidence, label in session.execute(stmt):
+            found[(kind, value)] = (ind_id, first, last, confidence, label)
+    return found
+
+
+def attach(session: Session, incident: Incident, records: list[IndicatorRecord], org_id: int) -> list[int]:
     """Link the records' indicators to an incident and record the reporter's sightings."""
     if not records:
         return []
-    indicators = upsert(session, records, incident.tlp)
-    by_key = {(ind.type, ind.value): ind for ind in indicators}
-    linked = set(session.scalars(select(IncidentIndicator.indicator_id).where(IncidentIndicator.incident_id == incident.id)))
+    ids = upsert(session, records, incident.tlp)
+    link(session, incident.id, ids.values())
     now = utcnow()
-    for rec in records:
-        ind = by_key[(rec.type, rec.value)]
-        if ind.id not in linked:
-            session.add(IncidentIndicator(incident_id=incident.id, indicator_id=ind.id))
-            linked.add(ind.id)
-        session.add(Sighting(indicator_id=ind.id, org_id=org_id, incident_id=incident.id,
-                             seen_at=rec.last_seen or rec.first_seen or now, count=rec.count))
-    session.flush()
-    return indicators
+    session.execute(insert(Sighting), [
+        {"indicator_id": ids[(rec.type, rec.value)], "org_id": org_id, "incident_id": incident.id,
+         "seen_at": rec.last_seen or rec.first_seen or now, "count": rec.count} for rec in records])
+    return list(ids.values())
+
+
+def link(session: Session, incident_id: int, indicator_ids, role: str = "observed") -> int:
+    """Link indicators to an incident (existing links are kept); returns how many were new."""
+    have = set(session.scalars(select(IncidentIndicator.indicator_id).where(
+        IncidentIndicator.incident_id == incident_id)))
+    new = [i for i in dict.fromkeys(indicator_ids) if i not in have]
+    if new:
+        now = utcnow()
+        session.execute(insert(IncidentIndicator), [
+            {"incident_id": incident_id, "indicator_id": i, "role": role, "added_at": now} for i in new])
+    return len(new)
 
 
 def of_incident(session: Session, incident_id: int) -> list[Indicator]:
