@@ -10,6 +10,14 @@ An analyst sees every incident their own organisation reported, whatever its
 label; TLP:CLEAR incidents; and TLP:GREEN incidents, whose community is the
 national constituency (international partners are outside it). TLP:AMBER,
 TLP:AMBER+STRICT and TLP:RED incidents of another organisation stay hidden.
+
+TAXII collections (``collection_access`` and ``scope_stix``): a sector inbox
+is written by the organisations of its sector, and each reads back only what
+it wrote itself. A national collection is written by national staff only (by
+publishing) and read by its audience (sector CERTs, or international
+partners), which sees only TLP:CLEAR and TLP:GREEN objects in it: those two
+labels are what a sharing community may receive, and nothing more restrictive
+is ever served there, whatever was published.
 """
 
 from __future__ import annotations
@@ -17,8 +25,13 @@ from __future__ import annotations
 from sqlalchemy import Select, false, or_
 
 from ncert.actor import Actor
-from ncert.models import Incident, Sighting, TimelineEntry
-from ncert.taxonomy import TLP, OrgKind
+from dataclasses import dataclass
+
+from ncert.models import Incident, Sighting, StixObject, TaxiiCollection, TimelineEntry
+from ncert.taxonomy import TLP, OrgKind, Role
+
+AUDIENCES = {"sector-certs": OrgKind.SECTOR_CERT, "international-partners": OrgKind.INTERNATIONAL_PARTNER}
+AUDIENCE_LABELS = (TLP.CLEAR, TLP.GREEN)
 
 
 def community_labels(actor: Actor) -> tuple[TLP, ...]:
@@ -51,3 +64,34 @@ def visible(actor: Actor, incident: Incident) -> bool:
         or incident.reporter_org_id == actor.org_id
         or incident.tlp in community_labels(actor)
     )
+
+
+@dataclass(frozen=True)
+class CollectionAccess:
+    can_read: bool
+    can_write: bool
+
+
+def collection_access(actor: Actor, collection: TaxiiCollection) -> CollectionAccess:
+    staff_write = actor.role in (Role.SOC_OPERATOR, Role.ADMIN)
+    if actor.is_national:
+        return CollectionAccess(can_read=True, can_write=staff_write)
+    if collection.kind == "inbox":
+        member = actor.sector_id is not None and actor.sector_id == collection.sector_id
+        return CollectionAccess(can_read=member, can_write=member)
+    in_audience = AUDIENCES.get(collection.audience or "") is actor.org_kind
+    return CollectionAccess(can_read=in_audience, can_write=False)
+
+
+def scope_stix(actor: Actor, collection: TaxiiCollection, stmt: Select) -> Select:
+    """Narrow a SELECT over StixObject rows of ``collection`` to the actor's view."""
+    stmt = stmt.where(StixObject.collection_id == collection.id)
+    if not collection_access(actor, collection).can_read:
+        return stmt.where(false())
+    if collection.kind == "national":
+        stmt = stmt.where(StixObject.tlp.in_(AUDIENCE_LABELS))
+    if actor.is_national:
+        return stmt
+    if collection.kind == "inbox":
+        return stmt.where(StixObject.org_id == actor.org_id)
+    return stmt

@@ -32,6 +32,8 @@ class Settings:
     max_content_length: int
     page_size_max: int
     national_org: str
+    taxii_max_content_length: int
+    taxii_page_max: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -47,6 +49,8 @@ class Settings:
             max_content_length=int(env.get("NCERT_MAX_CONTENT_LENGTH", 10 * 1024 * 1024)),
             page_size_max=int(env.get("NCERT_PAGE_SIZE_MAX", 500)),
             national_org=env.get("NCERT_NATIONAL_ORG", "national-cert"),
+            taxii_max_content_length=int(env.get("NCERT_TAXII_MAX_CONTENT_LENGTH", 100 * 1024 * 1024)),
+            taxii_page_max=int(env.get("NCERT_TAXII_PAGE_MAX", 1000)),
         )
 
     def describe(self) -> dict[str, str]:

@@ -4,6 +4,7 @@ from ncert.models.audit import AuditEvent
 from ncert.models.directory import ApiKey, Organization, Sector, User
 from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, TimelineEntry, incident_affected_sectors
 from ncert.models.indicator import Indicator, IncidentIndicator, Sighting
+from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 
 __all__ = [
     "ApiKey",
@@ -16,6 +17,9 @@ __all__ = [
     "ReferenceCounter",
     "Sector",
     "Sighting",
+    "StixObject",
+    "TaxiiCollection",
+    "TaxiiStatus",
     "TimelineEntry",
     "User",
     "incident_affected_sectors",

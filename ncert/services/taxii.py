@@ -1,0 +1,395 @@
+"""TAXII 2.1 collections and the STIX object store behind them.
+
+This is the backend of ``ncert.taxii`` (the HTTP door), in the shape of the
+TAXII spec (https://docs.oasis-open.org/cti/taxii/v2.1/os/taxii-v2.1-os.html):
+collections, add objects (§5.5), get objects / manifest (§5.3, §5.4, §5.6),
+versions (§5.8), delete (§5.7) and status (§4.3). Object versions are stored
+verbatim as JSON text, keyed by (collection, id, version), so a page is built
+by joining stored text, never by re-serialising.
+
+Paging is keyset over (date_added, row id) with a stateless token, so it costs
+the same at the end of a million-object collection as at the start and works
+behind any number of web processes.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Iterable, Iterator
+
+import orjson
+from sqlalchemy import Select, false, func, insert, or_, select, tuple_, update
+from sqlalchemy.orm import Session, aliased
+
+from ncert.access import AUDIENCE_LABELS, CollectionAccess, collection_access, scope_stix
+from ncert.actor import Actor
+from ncert.db import utcnow
+from ncert.errors import BadRequest, Forbidden, NotFound
+from ncert.models import Sector, StixObject, TaxiiCollection, TaxiiStatus
+from ncert.services import audit
+
+BATCH = 2000
+LOOKUP_CHUNK = 400
+# Status resources list every success only for pushes up to this size (the
+# lists are optional in TAXII 2.1 §4.3.1; counts are always exact).
+STATUS_LIST_LIMIT = 10_000
+NATIONAL_COLLECTIONS = {
+    "national-sector-certs": ("National sharing: sector CERTs", "sector-certs"),
+    "national-partners": ("National sharing: international partners", "international-partners"),
+}
+
+
+# -- collections ----------------------------------------------------------------------
+
+
+def ensure_collections(session: Session) -> int:
+    """Create any missing collection: one inbox per sector and one national collection
+    per audience. Idempotent; returns how many were created."""
+    have = set(session.scalars(select(TaxiiCollection.alias)))
+    created = 0
+    for sector in session.scalars(select(Sector).order_by(Sector.slug)):
+        alias = f"inbox-{sector.slug}"
+        if alias not in have:
+            session.add(TaxiiCollection(
+                id=str(uuid.uuid4()), alias=alias, title=f"{sector.name}: sector inbox", kind="inbox",
+                sector_id=sector.id,
+                description=f"Organisations of the {sector.name} sector submit STIX 2.1 here; each reads back its own."))
+            created += 1
+    for alias, (title, audience) in NATIONAL_COLLECTIONS.items():
+        if alias not in have:
+            labels = " and ".join(str(t) for t in AUDIENCE_LABELS)
+            session.add(TaxiiCollection(
+                id=str(uuid.uuid4()), alias=alias, title=title, kind="national", audience=audience,
+                description=f"What the national centre publishes to {audience.replace('-', ' ')} ({labels} only)."))
+            created += 1
+    session.flush()
+    return created
+
+
+def collections(session: Session, actor: Actor) -> list[tuple[TaxiiCollection, CollectionAccess]]:
+    """The collections the actor can read or write, in a stable order."""
+    rows = session.scalars(select(TaxiiCollection).order_by(TaxiiCollection.kind.desc(), TaxiiCollection.alias))
+    result = [(c, collection_access(actor, c)) for c in rows]
+    return [(c, a) for c, a in result if a.can_read or a.can_write]
+
+
+def collection(session: Session, actor: Actor, key: str) -> tuple[TaxiiCollection, CollectionAccess]:
+    """A collection by id or alias; 404 when unknown or neither readable nor writable."""
+    found = session.scalar(select(TaxiiCollection).where(or_(TaxiiCollection.id == key, TaxiiCollection.alias == key)))
+    if found is not None:
+        access = collection_access(actor, found)
+        if access.can_read or access.can_write:
+            return found, access
+    raise NotFound(f"no collection {key!r}")
+
+
+# -- versions and timestamps -----------------------------------------------------------
+
+
+def canonical_version(text: str) -> str:
+    """A STIX timestamp as a fixed-width sortable string (microsecond precision)."""
+    return taxii_timestamp(parse_timestamp(text))
+
+
+def parse_timestamp(text: str) -> datetime:
+    if not isinstance(text, str) or not text.endswith("Z"):
+        raise ValueError(f"{text!r} is not a UTC timestamp ending in Z")
+    body = text[:-1]
+    if "." in body:  # datetime takes at most 6 fractional digits
+        head, frac = body.split(".", 1)
+        body = f"{head}.{(frac + '000000')[:6]}"
+    value = datetime.fromisoformat(body)
+    return value.replace(tzinfo=timezone.utc)
+
+
+def taxii_timestamp(value: datetime) -> str:
+    """TAXII timestamps carry microseconds (TAXII 2.1 §3.2)."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# -- adding objects --------------------------------------------------------------------
+
+
+@dataclass
+class Intake:
+    """The running outcome of one push, per object; becomes the TAXII status resource."""
+
+    successes: list[dict] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+    created: int = 0
+    unchanged: int = 0
+    superseded: int = 0
+
+
+def add_objects(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterable[dict],
+                *, on_stored=None) -> TaxiiStatus:
+    """Store a push of STIX objects and record its status resource (TAXII 2.1 §5.5)."""
+    intake = Intake()
+    for intake in store(session, actor, coll, objects, on_stored=on_stored):
+        pass
+    status = _status(coll, actor, intake)
+    session.add(status)
+    session.flush()
+    audit.record(session, actor, "taxii.add_objects", "collection", coll.alias, status=status.id,
+                 created=intake.created, unchanged=intake.unchanged, failed=len(intake.failures))
+    return status
+
+
+def store(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterable[dict], *, on_stored=None,
+          batch_size: int = BATCH) -> Iterator[Intake]:
+    """Store objects batch by batch, yielding the running Intake after each.
+
+    One bad object never loses the good ones: it is reported in the Intake.
+    The same version again is a no-op; a newer version becomes the latest.
+    ``on_stored(session, actor, coll, raw_objects)`` receives each batch's new
+    objects, so the domain mapping runs in the same transaction as the store.
+    """
+    if not collection_access(actor, coll).can_write:
+        raise Forbidden(f"you cannot write to collection {coll.alias}")
+    intake, clock = Intake(), _Clock()
+    for batch in _batches(objects, batch_size):
+        stored = _store_batch(session, actor, coll, batch, intake, clock)
+        if stored and on_stored is not None:
+            on_stored(session, actor, coll, stored)
+        yield intake
+
+
+class _Clock:
+    """Hands out strictly increasing date_added values, so every object of a push
+    has its own place in the (date_added, id) order."""
+
+    def __init__(self) -> None:
+        self.last = utcnow() - timedelta(microseconds=1)
+
+    def next(self) -> datetime:
+        self.last = max(utcnow(), self.last + timedelta(microseconds=1))
+        return self.last
+
+
+def _batches(items: Iterable[dict], size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: list, intake: Intake,
+                 clock: _Clock) -> list[dict]:
+    from ingest.stix.tlp import tlp_of
+    from ingest.stix.validate import StixObjectError, check
+
+    checked = []
+    for raw in batch:
+        try:
+            obj = check(raw)
+            version = canonical_version(obj.version) if obj.version else ""
+        except (StixObjectError, ValueError) as exc:
+            intake.failures.append(_failure(raw, str(exc)))
+            continue
+        checked.append((obj, version))
+    if not checked:
+        return []
+
+    known: dict[str, set[str]] = {}
+    latest: dict[str, str] = {}
+    ids = list({obj.id for obj, _ in checked})
+    for i in range(0, len(ids), LOOKUP_CHUNK):
+        stmt = select(StixObject.stix_id, StixObject.version, StixObject.is_latest).where(
+            StixObject.collection_id == coll.id, StixObject.stix_id.in_(ids[i : i + LOOKUP_CHUNK]))
+        for stix_id, version, is_latest in session.execute(stmt):
+            known.setdefault(stix_id, set()).add(version)
+            if is_latest:
+                latest[stix_id] = version
+
+    rows, stored, newest = [], [], {}
+    for obj, version in checked:
+        versions = known.setdefault(obj.id, set())
+        entry = {"id": obj.id, "version": obj.version or "", "message": "stored"}
+        if version in versions:
+            intake.unchanged += 1
+            entry["message"] = "unchanged: this version is already stored"
+            intake.successes.append(entry)
+            continue
+        versions.add(version)
+        if version >= max(latest.get(obj.id, ""), newest.get(obj.id, "")):
+            newest[obj.id] = version
+        rows.append({
+            "collection_id": coll.id, "stix_id": obj.id, "type": obj.type, "spec_version": obj.spec_version,
+            "version": version, "date_added": clock.next(), "org_id": actor.org_id, "tlp": tlp_of(obj.raw),
+            "revoked": obj.revoked, "is_latest": False, "body": orjson.dumps(obj.raw).decode(),
+        })
+        stored.append(obj.raw)
+        intake.created += 1
+        if obj.revoked:
+            entry["message"] = "stored; revoked"
+        intake.successes.append(entry)
+
+    superseded = [sid for sid in newest if sid in latest]
+    for i in range(0, len(superseded), LOOKUP_CHUNK):
+        session.execute(update(StixObject).where(
+            StixObject.collection_id == coll.id, StixObject.stix_id.in_(superseded[i : i + LOOKUP_CHUNK]),
+            StixObject.is_latest.is_(True),
+        ).values(is_latest=False))
+    intake.superseded += len(superseded)
+    for row in rows:
+        row["is_latest"] = newest.get(row["stix_id"]) == row["version"]
+    if rows:
+        session.execute(insert(StixObject), rows)
+    return stored
+
+
+def _failure(raw, message: str) -> dict:
+    obj = raw if isinstance(raw, dict) else {}
+    ident = obj.get("id") if isinstance(obj.get("id"), str) else "unknown"
+    version = obj.get("modified") or obj.get("created") or ""
+    return {"id": ident, "version": version if isinstance(version, str) else "", "message": message}
+
+
+def _status(coll: TaxiiCollection, actor: Actor, intake: Intake) -> TaxiiStatus:
+    total = len(intake.successes) + len(intake.failures)
+    return TaxiiStatus(
+        id=str(uuid.uuid4()), collection_id=coll.id, org_id=actor.org_id, status="complete",
+        total_count=total, success_count=len(intake.successes), failure_count=len(intake.failures),
+        pending_count=0, successes=intake.successes if total <= STATUS_LIST_LIMIT else [],
+        failures=intake.failures, pendings=[],
+    )
+
+
+def get_status(session: Session, actor: Actor, status_id: str) -> TaxiiStatus:
+    """A status resource; only its submitter's organisation and national staff see it."""
+    status = session.get(TaxiiStatus, status_id)
+    if status is None or not (actor.is_national or status.org_id == actor.org_id):
+        raise NotFound(f"no status {status_id!r}")
+    return status
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectFilter:
+    """TAXII 2.1 §3.4 filtering parameters."""
+
+    added_after: datetime | None = None
+    ids: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ("last",)
+    spec_versions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list  # (row id, date_added, stix_id, version, spec_version, body|None)
+    more: bool
+    next: str | None
+
+    @property
+    def first_added(self) -> datetime | None:
+        return self.rows[0][1] if self.rows else None
+
+    @property
+    def last_added(self) -> datetime | None:
+        return self.rows[-1][1] if self.rows else None
+
+
+def page(session: Session, actor: Actor, coll: TaxiiCollection, f: ObjectFilter, *, limit: int,
+         next_token: str | None = None, with_body: bool = True) -> Page:
+    """One page of objects (or manifest entries) in date_added order."""
+    if not collection_access(actor, coll).can_read:
+        raise Forbidden(f"you cannot read collection {coll.alias}")
+    columns = [StixObject.id, StixObject.date_added, StixObject.stix_id, StixObject.version,
+               StixObject.spec_version, StixObject.body if with_body else StixObject.type]
+    stmt = _filtered(actor, coll, select(*columns), f)
+    if next_token:
+        added, row_id = _decode_next(next_token)
+        stmt = stmt.where(tuple_(StixObject.date_added, StixObject.id) > (added, row_id))
+    rows = session.execute(stmt.order_by(StixObject.date_added, StixObject.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    token = _encode_next(rows[-1][1], rows[-1][0]) if more else None
+    return Page(rows, more, token)
+
+
+def versions(session: Session, actor: Actor, coll: TaxiiCollection, stix_id: str, f: ObjectFilter, *,
+             limit: int, next_token: str | None = None) -> Page:
+    """All versions of one object, oldest first (TAXII 2.1 §5.8)."""
+    f = ObjectFilter(added_after=f.added_after, ids=(stix_id,), versions=("all",), spec_versions=f.spec_versions)
+    return page(session, actor, coll, f, limit=limit, next_token=next_token, with_body=False)
+
+
+def delete_object(session: Session, actor: Actor, coll: TaxiiCollection, stix_id: str, f: ObjectFilter) -> int:
+    """Delete matching versions of an object (admins only; TAXII 2.1 §5.7)."""
+    access = collection_access(actor, coll)
+    if not (access.can_read or access.can_write):
+        raise NotFound(f"no collection {coll.id!r}")
+    if not actor.is_admin:
+        raise Forbidden("only admins delete objects")
+    f = ObjectFilter(ids=(stix_id,), versions=f.versions if f.versions != ("last",) else ("all",),
+                     spec_versions=f.spec_versions)
+    ids = list(session.scalars(_filtered(actor, coll, select(StixObject.id), f)))
+    if not ids:
+        raise NotFound(f"no object {stix_id!r} in collection {coll.id}")
+    for i in range(0, len(ids), LOOKUP_CHUNK):
+        session.execute(StixObject.__table__.delete().where(StixObject.id.in_(ids[i : i + LOOKUP_CHUNK])))
+    _relatest(session, coll, stix_id)
+    audit.record(session, actor, "taxii.delete_object", "stix_object", stix_id, collection=coll.alias,
+                 versions=len(ids))
+    return len(ids)
+
+
+def _relatest(session: Session, coll: TaxiiCollection, stix_id: str) -> None:
+    """After a delete, the newest remaining version becomes the latest again."""
+    newest = session.scalar(select(func.max(StixObject.version)).where(
+        StixObject.collection_id == coll.id, StixObject.stix_id == stix_id))
+    if newest is not None:
+        session.execute(update(StixObject).where(
+            StixObject.collection_id == coll.id, StixObject.stix_id == stix_id, StixObject.version == newest
+        ).values(is_latest=True))
+
+
+def _filtered(actor: Actor, coll: TaxiiCollection, stmt: Select, f: ObjectFilter) -> Select:
+    stmt = scope_stix(actor, coll, stmt)
+    if f.added_after is not None:
+        stmt = stmt.where(StixObject.date_added > f.added_after)
+    if f.ids:
+        stmt = stmt.where(StixObject.stix_id.in_(f.ids))
+    if f.types:
+        stmt = stmt.where(StixObject.type.in_(f.types))
+    if f.spec_versions:
+        stmt = stmt.where(StixObject.spec_version.in_(f.spec_versions))
+    if "all" not in f.versions:
+        conditions = []
+        if "last" in f.versions:
+            conditions.append(StixObject.is_latest.is_(True))
+        if "first" in f.versions:
+            older = aliased(StixObject)
+            first = select(func.min(older.version)).where(
+                older.collection_id == StixObject.collection_id, older.stix_id == StixObject.stix_id
+            ).scalar_subquery()
+            conditions.append(StixObject.version == first)
+        exact = [v for v in f.versions if v not in ("last", "first")]
+        if exact:
+            conditions.append(StixObject.version.in_(exact))
+        stmt = stmt.where(or_(*conditions) if conditions else false())
+    return stmt
+
+
+def _encode_next(added: datetime, row_id: int) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([taxii_timestamp(added), row_id])).decode().rstrip("=")
+
+
+def _decode_next(token: str) -> tuple[datetime, int]:
+    try:
+        added, row_id = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not isinstance(row_id, int):
+            raise ValueError
+        return parse_timestamp(added), row_id
+    except (ValueError, TypeError):
+        raise BadRequest("the next token is not one this server issued") from None
