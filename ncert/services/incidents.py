@@ -166,6 +166,26 @@ def _next_reference(session: Session, year: int) -> str:
     return f"NC-{year}-{value:06d}"
 
 
+def refresh_from_source(session: Session, actor: Actor, incident: Incident, record: IncidentRecord) -> bool:
+    """A reporter's newer version of an incident it already sent (a newer STIX
+    version, a MISP event with a later timestamp): take over the reporter-owned
+    fields that changed and attach new indicators. Triage fields stay the SOC's."""
+    if incident.reporter_org_id != actor.org_id and not actor.is_national:
+        raise Forbidden("only the reporting organisation updates its incident from source")
+    changed = {name: getattr(record, name) for name in ("title", "description")
+               if getattr(record, name) != getattr(incident, name)}
+    for name, value in changed.items():
+        setattr(incident, name, value)
+    have = {(i.type, i.value) for i in indicators.of_incident(session, incident.id)}
+    fresh = [r for r in record.indicators if (r.type, r.value) not in have]
+    added = indicators.attach(session, incident, fresh, incident.reporter_org_id)
+    if changed or added:
+        _log(session, actor, incident, "source-update",
+             "Updated by the reporter: " + ", ".join([*changed, *(["indicators"] if added else [])]),
+             action="incident.source-update", fields=sorted(changed), indicators=len(added))
+    return bool(changed or added)
+
+
 # -- triage -------------------------------------------------------------------------
 
 
@@ -312,10 +332,13 @@ def merge(session: Session, actor: Actor, reference: str, into: str, reason: str
     source.status = Status.MERGED
     source.merged_into_id = target.id
     source.merged_into = target
+    # Internal: each entry names the other incident, which someone who sees this
+    # one may not be allowed to see (a TLP:GREEN duplicate of a TLP:RED incident).
+    # Reporters still see the status, and merged_into where access.visible allows.
     _log(session, actor, source, "merged", f"Merged into {target.reference}" + (f": {reason}" if reason else ""),
-         action="incident.merge", old=str(old), into=target.reference, reason=reason)
+         action="incident.merge", internal=True, old=str(old), into=target.reference, reason=reason)
     _log(session, actor, target, "merge-received", f"{source.reference} merged into this incident",
-         action="incident.merge-receive", source=source.reference)
+         action="incident.merge-receive", internal=True, source=source.reference)
     return source
 
 
@@ -334,6 +357,12 @@ def reopen(session: Session, actor: Actor, reference: str, reason: str) -> Incid
     _log(session, actor, incident, "reopened", f"Reopened: {reason.strip()}", action="incident.reopen",
          old=str(old), new=str(Status.TRIAGED), reason=reason.strip())
     return incident
+
+
+def note(session: Session, actor: Actor, incident: Incident, kind: str, body: str, *, action: str,
+         **details: Any) -> TimelineEntry:
+    """Record an action another service took on the incident (export, publish…)."""
+    return _log(session, actor, incident, kind, body, action=action, **details)
 
 
 def _log(session: Session, actor: Actor, incident: Incident, kind: str, body: str, *, action: str,

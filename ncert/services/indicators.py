@@ -64,6 +64,11 @@ def _insert_ignoring_conflicts(session: Session):
     return module.insert(Indicator).on_conflict_do_nothing(index_elements=["type", "value"])
 
 
+def lookup_ids(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids of the indicators that exist among ``keys``."""
+    return {key: row[0] for key, row in _lookup(session, keys).items()}
+
+
 def _lookup(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
     found = {}
     for i in range(0, len(keys), LOOKUP_CHUNK):

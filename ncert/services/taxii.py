@@ -29,6 +29,9 @@ from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import BadRequest, Forbidden, NotFound
 from ncert.models import Sector, StixObject, TaxiiCollection, TaxiiStatus
+from ingest.stix.timestamps import parse_timestamp
+from ingest.stix.tlp import tlp_of
+from ingest.stix.validate import StixObjectError, check
 from ncert.services import audit
 
 BATCH = 2000
@@ -94,17 +97,6 @@ def canonical_version(text: str) -> str:
     return taxii_timestamp(parse_timestamp(text))
 
 
-def parse_timestamp(text: str) -> datetime:
-    if not isinstance(text, str) or not text.endswith("Z"):
-        raise ValueError(f"{text!r} is not a UTC timestamp ending in Z")
-    body = text[:-1]
-    if "." in body:  # datetime takes at most 6 fractional digits
-        head, frac = body.split(".", 1)
-        body = f"{head}.{(frac + '000000')[:6]}"
-    value = datetime.fromisoformat(body)
-    return value.replace(tzinfo=timezone.utc)
-
-
 def taxii_timestamp(value: datetime) -> str:
     """TAXII timestamps carry microseconds (TAXII 2.1 §3.2)."""
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -144,8 +136,9 @@ def store(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterab
 
     One bad object never loses the good ones: it is reported in the Intake.
     The same version again is a no-op; a newer version becomes the latest.
-    ``on_stored(session, actor, coll, raw_objects)`` receives each batch's new
-    objects, so the domain mapping runs in the same transaction as the store.
+    ``on_stored(session, actor, coll, objects)`` receives each batch's new
+    objects (checked ``ingest.stix.validate.StixObject``), so the domain
+    mapping runs in the same transaction as the store.
     """
     if not collection_access(actor, coll).can_write:
         raise Forbidden(f"you cannot write to collection {coll.alias}")
@@ -181,19 +174,15 @@ def _batches(items: Iterable[dict], size: int) -> Iterator[list]:
 
 
 def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: list, intake: Intake,
-                 clock: _Clock) -> list[dict]:
-    from ingest.stix.tlp import tlp_of
-    from ingest.stix.validate import StixObjectError, check
-
+                 clock: _Clock) -> list:
     checked = []
     for raw in batch:
         try:
             obj = check(raw)
-            version = canonical_version(obj.version) if obj.version else ""
-        except (StixObjectError, ValueError) as exc:
+        except StixObjectError as exc:
             intake.failures.append(_failure(raw, str(exc)))
             continue
-        checked.append((obj, version))
+        checked.append((obj, taxii_timestamp(obj.version) if obj.version else ""))
     if not checked:
         return []
 
@@ -211,7 +200,8 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
     rows, stored, newest = [], [], {}
     for obj, version in checked:
         versions = known.setdefault(obj.id, set())
-        entry = {"id": obj.id, "version": obj.version or "", "message": "stored"}
+        entry = {"id": obj.id, "version": obj.raw.get("modified") or obj.raw.get("created") or "",
+                 "message": "stored"}
         if version in versions:
             intake.unchanged += 1
             entry["message"] = "unchanged: this version is already stored"
@@ -225,7 +215,7 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
             "version": version, "date_added": clock.next(), "org_id": actor.org_id, "tlp": tlp_of(obj.raw),
             "revoked": obj.revoked, "is_latest": False, "body": orjson.dumps(obj.raw).decode(),
         })
-        stored.append(obj.raw)
+        stored.append(obj)
         intake.created += 1
         if obj.revoked:
             entry["message"] = "stored; revoked"

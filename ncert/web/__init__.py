@@ -32,6 +32,8 @@ def create_app(runtime: Runtime | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from ncert.api.v1 import register as register_api
     from ncert.console import register as register_console
+    from ncert.taxii import register as register_taxii
 
     register_api(app)
+    register_taxii(app)
     register_console(app)

@@ -1,0 +1,141 @@
+"""What STIX objects mean for the national queue.
+
+Called with each batch of newly stored objects of a sector inbox (in the same
+transaction as the store): indicators with simple patterns become normalised
+Indicators, other STIX patterns are kept as pattern indicators, sightings and
+observed-data become Sightings by the submitting organisation, incidents (and
+reports of type incident) become Incidents, and relationships link
+indicators to incidents. The submitter is always the authenticated
+organisation: identities and created_by_ref in the payload are stored, never
+believed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable
+
+import orjson
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ingest.stix import mapping
+from ingest.stix.tlp import tlp_of
+from ingest.stix.validate import check
+from ncert.actor import Actor
+from ncert.db import utcnow
+from ncert.models import ExternalRef, Incident, Sighting, StixObject, TaxiiCollection
+from ncert.records import IndicatorRecord
+from ncert.services import incidents, indicators
+from ncert.taxonomy import TLP
+
+LOOKUP_CHUNK = 400
+INCIDENT_SYSTEM = "stix"
+
+
+def apply(session: Session, actor: Actor, coll: TaxiiCollection, objects: list) -> None:
+    """Map one batch of newly stored, checked objects (``ingest.stix.validate.StixObject``)."""
+
+    refs = _Refs(session, coll, objects)
+    # Indicator objects: STIX id -> normalised (type, value) keys.
+    by_label: dict[TLP, list[IndicatorRecord]] = defaultdict(list)
+    keys_of: dict[str, list[tuple[str, str]]] = {}
+    for obj in objects:
+        if obj.type == "indicator":
+            records = mapping.indicator_records(obj)
+            by_label[tlp_of(obj) or TLP.AMBER].extend(records)
+            keys_of[obj.id] = [(r.type, r.value) for r in records]
+    ids: dict[tuple[str, str], int] = {}
+    for label, records in by_label.items():
+        ids.update(indicators.upsert(session, records, label))
+
+    sightings = []
+    now = utcnow()
+    for obj in objects:
+        kind = obj.type
+        if kind == "sighting":
+            target, count, first, last = mapping.sighting_counts(obj)
+            for key in _indicator_keys(target, keys_of, refs, mapping):
+                if key not in ids:
+                    ids.update(indicators.lookup_ids(session, [key]))
+                ind_id = ids.get(key)
+                if ind_id:
+                    sightings.append({"indicator_id": ind_id, "org_id": actor.org_id, "incident_id": None,
+                                      "seen_at": last or first or now, "count": count})
+        elif kind == "observed-data":
+            records = mapping.observed_indicators(obj, refs)
+            found = indicators.upsert(session, records, tlp_of(obj) or TLP.AMBER) if records else {}
+            ids.update(found)
+            sightings += [{"indicator_id": found[(r.type, r.value)], "org_id": actor.org_id, "incident_id": None,
+                           "seen_at": r.last_seen or r.first_seen or now, "count": r.count} for r in records]
+    if sightings:
+        session.execute(insert(Sighting), sightings)
+
+    for obj in objects:
+        if mapping.is_incident(obj):
+            record = mapping.incident_record(obj, refs)
+            submission = incidents.submit(session, actor, record, channel="taxii")
+            if not submission.created:
+                incidents.refresh_from_source(session, actor, submission.incident, record)
+
+    for obj in objects:
+        if obj.type == "relationship":
+            _link(session, actor, obj.raw, keys_of, refs, ids, mapping)
+
+
+def _indicator_keys(stix_id: str | None, keys_of, refs: "_Refs", mapping) -> list[tuple[str, str]]:
+    if not stix_id:
+        return []
+    if stix_id in keys_of:
+        return keys_of[stix_id]
+    raw = refs.get(stix_id)
+    if raw is None or raw.get("type") != "indicator":
+        return []
+    keys_of[stix_id] = [(r.type, r.value) for r in mapping.indicator_records(check(raw))]
+    return keys_of[stix_id]
+
+
+def _link(session: Session, actor: Actor, rel: dict, keys_of, refs, ids, mapping) -> None:
+    """A relationship between an indicator and an incident links them in the domain."""
+    ends = (rel.get("source_ref", ""), rel.get("target_ref", ""))
+    incident_ref = next((e for e in ends if e.startswith(("incident--", "report--"))), None)
+    indicator_ref = next((e for e in ends if e.startswith("indicator--")), None)
+    if not incident_ref or not indicator_ref:
+        return
+    incident_id = session.scalar(
+        select(Incident.id).join(ExternalRef, ExternalRef.incident_id == Incident.id).where(
+            ExternalRef.org_id == actor.org_id, ExternalRef.system == INCIDENT_SYSTEM,
+            ExternalRef.value == incident_ref))
+    if incident_id is None:
+        return
+    keys = _indicator_keys(indicator_ref, keys_of, refs, mapping)
+    missing = [k for k in keys if k not in ids]
+    if missing:
+        ids.update(indicators.lookup_ids(session, missing))
+    indicators.link(session, incident_id, [ids[k] for k in keys if k in ids], role="related")
+
+
+class _Refs:
+    """Resolves STIX ids to raw objects: this batch first, then the collection's
+    latest stored versions (fetched in chunks, on first need)."""
+
+    def __init__(self, session: Session, coll: TaxiiCollection, batch: Iterable):
+        self.session, self.coll = session, coll
+        self.known = {obj.id: obj.raw for obj in batch}
+
+    def get(self, stix_id: str) -> dict | None:
+        if stix_id not in self.known:
+            body = self.session.scalar(select(StixObject.body).where(
+                StixObject.collection_id == self.coll.id, StixObject.stix_id == stix_id,
+                StixObject.is_latest.is_(True)))
+            self.known[stix_id] = orjson.loads(body) if body else None
+        return self.known[stix_id]
+
+    def __getitem__(self, stix_id: str) -> dict:
+        obj = self.get(stix_id)
+        if obj is None:
+            raise KeyError(stix_id)
+        return obj
+
+    def __contains__(self, stix_id: object) -> bool:
+        return isinstance(stix_id, str) and self.get(stix_id) is not None
