@@ -13,12 +13,18 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
-INDICATOR_TYPES = ("ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", *HASH_LENGTHS, "cve")
+# "stix-pattern" keeps a STIX pattern that is not one simple comparison
+# (STIX 2.1 §9), so it can still be matched and shared as a whole.
+INDICATOR_TYPES = ("ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", *HASH_LENGTHS, "cve", "stix-pattern")
 MAX_VALUE_LENGTH = 2048
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
+# A dotted quad without leading zeros is already what ipaddress would return;
+# matching it first spares the (slow) ipaddress parse on the hot intake path.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_CANONICAL_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
 
 
 def normalise(kind: str, value: str) -> str:
@@ -35,6 +41,8 @@ def normalise(kind: str, value: str) -> str:
 
 def _ip(version: int):
     def norm(value: str) -> str:
+        if version == 4 and _CANONICAL_IPV4.fullmatch(value):
+            return value
         try:
             net = ipaddress.ip_network(value, strict=False)
         except ValueError:
@@ -99,6 +107,12 @@ def _cve(value: str) -> str:
     return v
 
 
+def _pattern(value: str) -> str:
+    if not (value.startswith("[") or value.startswith("(")):
+        raise ValueError(f"{value!r} is not a STIX pattern")
+    return value  # already stripped; spacing inside string literals is meaning
+
+
 _NORMALISERS = {
     "ipv4-addr": _ip(4),
     "ipv6-addr": _ip(6),
@@ -107,4 +121,5 @@ _NORMALISERS = {
     "email-addr": _email,
     **{kind: _hash(kind) for kind in HASH_LENGTHS},
     "cve": _cve,
+    "stix-pattern": _pattern,
 }

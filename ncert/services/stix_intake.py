@@ -24,6 +24,7 @@ from ingest.stix.tlp import tlp_of
 from ingest.stix.validate import check
 from ncert.actor import Actor
 from ncert.db import utcnow
+from ncert.observables import MAX_VALUE_LENGTH
 from ncert.models import ExternalRef, Incident, Sighting, StixObject, TaxiiCollection
 from ncert.records import IndicatorRecord
 from ncert.services import incidents, indicators
@@ -42,7 +43,7 @@ def apply(session: Session, actor: Actor, coll: TaxiiCollection, objects: list) 
     keys_of: dict[str, list[tuple[str, str]]] = {}
     for obj in objects:
         if obj.type == "indicator":
-            records = mapping.indicator_records(obj)
+            records = mapping.indicator_records(obj) or _pattern_record(obj)
             by_label[tlp_of(obj) or TLP.AMBER].extend(records)
             keys_of[obj.id] = [(r.type, r.value) for r in records]
     ids: dict[tuple[str, str], int] = {}
@@ -83,6 +84,15 @@ def apply(session: Session, actor: Actor, coll: TaxiiCollection, objects: list) 
             _link(session, actor, obj.raw, keys_of, refs, ids, mapping)
 
 
+def _pattern_record(obj) -> list[IndicatorRecord]:
+    """A STIX pattern that is not a simple comparison is kept whole, as a pattern indicator."""
+    raw = obj.raw
+    if obj.revoked or raw.get("pattern_type") != "stix" or len(raw["pattern"]) > MAX_VALUE_LENGTH:
+        return []
+    return [IndicatorRecord(type="stix-pattern", value=raw["pattern"], confidence=raw.get("confidence", 50),
+                            first_seen=obj.created, last_seen=obj.modified)]
+
+
 def _indicator_keys(stix_id: str | None, keys_of, refs: "_Refs", mapping) -> list[tuple[str, str]]:
     if not stix_id:
         return []
@@ -91,7 +101,8 @@ def _indicator_keys(stix_id: str | None, keys_of, refs: "_Refs", mapping) -> lis
     raw = refs.get(stix_id)
     if raw is None or raw.get("type") != "indicator":
         return []
-    keys_of[stix_id] = [(r.type, r.value) for r in mapping.indicator_records(check(raw))]
+    obj = check(raw)
+    keys_of[stix_id] = [(r.type, r.value) for r in mapping.indicator_records(obj) or _pattern_record(obj)]
     return keys_of[stix_id]
 
 
