@@ -131,7 +131,7 @@ class _Replay:
     def submit(self, simulated: SimulatedEvent) -> None:
         self._run_until(simulated.reported_at)
         submitter = self.analysts.get(simulated.record.reporter_org, self.actor)
-        with self.clock.backdated(simulated.reported_at):
+        with self.clock.backdated(simulated.reported_at, links=True):
             submission = incidents.submit(self.session, submitter, simulated.record, channel=CHANNEL)
         self.references[simulated.seq] = submission.incident.reference
         self.incidents.append(submission.incident)
@@ -146,7 +146,7 @@ class _Replay:
     def _run_until(self, until: datetime | None) -> None:
         while self.pending and (until is None or self.pending[0][0] <= until):
             at, seq, _, step, operator_index = heapq.heappop(self.pending)
-            with self.clock.backdated(at):
+            with self.clock.backdated(at, links=step.action == "merge"):
                 self._step(seq, step, self.operators[operator_index % len(self.operators)])
 
     def _step(self, seq: int, step: Step, operator: Actor) -> None:
@@ -185,8 +185,8 @@ class _Clock:
         event.remove(self.session, "before_flush", self._backdate_rows)
 
     @contextmanager
-    def backdated(self, at: datetime) -> Iterator[None]:
-        """Run the block as if the clock read ``at``.
+    def backdated(self, at: datetime, *, links: bool = False) -> Iterator[None]:
+        """Run the block as if the clock read ``at``; ``links`` when it may link indicators.
 
         The services stamp with the real clock. Any timestamp they set inside
         the block is at or after ``started``, while every simulated time is
@@ -200,7 +200,7 @@ class _Clock:
         try:
             yield
             self.session.flush()
-            if self.touched:
+            if links and self.touched:
                 self.session.execute(
                     update(IncidentIndicator)
                     .where(IncidentIndicator.incident_id.in_(self.touched), IncidentIndicator.added_at >= self.started)
