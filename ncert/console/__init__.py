@@ -1,0 +1,20 @@
+"""The web console: server-rendered pages for analysts, operators, leadership
+and admins. Views are thin: each calls one service with the console actor."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ncert.web.extensions import login_manager
+
+
+def register(app: Flask) -> None:
+    """Attach the console blueprint and the login machinery to ``app``."""
+    from ncert.console import admin, auth, context, errors, incident, overview, queue, submit  # noqa: F401  (routes)
+    from ncert.console.blueprint import bp
+
+    login_manager.login_view = "console.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(context.load_user)
+    app.register_blueprint(bp)

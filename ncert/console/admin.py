@@ -1,0 +1,113 @@
+"""Administration: organisations, users and API keys (admin role only).
+
+Every view asks the directory service to confirm the admin role first, so a
+non-admin gets a 403 page, GET or POST alike. A new API key's secret is shown
+once, on the response to the POST that created it, and never stored.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+
+from ncert.console import forms
+from ncert.console.blueprint import bp
+from ncert.console.context import current_actor, return_to
+from ncert.services import directory
+from ncert.web.session import db
+
+
+def _admin():
+    """The acting admin; raises Forbidden (403) for any other role."""
+    actor = current_actor()
+    directory.require_admin(actor)
+    return actor
+
+
+def _org_choices(session) -> list[forms.SelectChoice]:
+    return forms.options(*((o.slug, f"{o.name} ({o.slug})") for o in directory.organizations(session)))
+
+
+# -- organisations ------------------------------------------------------------------
+
+
+def _organization_form(session) -> forms.OrganizationForm:
+    form = forms.OrganizationForm(prefix="org")
+    form.sector.choices = forms.options(("", "—"), *((s.slug, s.name) for s in directory.sectors(session)))
+    return form
+
+
+@bp.route("/admin/organizations", methods=["GET", "POST"])
+@login_required
+def admin_organizations():
+    actor, session = _admin(), db()
+    form = _organization_form(session)
+    if form.validate_on_submit():
+        return_to(url_for("console.admin_organizations"))
+        org = directory.add_organization(
+            session, actor, slug=form.slug.data, name=form.name.data, kind=form.kind.data,
+            sector=form.sector.data or None, country=form.country.data.upper(),
+            nis2_entity=form.nis2_entity.data or None, contact_email=form.contact_email.data,
+        )
+        flash(f"Organisation {org.slug} added.", "success")
+        return redirect(url_for("console.admin_organizations"))
+    return render_template("console/admin/organizations.html", form=form,
+                           organizations=directory.organizations(session)), 422 if form.errors else 200
+
+
+# -- users ------------------------------------------------------------------------------
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@login_required
+def admin_users():
+    actor, session = _admin(), db()
+    form = forms.UserForm(prefix="user")
+    form.org.choices = _org_choices(session)
+    if form.validate_on_submit():
+        return_to(url_for("console.admin_users"))
+        user = directory.add_user(session, actor, email=form.email.data, name=form.name.data,
+                                  role=form.role.data, org=form.org.data, password=form.password.data)
+        flash(f"User {user.email} added.", "success")
+        return redirect(url_for("console.admin_users"))
+    return render_template("console/admin/users.html", form=form, users=directory.users(session, actor),
+                           button=forms.ButtonForm()), 422 if form.errors else 200
+
+
+@bp.post("/admin/users/<int:user_id>/activate", defaults={"active": True})
+@bp.post("/admin/users/<int:user_id>/deactivate", defaults={"active": False}, endpoint="admin_user_deactivate")
+@login_required
+def admin_user_activate(user_id: int, active: bool):
+    actor = _admin()
+    return_to(url_for("console.admin_users"))
+    user = directory.set_user_active(db(), actor, user_id, active)
+    flash(f"{user.email} {'activated' if active else 'deactivated'}.", "success")
+    return redirect(url_for("console.admin_users"))
+
+
+# -- API keys --------------------------------------------------------------------------
+
+
+@bp.route("/admin/api-keys", methods=["GET", "POST"])
+@login_required
+def admin_api_keys():
+    actor, session = _admin(), db()
+    form = forms.ApiKeyForm(prefix="key")
+    form.org.choices = _org_choices(session)
+    if form.validate_on_submit():
+        return_to(url_for("console.admin_api_keys"))
+        key, secret = directory.create_api_key(session, actor, org=form.org.data, role=form.role.data,
+                                               name=form.name.data)
+        return render_template("console/admin/api_key_created.html", key=key, secret=secret)
+    return render_template("console/admin/api_keys.html", form=form, keys=directory.api_keys(session, actor),
+                           button=forms.ButtonForm()), 422 if form.errors else 200
+
+
+@bp.post("/admin/api-keys/<prefix>/revoke")
+@login_required
+def admin_api_key_revoke(prefix: str):
+    actor = _admin()
+    return_to(url_for("console.admin_api_keys"))
+    key = directory.revoke_api_key(db(), actor, prefix)
+    flash(f"API key {key.prefix} revoked.", "success")
+    return redirect(url_for("console.admin_api_keys"))

@@ -1,0 +1,120 @@
+"""Who is signed in, the actor they act as, and what every page template needs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import g
+from flask_login import UserMixin, current_user
+
+from ncert.actor import Actor
+from ncert.console.blueprint import bp
+from ncert.models import User
+from ncert.services import directory
+from ncert.taxonomy import SEVERITY_LEVELS, TLP, Role
+from ncert.web.session import db
+
+INTERFACE = "console"
+
+
+class ConsoleUser(UserMixin):
+    """Flask-Login's view of a ``User`` row, loaded afresh on every request."""
+
+    def __init__(self, model: User):
+        self.model = model
+
+    def get_id(self) -> str:
+        return str(self.model.id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.model.active
+
+
+def load_user(user_id: str) -> ConsoleUser | None:
+    """Flask-Login user loader: a deactivated or deleted user is signed out."""
+    if not user_id.isdigit():
+        return None
+    model = db().get(User, int(user_id))
+    return ConsoleUser(model) if model is not None and model.active else None
+
+
+def current_actor() -> Actor:
+    """The signed-in user as the actor every service call receives."""
+    if "console_actor" not in g:
+        g.console_actor = directory.actor_for_user(current_user.model, INTERFACE)
+    return g.console_actor
+
+
+def return_to(url: str) -> str:
+    """Where a failed POST action sends the user back to, with the error flashed."""
+    g.console_return_to = url
+    return url
+
+
+def can_submit(actor: Actor) -> bool:
+    """Leadership reviews; every other role may report incidents (enforced by the service)."""
+    return actor.role is not Role.LEADERSHIP
+
+
+ROLE_LABELS = {
+    Role.SECTOR_ANALYST: "Sector analyst",
+    Role.SOC_OPERATOR: "SOC operator",
+    Role.LEADERSHIP: "Leadership",
+    Role.ADMIN: "Admin",
+}
+
+
+@bp.app_template_filter("dt")
+def format_datetime(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+@bp.app_template_filter("duration")
+def format_duration(value: timedelta | None) -> str:
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days}d"] if days else []
+    if days or hours:
+        parts.append(f"{hours}h")
+    parts.append(f"{minutes}m")
+    return " ".join(parts)
+
+
+@bp.app_template_filter("severity_label")
+def severity_label(level: int) -> str:
+    return SEVERITY_LEVELS.get(level, "?")
+
+
+@bp.app_template_filter("tlp_class")
+def tlp_class(value: TLP | str) -> str:
+    """CSS class of a TLP badge: tlp-red, tlp-amber-strict, …"""
+    return "tlp-" + str(value).removeprefix("TLP:").lower().replace("+", "-")
+
+
+@bp.context_processor
+def _page_globals() -> dict:
+    actor = current_actor() if current_user.is_authenticated else None
+    return {
+        "actor": actor,
+        "role_label": ROLE_LABELS.get(actor.role) if actor else None,
+        "can_submit": bool(actor and can_submit(actor)),
+    }
+
+
+@bp.after_request
+def _security_headers(response):
+    """No scripts, no framing, nothing cached: console pages carry TLP-marked data."""
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+    return response

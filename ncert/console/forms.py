@@ -1,0 +1,174 @@
+"""The console's forms. Every POST form is a FlaskForm, so it renders and checks
+the CSRF token; the queue's filter form is a plain GET form without one."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    Form,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ncert.services.directory import MIN_PASSWORD_LENGTH
+from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, OrgKind, Role, Status
+
+SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message="lower-case letters, digits and hyphens only")
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="not an e-mail address")
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def clean(value: str | None) -> str:
+    """A text field's value trimmed, and "" when the field was not sent at all."""
+    return (value or "").strip()
+
+
+TEXT = {"filters": [clean]}
+
+
+def options(*pairs: tuple[object, str]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs; values are submitted as strings."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def values(enum_cls) -> list[SelectChoice]:
+    return [SelectChoice(member.value) for member in enum_cls]
+
+
+def category_choices(*, whole_classes: bool = False) -> list[SelectChoice]:
+    """RSIT categories as ``class/type`` values, one optgroup per class; with
+    ``whole_classes`` each group starts with the bare class (for filtering)."""
+    out = []
+    for rsit_class, types in RSIT.items():
+        if whole_classes:
+            out.append(SelectChoice(rsit_class, f"{rsit_class} (all types)", optgroup=rsit_class))
+        out.extend(SelectChoice(f"{rsit_class}/{t}", optgroup=rsit_class) for t in types)
+    return out
+
+
+def severity_choices() -> list[SelectChoice]:
+    return options(*((level, f"{level} · {label}") for level, label in SEVERITY_LEVELS.items()))
+
+
+class LoginForm(FlaskForm):
+    email = StringField("E-mail", [DataRequired(), Length(max=320)], **TEXT)
+    password = PasswordField("Password", [InputRequired(), Length(max=1024)])
+
+
+class ButtonForm(FlaskForm):
+    """A form with nothing but its CSRF token: sign out, assign to me, revoke…"""
+
+
+# -- incident actions ----------------------------------------------------------------
+
+
+class StatusForm(FlaskForm):
+    # Every status is accepted here; whether the move is allowed is the service's call.
+    to = SelectField("Move to", choices=values(Status))
+    reason = StringField("Reason", [Length(max=2000)], **TEXT)
+
+
+class CategoryForm(FlaskForm):
+    category = SelectField("RSIT category", choices=category_choices())
+    reason = StringField("Reason", [Length(max=2000)], **TEXT)
+
+
+class SeverityForm(FlaskForm):
+    severity = SelectField("Severity", choices=severity_choices())
+    reason = StringField("Reason", [Length(max=2000)], **TEXT)
+
+
+class TlpForm(FlaskForm):
+    tlp = SelectField("TLP", choices=values(TLP))
+    reason = StringField("Reason", [Length(max=2000)], **TEXT)
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Comment", [DataRequired(), Length(max=20_000)], **TEXT)
+    internal = BooleanField("Internal note (national staff only)")
+
+
+class MergeForm(FlaskForm):
+    into = StringField("Merge into reference", [DataRequired(), Length(max=20)], **TEXT)
+    reason = StringField("Reason", [Length(max=2000)], **TEXT)
+
+
+class ReopenForm(FlaskForm):
+    reason = StringField("Reason", [DataRequired(), Length(max=2000)], **TEXT)
+
+
+# -- submitting ----------------------------------------------------------------------
+
+
+class SubmitForm(FlaskForm):
+    title = StringField("Title", [DataRequired(), Length(max=300)], **TEXT)
+    description = TextAreaField("Description", [Length(max=100_000)], **TEXT)
+    category = SelectField("RSIT category", default="",
+                           choices=[*options(("", "uncategorised (other/undetermined)")), *category_choices()])
+    severity = SelectField("Severity hint", default="", choices=[*options(("", "no hint")), *severity_choices()])
+    tlp = SelectField("TLP", choices=values(TLP), default=TLP.AMBER.value)
+    affected_sectors = SelectMultipleField("Affected sectors", choices=[], widget=ListWidget(prefix_label=False),
+                                           option_widget=CheckboxInput())
+    occurred_at = DateTimeLocalField("Occurred at (UTC)", [Optional()], format=DATETIME_LOCAL)
+    aware_at = DateTimeLocalField("Aware at (UTC)", [Optional()], format=DATETIME_LOCAL)
+    indicators = TextAreaField("Indicators", [Length(max=1_000_000)],
+                               description="One per line: type value, e.g. ipv4-addr 198.51.100.7", **TEXT)
+    reporter_org = SelectField("Reporting organisation", choices=[])
+
+
+# -- admin -----------------------------------------------------------------------------
+
+
+class OrganizationForm(FlaskForm):
+    slug = StringField("Slug", [DataRequired(), Length(max=64), SLUG], **TEXT)
+    name = StringField("Name", [DataRequired(), Length(max=300)], **TEXT)
+    kind = SelectField("Kind", choices=values(OrgKind))
+    sector = SelectField("Sector", default="", choices=[])
+    country = StringField("Country", [Optional(), Length(min=2, max=2)], **TEXT)
+    nis2_entity = SelectField("NIS2 entity", default="", choices=options(("", "—"), ("essential", "essential"),
+                                                             ("important", "important")))
+    contact_email = StringField("Contact e-mail", [Optional(), Length(max=320), EMAIL], **TEXT)
+
+
+class UserForm(FlaskForm):
+    email = StringField("E-mail", [DataRequired(), Length(max=320), EMAIL], **TEXT)
+    name = StringField("Name", [DataRequired(), Length(max=200)], **TEXT)
+    role = SelectField("Role", choices=values(Role))
+    org = SelectField("Organisation", choices=[])
+    password = PasswordField("Initial password", [InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)])
+
+
+class ApiKeyForm(FlaskForm):
+    org = SelectField("Organisation", choices=[])
+    role = SelectField("Role", choices=values(Role))
+    name = StringField("Name", [Length(max=200)], **TEXT)
+
+
+# -- the queue's GET filters ---------------------------------------------------------------
+
+QUEUE_SORTS = {"reported": "reported_at", "updated": "updated_at", "severity": "severity"}
+
+
+class QueueFilterForm(Form):
+    """Filters read from the query string, so a filtered queue is a shareable URL."""
+
+    q = StringField("Search", [Optional(), Length(max=200)], **TEXT)
+    status = SelectField("Status", default="", choices=[*options(("", "any"), ("open", "open")), *values(Status)])
+    sector = SelectField("Sector", default="", choices=[])
+    severity = SelectField("Severity", default="", choices=[*options(("", "any")), *severity_choices()])
+    category = SelectField("Category", default="", choices=[])
+    tlp = SelectField("TLP", default="", choices=[*options(("", "any")), *values(TLP)])
+    assignee = SelectField("Assignee", default="", choices=[])
+    sort = SelectField("Sort by", default="reported", choices=[SelectChoice(k) for k in QUEUE_SORTS])
+    order = SelectField("Order", default="desc", choices=options(("desc", "descending"), ("asc", "ascending")))
+    limit = IntegerField("Per page", [Optional(), NumberRange(min=1, max=200)])
+    cursor = StringField("Cursor", [Optional(), Length(max=400)], **TEXT)

@@ -1,0 +1,173 @@
+"""The incident page and its actions.
+
+Each action is a POST that first finds the incident as the actor (a hidden
+incident is a 404 here too), then calls one service and redirects back to
+the page with a flash message. Domain errors are flashed by ``errors``.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+
+from ncert.access import visible
+from ncert.actor import Actor
+from ncert.console import forms
+from ncert.console.blueprint import bp
+from ncert.console.context import current_actor, return_to
+from ncert.models import Incident
+from ncert.records import IncidentPatch
+from ncert.services import incidents, indicators
+from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TRANSITIONS, Role, Status
+from ncert.web.session import db
+
+
+def can_comment(actor: Actor, incident: Incident) -> bool:
+    """Mirrors ``incidents.comment``: staff on any incident, analysts on their organisation's."""
+    if actor.role is Role.LEADERSHIP:
+        return False
+    return actor.is_national or incident.reporter_org_id == actor.org_id
+
+
+@bp.get("/incidents/<reference>")
+@login_required
+def incident(reference: str):
+    actor, session = current_actor(), db()
+    inc = incidents.get(session, actor, reference)
+    if inc.reference != reference:
+        return redirect(url_for("console.incident", reference=inc.reference))
+    found = indicators.of_incident(session, inc.id)
+    values = {ind.id: ind for ind in found}
+    action_forms = _action_forms(inc) if actor.can_triage else {}
+    return render_template(
+        "console/incident.html",
+        incident=inc,
+        indicators=found,
+        shared=indicators.shared(session, actor, inc, list(values)),
+        sightings=[(s, values.get(s.indicator_id)) for s in indicators.sightings_of_incident(session, actor, inc.id)],
+        timeline=incidents.timeline(session, actor, inc),
+        merged_into_visible=inc.merged_into is not None and visible(actor, inc.merged_into),
+        forms=action_forms,
+        comment_form=forms.CommentForm(prefix="comment") if can_comment(actor, inc) else None,
+        button=forms.ButtonForm(),
+    )
+
+
+def _action_forms(inc: Incident) -> dict:
+    status = forms.StatusForm(prefix="status")
+    status.to.choices = [forms.SelectChoice(s.value) for s in TRANSITIONS[inc.status]]
+    return {
+        "status": status if status.to.choices else None,
+        "category": forms.CategoryForm(prefix="category", data={"category": inc.category}),
+        "severity": forms.SeverityForm(prefix="severity", data={"severity": str(inc.severity)}),
+        "tlp": forms.TlpForm(prefix="tlp", data={"tlp": inc.tlp.value}),
+        "merge": forms.MergeForm(prefix="merge") if inc.status is not Status.MERGED else None,
+        "reopen": forms.ReopenForm(prefix="reopen") if inc.status in REOPENABLE else None,
+    }
+
+
+def incident_action(view):
+    """Find the incident first (404 if hidden), then send domain errors back to its page."""
+
+    @wraps(view)
+    def wrapper(reference: str):
+        inc = incidents.get(db(), current_actor(), reference)
+        return_to(url_for("console.incident", reference=inc.reference))
+        return view(inc.reference)
+
+    return login_required(wrapper)
+
+
+def _done(reference: str, message: str):
+    flash(message, "success")
+    return redirect(url_for("console.incident", reference=reference))
+
+
+def _rejected(reference: str, form):
+    for field, errors in form.errors.items():
+        label = form[field].label.text if field in form else field
+        flash(f"{label}: {'; '.join(errors)}", "error")
+    return redirect(url_for("console.incident", reference=reference))
+
+
+@bp.post("/incidents/<reference>/assign")
+@incident_action
+def assign_to_me(reference: str):
+    incidents.update_fields(db(), current_actor(), reference, IncidentPatch(assignee="me"))
+    return _done(reference, f"{reference} is assigned to you.")
+
+
+@bp.post("/incidents/<reference>/status")
+@incident_action
+def change_status(reference: str):
+    form = forms.StatusForm(prefix="status")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    to = Status(form.to.data)
+    incidents.transition(db(), current_actor(), reference, to, form.reason.data)
+    return _done(reference, f"{reference} moved to {to}.")
+
+
+@bp.post("/incidents/<reference>/category")
+@incident_action
+def change_category(reference: str):
+    form = forms.CategoryForm(prefix="category")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    patch = IncidentPatch(category=form.category.data, reason=form.reason.data)
+    incidents.update_fields(db(), current_actor(), reference, patch)
+    return _done(reference, f"Category set to {form.category.data}.")
+
+
+@bp.post("/incidents/<reference>/severity")
+@incident_action
+def change_severity(reference: str):
+    form = forms.SeverityForm(prefix="severity")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    level = int(form.severity.data)
+    incidents.update_fields(db(), current_actor(), reference, IncidentPatch(severity=level, reason=form.reason.data))
+    return _done(reference, f"Severity set to {level} ({SEVERITY_LEVELS[level]}).")
+
+
+@bp.post("/incidents/<reference>/tlp")
+@incident_action
+def change_tlp(reference: str):
+    form = forms.TlpForm(prefix="tlp")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    patch = IncidentPatch(tlp=form.tlp.data, reason=form.reason.data)
+    incidents.update_fields(db(), current_actor(), reference, patch)
+    return _done(reference, f"Marked {form.tlp.data}.")
+
+
+@bp.post("/incidents/<reference>/comment")
+@incident_action
+def add_comment(reference: str):
+    form = forms.CommentForm(prefix="comment")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    incidents.comment(db(), current_actor(), reference, form.body.data, internal=form.internal.data)
+    return _done(reference, "Internal note added." if form.internal.data else "Comment added.")
+
+
+@bp.post("/incidents/<reference>/merge")
+@incident_action
+def merge(reference: str):
+    form = forms.MergeForm(prefix="merge")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    source = incidents.merge(db(), current_actor(), reference, form.into.data, form.reason.data)
+    return _done(reference, f"{reference} merged into {source.merged_into.reference}.")
+
+
+@bp.post("/incidents/<reference>/reopen")
+@incident_action
+def reopen(reference: str):
+    form = forms.ReopenForm(prefix="reopen")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    incidents.reopen(db(), current_actor(), reference, form.reason.data)
+    return _done(reference, f"{reference} reopened.")

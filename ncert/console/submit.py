@@ -1,0 +1,111 @@
+"""Reporting an incident from the console: the form becomes an ``IncidentRecord``
+and goes through the same ``incidents.submit`` as every other intake path."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+from pydantic import ValidationError
+
+from ncert.console.blueprint import bp
+from ncert.console.context import can_submit, current_actor
+from ncert.console.forms import SubmitForm, options
+from ncert.errors import Forbidden, NcertError
+from ncert.models import Organization
+from ncert.observables import INDICATOR_TYPES
+from ncert.records import IncidentRecord, IndicatorRecord
+from ncert.services import directory, incidents
+from ncert.web.session import db, rollback
+
+CHANNEL = "console"
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+@login_required
+def submit():
+    actor, session = current_actor(), db()
+    if not can_submit(actor):
+        raise Forbidden("leadership accounts review; they do not submit incidents")
+    own = session.get(Organization, actor.org_id)
+    form = SubmitForm()
+    form.affected_sectors.choices = options(*((s.slug, s.name) for s in directory.sectors(session)))
+    if actor.is_national:
+        form.reporter_org.choices = options(*((o.slug, f"{o.name} ({o.slug})") for o in directory.organizations(session)))
+        if not form.is_submitted():
+            form.reporter_org.data = own.slug
+    else:  # analysts always report as their own organisation
+        form.reporter_org.choices = options((own.slug, own.name))
+        form.reporter_org.data = own.slug
+    if form.validate_on_submit():
+        indicators, line_errors = parse_indicators(form.indicators.data)
+        form.indicators.errors.extend(line_errors)
+        if not line_errors:
+            try:
+                record = _record(form, indicators)
+            except ValidationError as exc:
+                form.form_errors.extend(_pydantic_messages(exc))
+            else:
+                try:
+                    submission = incidents.submit(session, actor, record, channel=CHANNEL)
+                except NcertError as exc:
+                    rollback()
+                    form.form_errors.append(exc.detail)
+                    return render_template("console/submit.html", form=form), exc.status
+                ref = submission.incident.reference
+                flash(f"{ref} submitted to the national queue.", "success")
+                return redirect(url_for("console.incident", reference=ref))
+    status = 422 if form.is_submitted() else 200
+    return render_template("console/submit.html", form=form), status
+
+
+def parse_indicators(text: str) -> tuple[list[IndicatorRecord], list[str]]:
+    """Lines of ``type value``; blank lines and ``#`` comments are skipped.
+
+    Returns the records and one message per wrong line, naming the line.
+    """
+    records, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        kind, _, value = line.partition(" ")
+        if kind not in INDICATOR_TYPES:
+            errors.append(f"line {number} ({line[:80]}): unknown indicator type {kind!r}; "
+                          f"expected one of {', '.join(INDICATOR_TYPES)}")
+            continue
+        try:
+            records.append(IndicatorRecord(type=kind, value=value.strip()))
+        except ValidationError as exc:
+            errors.append(f"line {number} ({line[:80]}): {'; '.join(_pydantic_messages(exc))}")
+    return records, errors
+
+
+def _record(form: SubmitForm, indicators: list[IndicatorRecord]) -> IncidentRecord:
+    return IncidentRecord(
+        title=form.title.data,
+        description=form.description.data,
+        category=form.category.data or None,
+        severity=int(form.severity.data) if form.severity.data else None,
+        tlp=form.tlp.data,
+        affected_sectors=form.affected_sectors.data or [],
+        reporter_org=form.reporter_org.data,
+        occurred_at=_utc(form.occurred_at.data),
+        aware_at=_utc(form.aware_at.data),
+        indicators=indicators,
+    )
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """The form's times are entered in UTC, as the labels say."""
+    return value.replace(tzinfo=timezone.utc) if value else None
+
+
+def _pydantic_messages(exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"] if p != "__root__")
+        message = err["msg"].removeprefix("Value error, ")
+        out.append(f"{where}: {message}" if where else message)
+    return out
