@@ -77,6 +77,8 @@ class DemoReport:
     def summary(self) -> str:
         if self.skipped:
             return f"demo data already present ({self.incidents} demo incidents); nothing seeded. Demo logins:"
+        if not self.incidents:
+            return "demo users created; no incidents seeded. Demo logins:"
         statuses = ", ".join(f"{status} {n}" for status, n in self.by_status.items())
         return (f"demo data seeded: {self.incidents} incidents in {self.sectors} sectors, reported "
                 f"{self.first:%Y-%m-%d} to {self.last:%Y-%m-%d} ({statuses}). Demo logins:")

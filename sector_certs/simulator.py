@@ -131,6 +131,8 @@ class _Original:
 
 
 class _Stream:
+    """One simulated stream: all its randomness comes from one ``random.Random(seed)``."""
+
     def __init__(self, seed: int, registry: Registry, start: datetime, end: datetime):
         self.rng = random.Random(seed)
         self.seed = seed
@@ -388,7 +390,7 @@ class _Stream:
             reporter_org=reporter,
             occurred_at=occurred,
             aware_at=aware,
-            external_ids={"simulator": f"{self.seed}-{seq}"},
+            external_ids={"simulator": f"{self.seed}-{seq}"},  # unique within a stream: a replay is idempotent
             indicators=[{"type": t, "value": v, "confidence": rng.choice((50, 70, 80, 90)),
                          "count": rng.randint(1, 40), "first_seen": occurred, "last_seen": aware}
                         for t, v in indicators],
@@ -416,14 +418,20 @@ class _Stream:
         else:
             stop = _weighted(rng, (("triaged", 6), ("investigating", 10), ("contained", 6), ("resolved", 15),
                                    ("closed", 63)))
-            path = ["investigating", "contained", "resolved", "closed"]
             containable = cls in ("malicious-code", "intrusions", "intrusion-attempts", "availability",
                                   "information-content-security")
-            if not containable or (stop != "contained" and rng.random() < 0.3):
-                path.remove("contained")
             if stop == "contained" and not containable:
                 stop = "investigating"
+            path = ["investigating", "contained", "resolved", "closed"]
             path = path[: path.index(stop) + 1] if stop in path else []
+            # Not every incident passes every stage: simple ones skip the investigation,
+            # many are closed straight after containment or investigation.
+            if "contained" in path and stop != "contained" and (not containable or rng.random() < 0.3):
+                path.remove("contained")
+            if "investigating" in path and stop != "investigating" and severity <= 1 and rng.random() < 0.5:
+                path.remove("investigating")
+            if stop == "closed" and rng.random() < 0.4:
+                path.remove("resolved")
             reasons = {"investigating": "Investigation started", "contained": "Affected systems isolated",
                        "resolved": "Remediation confirmed by the reporter", "closed": "Final report received"}
             spans = {"investigating": (20, 24 * 60), "contained": (60, 3 * 24 * 60),
