@@ -14,19 +14,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ncert.records import IncidentRecord, IndicatorRecord
 from ncert.observables import normalise
+from ncert.records import IncidentRecord, IndicatorRecord
 from ncert.taxonomy import TLP
 
 from .categories import SECTOR_FOR_INDUSTRY, category_for, severity_for
-from .patterns import hash_kind, observable_values
+from .patterns import VALUE_TYPES, hash_kind, observable_values
 from .timestamps import parse_timestamp
 from .tlp import tlp_of
 from .validate import INCIDENT_CORE, SCO_TYPES, StixObject, StixObjectError, check
 
 DEFAULT_CONFIDENCE = 50  # STIX 2.1 Appendix A: 50 is "Moderate"
 DEFAULT_TLP = TLP.AMBER
-_VALUE_SCOS = ("ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr")
 # IncidentRecord's limits on description, indicators and affected_sectors.
 _MAX_DESCRIPTION = 100_000
 _MAX_INDICATORS = 10_000
@@ -67,7 +66,7 @@ def observable_pairs(sco: Mapping[str, Any]) -> list[tuple[str, str]]:
     normalise are left out.
     """
     kind = sco.get("type")
-    if kind in _VALUE_SCOS:
+    if kind in VALUE_TYPES:
         candidates = [(kind, sco.get("value"))]
     elif kind == "file" and isinstance(sco.get("hashes"), dict):
         candidates = [(hash_kind(key), value) for key, value in sco["hashes"].items()]

@@ -17,7 +17,7 @@ import re
 
 from stix2patterns.validator import run_validator
 
-from ncert.observables import normalise
+from ncert.observables import HASH_LENGTHS, normalise
 
 # Only the four ASCII whitespace characters; the grammar's WS also has Unicode
 # spaces, which therefore take the slow path.
@@ -50,19 +50,17 @@ _ESCAPE = re.compile(r"\\(['\\])")
 # stix2-patterns compares them: upper case without hyphens, so that MD5,
 # 'SHA-256' and SHA256 are all recognised.
 _HASH_TYPES = {"MD5": "md5", "SHA1": "sha1", "SHA256": "sha256", "SHA512": "sha512"}
+_HEX = {kind: re.compile(rf"[0-9a-fA-F]{{{length}}}") for kind, length in HASH_LENGTHS.items()}
+# SCO types whose `value` property is the observable itself (STIX 2.1 §6).
+VALUE_TYPES = ("ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr")
+
+# object type, property path as written, value, and the hash kind of a hashes path
+Comparison = tuple[str, str, str, str | None]
 
 
 def hash_kind(key: str) -> str | None:
     """The indicator type (md5, sha1, sha256, sha512) of a STIX ``hashes`` key, or None."""
     return _HASH_TYPES.get(key.upper().replace("-", ""))
-
-_HEX = {kind: re.compile(rf"[0-9a-fA-F]{{{n}}}") for kind, n in
-        (("md5", 32), ("sha1", 40), ("sha256", 64), ("sha512", 128))}
-# SCO types whose `value` property is the observable itself (STIX 2.1 §6).
-_VALUE_TYPES = ("ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr")
-
-# object type, property path as written, value, and the hash kind of a hashes path
-Comparison = tuple[str, str, str, str | None]
 
 
 def _literal(token: str) -> str:
@@ -130,7 +128,7 @@ def observable_values(pattern: str) -> list[tuple[str, str]] | None:
         return None
     pairs = []
     for object_type, path, value, kind in comparisons:
-        if object_type in _VALUE_TYPES and path == "value":
+        if object_type in VALUE_TYPES and path == "value":
             kind = object_type
         elif kind is None or object_type != "file":
             return None

@@ -23,20 +23,12 @@ from typing import Any
 from .patterns import pattern_errors
 from .timestamps import parse_timestamp
 
-# §4 STIX Domain Objects, §5 STIX Relationship Objects, §6 STIX Cyber-observable
-# Objects, §7 meta objects.
-SDO_TYPES = frozenset({
-    "attack-pattern", "campaign", "course-of-action", "grouping", "identity", "incident", "indicator",
-    "infrastructure", "intrusion-set", "location", "malware", "malware-analysis", "note", "observed-data",
-    "opinion", "report", "threat-actor", "tool", "vulnerability",
-})
-SRO_TYPES = frozenset({"relationship", "sighting"})
+# §6 STIX Cyber-observable Objects: not versioned, no created/modified (§3.6).
 SCO_TYPES = frozenset({
     "artifact", "autonomous-system", "directory", "domain-name", "email-addr", "email-message", "file",
     "ipv4-addr", "ipv6-addr", "mac-addr", "mutex", "network-traffic", "process", "software", "url",
     "user-account", "windows-registry-key", "x509-certificate",
 })
-_VERSIONED_META = frozenset({"language-content", "extension-definition"})
 
 # §3.1: a-z, 0-9 and hyphen, starting with a letter, no double hyphen, 3-250
 # characters. A trailing hyphen would make `<type>--<uuid>` ambiguous and the
@@ -120,10 +112,12 @@ def _string(obj: dict, prop: str) -> str:
 
 
 def _timestamp(obj: dict, prop: str, *, millis: bool = False) -> datetime:
+    value = _present(obj, prop)
     try:
-        return parse_timestamp(_present(obj, prop), millis=millis)
+        return parse_timestamp(value, millis=millis)
     except ValueError as exc:
-        _fail(obj, f"'{prop}': {exc}")
+        reason = str(exc)
+    _fail(obj, f"'{prop}': {reason}")
 
 
 def _integer(obj: dict, prop: str, low: int, high: int) -> int:
@@ -372,12 +366,13 @@ def _is_observable(kind: str, obj: dict) -> bool:
 def _references_and_lists(obj: dict) -> None:
     """§2.9: ``*_ref`` holds an identifier, ``*_refs`` a list of them; §2.6: no empty list."""
     for prop, value in obj.items():
-        if prop[-4:] == "_ref":
-            _identifier(obj, prop, value)
-        elif prop[-5:] == "_refs":
-            _identifiers(obj, prop, _REF_PREFIXES.get(prop, ""))
-        elif type(value) is list and not value:
+        if value == []:
             _fail(obj, f"'{prop}' is an empty array; STIX 2.1 forbids empty lists (omit the property)")
+        if "_ref" in prop:  # cheap filter first: this runs for every property of every object
+            if prop[-4:] == "_ref":
+                _identifier(obj, prop, value)
+            elif prop[-5:] == "_refs":
+                _identifiers(obj, prop, _REF_PREFIXES.get(prop, ""))
 
 
 def check(obj: object) -> StixObject:

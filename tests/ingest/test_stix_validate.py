@@ -139,7 +139,7 @@ REJECTED = {
     "confidence a word": (changed(INDICATOR, confidence="high"), "'confidence' must be an integer", True),
     "confidence a boolean": (changed(INDICATOR, confidence=True), "'confidence' must be an integer", True),
     "empty list": (changed(INDICATOR, labels=[]), "'labels' is an empty array; STIX 2.1 forbids empty lists", True),
-    "empty marking list": (changed(INDICATOR, object_marking_refs=[]), "'object_marking_refs' must be a non-empty", True),
+    "empty marking list": (changed(INDICATOR, object_marking_refs=[]), "'object_marking_refs' is an empty array", True),
     "marking ref to an identity": (changed(INDICATOR, object_marking_refs=["identity--ad4d50e6-76a6-4ad9-9c79-dc1f06dce2cf"]),
                                    "'object_marking_refs[0]' must be a marking-definition identifier", False),
     "created_by_ref not an identifier": (changed(INDICATOR, created_by_ref="ACME"),
@@ -190,7 +190,7 @@ REJECTED = {
     "sighting last_seen not a timestamp": (changed(SIGHTING, last_seen="yesterday"),
                                            "'last_seen': 'yesterday' is not an RFC 3339", True),
     "report unpublished": (changed(REPORT, published=...), "'published' is missing; STIX 2.1 requires it on report", True),
-    "report without objects": (changed(REPORT, object_refs=[]), "'object_refs' must be a non-empty array", True),
+    "report without objects": (changed(REPORT, object_refs=[]), "'object_refs' is an empty array", True),
     "report without name": (changed(REPORT, name=...), "'name' is missing", True),
     "incident without name": (changed(INCIDENT, name=...), "'name' is missing; STIX 2.1 requires it on incident", True),
     "incident-core determination": (core(determination="probably"),
@@ -226,6 +226,18 @@ def test_invalid_objects_are_refused_with_a_precise_message(obj, message, valida
 def test_only_json_objects_are_stix_objects(value):
     with pytest.raises(StixObjectError, match="a STIX object must be a JSON object"):
         check(value)
+
+
+@pytest.mark.parametrize("obj,message", [
+    (changed(INDICATOR, created=...), "'created' is missing; STIX 2.1 requires it on indicator"),
+    (changed(INDICATOR, valid_from="2024-03-01"),
+     "'valid_from': '2024-03-01' is not an RFC 3339 UTC timestamp of the form YYYY-MM-DDTHH:MM:SS[.s+]Z"),
+    (changed(OBSERVED, number_observed=0), "'number_observed' must be an integer from 1 to 999,999,999, not 0"),
+])
+def test_whole_messages(obj, message):
+    with pytest.raises(StixObjectError) as refused:
+        check(obj)
+    assert str(refused.value) == message
 
 
 def test_the_error_names_the_object_it_refused():
