@@ -7,15 +7,37 @@ takes nothing else. Validation lives here, once.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from ncert.observables import INDICATOR_TYPES, normalise
 from ncert.taxonomy import TLP, Status, validate_category
 
 IndicatorType = Literal[INDICATOR_TYPES]  # type: ignore[valid-type]
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# Ids are INTEGER columns (32-bit on PostgreSQL): a larger number must not reach a query.
+UserId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def _to_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC equivalent
+        raise ValueError("time is outside the representable range") from None
+
+
+AwareUTC = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 
 class Category(BaseModel):
@@ -53,8 +75,8 @@ class IndicatorRecord(BaseModel):
     value: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
     confidence: int = Field(50, ge=0, le=100)
     count: int = Field(1, ge=1, le=1_000_000_000, description="How many times the reporter saw it")
-    first_seen: AwareDatetime | None = None
-    last_seen: AwareDatetime | None = None
+    first_seen: AwareUTC | None = None
+    last_seen: AwareUTC | None = None
 
     @model_validator(mode="after")
     def _normalise(self):
@@ -79,8 +101,8 @@ class IncidentRecord(BaseModel):
     reporter_org: Slug | None = Field(
         None, description="Reporting organisation; national staff only, others always report as themselves"
     )
-    occurred_at: AwareDatetime | None = None
-    aware_at: AwareDatetime | None = Field(None, description="When the reporter became aware (NIS2 clock start)")
+    occurred_at: AwareUTC | None = None
+    aware_at: AwareUTC | None = Field(None, description="When the reporter became aware (NIS2 clock start)")
     external_ids: dict[
         Annotated[str, StringConstraints(min_length=1, max_length=64)],
         Annotated[str, StringConstraints(min_length=1, max_length=256)],
@@ -102,7 +124,7 @@ class IncidentPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Status | None = None
-    assignee: int | str | None = Field(
+    assignee: UserId | Annotated[str, StringConstraints(max_length=320)] | None = Field(
         None, description="User id or e-mail of a national operator; 'me' for yourself; null unassigns"
     )
     category: Category | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 
 import orjson
 from sqlalchemy import Select, exists, func, or_, select, tuple_
@@ -19,7 +19,7 @@ from ncert.actor import Actor
 from ncert.errors import BadRequest, Invalid
 from ncert.models import Incident, Organization, Sector, User, incident_affected_sectors
 from ncert.search import incident_text_filter
-from ncert.taxonomy import RSIT, TLP, Status
+from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, Status
 
 SORTS = {
     "reported_at": Incident.reported_at,
@@ -146,13 +146,20 @@ def _decode(cursor: str, sort: str):
         cursor_sort, value, last_id = orjson.loads(raw)
     except (ValueError, TypeError):
         raise BadRequest("malformed cursor") from None
-    if cursor_sort != sort or not isinstance(last_id, int):
+    if cursor_sort != sort:
         raise BadRequest("cursor does not belong to this sort order")
+    # A cursor comes back from the client, so it may be forged: every value must
+    # be one a query can bind (ids are 32-bit on PostgreSQL, times UTC-aware).
+    if type(last_id) is not int or not 0 < last_id < 2**31:
+        raise BadRequest("malformed cursor")
     if sort.lstrip("-") in ("reported_at", "updated_at"):
         try:
             value = datetime.fromisoformat(value)
-        except (TypeError, ValueError):
+            if value.tzinfo is None:
+                raise ValueError("naive")
+            value = value.astimezone(timezone.utc)
+        except (TypeError, ValueError, OverflowError):
             raise BadRequest("malformed cursor") from None
-    elif not isinstance(value, int):
+    elif type(value) is not int or value not in SEVERITY_LEVELS:
         raise BadRequest("malformed cursor")
     return value, last_id
