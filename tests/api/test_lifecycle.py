@@ -53,7 +53,8 @@ def test_patch_validation(api, runtime):
     ref = api.submit()["reference"]
     before = snapshot(runtime)
     for body in ({}, {"reason": "only a reason"}, {"status": "bogus"}, {"severity": None}, {"tlp": "TLP:PURPLE"},
-                 {"category": "fraud"}, {"colour": "red"}, ["status", "triaged"]):
+                 {"category": "fraud"}, {"colour": "red"}, ["status", "triaged"], {"assignee": 2**40},
+                 {"assignee": 0}):
         response = api.patch(f"/incidents/{ref}", "operator", body)
         assert response.status_code == 422, body
         assert response.json["errors"], body

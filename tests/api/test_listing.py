@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -183,6 +185,22 @@ def test_a_repeated_parameter_is_400(api):
 def test_a_cursor_only_works_with_its_own_sort(api, queue):
     cursor = api.get("/incidents", "operator", query_string={"limit": 2}).json["next_cursor"]
     response = api.get("/incidents", "operator", query_string={"limit": 2, "cursor": cursor, "sort": "severity"})
+    assert response.status_code == 400
+    assert "cursor" in response.json["detail"]
+
+
+@pytest.mark.parametrize("parts", [
+    ["-reported_at", "2026-01-01T00:00:00", 1],  # no offset
+    ["-reported_at", "0001-01-01T00:00:00+14:00", 1],  # no UTC equivalent
+    ["-reported_at", "2026-01-01T00:00:00Z", 2**40],  # id beyond the column
+    ["severity", 9, 1],
+    ["severity", True, 1],
+    ["severity", 1, "1"],
+    ["-reported_at", "2026-01-01T00:00:00Z"],
+])
+def test_a_forged_cursor_is_400(api, queue, parts):
+    cursor = base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+    response = api.get("/incidents", "operator", query_string={"cursor": cursor, "sort": parts[0]})
     assert response.status_code == 400
     assert "cursor" in response.json["detail"]
 

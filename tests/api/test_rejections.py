@@ -150,3 +150,18 @@ def test_the_api_needs_no_csrf_token(app, api):
     """CSRF protection stays on for the console; the API's bearer keys are exempt."""
     assert app.config.get("WTF_CSRF_ENABLED", True)
     assert api.post("/incidents", "gridco", {"title": "no token"}).status_code == 201
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(api, runtime, incidents):
+    """PostgreSQL text cannot hold U+0000; every backend refuses it alike."""
+    before = snapshot(runtime)
+    body = api.post("/incidents", "gridco", {"title": "ok", "external_ids": {"ticket": "a\x00b"}})
+    assert body.status_code == 422
+    assert body.json["errors"][0]["loc"] == ["external_ids", "ticket"]
+    comment = api.post(f"/incidents/{incidents['a']}/comments", "operator", {"body": "\x00"})
+    assert comment.status_code == 422
+    for url in (f"{PREFIX}/incidents?q=%00", f"{PREFIX}/incidents/NC-%00"):
+        response = api.client.get(url, headers=bearer(api.key("operator")))
+        assert response.status_code == 400, url
+        assert "NUL" in response.json["detail"]
+    assert snapshot(runtime) == before

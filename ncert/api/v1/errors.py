@@ -60,7 +60,10 @@ def summarise(errors: list[FieldError]) -> str:
 
 @bp.errorhandler(NcertError)
 def handle_ncert_error(exc: NcertError) -> Response:
-    errors = [FieldError.model_validate(e) for e in exc.errors] if isinstance(exc, Invalid) else None
+    errors = None
+    if isinstance(exc, Invalid):
+        errors = [FieldError(loc=list(e.get("loc", ())), msg=str(e.get("msg", exc.detail)),
+                             type=str(e.get("type", "invalid"))) for e in exc.errors]
     return error_response(exc.status, exc.code, exc.detail, errors=errors)
 
 

@@ -12,18 +12,19 @@ from ncert.api.v1.auth import actor
 from ncert.api.v1.payloads import CommentRequest, IncidentQuery, MergeRequest, ReopenRequest, parse_body, parse_query
 from ncert.api.v1.routing import operation, respond
 from ncert.api.v1.serialize import IncidentDetail, IncidentList, TimelineView, detail, summary, timeline_entry
+from ncert.models import Incident
 from ncert.records import IncidentPatch, IncidentRecord
 from ncert.services import incidents, queue
 from ncert.web.session import db
 
 
-def _incident(incident, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def _incident(incident: Incident, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return respond(detail(db(), actor(), incident), status, headers)
 
 
 @operation("POST", "/incidents", body=IncidentRecord, returns=IncidentDetail, errors=(403, 409),
            summary="Submit an incident", location=True,
-           ok={201: "Created", 200: "Replay: an external id this organisation already submitted; the existing incident"})
+           ok={201: "Created", 200: "Replay of an external id this organisation already used: the first incident"})
 def submit_incident():
     """Submit an incident with its indicators. Resubmitting an external id the
     reporting organisation already used changes nothing and returns the first incident."""

@@ -26,6 +26,8 @@ from pydantic import (
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ncert.api.v1.errors import field_errors, summarise
+from ncert.api.v1.routing import bp
+from ncert.api.v1.serialize import FieldError
 from ncert.errors import BadRequest, Invalid
 from ncert.services.queue import DEFAULT_SORT, SORTS, QueueFilter
 from ncert.taxonomy import RSIT, TLP, Status
@@ -67,11 +69,44 @@ def parse_body(model: type[M]) -> M:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"malformed JSON: {exc}") from None
+    where = _nul_at(data)
+    if where is not None:
+        loc = list(where)
+        raise Invalid(summarise([FieldError(loc=loc, msg=NUL_MESSAGE, type="nul_character")]),
+                      errors=[{"loc": loc, "msg": NUL_MESSAGE, "type": "nul_character"}])
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         errors = field_errors(exc)
         raise Invalid(summarise(errors), errors=[e.model_dump() for e in errors]) from None
+
+
+# PostgreSQL text cannot hold U+0000, so it is refused at the door, on every backend alike.
+NUL_MESSAGE = "NUL characters (U+0000) are not allowed"
+
+
+def _nul_at(data) -> tuple | None:
+    """Where in parsed JSON a string (or key) holds U+0000, if anywhere; iterative, as JSON nests deep."""
+    stack: list[tuple[tuple, object]] = [((), data)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return loc
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    return (*loc, key)
+                stack.append(((*loc, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*loc, i), item) for i, item in enumerate(value))
+    return None
+
+
+@bp.before_request
+def refuse_nul_in_url() -> None:
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        raise BadRequest(f"{NUL_MESSAGE} in the URL")
 
 
 # -- the incident list's query string ----------------------------------------------
@@ -100,6 +135,7 @@ CATEGORIES = tuple([*RSIT, *(f"{c}/{t}" for c, types in RSIT.items() for t in ty
 SortKey = Literal[tuple(name for key in SORTS for name in (key, f"-{key}"))]  # type: ignore[valid-type]
 Severity = Annotated[int, Field(ge=0, le=5)]
 DEFAULT_LIMIT = 50
+MAX_ID = 2**31 - 1  # ids are INTEGER columns, 32-bit on PostgreSQL
 
 
 class IncidentQuery(BaseModel):
@@ -146,14 +182,21 @@ class IncidentQuery(BaseModel):
     def _assignee(cls, value: str | None) -> str | None:
         if value == "me":
             raise ValueError("'me' needs a signed-in user; API keys filter by user id or e-mail")
+        if value and value.isdigit() and (not value.isascii() or int(value) > MAX_ID):
+            raise ValueError(f"a user id is a number from 1 to {MAX_ID}")
         return value
 
     @field_validator("reported_after", "reported_before")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        try:
+            return value.astimezone(timezone.utc)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00
+            raise ValueError("outside the representable range of UTC times") from None
 
     @field_validator("limit")
     @classmethod
