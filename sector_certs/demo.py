@@ -94,7 +94,8 @@ def seed(session: Session, actor: Actor, *, seed: int = 2026, days: int = 90, co
     known = set(session.scalars(select(Organization.slug)))
     missing = [o.slug for o in reg.organizations if o.slug not in known]
     if missing:
-        raise Invalid(f"the sector registry is not loaded (missing {', '.join(missing[:5])}…); run `ncert init` first")
+        shown = ", ".join(missing[:5]) + (", …" if len(missing) > 5 else "")
+        raise Invalid(f"the sector registry is not loaded (missing {shown}); run `ncert init` first")
 
     users = {login.email: directory.add_user(session, actor, email=login.email, name=login.name, role=login.role,
                                              org=login.org, password=login.password) for login in LOGINS}

@@ -151,13 +151,14 @@ def _org(raw: object, index: int, source: str, sectors: set[str]) -> OrgEntry:
     try:
         kind = OrgKind(raw.get("kind"))
     except ValueError:
-        raise RegistryError(f"{label}: unknown kind {raw.get('kind')!r}; expected one of {', '.join(OrgKind)}") from None
+        expected = ", ".join(OrgKind)
+        raise RegistryError(f"{label}: unknown kind {raw.get('kind')!r}; expected one of {expected}") from None
     sector = raw.get("sector")
     if sector is not None and sector not in sectors:
         raise RegistryError(f"{label}: unknown sector {sector!r}")
     country = "" if raw.get("country") is None else raw["country"]
     if not isinstance(country, str) or (country and not _COUNTRY.match(country)):
-        raise RegistryError(f"{label}: country must be a quoted ISO 3166-1 alpha-2 code such as \"DE\", not {country!r}")
+        raise RegistryError(f"{label}: country must be a quoted ISO 3166-1 alpha-2 code such as 'DE', not {country!r}")
     if kind is OrgKind.INTERNATIONAL_PARTNER:
         if sector is not None or not country:
             raise RegistryError(f"{label}: an international partner has a country and no domestic sector")
@@ -199,7 +200,8 @@ def load(session: Session, registry: Registry | None = None) -> LoadResult:
     orgs = {o.slug: o for o in session.scalars(select(Organization))}
     orgs_added = orgs_updated = 0
     for entry in registry.organizations:
-        values = {"name": entry.name, "kind": entry.kind, "sector_id": sectors[entry.sector].id if entry.sector else None,
+        values = {"name": entry.name, "kind": entry.kind,
+                  "sector_id": sectors[entry.sector].id if entry.sector else None,
                   "country": entry.country, "nis2_entity": entry.nis2_entity, "contact_email": entry.contact_email}
         row = orgs.get(entry.slug)
         if row is None:

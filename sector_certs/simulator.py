@@ -410,8 +410,8 @@ class _Stream:
                       severity=reassessed if reassessed != severity else None,
                       text="Re-assessed at triage" if reassessed != severity else "")]
         cls = category.split("/")[0]
-        false_positive = rng.random() < (0.35 if cls in ("vulnerable", "information-gathering", "abusive-content", "other")
-                                         else 0.08)
+        noisy = cls in ("vulnerable", "information-gathering", "abusive-content", "other")
+        false_positive = rng.random() < (0.35 if noisy else 0.08)
         if false_positive:
             t += self._delay(10, 2 * 24 * 60)
             steps.append(Step(t, "status", Status.CLOSED, text=f"Closed: {rng.choice(P.FALSE_POSITIVE_REASONS)}"))

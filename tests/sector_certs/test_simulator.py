@@ -127,6 +127,7 @@ def test_duplicates_merge_into_an_earlier_open_incident_sharing_indicators(sampl
         original = by_seq[dup.lifecycle.duplicate_of]
         merge_at = next(s.at for s in dup.lifecycle.steps if s.action == "merge")
         assert original.reported_at <= dup.reported_at and original.lifecycle.duplicate_of is None
-        assert {(i.type, i.value) for i in dup.record.indicators} <= {(i.type, i.value) for i in original.record.indicators}
+        shared = {(i.type, i.value) for i in original.record.indicators}
+        assert {(i.type, i.value) for i in dup.record.indicators} <= shared
         closed = [s.at for s in original.lifecycle.steps if s.status is Status.CLOSED]
         assert not closed or closed[0] > merge_at
