@@ -23,7 +23,7 @@ from ncert.api.v1.serialize import ErrorBody, Out, ValidationErrorBody
 REF = "#/components/schemas/{model}"
 
 ERRORS = {
-    400: "Malformed JSON or query parameters",
+    400: "Malformed JSON, query parameters or URL",
     401: "Missing, unknown or revoked API key",
     403: "The key's role or organisation may not do this",
     404: "No such incident, or not one this key may see",

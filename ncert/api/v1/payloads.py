@@ -60,27 +60,6 @@ class ReopenRequest(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
-def parse_body(model: type[M]) -> M:
-    """The request's JSON body as ``model``; raises 415, 413, 400 or 422."""
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType(f"send the body as application/json, not {request.mimetype or 'nothing'!r}")
-    raw = request.get_data(cache=False)  # werkzeug raises 413 past MAX_CONTENT_LENGTH
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"malformed JSON: {exc}") from None
-    where = _nul_at(data)
-    if where is not None:
-        loc = list(where)
-        raise Invalid(summarise([FieldError(loc=loc, msg=NUL_MESSAGE, type="nul_character")]),
-                      errors=[{"loc": loc, "msg": NUL_MESSAGE, "type": "nul_character"}])
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        raise Invalid(summarise(errors), errors=[e.model_dump() for e in errors]) from None
-
-
 # PostgreSQL text cannot hold U+0000, so it is refused at the door, on every backend alike.
 NUL_MESSAGE = "NUL characters (U+0000) are not allowed"
 
@@ -101,6 +80,26 @@ def _nul_at(data) -> tuple | None:
         elif isinstance(value, list):
             stack.extend(((*loc, i), item) for i, item in enumerate(value))
     return None
+
+
+def parse_body(model: type[M]) -> M:
+    """The request's JSON body as ``model``; raises 415, 413, 400 or 422."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(f"send the body as application/json, not {request.mimetype or 'nothing'!r}")
+    raw = request.get_data(cache=False)  # werkzeug raises 413 past MAX_CONTENT_LENGTH
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc}") from None
+    where = _nul_at(data)
+    if where is not None:
+        error = FieldError(loc=list(where), msg=NUL_MESSAGE, type="nul_character")
+        raise Invalid(summarise([error]), errors=[error.model_dump()])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        raise Invalid(summarise(errors), errors=[e.model_dump() for e in errors]) from None
 
 
 @bp.before_request

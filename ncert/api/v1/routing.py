@@ -47,13 +47,11 @@ class Operation:
     @property
     def errors(self) -> list[int]:
         """Every error status this operation can answer with."""
-        statuses = set(self.extra_errors)
+        statuses = {400, *self.extra_errors}  # 400: any route refuses a NUL character in its URL
         if not self.public:
             statuses.add(401)
         if self.body is not None:
-            statuses |= {400, 413, 415, 422}
-        if self.query is not None:
-            statuses.add(400)
+            statuses |= {413, 415, 422}
         if self.path_params:
             statuses.add(404)
         return sorted(statuses)
