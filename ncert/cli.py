@@ -6,12 +6,17 @@ CERT organisation), inside one transaction each.
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
+from pathlib import Path
+
 import click
 
 from ncert.db import transaction
 from ncert.errors import NcertError
 from ncert.runtime import Runtime
-from ncert.services import directory
+from ncert.models import Organization
+from ncert.services import directory, taxii
 
 
 class Context:
@@ -57,8 +62,10 @@ def init(ctx: Context) -> None:
     upgrade(ctx.runtime.engine)
     with transaction(ctx.runtime.sessions) as session:
         result = registry.load(session)
+        collections = taxii.ensure_collections(session)
     click.echo(f"database ready at {ctx.runtime.settings.describe()['NCERT_DATABASE_URL']}")
     click.echo(f"sector registry: {result.sectors_added} sectors and {result.orgs_added} organisations added")
+    click.echo(f"TAXII collections: {collections} added")
 
 
 @main.command()
@@ -91,6 +98,74 @@ def demo(ctx: Context, seed: int, days: int, count: int) -> None:
     click.echo(report.summary())
     for login in report.logins:
         click.echo(f"  {login.role:<15} {login.email:<32} password: {login.password}")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "org_slug", default=None, help="Submitting organisation (default: the national CERT)")
+@click.option("--collection", "collection_key", default=None,
+              help="TAXII collection id or alias (default: the submitting organisation's sector inbox)")
+@pass_ctx
+def import_(ctx: Context, path: Path, org_slug: str | None, collection_key: str | None) -> None:
+    """Import a STIX 2.1 bundle (or TAXII envelope) file, streaming it.
+
+    Objects are stored and mapped into the queue batch by batch, each batch in
+    its own transaction; importing the same file again changes nothing.
+    """
+    from ingest.stix.reader import StixDocumentError, iter_objects
+    from ncert.services import stix_intake
+
+    settings = ctx.runtime.settings
+    with ctx.runtime.sessions() as session, open(path, "rb") as raw:
+        actor = directory.system_actor(session, org_slug or settings.national_org, "cli")
+        coll = _import_collection(session, actor, collection_key)
+        reader = _CountingReader(raw)
+        intake = None
+        try:
+            with click.progressbar(length=path.stat().st_size, label=f"importing into {coll.alias}",
+                                   file=sys.stderr) as bar:
+                for intake in taxii.store(session, actor, coll, iter_objects(reader),
+                                          on_stored=stix_intake.apply if coll.kind == "inbox" else None):
+                    session.commit()
+                    bar.update(reader.consumed - bar.pos)
+        except StixDocumentError as exc:
+            session.rollback()
+            raise click.ClickException(f"{path}: {exc}") from None
+    _print_import_summary(intake)
+
+
+def _import_collection(session, actor, key: str | None):
+    if key:
+        return taxii.collection(session, actor, key)[0]
+    sector = session.get(Organization, actor.org_id).sector
+    if sector is None:
+        raise click.ClickException("the organisation has no sector inbox; give --collection")
+    return taxii.collection(session, actor, f"inbox-{sector.slug}")[0]
+
+
+class _CountingReader:
+    """A binary reader that counts the bytes consumed, for the progress bar."""
+
+    def __init__(self, raw):
+        self.raw, self.consumed = raw, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size)
+        self.consumed += len(chunk)
+        return chunk
+
+
+def _print_import_summary(intake) -> None:
+    if intake is None:
+        click.echo("created 0, updated 0, unchanged 0, rejected 0 (the file holds no objects)")
+        return
+    click.echo(f"created {intake.created}, updated {intake.updated}, unchanged {intake.unchanged}, "
+               f"rejected {len(intake.failures)}")
+    reasons = Counter(f["message"] for f in intake.failures)
+    for message, n in reasons.most_common(20):
+        click.echo(f"  rejected {n}: {message}")
+    if len(reasons) > 20:
+        click.echo(f"  … and {len(reasons) - 20} other reasons")
 
 
 @main.group()

@@ -111,9 +111,9 @@ class Intake:
 
     successes: list[dict] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
-    created: int = 0
+    created: int = 0  # objects not stored before
+    updated: int = 0  # new versions of stored objects
     unchanged: int = 0
-    superseded: int = 0
 
 
 def add_objects(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterable[dict],
@@ -126,7 +126,8 @@ def add_objects(session: Session, actor: Actor, coll: TaxiiCollection, objects: 
     session.add(status)
     session.flush()
     audit.record(session, actor, "taxii.add_objects", "collection", coll.alias, status=status.id,
-                 created=intake.created, unchanged=intake.unchanged, failed=len(intake.failures))
+                 created=intake.created, updated=intake.updated, unchanged=intake.unchanged,
+                 failed=len(intake.failures))
     return status
 
 
@@ -207,6 +208,10 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
             entry["message"] = "unchanged: this version is already stored"
             intake.successes.append(entry)
             continue
+        if versions:
+            intake.updated += 1
+        else:
+            intake.created += 1
         versions.add(version)
         if version >= max(latest.get(obj.id, ""), newest.get(obj.id, "")):
             newest[obj.id] = version
@@ -216,7 +221,6 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
             "revoked": obj.revoked, "is_latest": False, "body": orjson.dumps(obj.raw).decode(),
         })
         stored.append(obj)
-        intake.created += 1
         if obj.revoked:
             entry["message"] = "stored; revoked"
         intake.successes.append(entry)
@@ -227,7 +231,6 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
             StixObject.collection_id == coll.id, StixObject.stix_id.in_(superseded[i : i + LOOKUP_CHUNK]),
             StixObject.is_latest.is_(True),
         ).values(is_latest=False))
-    intake.superseded += len(superseded)
     for row in rows:
         row["is_latest"] = newest.get(row["stix_id"]) == row["version"]
     if rows:
