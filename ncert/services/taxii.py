@@ -234,7 +234,7 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
     for row in rows:
         row["is_latest"] = newest.get(row["stix_id"]) == row["version"]
     if rows:
-        session.execute(insert(StixObject), rows)
+        session.execute(StixObject.__table__.insert(), rows)
     return stored
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from flask import Blueprint, Flask, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -13,6 +14,7 @@ from ncert.web.extensions import csrf
 from ncert.web.session import db, runtime
 
 API_ROOT = "ncert"
+IN_MEMORY_BODY = 8 * 1024 * 1024  # bytes; larger pushes are parsed as a stream
 bp = Blueprint("taxii", __name__, url_prefix="/taxii2")
 
 
@@ -128,17 +130,31 @@ def get_objects(collection_id: str):
 
 @bp.post(f"/{API_ROOT}/collections/<collection_id>/objects/")
 def add_objects(collection_id: str):
-    from ingest.stix.reader import StixDocumentError, iter_objects
+    from ingest.stix.reader import StixDocumentError
     from ncert.services import stix_intake
 
     protocol.check_content_type()
     coll, _ = taxii.collection(db(), g.actor, collection_id)
     try:
-        status = taxii.add_objects(db(), g.actor, coll, iter_objects(request.stream),
+        status = taxii.add_objects(db(), g.actor, coll, _request_objects(),
                                    on_stored=stix_intake.apply if coll.kind == "inbox" else None)
     except StixDocumentError as exc:
         raise BadRequest(str(exc)) from None
     return taxii_json(_status_body(status), 202)
+
+
+def _request_objects():
+    """The pushed objects: parsed at once when the body is small (fastest), streamed
+    when it is large, so a big push never needs its size in memory several times."""
+    from ingest.stix.reader import StixDocumentError, iter_objects, objects_of
+
+    length = request.content_length
+    if length is not None and length <= IN_MEMORY_BODY:
+        try:
+            return objects_of(orjson.loads(request.get_data(cache=False)))
+        except orjson.JSONDecodeError as exc:
+            raise StixDocumentError(f"malformed JSON: {exc}") from None
+    return iter_objects(request.stream)
 
 
 @bp.get(f"/{API_ROOT}/collections/<collection_id>/objects/<object_id>/")

@@ -218,3 +218,16 @@ def test_status_is_private_to_the_submitter(client, world, collections):
     path = f"/taxii2/ncert/status/{status_id}/"
     assert client.get(path, headers=hdrs(world.key("gridco"))).json["id"] == status_id
     assert client.get(path, headers=hdrs(world.key("powergen"))).status_code == 404
+
+
+def test_large_pushes_are_streamed_with_the_same_answers(client, world, collections, monkeypatch):
+    import ncert.taxii.views
+
+    monkeypatch.setattr(ncert.taxii.views, "IN_MEMORY_BODY", 0)  # every body takes the streaming path
+    key, cid = world.key("gridco"), collections["inbox-energy"]
+    before = counts(world)
+    broken = orjson.dumps(envelope(*[indicator(f"198.51.100.{i}") for i in range(1, 40)]))[:-20]
+    r = push(client, key, cid, raw=broken)
+    assert r.status_code == 400 and counts(world) == before
+    r = push(client, key, cid, *[indicator(f"198.51.100.{i}") for i in range(1, 40)])
+    assert r.status_code == 202 and r.json["success_count"] == 39

@@ -3,14 +3,14 @@
 Modules: ``routing`` (blueprint and operation table), ``auth`` (bearer keys),
 ``payloads`` (request bodies and query strings), ``serialize`` (response
 models), ``errors`` (the one error shape), and the routes in ``incidents``,
-``me`` and ``openapi``.
+``me``, ``stix`` and ``openapi``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from ncert.api.v1 import auth, errors, incidents, me, openapi  # noqa: F401  (importing declares the routes)
+from ncert.api.v1 import auth, errors, incidents, me, openapi, stix  # noqa: F401  (importing declares the routes)
 from ncert.api.v1.routing import bp
 from ncert.web.extensions import csrf
 
