@@ -100,6 +100,34 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, future=True)
 
 
+def bulk_insert(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT many rows through the driver's executemany, skipping SQLAlchemy's
+    per-row parameter processing: the hot path of bulk STIX intake.
+
+    Values must already be plain: str, int, bool, None, or aware datetimes
+    (written as SQLite's DATETIME text in UTC, passed as they are to PostgreSQL).
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect.name
+    marker = "?" if dialect == "sqlite" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    if dialect == "sqlite":
+        rows = [tuple(db_value(v, dialect) for v in row) for row in rows]
+    conn.exec_driver_sql(sql, rows)
+
+
+def db_value(value, dialect: str):
+    """A plain value as the driver takes it: datetimes become SQLite's DATETIME text
+    (UTC, as UTCDateTime stores them); enums their value."""
+    if isinstance(value, datetime) and dialect == "sqlite":
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back everything on error."""

@@ -42,7 +42,7 @@ def indicator_records(obj: StixObject) -> list[IndicatorRecord]:
     raw = obj.raw
     if obj.type != "indicator" or obj.revoked or raw["pattern_type"] != "stix":
         return []
-    pairs = observable_values(raw["pattern"])  # IndicatorRecord normalises them
+    pairs = observable_values(raw["pattern"])
     if not pairs:
         return []
     first = parse_timestamp(raw["valid_from"])
@@ -51,10 +51,14 @@ def indicator_records(obj: StixObject) -> list[IndicatorRecord]:
     records: dict[tuple[str, str], IndicatorRecord] = {}
     for kind, value in pairs:
         try:
-            record = IndicatorRecord(type=kind, value=value, confidence=confidence, first_seen=first, last_seen=last)
-        except ValidationError:  # a value that does not normalise: not a simple pattern after all
+            value = normalise(kind, value)
+        except ValueError:  # a value that does not normalise: not a simple pattern after all
             return []
-        records.setdefault((record.type, record.value), record)
+        # Every field is already valid here (check() bounds confidence, the times
+        # are parsed and ordered, the value is normalised), so skip re-validation
+        # on this hot path.
+        records.setdefault((kind, value), IndicatorRecord.model_construct(
+            type=kind, value=value, confidence=confidence, count=1, first_seen=first, last_seen=last))
     return list(records.values())
 
 

@@ -7,13 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from ncert.access import scope
 from ncert.actor import Actor
-from ncert.db import utcnow
+from ncert.db import db_value, utcnow
 from ncert.models import Incident, IncidentIndicator, Indicator, Sector, Sighting
 from ncert.records import IndicatorRecord
 from ncert.taxonomy import TLP
@@ -27,41 +26,56 @@ def upsert(session: Session, records: list[IndicatorRecord], tlp: TLP,
 
     first/last seen widen to cover every report, confidence keeps its highest
     value, and the TLP becomes the least restrictive label any reporter shared
-    the value under. Core statements in batches keep this fast for bulk feeds;
-    a concurrent insert of the same value is absorbed by ON CONFLICT DO NOTHING.
+    the value under. It is one INSERT … ON CONFLICT DO UPDATE … RETURNING per
+    chunk, so bulk feeds cost no lookups, and concurrent reporters of the same
+    value merge in the database rather than collide.
     """
     now = now or utcnow()
-    wanted: dict[tuple[str, str], list] = {}
+    wanted: dict[tuple[str, str], dict] = {}
     for rec in records:
         first, last = rec.first_seen or now, rec.last_seen or rec.first_seen or now
-        seen = wanted.get((rec.type, rec.value))
-        if seen is None:
-            wanted[(rec.type, rec.value)] = [first, last, rec.confidence]
+        row = wanted.get((rec.type, rec.value))
+        if row is None:
+            wanted[(rec.type, rec.value)] = {"type": rec.type, "value": rec.value, "first_seen": first,
+                                             "last_seen": last, "confidence": rec.confidence, "tlp": tlp}
         else:
-            seen[0], seen[1], seen[2] = min(seen[0], first), max(seen[1], last), max(seen[2], rec.confidence)
-    existing = _lookup(session, list(wanted))
-    fresh = [{"type": k[0], "value": k[1], "first_seen": v[0], "last_seen": v[1], "confidence": v[2], "tlp": tlp}
-             for k, v in wanted.items() if k not in existing]
-    changes = []
-    for key, (ind_id, first, last, confidence, label) in existing.items():
-        new_first, new_last, new_conf = wanted[key]
-        change = {"id": ind_id, "first_seen": min(first, new_first), "last_seen": max(last, new_last),
-                  "confidence": max(confidence, new_conf), "tlp": tlp if tlp.rank < label.rank else label}
-        if (change["first_seen"], change["last_seen"], change["confidence"], change["tlp"]) != (
-                first, last, confidence, label):
-            changes.append(change)
-    if fresh:
-        session.execute(_insert_ignoring_conflicts(session), fresh)
-        existing.update(_lookup(session, [(row["type"], row["value"]) for row in fresh]))
-    if changes:
-        session.execute(update(Indicator), changes)
-    return {key: row[0] for key, row in existing.items()}
+            row["first_seen"], row["last_seen"] = min(row["first_seen"], first), max(row["last_seen"], last)
+            row["confidence"] = max(row["confidence"], rec.confidence)
+    if not wanted:
+        return {}
+    return _upsert_rows(session, list(wanted.values()))
 
 
-def _insert_ignoring_conflicts(session: Session):
-    dialect = session.get_bind().dialect.name
-    module = {"sqlite": sqlite, "postgresql": postgresql}[dialect]
-    return module.insert(Indicator).on_conflict_do_nothing(index_elements=["type", "value"])
+# Multi-row INSERT … ON CONFLICT DO UPDATE … RETURNING, written as SQL text so a
+# bulk feed pays no per-row ORM or compiler cost. SQLite (≥ 3.35) and PostgreSQL
+# accept the same statement; only the two-argument minimum and maximum differ.
+UPSERT_CHUNK = 500
+_COLUMNS = ("type", "value", "first_seen", "last_seen", "confidence", "tlp")
+_RANK = "CASE {} " + " ".join(f"WHEN '{t.value}' THEN {t.rank}" for t in TLP) + " END"
+
+
+def _upsert_rows(session: Session, rows: list[dict]) -> dict[tuple[str, str], int]:
+    conn = session.connection()
+    dialect = conn.dialect.name
+    least, greatest, marker = ("min", "max", "?") if dialect == "sqlite" else ("least", "greatest", "%s")
+    tail = (
+        " ON CONFLICT (type, value) DO UPDATE SET"
+        f" first_seen = {least}(indicators.first_seen, excluded.first_seen),"
+        f" last_seen = {greatest}(indicators.last_seen, excluded.last_seen),"
+        f" confidence = {greatest}(indicators.confidence, excluded.confidence),"
+        f" tlp = CASE WHEN {_RANK.format('excluded.tlp')} < {_RANK.format('indicators.tlp')}"
+        " THEN excluded.tlp ELSE indicators.tlp END"
+        " RETURNING id, type, value"
+    )
+    one = "(" + ", ".join([marker] * len(_COLUMNS)) + ")"
+    ids = {}
+    for i in range(0, len(rows), UPSERT_CHUNK):
+        chunk = rows[i : i + UPSERT_CHUNK]
+        params = [db_value(row[c], dialect) for row in chunk for c in _COLUMNS]
+        sql = f"INSERT INTO indicators ({', '.join(_COLUMNS)}) VALUES {', '.join([one] * len(chunk))}{tail}"
+        for ind_id, kind, value in conn.exec_driver_sql(sql, tuple(params)):
+            ids[(kind, value)] = ind_id
+    return ids
 
 
 def lookup_ids(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ncert.access import AUDIENCE_LABELS, CollectionAccess, collection_access, scope_stix
 from ncert.actor import Actor
-from ncert.db import utcnow
+from ncert.db import bulk_insert, utcnow
 from ncert.errors import BadRequest, Forbidden, NotFound
 from ncert.models import Sector, StixObject, TaxiiCollection, TaxiiStatus
 from ingest.stix.timestamps import parse_timestamp
@@ -35,6 +35,8 @@ from ingest.stix.validate import StixObjectError, check
 from ncert.services import audit
 
 BATCH = 2000
+STORED_COLUMNS = ("collection_id", "stix_id", "type", "spec_version", "version", "date_added", "org_id", "tlp",
+                  "revoked", "is_latest", "body")
 LOOKUP_CHUNK = 400
 # Status resources list every success only for pushes up to this size (the
 # lists are optional in TAXII 2.1 §4.3.1; counts are always exact).
@@ -153,13 +155,19 @@ def store(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterab
 
 class _Clock:
     """Hands out strictly increasing date_added values, so every object of a push
-    has its own place in the (date_added, id) order."""
+    has its own place in the (date_added, id) order. Reads the real clock once
+    per batch and counts microseconds within it."""
+
+    STEP = timedelta(microseconds=1)
 
     def __init__(self) -> None:
-        self.last = utcnow() - timedelta(microseconds=1)
+        self.last = utcnow() - self.STEP
+
+    def start_batch(self) -> None:
+        self.last = max(utcnow() - self.STEP, self.last)
 
     def next(self) -> datetime:
-        self.last = max(utcnow(), self.last + timedelta(microseconds=1))
+        self.last += self.STEP
         return self.last
 
 
@@ -176,6 +184,7 @@ def _batches(items: Iterable[dict], size: int) -> Iterator[list]:
 
 def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: list, intake: Intake,
                  clock: _Clock) -> list:
+    clock.start_batch()
     checked = []
     for raw in batch:
         try:
@@ -215,11 +224,9 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
         versions.add(version)
         if version >= max(latest.get(obj.id, ""), newest.get(obj.id, "")):
             newest[obj.id] = version
-        rows.append({
-            "collection_id": coll.id, "stix_id": obj.id, "type": obj.type, "spec_version": obj.spec_version,
-            "version": version, "date_added": clock.next(), "org_id": actor.org_id, "tlp": tlp_of(obj.raw),
-            "revoked": obj.revoked, "is_latest": False, "body": orjson.dumps(obj.raw).decode(),
-        })
+        label = tlp_of(obj)
+        rows.append([coll.id, obj.id, obj.type, obj.spec_version, version, clock.next(), actor.org_id,
+                     label.value if label else None, obj.revoked, False, orjson.dumps(obj.raw).decode()])
         stored.append(obj)
         if obj.revoked:
             entry["message"] = "stored; revoked"
@@ -232,9 +239,8 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
             StixObject.is_latest.is_(True),
         ).values(is_latest=False))
     for row in rows:
-        row["is_latest"] = newest.get(row["stix_id"]) == row["version"]
-    if rows:
-        session.execute(StixObject.__table__.insert(), rows)
+        row[9] = newest.get(row[1]) == row[4]  # is_latest
+    bulk_insert(session, StixObject.__table__, STORED_COLUMNS, [tuple(row) for row in rows])
     return stored
 
 
