@@ -5,7 +5,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 export NCERT_DATA_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test install clean
+.PHONY: run test bench install clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,11 @@ run: install
 
 test: install
 	$(VENV)/bin/python -m pytest
+
+# Benchmarks (not part of the test suite): writes bench/results.json.
+bench: install
+	$(VENV)/bin/pip install --quiet -e ".[test,bench]"
+	$(VENV)/bin/python bench/run.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -7,7 +7,6 @@ CERT organisation), inside one transaction each.
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from pathlib import Path
 
 import click
@@ -100,6 +99,9 @@ def demo(ctx: Context, seed: int, days: int, count: int) -> None:
         click.echo(f"  {login.role:<15} {login.email:<32} password: {login.password}")
 
 
+IMPORT_BATCH = 10_000  # objects per transaction in `ncert import`
+
+
 @main.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "org_slug", default=None, help="Submitting organisation (default: the national CERT)")
@@ -124,7 +126,7 @@ def import_(ctx: Context, path: Path, org_slug: str | None, collection_key: str 
         try:
             with click.progressbar(length=path.stat().st_size, label=f"importing into {coll.alias}",
                                    file=sys.stderr) as bar:
-                for intake in taxii.store(session, actor, coll, iter_objects(reader),
+                for intake in taxii.store(session, actor, coll, iter_objects(reader), batch_size=IMPORT_BATCH,
                                           on_stored=stix_intake.apply if coll.kind == "inbox" else None):
                     session.commit()
                     bar.update(reader.consumed - bar.pos)
@@ -160,8 +162,8 @@ def _print_import_summary(intake) -> None:
         click.echo("created 0, updated 0, unchanged 0, rejected 0 (the file holds no objects)")
         return
     click.echo(f"created {intake.created}, updated {intake.updated}, unchanged {intake.unchanged}, "
-               f"rejected {len(intake.failures)}")
-    reasons = Counter(f["message"] for f in intake.failures)
+               f"rejected {intake.failed}")
+    reasons = intake.reasons
     for message, n in reasons.most_common(20):
         click.echo(f"  rejected {n}: {message}")
     if len(reasons) > 20:

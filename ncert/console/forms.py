@@ -106,6 +106,15 @@ class ReopenForm(FlaskForm):
     reason = StringField("Reason", [DataRequired(), Length(max=2000)], **TEXT)
 
 
+class PublishForm(FlaskForm):
+    """Share over TAXII with a national audience; only CLEAR and GREEN may go there."""
+
+    collection = SelectField("National collection", choices=[
+        SelectChoice("national-sector-certs", "Sector CERTs"),
+        SelectChoice("national-partners", "International partners")])
+    tlp = SelectField("Publish as", choices=[SelectChoice(TLP.GREEN.value), SelectChoice(TLP.CLEAR.value)])
+
+
 # -- submitting ----------------------------------------------------------------------
 
 

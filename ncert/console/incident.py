@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import flash, redirect, render_template, url_for
+import orjson
+from flask import Response, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from ncert.access import visible
@@ -19,9 +20,11 @@ from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
 from ncert.models import Incident
 from ncert.records import IncidentPatch
-from ncert.services import incidents, indicators
-from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TRANSITIONS, Role, Status
-from ncert.web.session import db
+from ncert.services import directory, incidents, indicators, stix_export
+from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, Status
+from ncert.web.session import db, runtime
+
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 
 
 def can_comment(actor: Actor, incident: Incident) -> bool:
@@ -65,6 +68,7 @@ def _action_forms(inc: Incident) -> dict:
         "tlp": forms.TlpForm(prefix="tlp", data={"tlp": inc.tlp.value}),
         "merge": forms.MergeForm(prefix="merge") if inc.status is not Status.MERGED else None,
         "reopen": forms.ReopenForm(prefix="reopen") if inc.status in REOPENABLE else None,
+        "publish": forms.PublishForm(prefix="publish"),
     }
 
 
@@ -171,3 +175,28 @@ def reopen(reference: str):
         return _rejected(reference, form)
     incidents.reopen(db(), current_actor(), reference, form.reason.data)
     return _done(reference, f"{reference} reopened.")
+
+
+@bp.get("/incidents/<reference>/stix")
+@login_required
+def export_stix(reference: str):
+    """The incident as a STIX 2.1 bundle file, as anyone who may see it."""
+    bundle = stix_export.incident_bundle(db(), current_actor(), reference, _national())
+    return Response(orjson.dumps(bundle, option=orjson.OPT_INDENT_2), content_type=STIX_MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{reference}.stix.json"'})
+
+
+@bp.post("/incidents/<reference>/publish")
+@incident_action
+def publish(reference: str):
+    form = forms.PublishForm(prefix="publish")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    status = stix_export.publish_incident(db(), current_actor(), reference, form.collection.data,
+                                          TLP(form.tlp.data), _national())
+    return _done(reference, f"Published {status.success_count} STIX objects to {form.collection.data} "
+                            f"as {form.tlp.data}.")
+
+
+def _national():
+    return directory.org_by_slug(db(), runtime().settings.national_org)

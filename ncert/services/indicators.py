@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ncert.access import scope
 from ncert.actor import Actor
-from ncert.db import db_value, utcnow
+from ncert.db import sqlite_datetime, utcnow
 from ncert.models import Incident, IncidentIndicator, Indicator, Sector, Sighting
 from ncert.records import IndicatorRecord
 from ncert.taxonomy import TLP
@@ -58,6 +58,7 @@ def _upsert_rows(session: Session, rows: list[dict]) -> dict[tuple[str, str], in
     conn = session.connection()
     dialect = conn.dialect.name
     least, greatest, marker = ("min", "max", "?") if dialect == "sqlite" else ("least", "greatest", "%s")
+    stamp = sqlite_datetime if dialect == "sqlite" else (lambda value: value)
     tail = (
         " ON CONFLICT (type, value) DO UPDATE SET"
         f" first_seen = {least}(indicators.first_seen, excluded.first_seen),"
@@ -71,7 +72,10 @@ def _upsert_rows(session: Session, rows: list[dict]) -> dict[tuple[str, str], in
     ids = {}
     for i in range(0, len(rows), UPSERT_CHUNK):
         chunk = rows[i : i + UPSERT_CHUNK]
-        params = [db_value(row[c], dialect) for row in chunk for c in _COLUMNS]
+        params = []
+        for row in chunk:
+            params += (row["type"], row["value"], stamp(row["first_seen"]), stamp(row["last_seen"]),
+                       row["confidence"], row["tlp"].value)
         sql = f"INSERT INTO indicators ({', '.join(_COLUMNS)}) VALUES {', '.join([one] * len(chunk))}{tail}"
         for ind_id, kind, value in conn.exec_driver_sql(sql, tuple(params)):
             ids[(kind, value)] = ind_id

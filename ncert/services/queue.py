@@ -120,6 +120,8 @@ def _assignee_clause(session: Session, actor: Actor, who: str):
     if who == "none":
         return Incident.assignee_id.is_(None)
     if who == "me":
+        if actor.user_id is None:  # an API key or the system: nobody is "me"
+            raise Invalid("'me' needs a signed-in user; give a user id or e-mail")
         return Incident.assignee_id == actor.user_id
     if who.isdigit():
         return Incident.assignee_id == int(who)

@@ -15,6 +15,7 @@ behind any number of web processes.
 from __future__ import annotations
 
 import base64
+from collections import Counter
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -38,8 +39,8 @@ BATCH = 2000
 STORED_COLUMNS = ("collection_id", "stix_id", "type", "spec_version", "version", "date_added", "org_id", "tlp",
                   "revoked", "is_latest", "body")
 LOOKUP_CHUNK = 400
-# Status resources list every success only for pushes up to this size (the
-# lists are optional in TAXII 2.1 §4.3.1; counts are always exact).
+# Status resources list successes and failures only for pushes up to this size
+# (the lists are optional in TAXII 2.1 §4.3.1; counts are always exact).
 STATUS_LIST_LIMIT = 10_000
 NATIONAL_COLLECTIONS = {
     "national-sector-certs": ("National sharing: sector CERTs", "sector-certs"),
@@ -101,7 +102,9 @@ def canonical_version(text: str) -> str:
 
 def taxii_timestamp(value: datetime) -> str:
     """TAXII timestamps carry microseconds (TAXII 2.1 §3.2)."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not timezone.utc:
+        value = value.astimezone(timezone.utc)
+    return value.isoformat("T", "microseconds")[:26] + "Z"
 
 
 # -- adding objects --------------------------------------------------------------------
@@ -109,13 +112,32 @@ def taxii_timestamp(value: datetime) -> str:
 
 @dataclass
 class Intake:
-    """The running outcome of one push, per object; becomes the TAXII status resource."""
+    """The running outcome of one push; becomes the TAXII status resource.
 
-    successes: list[dict] = field(default_factory=list)
-    failures: list[dict] = field(default_factory=list)
+    Counts are exact. The per-object lists are kept only up to
+    STATUS_LIST_LIMIT entries each (they are optional in a TAXII status), so a
+    million-object import does not hold a million entries in memory.
+    """
+
     created: int = 0  # objects not stored before
     updated: int = 0  # new versions of stored objects
     unchanged: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    successes: list[dict] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+    reasons: Counter = field(default_factory=Counter)  # failure message -> count
+
+    def success(self, entry: dict) -> None:
+        self.succeeded += 1
+        if len(self.successes) < STATUS_LIST_LIMIT:
+            self.successes.append(entry)
+
+    def failure(self, entry: dict) -> None:
+        self.failed += 1
+        self.reasons[entry["message"]] += 1
+        if len(self.failures) < STATUS_LIST_LIMIT:
+            self.failures.append(entry)
 
 
 def add_objects(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterable[dict],
@@ -129,7 +151,7 @@ def add_objects(session: Session, actor: Actor, coll: TaxiiCollection, objects: 
     session.flush()
     audit.record(session, actor, "taxii.add_objects", "collection", coll.alias, status=status.id,
                  created=intake.created, updated=intake.updated, unchanged=intake.unchanged,
-                 failed=len(intake.failures))
+                 failed=intake.failed)
     return status
 
 
@@ -190,7 +212,7 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
         try:
             obj = check(raw)
         except StixObjectError as exc:
-            intake.failures.append(_failure(raw, str(exc)))
+            intake.failure(_failure(raw, str(exc)))
             continue
         checked.append((obj, taxii_timestamp(obj.version) if obj.version else ""))
     if not checked:
@@ -215,7 +237,7 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
         if version in versions:
             intake.unchanged += 1
             entry["message"] = "unchanged: this version is already stored"
-            intake.successes.append(entry)
+            intake.success(entry)
             continue
         if versions:
             intake.updated += 1
@@ -230,7 +252,7 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
         stored.append(obj)
         if obj.revoked:
             entry["message"] = "stored; revoked"
-        intake.successes.append(entry)
+        intake.success(entry)
 
     superseded = [sid for sid in newest if sid in latest]
     for i in range(0, len(superseded), LOOKUP_CHUNK):
@@ -240,7 +262,7 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
         ).values(is_latest=False))
     for row in rows:
         row[9] = newest.get(row[1]) == row[4]  # is_latest
-    bulk_insert(session, StixObject.__table__, STORED_COLUMNS, [tuple(row) for row in rows])
+    bulk_insert(session, StixObject.__table__, STORED_COLUMNS, rows)
     return stored
 
 
@@ -252,12 +274,12 @@ def _failure(raw, message: str) -> dict:
 
 
 def _status(coll: TaxiiCollection, actor: Actor, intake: Intake) -> TaxiiStatus:
-    total = len(intake.successes) + len(intake.failures)
+    # A list is either complete or left out: clients check its length against its count.
     return TaxiiStatus(
         id=str(uuid.uuid4()), collection_id=coll.id, org_id=actor.org_id, status="complete",
-        total_count=total, success_count=len(intake.successes), failure_count=len(intake.failures),
-        pending_count=0, successes=intake.successes if total <= STATUS_LIST_LIMIT else [],
-        failures=intake.failures, pendings=[],
+        total_count=intake.succeeded + intake.failed, success_count=intake.succeeded, failure_count=intake.failed,
+        pending_count=0, successes=intake.successes if len(intake.successes) == intake.succeeded else [],
+        failures=intake.failures if len(intake.failures) == intake.failed else [], pendings=[],
     )
 
 
