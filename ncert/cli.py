@@ -80,7 +80,11 @@ def serve(ctx: Context, host: str, port: int, threads: int) -> None:
 
     app = create_app(ctx.runtime)
     click.echo(f"ncert serving on http://{host}:{port}/", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="ncert")
+    # Keep request and response bodies of TAXII/MISP size in memory: waitress
+    # spools anything over 512 KiB (requests) or 1 MiB (responses) to temporary
+    # files by default, and reads the socket 8 KiB at a time.
+    waitress.serve(app, host=host, port=port, threads=threads, ident="ncert", inbuf_overflow=BODY_IN_MEMORY,
+                   outbuf_overflow=BODY_IN_MEMORY, recv_bytes=256 * 1024)
 
 
 @main.command()
@@ -100,6 +104,7 @@ def demo(ctx: Context, seed: int, days: int, count: int) -> None:
 
 
 IMPORT_BATCH = 10_000  # objects per transaction in `ncert import`
+BODY_IN_MEMORY = 64 * 1024 * 1024  # bytes
 
 
 @main.command("import")

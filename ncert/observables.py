@@ -56,10 +56,11 @@ def _ip(version: int):
 
 def _domain(value: str) -> str:
     host = value.rstrip(".").lower()
-    try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise ValueError(f"{value!r} is not a valid domain name") from None
+    if not host.isascii():  # IDNA only changes non-ASCII names; the label check below covers the rest
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError(f"{value!r} is not a valid domain name") from None
     labels = host.split(".")
     if len(host) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
         raise ValueError(f"{value!r} is not a valid domain name")

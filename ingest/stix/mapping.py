@@ -32,12 +32,16 @@ _MAX_INDICATORS = 10_000
 _MAX_SECTORS = 64
 
 
-def indicator_records(obj: StixObject) -> list[IndicatorRecord]:
-    """The observables of an indicator with a simple STIX pattern (§4.7); empty for any other.
+IndicatorValue = tuple[str, str, int, datetime, datetime]  # type, value, confidence, first seen, last seen
+
+
+def indicator_values(obj: StixObject) -> list[IndicatorValue]:
+    """The observables of an indicator with a simple STIX pattern (§4.7), as plain
+    tuples for the bulk path; empty for any other pattern.
 
     Confidence is the indicator's or 50; ``first_seen`` is ``valid_from`` and
     ``last_seen`` is ``valid_until``, else ``modified`` (never before
-    ``first_seen``).
+    ``first_seen``). Values are normalised; check() has bounded the rest.
     """
     raw = obj.raw
     if obj.type != "indicator" or obj.revoked or raw["pattern_type"] != "stix":
@@ -48,18 +52,21 @@ def indicator_records(obj: StixObject) -> list[IndicatorRecord]:
     first = parse_timestamp(raw["valid_from"])
     last = max(first, parse_timestamp(raw["valid_until"]) if "valid_until" in raw else obj.modified)
     confidence = raw.get("confidence", DEFAULT_CONFIDENCE)
-    records: dict[tuple[str, str], IndicatorRecord] = {}
+    values: dict[tuple[str, str], IndicatorValue] = {}
     for kind, value in pairs:
         try:
             value = normalise(kind, value)
         except ValueError:  # a value that does not normalise: not a simple pattern after all
             return []
-        # Every field is already valid here (check() bounds confidence, the times
-        # are parsed and ordered, the value is normalised), so skip re-validation
-        # on this hot path.
-        records.setdefault((kind, value), IndicatorRecord.model_construct(
-            type=kind, value=value, confidence=confidence, count=1, first_seen=first, last_seen=last))
-    return list(records.values())
+        values.setdefault((kind, value), (kind, value, confidence, first, last))
+    return list(values.values())
+
+
+def indicator_records(obj: StixObject) -> list[IndicatorRecord]:
+    """``indicator_values`` as IndicatorRecords (already valid, so not re-validated)."""
+    return [IndicatorRecord.model_construct(type=kind, value=value, confidence=confidence, count=1,
+                                            first_seen=first, last_seen=last)
+            for kind, value, confidence, first, last in indicator_values(obj)]
 
 
 def observable_pairs(sco: Mapping[str, Any]) -> list[tuple[str, str]]:

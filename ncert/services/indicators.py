@@ -31,16 +31,22 @@ def upsert(session: Session, records: list[IndicatorRecord], tlp: TLP,
     value merge in the database rather than collide.
     """
     now = now or utcnow()
+    return upsert_values(session, [(r.type, r.value, r.confidence, r.first_seen or now,
+                                    r.last_seen or r.first_seen or now) for r in records], tlp)
+
+
+def upsert_values(session: Session, values, tlp: TLP) -> dict[tuple[str, str], int]:
+    """``upsert`` for (type, normalised value, confidence, first seen, last seen)
+    tuples: the bulk path, without a record object per indicator."""
     wanted: dict[tuple[str, str], dict] = {}
-    for rec in records:
-        first, last = rec.first_seen or now, rec.last_seen or rec.first_seen or now
-        row = wanted.get((rec.type, rec.value))
+    for kind, value, confidence, first, last in values:
+        row = wanted.get((kind, value))
         if row is None:
-            wanted[(rec.type, rec.value)] = {"type": rec.type, "value": rec.value, "first_seen": first,
-                                             "last_seen": last, "confidence": rec.confidence, "tlp": tlp}
+            wanted[(kind, value)] = {"type": kind, "value": value, "first_seen": first, "last_seen": last,
+                                     "confidence": confidence, "tlp": tlp}
         else:
             row["first_seen"], row["last_seen"] = min(row["first_seen"], first), max(row["last_seen"], last)
-            row["confidence"] = max(row["confidence"], rec.confidence)
+            row["confidence"] = max(row["confidence"], confidence)
     if not wanted:
         return {}
     return _upsert_rows(session, list(wanted.values()))

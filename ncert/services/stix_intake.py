@@ -24,9 +24,8 @@ from ingest.stix.tlp import tlp_of
 from ingest.stix.validate import check
 from ncert.actor import Actor
 from ncert.db import utcnow
-from ncert.observables import MAX_VALUE_LENGTH
+from ncert.observables import MAX_VALUE_LENGTH, normalise
 from ncert.models import ExternalRef, Incident, Sighting, StixObject, TaxiiCollection
-from ncert.records import IndicatorRecord
 from ncert.services import incidents, indicators
 from ncert.taxonomy import TLP
 
@@ -39,16 +38,16 @@ def apply(session: Session, actor: Actor, coll: TaxiiCollection, objects: list) 
 
     refs = _Refs(session, coll, objects)
     # Indicator objects: STIX id -> normalised (type, value) keys.
-    by_label: dict[TLP, list[IndicatorRecord]] = defaultdict(list)
+    by_label: dict[TLP, list[mapping.IndicatorValue]] = defaultdict(list)
     keys_of: dict[str, list[tuple[str, str]]] = {}
     for obj in objects:
         if obj.type == "indicator":
-            records = mapping.indicator_records(obj) or _pattern_record(obj)
-            by_label[tlp_of(obj) or TLP.AMBER].extend(records)
-            keys_of[obj.id] = [(r.type, r.value) for r in records]
+            values = mapping.indicator_values(obj) or _pattern_value(obj)
+            by_label[tlp_of(obj) or TLP.AMBER].extend(values)
+            keys_of[obj.id] = [(kind, value) for kind, value, *_ in values]
     ids: dict[tuple[str, str], int] = {}
-    for label, records in by_label.items():
-        ids.update(indicators.upsert(session, records, label))
+    for label, values in by_label.items():
+        ids.update(indicators.upsert_values(session, values, label))
 
     sightings = []
     now = utcnow()
@@ -84,13 +83,13 @@ def apply(session: Session, actor: Actor, coll: TaxiiCollection, objects: list) 
             _link(session, actor, obj.raw, keys_of, refs, ids, mapping)
 
 
-def _pattern_record(obj) -> list[IndicatorRecord]:
+def _pattern_value(obj) -> list[mapping.IndicatorValue]:
     """A STIX pattern that is not a simple comparison is kept whole, as a pattern indicator."""
     raw = obj.raw
     if obj.revoked or raw.get("pattern_type") != "stix" or len(raw["pattern"]) > MAX_VALUE_LENGTH:
         return []
-    return [IndicatorRecord(type="stix-pattern", value=raw["pattern"], confidence=raw.get("confidence", 50),
-                            first_seen=obj.created, last_seen=obj.modified)]
+    pattern = normalise("stix-pattern", raw["pattern"])
+    return [("stix-pattern", pattern, raw.get("confidence", 50), obj.created, obj.modified)]
 
 
 def _indicator_keys(stix_id: str | None, keys_of, refs: "_Refs", mapping) -> list[tuple[str, str]]:
@@ -102,7 +101,7 @@ def _indicator_keys(stix_id: str | None, keys_of, refs: "_Refs", mapping) -> lis
     if raw is None or raw.get("type") != "indicator":
         return []
     obj = check(raw)
-    keys_of[stix_id] = [(r.type, r.value) for r in mapping.indicator_records(obj) or _pattern_record(obj)]
+    keys_of[stix_id] = [(kind, value) for kind, value, *_ in mapping.indicator_values(obj) or _pattern_value(obj)]
     return keys_of[stix_id]
 
 

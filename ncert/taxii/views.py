@@ -10,6 +10,7 @@ from ncert.errors import BadRequest, NcertError, NotFound
 from ncert.services import directory, taxii
 from ncert.taxii import protocol
 from ncert.taxii.protocol import MEDIA_TYPE, taxii_json
+from ncert.web.errors import register_door
 from ncert.web.extensions import csrf
 from ncert.web.session import db, runtime
 
@@ -21,6 +22,7 @@ bp = Blueprint("taxii", __name__, url_prefix="/taxii2")
 def register(app: Flask) -> None:
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    register_door(app, "/taxii2/", _http_error)
 
 
 @bp.before_request

@@ -231,3 +231,10 @@ def test_large_pushes_are_streamed_with_the_same_answers(client, world, collecti
     assert r.status_code == 400 and counts(world) == before
     r = push(client, key, cid, *[indicator(f"198.51.100.{i}") for i in range(1, 40)])
     assert r.status_code == 202 and r.json["success_count"] == 39
+
+
+def test_unknown_taxii_urls_answer_taxii_errors(client, world):
+    r = client.get("/taxii2/ncert/no-such-endpoint/", headers=hdrs(world.key("gridco")))
+    assert r.status_code == 404 and r.content_type == TAXII and r.json["http_status"] == "404"
+    r = client.put("/taxii2/ncert/", headers=hdrs(world.key("gridco")))
+    assert r.status_code == 405 and r.json["http_status"] == "405"

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from ncert.api.v1.routing import bp, respond
 from ncert.api.v1.serialize import ErrorBody, FieldError, ValidationErrorBody
 from ncert.errors import Invalid, NcertError
+from ncert.web.errors import register_door
 
 # Stable machine codes for the HTTP errors werkzeug raises.
 HTTP_CODES = {
@@ -76,13 +77,6 @@ def handle_http_error(exc: HTTPException) -> Response:
     return error_response(status, code, exc.description or exc.name, headers=headers)
 
 
-def handle_app_http_error(exc: HTTPException):
-    """Unrouted requests (unknown URL, wrong method) under /api/ answer JSON; others fall through."""
-    if request.path.startswith("/api/"):
-        return handle_http_error(exc)
-    return exc
-
-
 def register(app: Flask) -> None:
-    """The blueprint's own handlers are set at import; this adds the app-level one for unrouted /api/ URLs."""
-    app.register_error_handler(HTTPException, handle_app_http_error)
+    """The blueprint's own handlers are set at import; unrouted /api/ URLs answer JSON too."""
+    register_door(app, "/api/", handle_http_error)
