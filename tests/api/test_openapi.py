@@ -9,6 +9,9 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
+from ncert.db import transaction
+from ncert.services import taxii
+
 from tests.api.helpers import PREFIX, bearer
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -134,6 +137,22 @@ def test_real_responses_match_the_documented_schemas(api, doc, world):
                                 headers=op_key))  # 409
     check(merge, "post", c.post(f"{incidents}/{ref}/merge", data=b"x" * (300 * 1024),
                                 content_type="application/json", headers=op_key))  # 413
+
+    stix = f"{PREFIX}/incidents/{{reference}}/stix"
+    check(stix, "get", c.get(f"{incidents}/{ref}/stix", headers=an_key))
+    check(stix, "get", c.get(f"{incidents}/NC-1999-000001/stix", headers=an_key))  # 404
+    with transaction(world.runtime.sessions) as s:
+        taxii.ensure_collections(s)
+    publish = f"{PREFIX}/incidents/{{reference}}/publish"
+    share = {"collection": "national-sector-certs", "tlp": "TLP:GREEN"}
+    check(publish, "post", c.post(f"{incidents}/{ref}/publish", json=share, headers=op_key))
+    check(publish, "post", c.post(f"{incidents}/{ref}/publish", json=share, headers=an_key))  # 403
+    check(publish, "post", c.post(f"{incidents}/{ref}/publish", json={**share, "tlp": "TLP:RED"},
+                                  headers=op_key))  # 422
+    published = f"{PREFIX}/indicators/publish"
+    indicator_set = {**share, "indicators": [{"type": "url", "value": "http://example.com/login"}]}
+    check(published, "post", c.post(published, json=indicator_set, headers=op_key))
+    check(published, "post", c.post(published, json={**indicator_set, "indicators": []}, headers=op_key))  # 422
 
     # Every documented operation was exercised with a success and at least one error.
     for path, item in doc["paths"].items():
