@@ -15,6 +15,8 @@ from ncert.models import (
     IncidentIndicator,
     Indicator,
     Sighting,
+    StixObject,
+    TaxiiStatus,
     TimelineEntry,
 )
 from ncert.runtime import Runtime
@@ -82,7 +84,8 @@ def snapshot(runtime: Runtime) -> dict:
     with runtime.sessions() as s:
         counts = {
             model.__tablename__: s.scalar(select(func.count()).select_from(model))
-            for model in (Incident, TimelineEntry, AuditEvent, Indicator, IncidentIndicator, Sighting, ExternalRef)
+            for model in (Incident, TimelineEntry, AuditEvent, Indicator, IncidentIndicator, Sighting, ExternalRef,
+                          StixObject, TaxiiStatus)
         }
         rows = s.execute(
             select(Incident.reference, Incident.status, Incident.severity, Incident.tlp, Incident.rsit_class,

@@ -11,17 +11,22 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from ncert.db import transaction
+from ncert.services import taxii
 from tests.api.helpers import PREFIX, bearer, snapshot
 
 OVERSIZED = 300 * 1024  # conftest sets MAX_CONTENT_LENGTH to 256 KiB
 
 
 @pytest.fixture
-def incidents(api):
+def incidents(api, runtime):
     """A resolved incident (for reopen) and two open ones (for patch, comment and merge)."""
     resolved = api.submit(title="Resolved one")["reference"]
     api.triage(resolved, status="resolved")
-    return {"resolved": resolved, "a": api.submit(title="A")["reference"], "b": api.submit(title="B")["reference"]}
+    with transaction(runtime.sessions) as s:  # the national collections that publishing writes to
+        taxii.ensure_collections(s)
+    a = api.submit(title="A", indicators=[{"type": "md5", "value": "1" * 32}])["reference"]
+    return {"resolved": resolved, "a": a, "b": api.submit(title="B")["reference"]}
 
 
 # route -> (method, path, valid body, success status); paths are formatted with the incidents fixture.
@@ -31,6 +36,9 @@ BODY_ROUTES = {
     "comment": ("POST", "/incidents/{a}/comments", {"body": "Seen this too"}, 201),
     "merge": ("POST", "/incidents/{a}/merge", {"into": "{b}", "reason": "duplicate"}, 200),
     "reopen": ("POST", "/incidents/{resolved}/reopen", {"reason": "it is back"}, 200),
+    "publish": ("POST", "/incidents/{a}/publish", {"collection": "national-sector-certs", "tlp": "TLP:GREEN"}, 200),
+    "publish indicators": ("POST", "/indicators/publish", {"collection": "national-partners", "tlp": "TLP:CLEAR",
+                                                           "indicators": [{"type": "md5", "value": "1" * 32}]}, 200),
 }
 
 SCHEMA_VIOLATIONS = {
@@ -39,6 +47,8 @@ SCHEMA_VIOLATIONS = {
     "comment": {"body": 42},
     "merge": {"into": ["a", "b"]},
     "reopen": {"why": "no reason field"},
+    "publish": {"collection": "national-sector-certs", "tlp": "TLP:PURPLE"},
+    "publish indicators": {"collection": "national-partners", "tlp": "TLP:CLEAR", "indicators": "md5"},
 }
 
 
@@ -105,7 +115,7 @@ def test_a_bad_request_is_refused_and_writes_nothing(api, runtime, incidents, ro
     assert snapshot(runtime) == before
 
 
-@pytest.mark.parametrize("path", ["/incidents", "/incidents/{a}", "/me"])
+@pytest.mark.parametrize("path", ["/incidents", "/incidents/{a}", "/incidents/{a}/stix", "/me"])
 def test_reads_need_a_live_key(api, incidents, path):
     url = PREFIX + path.format(**incidents)
     for headers in ({}, bearer(api.revoked_key()), bearer("ncert_00000000_nope"), {"Authorization": "Bearer "}):
