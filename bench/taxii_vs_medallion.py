@@ -53,8 +53,8 @@ def ncert(objects: list[dict], work: Path) -> dict:
     key = run("apikey", "create", "--org", "gridco", "--role", "sector_analyst").strip().splitlines()[-1]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with server([str(VENV_BIN / "ncert"), "serve", "--port", str(port), "--threads", "4"], f"{base}/api/v1/openapi.json",
-                env=env, log=work / "ncert.log") as proc:
+    serve = [str(VENV_BIN / "ncert"), "serve", "--port", str(port), "--threads", "4"]
+    with server(serve, f"{base}/api/v1/openapi.json", env=env, log=work / "ncert.log") as proc:
         root = ApiRoot(f"{base}/taxii2/ncert/", auth=TokenAuth(key))
         coll = next(c for c in root.collections if c.alias == "inbox-energy")
         result = push_and_page(Collection(coll.url, auth=TokenAuth(key)), objects)
@@ -77,7 +77,8 @@ def medallion(objects: list[dict], work: Path) -> dict:
         },
     }
     (work / "medallion-data.json").write_text(json.dumps(data))
-    config = {"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend", "filename": str(work / "medallion-data.json")},
+    config = {"backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend",
+                          "filename": str(work / "medallion-data.json")},
               "users": {"bench": "bench"}, "taxii": {"max_page_size": PAGE}}
     (work / "medallion.json").write_text(json.dumps(config))
     cmd = [str(VENV_BIN / "medallion"), "--host", "127.0.0.1", "--port", str(port), str(work / "medallion.json")]

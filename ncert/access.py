@@ -22,11 +22,11 @@ is ever served there, whatever was published.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Select, false, or_
 
 from ncert.actor import Actor
-from dataclasses import dataclass
-
 from ncert.models import Incident, Sighting, StixObject, TaxiiCollection, TimelineEntry
 from ncert.taxonomy import TLP, OrgKind, Role
 

@@ -13,8 +13,8 @@ import click
 
 from ncert.db import transaction
 from ncert.errors import NcertError
-from ncert.runtime import Runtime
 from ncert.models import Organization
+from ncert.runtime import Runtime
 from ncert.services import directory, taxii
 
 

@@ -37,7 +37,8 @@ def incident_text_filter(dialect: str, text: str) -> ColumnElement[bool]:
         return Incident.id.in_(match)
     if dialect == "postgresql":
         document = func.to_tsvector(
-            literal_column("'simple'"), func.coalesce(Incident.title, "") + " " + func.coalesce(Incident.description, "")
+            literal_column("'simple'"),
+            func.coalesce(Incident.title, "") + " " + func.coalesce(Incident.description, ""),
         )
         query = func.to_tsquery(literal_column("'simple'"), bindparam("ts_q", " & ".join(_pg_term(w) for w in words)))
         ref = words[0].upper()

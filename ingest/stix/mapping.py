@@ -12,8 +12,6 @@ from collections.abc import Container, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from ncert.observables import normalise
 from ncert.records import IncidentRecord, IndicatorRecord
 from ncert.taxonomy import TLP

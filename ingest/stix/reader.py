@@ -81,7 +81,8 @@ def objects_of(document: Any) -> list[Any]:
     if objects is None:
         kind = document.get("type")
         hint = f" (it looks like a single {kind} object)" if isinstance(kind, str) and kind != "bundle" else ""
-        raise StixDocumentError(f"the document has no 'objects' array{hint}: expected a STIX bundle or a TAXII envelope")
+        raise StixDocumentError(
+            f"the document has no 'objects' array{hint}: expected a STIX bundle or a TAXII envelope")
     if not isinstance(objects, list):
         raise StixDocumentError("'objects' is not an array")
     return objects

@@ -32,7 +32,8 @@ def submit():
     form = SubmitForm()
     form.affected_sectors.choices = options(*((s.slug, s.name) for s in directory.sectors(session)))
     if actor.is_national:
-        form.reporter_org.choices = options(*((o.slug, f"{o.name} ({o.slug})") for o in directory.organizations(session)))
+        orgs = directory.organizations(session)
+        form.reporter_org.choices = options(*((o.slug, f"{o.name} ({o.slug})") for o in orgs))
         if not form.is_submitted():
             form.reporter_org.data = own.slug
     else:  # analysts always report as their own organisation

@@ -3,7 +3,7 @@
 from ncert.models.audit import AuditEvent
 from ncert.models.directory import ApiKey, Organization, Sector, User
 from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, TimelineEntry, incident_affected_sectors
-from ncert.models.indicator import Indicator, IncidentIndicator, Sighting
+from ncert.models.indicator import IncidentIndicator, Indicator, Sighting
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 
 __all__ = [

@@ -9,15 +9,16 @@ bundle includes the marking definitions and the national centre's identity.
 from __future__ import annotations
 
 import uuid
+
 import orjson
 import stix2
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from ncert.access import AUDIENCE_LABELS
 from ncert.actor import Actor
 from ncert.errors import Forbidden, Invalid
 from ncert.models import Incident, Indicator, Organization
-from ncert.access import AUDIENCE_LABELS
 from ncert.services import audit, incidents, indicators, taxii
 from ncert.taxonomy import OPEN_STATUSES, TLP, Status
 
@@ -44,10 +45,10 @@ def pattern_for(kind: str, value: str) -> str:
 class Exporter:
     """Builds STIX objects under one TLP label, as the national centre."""
 
-    def __init__(self, session: Session, national_org: Organization, tlp: TLP):
+    def __init__(self, national_org: Organization, tlp: TLP):
         from ingest.stix.tlp import marking_definition
 
-        self.session, self.tlp = session, tlp
+        self.tlp = tlp
         self.marking = marking_definition(tlp)
         self.identity = stix2.Identity(
             id=_id("identity", "org", national_org.slug), name=national_org.name, identity_class="organization",
@@ -101,7 +102,7 @@ def incident_objects(session: Session, actor: Actor, reference: str, national: O
                      tlp: TLP | None = None) -> tuple[Exporter, list]:
     """The incident, its indicators, sightings and relationships as STIX objects."""
     inc = incidents.get(session, actor, reference)
-    exporter = Exporter(session, national, tlp or inc.tlp)
+    exporter = Exporter(national, tlp or inc.tlp)
     incident = exporter.incident(inc)
     objects = [incident]
     stix_of: dict[int, object] = {}
@@ -152,7 +153,7 @@ def publish_indicators(session: Session, actor: Actor, keys: list[tuple[str, str
     missing = set(keys) - {(i.type, i.value) for i in found}
     if missing:
         raise Invalid("unknown indicators: " + ", ".join(f"{k}:{v}" for k, v in sorted(missing)))
-    exporter = Exporter(session, national, tlp)
+    exporter = Exporter(national, tlp)
     status = taxii.add_objects(session, actor, coll, exporter.bundle([exporter.indicator(i) for i in found])["objects"])
     audit.record(session, actor, "indicators.publish", "collection", coll.alias, tlp=str(tlp), count=len(found))
     return status

@@ -24,8 +24,8 @@ from ingest.stix.tlp import tlp_of
 from ingest.stix.validate import check
 from ncert.actor import Actor
 from ncert.db import utcnow
-from ncert.observables import MAX_VALUE_LENGTH, normalise
 from ncert.models import ExternalRef, Incident, Sighting, StixObject, TaxiiCollection
+from ncert.observables import MAX_VALUE_LENGTH, normalise
 from ncert.services import incidents, indicators
 from ncert.taxonomy import TLP
 

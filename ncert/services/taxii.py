@@ -15,24 +15,24 @@ behind any number of web processes.
 from __future__ import annotations
 
 import base64
-from collections import Counter
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Iterator
 
 import orjson
-from sqlalchemy import Select, false, func, insert, or_, select, tuple_, update
+from sqlalchemy import Select, false, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
+from ingest.stix.timestamps import parse_timestamp
+from ingest.stix.tlp import tlp_of
+from ingest.stix.validate import StixObjectError, check
 from ncert.access import AUDIENCE_LABELS, CollectionAccess, collection_access, scope_stix
 from ncert.actor import Actor
 from ncert.db import bulk_insert, utcnow
 from ncert.errors import BadRequest, Forbidden, NotFound
 from ncert.models import Sector, StixObject, TaxiiCollection, TaxiiStatus
-from ingest.stix.timestamps import parse_timestamp
-from ingest.stix.tlp import tlp_of
-from ingest.stix.validate import StixObjectError, check
 from ncert.services import audit
 
 BATCH = 2000
@@ -62,7 +62,8 @@ def ensure_collections(session: Session) -> int:
             session.add(TaxiiCollection(
                 id=str(uuid.uuid4()), alias=alias, title=f"{sector.name}: sector inbox", kind="inbox",
                 sector_id=sector.id,
-                description=f"Organisations of the {sector.name} sector submit STIX 2.1 here; each reads back its own."))
+                description=f"Organisations of the {sector.name} sector submit STIX 2.1 here; "
+                            "each reads back its own."))
             created += 1
     for alias, (title, audience) in NATIONAL_COLLECTIONS.items():
         if alias not in have:
@@ -340,7 +341,7 @@ def page(session: Session, actor: Actor, coll: TaxiiCollection, f: ObjectFilter,
 
 def versions(session: Session, actor: Actor, coll: TaxiiCollection, stix_id: str, f: ObjectFilter, *,
              limit: int, next_token: str | None = None) -> Page:
-    """All versions of one object, oldest first (TAXII 2.1 §5.8)."""
+    """All versions of one object, in date_added order like every TAXII list (§3.4, §5.8)."""
     f = ObjectFilter(added_after=f.added_after, ids=(stix_id,), versions=("all",), spec_versions=f.spec_versions)
     return page(session, actor, coll, f, limit=limit, next_token=next_token, with_body=False)
 

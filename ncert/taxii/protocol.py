@@ -9,8 +9,8 @@ import binascii
 import orjson
 from flask import Response, request
 
-from ncert.errors import BadRequest, NcertError, Unauthenticated
 from ingest.stix.timestamps import parse_timestamp
+from ncert.errors import BadRequest, NcertError, Unauthenticated
 from ncert.services.taxii import ObjectFilter, canonical_version
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"

@@ -11,7 +11,6 @@ from openapi_spec_validator import validate
 
 from ncert.db import transaction
 from ncert.services import taxii
-
 from tests.api.helpers import PREFIX, bearer
 
 METHODS = {"get", "post", "put", "patch", "delete"}

@@ -84,4 +84,5 @@ def test_every_rendered_post_form_carries_a_token(as_user, world, ref):
             forms = page.split('<form method="post"')[1:]
             assert forms, url
             for form in forms:
-                assert 'csrf_token" type="hidden" value="' in form or 'name="csrf_token" value="' in form, (url, form[:200])
+                has_token = 'csrf_token" type="hidden" value="' in form or 'name="csrf_token" value="' in form
+                assert has_token, (url, form[:200])

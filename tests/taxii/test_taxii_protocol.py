@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ncert.models import AuditEvent, Indicator, StixObject, TaxiiStatus
 from ncert.taxonomy import Role
-from tests.taxii.stix_data import TLP_AMBER, TLP_GREEN, envelope, indicator, ts
+from tests.taxii.stix_data import TLP_AMBER, envelope, indicator, ts
 
 TAXII = "application/taxii+json;version=2.1"
 
@@ -157,7 +157,8 @@ def test_same_version_is_a_no_op_and_newer_supersedes_and_revoked_ends(client, w
 
 def test_custom_objects_and_properties_round_trip_verbatim(client, world, collections):
     key, cid = world.key("gridco"), collections["inbox-energy"]
-    tactic = {"type": "x-mitre-tactic", "spec_version": "2.1", "id": "x-mitre-tactic--4ca45d45-df4d-4613-8980-bac22d278fa5",
+    tactic = {"type": "x-mitre-tactic", "spec_version": "2.1",
+              "id": "x-mitre-tactic--4ca45d45-df4d-4613-8980-bac22d278fa5",
               "created": "2018-10-17T00:14:20.652Z", "modified": "2022-04-25T14:00:00.188Z", "name": "Execution",
               "x_mitre_shortname": "execution", "x_mitre_version": "1.0",
               "external_references": [{"external_id": "TA0002", "source_name": "mitre-attack"}],

@@ -19,7 +19,6 @@ from ncert.models import ApiKey, Incident, Sighting, TimelineEntry
 from ncert.services import incidents, indicators
 from ncert.taxonomy import SEVERITY_LEVELS, TLP, Role, Status
 
-
 # Loaded rows are UTC already; a just-written one still carries the offset it was submitted with.
 Timestamp = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(timezone.utc))]
 
