@@ -311,7 +311,8 @@ def comment(session: Session, actor: Actor, reference: str, body: str, *, intern
 
 
 def merge(session: Session, actor: Actor, reference: str, into: str, reason: str = "") -> Incident:
-    """Merge a duplicate into another incident; indicators and sectors move over."""
+    """Merge a duplicate into another incident; indicators and sectors move over, and
+    the incident kept takes the stricter of the two TLP labels."""
     _require_triage(actor)
     source = get(session, actor, reference)
     target = get(session, actor, into)
@@ -328,6 +329,14 @@ def merge(session: Session, actor: Actor, reference: str, into: str, reason: str
     for sector in [source.sector, *source.affected_sectors]:
         if sector.id != target.sector_id and sector not in target.affected_sectors:
             target.affected_sectors.append(sector)
+    if source.tlp.rank > target.tlp.rank:
+        # What moves over keeps its protection: the merged incident takes the
+        # stricter label, or the duplicate's indicators would reach readers of
+        # the looser one (a TLP:RED report merged into a TLP:GREEN incident).
+        old_tlp = target.tlp
+        target.tlp = source.tlp
+        _log(session, actor, target, "tlp", f"TLP {old_tlp} → {source.tlp}: a stricter duplicate was merged in",
+             action="incident.tlp", old=str(old_tlp), new=str(source.tlp), reason="merge")
     old = source.status
     source.status = Status.MERGED
     source.merged_into_id = target.id

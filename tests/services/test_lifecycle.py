@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ncert.db import transaction
-from ncert.errors import Conflict, Forbidden, Invalid
+from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.models import AuditEvent, Incident, TimelineEntry
 from ncert.records import IncidentPatch
 from ncert.services import incidents
@@ -205,3 +205,18 @@ def test_future_times_and_unknown_sectors_are_invalid(world):
     with pytest.raises(Invalid):  # international partners have no sector of their own
         world.submit(world.actor("analyst@partner.test"))
     assert world.submit(world.actor("analyst@partner.test"), sector="energy")
+
+
+def test_merging_a_stricter_duplicate_raises_the_tlp_so_nothing_leaks(world):
+    gridco, powergen = world.actor("analyst@gridco.test"), world.actor("analyst@powergen.test")
+    secret_ioc = [{"type": "ipv4-addr", "value": "203.0.113.66"}]
+    green = world.submit(gridco, title="Beaconing", tlp="TLP:GREEN")
+    red = world.submit(gridco, title="Same beaconing, with our sources", tlp="TLP:RED", indicators=secret_ioc)
+    with transaction(world.runtime.sessions) as s:
+        incidents.merge(s, world.operator, red, green, reason="duplicate")
+    with world.runtime.sessions() as s:
+        kept = incidents.get(s, world.operator, green)
+        assert kept.tlp.value == "TLP:RED"
+        with pytest.raises(NotFound):  # powergen read the GREEN incident before; not any more
+            incidents.get(s, powergen, green)
+        assert incidents.get(s, gridco, green).reference == green  # the reporter still does
