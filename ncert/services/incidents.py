@@ -169,20 +169,24 @@ def _next_reference(session: Session, year: int) -> str:
 def refresh_from_source(session: Session, actor: Actor, incident: Incident, record: IncidentRecord) -> bool:
     """A reporter's newer version of an incident it already sent (a newer STIX
     version, a MISP event with a later timestamp): take over the reporter-owned
-    fields that changed and attach new indicators. Triage fields stay the SOC's."""
+    fields that changed, a stricter TLP, and new indicators. Triage fields stay the SOC's."""
     if incident.reporter_org_id != actor.org_id and not actor.is_national:
         raise Forbidden("only the reporting organisation updates its incident from source")
     changed = {name: getattr(record, name) for name in ("title", "description")
                if getattr(record, name) != getattr(incident, name)}
     for name, value in changed.items():
         setattr(incident, name, value)
+    if record.tlp.rank > incident.tlp.rank:  # a reporter may always make its label stricter, never looser
+        changed["tlp"] = record.tlp
+        incident.tlp = record.tlp
     have = {(i.type, i.value) for i in indicators.of_incident(session, incident.id)}
     fresh = [r for r in record.indicators if (r.type, r.value) not in have]
     added = indicators.attach(session, incident, fresh, incident.reporter_org_id)
     if changed or added:
         _log(session, actor, incident, "source-update",
              "Updated by the reporter: " + ", ".join([*changed, *(["indicators"] if added else [])]),
-             action="incident.source-update", fields=sorted(changed), indicators=len(added))
+             action="incident.source-update", fields=sorted(changed), indicators=len(added),
+             tlp=str(incident.tlp))
     return bool(changed or added)
 
 

@@ -86,11 +86,12 @@ def test_incident_with_core_extension_enters_the_queue_and_links_indicators(clie
             "Ransomware at substation control centre", "TLP:AMBER", "gridco", "taxii")
         assert found.external_ids == {"stix": inc["id"]} and found.severity >= 3
         assert [i.value for i in indicators.of_incident(s, found.id)] == ["198.51.100.66"]
-    updated = {**inc, "modified": ts(9), "name": "Ransomware at two substations"}
+    updated = {**inc, "modified": ts(9), "name": "Ransomware at two substations",
+               "object_marking_refs": [TLP_RED_V1]}
     push(client, world, "gridco", cid, updated)
     with world.runtime.sessions() as s:
         (found,) = s.scalars(select(Incident)).all()
-        assert found.title == "Ransomware at two substations"
+        assert found.title == "Ransomware at two substations" and found.tlp.value == "TLP:RED"
         assert [e.kind for e in incidents.timeline(s, world.operator, found)] == ["created", "source-update"]
 
 
