@@ -277,7 +277,11 @@ def render_event(
 
 
 def feed_event(event: MISPEvent) -> dict[str, Any]:
-    """The ``<uuid>.json`` document of a MISP feed for ``event`` (PyMISP ``to_feed``); needs ``Orgc``."""
+    """The ``<uuid>.json`` document of a MISP feed for ``event`` (PyMISP ``to_feed``); needs ``Orgc``.
+
+    As in MISP's own feeds, attributes keep only their feed fields: no
+    sightings, no distribution or sharing group.
+    """
     return event.to_feed()
 
 
