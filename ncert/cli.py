@@ -173,6 +173,8 @@ def _print_import_summary(intake) -> None:
         click.echo(f"  rejected {n}: {message}")
     if len(reasons) > 20:
         click.echo(f"  … and {len(reasons) - 20} other reasons")
+    for message, n in intake.not_queued.most_common(20):
+        click.echo(f"  {n} {message}")
 
 
 @main.group()

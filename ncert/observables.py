@@ -34,6 +34,8 @@ def normalise(kind: str, value: str) -> str:
     value = value.strip()
     if not value:
         raise ValueError("indicator value is empty")
+    if "\x00" in value:  # no database text column can hold it
+        raise ValueError("indicator value contains a NUL character")
     if len(value) > MAX_VALUE_LENGTH:
         raise ValueError(f"indicator value longer than {MAX_VALUE_LENGTH} characters")
     return _NORMALISERS[kind](value)

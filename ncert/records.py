@@ -86,10 +86,27 @@ class IndicatorRecord(BaseModel):
         return self
 
 
+def _refuse_nul(data, where: str = ""):
+    """No database text column can hold U+0000; refuse it wherever it hides."""
+    if isinstance(data, str):
+        if "\x00" in data:
+            raise ValueError(f"{where or 'text'} contains a NUL character")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            _refuse_nul(key, where)
+            _refuse_nul(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, (list, tuple)):
+        for i, value in enumerate(data):
+            _refuse_nul(value, f"{where}.{i}")
+    return data
+
+
 class IncidentRecord(BaseModel):
     """An incident as submitted, before it has a reference."""
 
     model_config = ConfigDict(extra="forbid")
+
+    _no_nul = model_validator(mode="before")(classmethod(lambda cls, data: _refuse_nul(data)))
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     description: Annotated[str, StringConstraints(max_length=100_000)] = ""

@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Iterable
 
 import orjson
+from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from ingest.stix import mapping
 from ingest.stix.tlp import tlp_of
 from ingest.stix.validate import check
 from ncert.actor import Actor
+from ncert.errors import NcertError
 from ncert.db import utcnow
 from ncert.models import ExternalRef, Incident, Sighting, StixObject, TaxiiCollection
 from ncert.observables import MAX_VALUE_LENGTH, normalise
@@ -33,8 +35,11 @@ LOOKUP_CHUNK = 400
 INCIDENT_SYSTEM = "stix"
 
 
-def apply(session: Session, actor: Actor, coll: TaxiiCollection, objects: list) -> None:
-    """Map one batch of newly stored, checked objects (``ingest.stix.validate.StixObject``)."""
+def apply(session: Session, actor: Actor, coll: TaxiiCollection, objects: list) -> dict[str, str]:
+    """Map one batch of newly stored, checked objects (``ingest.stix.validate.StixObject``).
+
+    Returns, by STIX id, why an object was stored but could not enter the queue.
+    """
 
     refs = _Refs(session, coll, objects)
     # Indicator objects: STIX id -> normalised (type, value) keys.
@@ -71,16 +76,30 @@ def apply(session: Session, actor: Actor, coll: TaxiiCollection, objects: list) 
     if sightings:
         session.execute(insert(Sighting), sightings)
 
+    problems = {}
     for obj in objects:
         if mapping.is_incident(obj):
-            record = mapping.incident_record(obj, refs)
-            submission = incidents.submit(session, actor, record, channel="taxii")
-            if not submission.created:
-                incidents.refresh_from_source(session, actor, submission.incident, record)
+            try:
+                with session.begin_nested():  # one incident that cannot enter the queue spoils no other
+                    record = mapping.incident_record(obj, refs)
+                    submission = incidents.submit(session, actor, record, channel="taxii")
+                    if not submission.created:
+                        incidents.refresh_from_source(session, actor, submission.incident, record)
+            except (ValidationError, ValueError, NcertError) as exc:
+                problems[obj.id] = f"stored, but not taken into the queue: {_reason(exc)}"
 
     for obj in objects:
         if obj.type == "relationship":
             _link(session, actor, obj.raw, keys_of, refs, ids, mapping)
+    return problems
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "object"
+        return f"{where}: {first['msg'].removeprefix('Value error, ')}"
+    return getattr(exc, "detail", None) or str(exc)
 
 
 def _pattern_value(obj) -> list[mapping.IndicatorValue]:

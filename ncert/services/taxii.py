@@ -128,11 +128,19 @@ class Intake:
     successes: list[dict] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
     reasons: Counter = field(default_factory=Counter)  # failure message -> count
+    not_queued: Counter = field(default_factory=Counter)  # stored, but kept out of the queue: reason -> count
 
     def success(self, entry: dict) -> None:
         self.succeeded += 1
         if len(self.successes) < STATUS_LIST_LIMIT:
             self.successes.append(entry)
+
+    def note(self, problems: dict[str, str], batch_size: int) -> None:
+        """Say, on the last batch's success entries, why some objects could not enter the queue."""
+        self.not_queued.update(problems.values())
+        for entry in self.successes[-batch_size:]:
+            if entry["id"] in problems:
+                entry["message"] = problems[entry["id"]]
 
     def failure(self, entry: dict) -> None:
         self.failed += 1
@@ -164,7 +172,8 @@ def store(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterab
     The same version again is a no-op; a newer version becomes the latest.
     ``on_stored(session, actor, coll, objects)`` receives each batch's new
     objects (checked ``ingest.stix.validate.StixObject``), so the domain
-    mapping runs in the same transaction as the store.
+    mapping runs in the same transaction as the store; it may return, by STIX
+    id, why an object could not enter the queue, which the status then says.
     """
     if not collection_access(actor, coll).can_write:
         raise Forbidden(f"you cannot write to collection {coll.alias}")
@@ -172,7 +181,7 @@ def store(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterab
     for batch in _batches(objects, batch_size):
         stored = _store_batch(session, actor, coll, batch, intake, clock)
         if stored and on_stored is not None:
-            on_stored(session, actor, coll, stored)
+            intake.note(on_stored(session, actor, coll, stored) or {}, len(batch))
         yield intake
 
 

@@ -121,3 +121,16 @@ def test_national_collections_are_not_mapped_into_the_queue(client, world, colle
     assert r.status_code == 202
     with world.runtime.sessions() as s:
         assert s.scalars(select(Indicator)).all() == []
+
+
+def test_an_incident_that_cannot_enter_the_queue_spoils_nothing_else(client, world, collections):
+    bad = {"type": "incident", "spec_version": "2.1", "id": "incident--1d2c3b4a-5e6f-4a1b-8c9d-0e1f2a3b4c5d",
+           "created": ts(5), "modified": ts(5), "name": "Wiper\u0000 at the water works"}
+    good = {**bad, "id": "incident--2e3d4c5b-6f70-4b2c-9d0e-1f2a3b4c5d6e", "name": "Wiper at the water works"}
+    status = push(client, world, "gridco", collections["inbox-energy"], bad, good, indicator("198.51.100.77"))
+    assert (status["success_count"], status["failure_count"]) == (3, 0)
+    messages = {s["id"]: s["message"] for s in status["successes"]}
+    assert "not taken into the queue" in messages[bad["id"]] and "NUL" in messages[bad["id"]]
+    with world.runtime.sessions() as s:
+        assert [i.title for i in s.scalars(select(Incident))] == ["Wiper at the water works"]
+        assert len(s.scalars(select(Indicator)).all()) == 1
