@@ -24,8 +24,8 @@ from ingest.stix import mapping
 from ingest.stix.tlp import tlp_of
 from ingest.stix.validate import check
 from ncert.actor import Actor
-from ncert.errors import NcertError
 from ncert.db import utcnow
+from ncert.errors import NcertError
 from ncert.models import ExternalRef, Incident, Sighting, StixObject, TaxiiCollection
 from ncert.observables import MAX_VALUE_LENGTH, normalise
 from ncert.services import incidents, indicators
