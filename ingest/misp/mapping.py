@@ -165,7 +165,7 @@ def _context(event: MISPEvent, indicators: set[tuple[str, str]]) -> str:
         if len(lines) == _MAX_CONTEXT:
             more += 1
             continue
-        value = str(attribute.value)
+        value = str(attribute.value).replace("\x00", "\ufffd")  # our summary, not the reporter's text
         if len(value) > _MAX_CONTEXT_VALUE:
             value = value[:_MAX_CONTEXT_VALUE - 1] + "…"
         lines.append(f"- {attribute.type}: {value}")
@@ -188,7 +188,9 @@ def event_record(event: MISPEvent) -> IncidentRecord:
     - the description lists the other attributes (bounded) and how many
       indicators were left out, if any.
 
-    Raises ValueError if the result is not a valid record (IncidentRecord's own checks).
+    Raises ValueError (pydantic's ValidationError) when IncidentRecord refuses
+    the event's own text: a NUL character in ``info``, which no database text
+    column can hold.
     """
     values = indicator_values(event)
     kept = values[:_MAX_INDICATORS]

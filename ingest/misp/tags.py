@@ -36,6 +36,10 @@ TLP_FOR_TAG: dict[str, TLP] = {
     "tlp:red": TLP.RED,
     "tlp:ex:chr": TLP.RED,
 }
+# Tag colours as the MISP tlp taxonomy gives them (FIRST TLP 2.0 colours).
+TLP_COLOURS: dict[TLP, str] = {
+    TLP.CLEAR: "#ffffff", TLP.GREEN: "#33ff00", TLP.AMBER: "#ffc000", TLP.AMBER_STRICT: "#ffc000", TLP.RED: "#ff2b2b",
+}
 
 # ecsirt (eCSIRT.net mkVI, 2015) is RSIT's predecessor. Its classes are RSIT's;
 # the types RSIT renamed or merged are paired here with the RSIT type whose
@@ -104,9 +108,3 @@ def tlp_tag(tlp: TLP) -> str:
 def rsit_tag(category: Category) -> str:
     """The ``rsit`` machine tag for ``category``, e.g. ``rsit:malicious-code="infected-system"``."""
     return f'rsit:{category.rsit_class}="{category.type}"'
-
-
-# Tag colours as the MISP tlp taxonomy gives them (FIRST TLP 2.0 colours).
-TLP_COLOURS: dict[TLP, str] = {
-    TLP.CLEAR: "#ffffff", TLP.GREEN: "#33ff00", TLP.AMBER: "#ffc000", TLP.AMBER_STRICT: "#ffc000", TLP.RED: "#ff2b2b",
-}

@@ -186,3 +186,10 @@ def test_load_does_not_modify_the_callers_dict():
 def test_unloadable_events_raise_misp_event_error(document):
     with pytest.raises(MispEventError):
         load_event(document)
+
+
+def test_nul_in_context_is_replaced_but_nul_in_the_title_is_refused():
+    event = load_event({"info": "ok", "Attribute": [{"type": "text", "value": "a\x00b"}]})
+    assert "- text: a\ufffdb" in event_record(event).description
+    with pytest.raises(ValueError, match="NUL"):
+        event_record(load_event({"info": "bad\x00title"}))

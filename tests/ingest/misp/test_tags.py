@@ -64,4 +64,5 @@ def test_export_tags_read_back():
         for rsit_type in types:
             category = Category.model_validate({"class": rsit_class, "type": rsit_type})
             assert category_of_tags([rsit_tag(category)]) == category
-    assert rsit_tag(Category.model_validate("malicious-code/infected-system")) == 'rsit:malicious-code="infected-system"'
+    infected = Category.model_validate("malicious-code/infected-system")
+    assert rsit_tag(infected) == 'rsit:malicious-code="infected-system"'
