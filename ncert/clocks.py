@@ -104,7 +104,8 @@ def _nis2(name: str, title: str, notification: Offset) -> Regime:
         title=title,
         stages=(
             Stage("early-warning", hours(24), warn_before=timedelta(hours=6)),
-            Stage("incident-notification", notification, warn_before=timedelta(hours=12 if notification.amount > 24 else 6)),
+            Stage("incident-notification", notification,
+                  warn_before=timedelta(hours=12 if notification.amount > 24 else 6)),
             Stage("final-report", months(1), Anchor.PREVIOUS, warn_before=timedelta(days=5)),
         ),
     )

@@ -177,8 +177,10 @@ class _Fields:
 
 
 def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected non-empty text, got {type_name(value) if not isinstance(value, str) else 'empty text'}")
+    if not isinstance(value, str):
+        raise ValueError(f"expected non-empty text, got {type_name(value)}")
+    if not value.strip():
+        raise ValueError("expected non-empty text, got empty text")
     return value.strip()
 
 

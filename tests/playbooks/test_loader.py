@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from datetime import datetime, timezone
 
 import pytest
@@ -96,7 +95,8 @@ def test_applies_needs_the_trigger_the_condition_and_enabled():
 
 
 def test_defaults_when_optional_keys_are_absent():
-    book = parse_playbook("name: any\nversion: 1\ntriggers: [anomaly.flagged]\nactions: [{type: open_national_incident}]\n")
+    book = parse_playbook(
+        "name: any\nversion: 1\ntriggers: [anomaly.flagged]\nactions: [{type: open_national_incident}]\n")
     assert (book.description, book.enabled, book.priority, book.when) == ("", True, 100, None)
     assert book.applies(Trigger.ANOMALY_FLAGGED, Facts())
     assert book.actions == (OpenNationalIncident(),)
@@ -128,7 +128,8 @@ def _error(text: str) -> PlaybookError:
          "actions[0].category: RSIT class 'malicious-code' has no type 'phishing'"),
         ("{type: raise_severity_to, level: 3}", "{type: raise_severity_to, level: 6}", 13,
          "actions[1].level: 6 is out of range; expected 0…5"),
-        ("{type: set_severity, level: 4}", "{type: set_severity}", 14, "actions[2]: action 'set_severity' is missing 'level'"),
+        ("{type: set_severity, level: 4}", "{type: set_severity}", 14,
+         "actions[2]: action 'set_severity' is missing 'level'"),
         ("tlp: amber+strict", "tlp: purple", 15, "actions[3].tlp: unknown TLP label 'purple'"),
         ("{type: assign, team: ransomware-cell}", "{type: assign, team: a, user: b@c.d}", 16,
          "actions[4]: assign needs exactly one of 'team' or 'user'"),
@@ -194,7 +195,8 @@ def test_load_library_rejects_duplicate_names_and_reports_bad_files(tmp_path):
     (tmp_path / "two.yaml").write_text("# copy\nname: same\n" + body, encoding="utf-8")
     with pytest.raises(PlaybookError) as caught:
         load_library(tmp_path)
-    assert str(caught.value) == f"{tmp_path / 'two.yaml'}:2: name: playbook 'same' is already defined in {tmp_path / 'one.yaml'}"
+    expected = f"{tmp_path / 'two.yaml'}:2: name: playbook 'same' is already defined in {tmp_path / 'one.yaml'}"
+    assert str(caught.value) == expected
 
     (tmp_path / "two.yaml").write_bytes(b"\xff\xfe bad")
     with pytest.raises(PlaybookError) as caught:
