@@ -250,7 +250,9 @@ def render_event(
     ``indicators`` are (ncert indicator type, value, to_ids) tuples, rendered
     with ``attributes.misp_type_of``; attribute UUIDs are derived from the
     event UUID and the value, so rendering twice gives the same document.
-    Ids and epochs are strings, as MISP writes them. ``analysis`` is 1 (ongoing).
+    Ids and epochs are strings, as MISP writes them; attribute ids are their
+    positions in the event. ``analysis`` is 1 (ongoing), ``distribution`` comes
+    from ``DISTRIBUTION_FOR_TLP`` and attributes inherit it (5).
     """
     stamp = str(int(timestamp.timestamp()))
     event = MISPEvent()
