@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ncert.clocks import REGIMES
 from ncert.taxonomy import TLP, Role, validate_category
 from playbooks.conditions import Predicate, RuleError, compile_condition, type_name
 from playbooks.facts import Facts
@@ -148,6 +149,9 @@ class Playbook:
 # --- field checks ---------------------------------------------------------------
 
 
+_REQUIRED = object()
+
+
 class _Fields:
     """Reads the keys of one mapping, reporting faults at their location."""
 
@@ -156,10 +160,10 @@ class _Fields:
             raise RuleError(where, f"{what} must be a mapping, got {type_name(data)}")
         self.data, self.where, self.what, self.seen = data, where, what, set()
 
-    def get(self, key: str, check: Callable[[Any], Any], *, default: Any = ..., required: bool = False) -> Any:
+    def get(self, key: str, check: Callable[[Any], Any], default: Any = _REQUIRED) -> Any:
         self.seen.add(key)
         if key not in self.data:
-            if required or default is ...:
+            if default is _REQUIRED:
                 raise RuleError(self.where, f"{self.what} is missing '{key}'")
             return default
         try:
@@ -251,8 +255,6 @@ def _url(value: Any) -> str:
 
 
 def _regime(value: Any) -> str:
-    from ncert.clocks import REGIMES  # the clock table is data owned by ncert
-
     text = _text(value)
     if text not in REGIMES:
         raise ValueError(f"unknown clock regime {text!r}; expected one of {', '.join(sorted(REGIMES))}")
@@ -275,7 +277,7 @@ def _tlp(value: Any) -> TLP:
 
 
 def _set_category(f: _Fields) -> Action:
-    return SetCategory(*f.get("category", _category, required=True))
+    return SetCategory(*f.get("category", _category))
 
 
 def _assign(f: _Fields) -> Action:
@@ -294,24 +296,24 @@ def _recipient_email(value: Any) -> str:
 
 
 def _add_tasks(f: _Fields) -> Action:
-    return AddTasks(f.get("tasks", _list_of(_text), required=True), f.get("checklist", _text, default=None))
+    return AddTasks(f.get("tasks", _list_of(_text)), f.get("checklist", _text, default=None))
 
 
 def _request_information(f: _Fields) -> Action:
     title = f.get("title", _text, default=RequestInformation.title)
-    return RequestInformation(text=f.get("text", _text, required=True), title=title)
+    return RequestInformation(text=f.get("text", _text), title=title)
 
 
 def _notify(f: _Fields) -> Action:
-    channel = f.get("channel", _one_of_channel, required=True)
-    template = f.get("template", _text, required=True)
+    channel = f.get("channel", _one_of_channel)
+    template = f.get("template", _text)
     subject = f.get("subject", _text, default=None)
     if channel == "email":
-        return Notify(channel, template, recipients=f.get("recipients", _list_of(_recipient), required=True),
+        return Notify(channel, template, recipients=f.get("recipients", _list_of(_recipient)),
                       subject=subject)
     if subject is not None:
         raise RuleError((*f.where, "subject"), "'subject' applies only to the email channel")
-    return Notify(channel, template, url=f.get("url", _url, required=True))
+    return Notify(channel, template, url=f.get("url", _url))
 
 
 def _one_of_channel(value: Any) -> str:
@@ -326,19 +328,19 @@ def _link_risk(f: _Fields) -> Action:
             return str(value)
         return _text(value)
 
-    return LinkRisk(f.get("risk", risk_id, required=True))
+    return LinkRisk(f.get("risk", risk_id))
 
 
 ACTIONS: dict[str, Callable[[_Fields], Action]] = {
     "set_category": _set_category,
-    "set_severity": lambda f: SetSeverity(f.get("level", _int(0, 5), required=True)),
-    "raise_severity_to": lambda f: RaiseSeverityTo(f.get("level", _int(0, 5), required=True)),
-    "set_tlp": lambda f: SetTlp(f.get("tlp", _tlp, required=True)),
+    "set_severity": lambda f: SetSeverity(f.get("level", _int(0, 5))),
+    "raise_severity_to": lambda f: RaiseSeverityTo(f.get("level", _int(0, 5))),
+    "set_tlp": lambda f: SetTlp(f.get("tlp", _tlp)),
     "assign": _assign,
     "add_tasks": _add_tasks,
     "request_information": _request_information,
     "notify": _notify,
-    "start_clock": lambda f: StartClock(f.get("regime", _regime, required=True)),
+    "start_clock": lambda f: StartClock(f.get("regime", _regime)),
     "open_national_incident": lambda f: OpenNationalIncident(f.get("title", _text, default=None)),
     "link_risk": _link_risk,
 }
@@ -346,7 +348,7 @@ ACTIONS: dict[str, Callable[[_Fields], Action]] = {
 
 def _action(data: Any, where: tuple[str | int, ...]) -> Action:
     f = _Fields(data, where, "an action")
-    kind = f.get("type", lambda v: v, required=True)
+    kind = f.get("type", lambda v: v)
     if not isinstance(kind, str) or kind not in ACTIONS:
         raise RuleError((*where, "type"), f"unknown action type {kind!r}; expected one of {', '.join(ACTIONS)}")
     f.what = f"action '{kind}'"
@@ -362,14 +364,14 @@ def _condition(value: Any) -> Predicate:
 def build_playbook(data: Any, path: str | None = None) -> Playbook:
     """Check a loaded playbook mapping; raise ``RuleError`` at the first fault."""
     f = _Fields(data, (), "a playbook")
-    name = f.get("name", _name, required=True)
-    version = f.get("version", _int(1), required=True)
+    name = f.get("name", _name)
+    version = f.get("version", _int(1))
     description = f.get("description", _text, default="")
     enabled = f.get("enabled", _bool, default=True)
     priority = f.get("priority", _int(0, 10_000), default=DEFAULT_PRIORITY)
-    triggers = f.get("triggers", _list_of(_trigger), required=True)
+    triggers = f.get("triggers", _list_of(_trigger))
     predicate = f.get("when", _condition, default=None)
-    raw_actions = f.get("actions", lambda v: v, required=True)
+    raw_actions = f.get("actions", lambda v: v)
     if not isinstance(raw_actions, list) or not raw_actions:
         raise RuleError(("actions",), f"'actions' needs a non-empty list, got {type_name(raw_actions)}")
     actions = tuple(_action(item, ("actions", i)) for i, item in enumerate(raw_actions))

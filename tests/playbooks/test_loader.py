@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ncert.errors import Invalid
 from ncert.taxonomy import TLP
@@ -211,3 +214,27 @@ def test_time_conditions_use_the_facts_clock():
     now = datetime(2026, 1, 5, tzinfo=timezone.utc)
     assert book.applies("incident.created", Facts(reported_at=datetime(2026, 1, 3, tzinfo=timezone.utc), now=now))
     assert not book.applies("incident.created", Facts(reported_at=datetime(2026, 1, 1, tzinfo=timezone.utc), now=now))
+
+
+_yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 12) | st.text(max_size=8)
+    | st.sampled_from(["email", "webhook", "nis2", "TLP:RED", "severity", "incident.created", "a@b.cd"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["type", "level", "tlp", "team", "user", "tasks", "channel", "recipients", "url",
+                         "template", "regime", "risk", "fact", "gte", "in", "all", "not", "text"]),
+        inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(when=_yaml_values, actions=_yaml_values, triggers=_yaml_values)
+def test_any_yaml_loads_or_fails_with_a_located_playbook_error(when, actions, triggers):
+    text = yaml.safe_dump({"name": "fuzz", "version": 1, "triggers": triggers, "when": when, "actions": actions})
+    try:
+        book = parse_playbook(text, "fuzz.yaml")
+    except PlaybookError as err:
+        assert 1 <= err.line <= text.count("\n") + 1
+        assert str(err).startswith(f"fuzz.yaml:{err.line}: ")
+        return
+    assert book.name == "fuzz" and book.actions
