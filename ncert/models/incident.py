@@ -67,7 +67,7 @@ class Incident(Base):
     reporter_org: Mapped[Organization] = relationship(lazy="joined")
     sector: Mapped[Sector] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(lazy="joined")
-    merged_into: Mapped["Incident | None"] = relationship(remote_side=[id], lazy="joined", join_depth=1)
+    merged_into: Mapped["Incident | None"] = relationship(remote_side=[id], lazy="select")
     affected_sectors: Mapped[list[Sector]] = relationship(
         secondary=incident_affected_sectors, lazy="selectin", order_by=Sector.slug
     )

@@ -311,7 +311,9 @@ def comment(session: Session, actor: Actor, reference: str, body: str, *, intern
             raise Forbidden("you can comment only on your own organisation's incidents")
         if internal:
             raise Forbidden("internal notes are for national-centre staff")
-    return _log(session, actor, incident, "comment", body, action="incident.comment", internal=internal)
+    entry = _log(session, actor, incident, "comment", body, action="incident.comment", internal=internal)
+    session.flush()  # the caller shows the new entry, with its id
+    return entry
 
 
 def merge(session: Session, actor: Actor, reference: str, into: str, reason: str = "") -> Incident:
@@ -387,5 +389,4 @@ def _log(session: Session, actor: Actor, incident: Incident, kind: str, body: st
                           org_id=actor.org_id, body=body, internal=internal, details=details)
     session.add(entry)
     audit.record(session, actor, action, "incident", incident.reference, **details)
-    session.flush()
-    return entry
+    return entry  # written at the next flush: the caller's next query or its commit
