@@ -1,7 +1,8 @@
 """Schema management: Alembic migrations, run programmatically.
 
 ``ncert init`` and the test fixtures call ``upgrade``; operators can also run
-``alembic`` against ``ncert/migrations`` directly.
+``alembic`` against ``ncert/migrations`` directly. Features developed side by
+side may add migrations on parallel branches; ``upgrade`` applies every head.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
