@@ -259,7 +259,7 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
         label = tlp_of(obj)
         rows.append([coll.id, obj.id, obj.type, obj.spec_version, version, clock.next(), actor.org_id,
                      label.value if label else None, obj.revoked, False, orjson.dumps(obj.raw).decode()])
-        stored.append(obj)
+        stored.append((obj, version))
         if obj.revoked:
             entry["message"] = "stored; revoked"
         intake.success(entry)
@@ -273,7 +273,9 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
     for row in rows:
         row[9] = newest.get(row[1]) == row[4]  # is_latest
     bulk_insert(session, StixObject.__table__, STORED_COLUMNS, rows)
-    return stored
+    # Only what became the latest version means something now: an older version
+    # arriving late is kept for TAXII, but must not roll the queue back.
+    return [obj for obj, version in stored if newest.get(obj.id) == version]
 
 
 def _failure(raw, message: str) -> dict:

@@ -93,6 +93,10 @@ def test_incident_with_core_extension_enters_the_queue_and_links_indicators(clie
         (found,) = s.scalars(select(Incident)).all()
         assert found.title == "Ransomware at two substations" and found.tlp.value == "TLP:RED"
         assert [e.kind for e in incidents.timeline(s, world.operator, found)] == ["created", "source-update"]
+    late_older = {**inc, "modified": ts(7), "name": "An older title that arrived late"}
+    push(client, world, "gridco", cid, late_older)
+    with world.runtime.sessions() as s:
+        assert s.scalars(select(Incident)).one().title == "Ransomware at two substations"
 
 
 def test_incident_report_with_object_refs(client, world, collections):
