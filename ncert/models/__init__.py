@@ -2,6 +2,7 @@
 
 from ncert.models.audit import AuditEvent
 from ncert.models.directory import ApiKey, Organization, Sector, User
+from ncert.models.feeds import FeedSource
 from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, TimelineEntry, incident_affected_sectors
 from ncert.models.indicator import IncidentIndicator, Indicator, Sighting
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
@@ -10,6 +11,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "ExternalRef",
+    "FeedSource",
     "Incident",
     "IncidentIndicator",
     "Indicator",

@@ -32,8 +32,10 @@ def create_app(runtime: Runtime | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from ncert.api.v1 import register as register_api
     from ncert.console import register as register_console
+    from ncert.feeds import register as register_feeds
     from ncert.taxii import register as register_taxii
 
     register_api(app)
     register_taxii(app)
+    register_feeds(app)
     register_console(app)
