@@ -71,14 +71,20 @@ def init(ctx: Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True,
+              help="Pull registered feeds on their intervals, in this process")
 @pass_ctx
-def serve(ctx: Context, host: str, port: int, threads: int) -> None:
-    """Serve the console and the APIs (waitress)."""
+def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool) -> None:
+    """Serve the console and the APIs (waitress), and pull feeds on schedule."""
     import waitress
 
     from ncert.web import create_app
 
     app = create_app(ctx.runtime)
+    if with_scheduler:  # feeds (issue 4): APScheduler jobs, in-process
+        from ncert import scheduler
+
+        scheduler.start(ctx.runtime)
     click.echo(f"ncert serving on http://{host}:{port}/", err=True)
     # Keep request and response bodies of TAXII/MISP size in memory: waitress
     # spools anything over 512 KiB (requests) or 1 MiB (responses) to temporary
@@ -281,3 +287,61 @@ def config(ctx: Context) -> None:
     """Print the effective configuration, secrets hidden."""
     for name, value in ctx.runtime.settings.describe().items():
         click.echo(f"{name}={value}")
+
+
+@main.group("feeds")
+def feeds_group() -> None:
+    """Feeds pulled on a schedule: sector CERTs' and partners' MISP feeds and TAXII collections."""
+
+
+@feeds_group.command("add")
+@click.option("--name", required=True)
+@click.option("--kind", required=True, type=click.Choice(["misp", "taxii"]))
+@click.option("--url", required=True, help="MISP: the feed folder URL; TAXII: the API root URL")
+@click.option("--collection", "collection_id", default=None, help="TAXII collection id")
+@click.option("--org", "org_slug", required=True, help="The organisation the data enters as (its submitter)")
+@click.option("--key", "api_key", default=None, help="API key (MISP: sent as Authorization; TAXII: Token)")
+@click.option("--user", "username", default=None)
+@click.option("--password", default=None)
+@click.option("--interval", "interval_minutes", default=60, show_default=True, type=int, help="Minutes")
+@click.option("--disabled", is_flag=True, help="Register without scheduling it")
+@pass_ctx
+def feeds_add(ctx: Context, name, kind, url, collection_id, org_slug, api_key, username, password, interval_minutes,
+              disabled) -> None:
+    from ncert.services import feeds
+
+    with transaction(ctx.runtime.sessions) as session:
+        feed = feeds.add_source(session, ctx.actor(session), name=name, kind=kind, url=url, org=org_slug,
+                                collection_id=collection_id, api_key=api_key, username=username,
+                                password=password, interval_minutes=interval_minutes, enabled=not disabled)
+    click.echo(f"{feed.name}\tadded")
+
+
+@feeds_group.command("list")
+@pass_ctx
+def feeds_list(ctx: Context) -> None:
+    from ncert.services import feeds
+
+    with ctx.runtime.sessions() as session:
+        for f in feeds.sources(session):
+            state = f"every {f.interval_minutes} min" if f.enabled else "disabled"
+            ok = f"{f.last_success_at:%Y-%m-%d %H:%M}" if f.last_success_at else "never"
+            error = f"\tlast error {f.last_error_at:%Y-%m-%d %H:%M}: {f.last_error}" if f.last_error_at else ""
+            click.echo(f"{f.name}\t{f.kind}\t{f.url}\t{f.org.slug}\t{state}\tlast success {ok}{error}")
+
+
+@feeds_group.command("pull")
+@click.argument("name")
+@pass_ctx
+def feeds_pull(ctx: Context, name: str) -> None:
+    """Pull one feed now and print the counts; exit 1 if anything failed."""
+    from ncert.services import feeds
+
+    with ctx.runtime.sessions() as session:
+        system = ctx.actor(session)
+    result = feeds.pull(ctx.runtime.sessions, system, name)
+    click.echo(result.summary())
+    for error in result.errors:
+        click.echo(f"  error: {error}", err=True)
+    if not result.ok:
+        sys.exit(1)

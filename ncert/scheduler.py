@@ -1,0 +1,58 @@
+"""The in-process scheduler of ``ncert serve``: one APScheduler job per enabled feed.
+
+APScheduler 3 ``BackgroundScheduler`` (https://apscheduler.readthedocs.io/en/3.x/):
+each feed's job runs at its interval with ``max_instances=1`` (a slow pull is
+never overlapped by the next) and ``coalesce`` (missed runs collapse into
+one). A housekeeping job re-reads the feed table every minute, so feeds added,
+changed or disabled from the console or CLI take effect without a restart.
+Pulls run as the system actor (``feeds.pull_due``).
+"""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
+
+from ncert.models import FeedSource
+from ncert.runtime import Runtime
+from ncert.services import feeds
+
+SYNC_JOB = "feeds:sync"
+SYNC_MINUTES = 1
+
+
+def job_id(feed_name: str) -> str:
+    return f"feed:{feed_name}"
+
+
+def sync(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
+    """Make the job table match the enabled feeds and their intervals."""
+    with runtime.sessions() as session:
+        wanted = {f.name: f.interval_minutes for f in session.scalars(select(FeedSource).where(FeedSource.enabled))}
+    for job in scheduler.get_jobs():
+        name = job.id.removeprefix("feed:")
+        if job.id.startswith("feed:") and name not in wanted:
+            job.remove()
+    for name, minutes in wanted.items():
+        current = scheduler.get_job(job_id(name))
+        if current is not None and current.trigger.interval.total_seconds() == minutes * 60:
+            continue
+        scheduler.add_job(feeds.pull_due, IntervalTrigger(minutes=minutes), id=job_id(name), name=f"pull {name}",
+                          args=[runtime.sessions, runtime.settings.national_org, name], max_instances=1,
+                          coalesce=True, replace_existing=True)
+
+
+def build(runtime: Runtime) -> BackgroundScheduler:
+    """A scheduler holding the feed jobs and the housekeeping job; not started."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    sync(scheduler, runtime)
+    scheduler.add_job(sync, IntervalTrigger(minutes=SYNC_MINUTES), id=SYNC_JOB, args=[scheduler, runtime],
+                      max_instances=1, coalesce=True, replace_existing=True)
+    return scheduler
+
+
+def start(runtime: Runtime) -> BackgroundScheduler:
+    scheduler = build(runtime)
+    scheduler.start()
+    return scheduler

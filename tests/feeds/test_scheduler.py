@@ -1,0 +1,50 @@
+"""The scheduler's job table: one job per enabled feed, at its interval (no waiting on real time)."""
+
+from datetime import timedelta
+
+from ncert import scheduler
+from ncert.db import transaction
+from ncert.models import FeedSource
+from ncert.services import feeds
+
+
+def _add(world, name, interval, enabled=True):
+    with transaction(world.runtime.sessions) as s:
+        feeds.add_source(s, world.admin, name=name, kind="misp", url=f"http://127.0.0.1:9/{name}/",
+                         org="energy-cert", interval_minutes=interval, enabled=enabled)
+
+
+def _table(sched):
+    return {job.id: (job.trigger.interval, job.max_instances, job.coalesce)
+            for job in sched.get_jobs() if job.id != scheduler.SYNC_JOB}
+
+
+def test_one_job_per_enabled_feed(world):
+    _add(world, "energy", 15)
+    _add(world, "finance", 60)
+    _add(world, "paused", 5, enabled=False)
+    sched = scheduler.build(world.runtime)
+    sched.start(paused=True)
+    try:
+        assert _table(sched) == {"feed:energy": (timedelta(minutes=15), 1, True),
+                                 "feed:finance": (timedelta(minutes=60), 1, True)}
+        assert sched.get_job(scheduler.SYNC_JOB) is not None
+        assert sched.get_job("feed:energy").args[2] == "energy"
+
+        # the table follows the feed registry: a disabled feed loses its job, a new interval replaces it
+        with transaction(world.runtime.sessions) as s:
+            feeds.source(s, "energy").enabled = False
+            feeds.source(s, "finance").interval_minutes = 30
+            s.flush()
+        scheduler.sync(sched, world.runtime)
+        assert _table(sched) == {"feed:finance": (timedelta(minutes=30), 1, True)}
+    finally:
+        sched.shutdown(wait=False)
+
+
+def test_a_scheduled_pull_of_a_disabled_feed_does_nothing(world):
+    _add(world, "paused", 5, enabled=False)
+    result = feeds.pull_due(world.runtime.sessions, "national-cert", "paused")
+    assert result.counts == {} and result.ok
+    with world.runtime.sessions() as s:
+        assert s.get(FeedSource, feeds.source(s, "paused").id).last_error_at is None
