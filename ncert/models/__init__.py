@@ -5,6 +5,7 @@ from ncert.models.directory import ApiKey, Organization, Sector, User
 from ncert.models.feeds import FeedSource
 from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, TimelineEntry, incident_affected_sectors
 from ncert.models.indicator import IncidentIndicator, Indicator, Sighting
+from ncert.models.misp import MispAttribute, MispEvent, MispTag
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 
 __all__ = [
@@ -15,6 +16,9 @@ __all__ = [
     "Incident",
     "IncidentIndicator",
     "Indicator",
+    "MispAttribute",
+    "MispEvent",
+    "MispTag",
     "Organization",
     "ReferenceCounter",
     "Sector",

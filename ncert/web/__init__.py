@@ -33,9 +33,11 @@ def _register_blueprints(app: Flask) -> None:
     from ncert.api.v1 import register as register_api
     from ncert.console import register as register_console
     from ncert.feeds import register as register_feeds
+    from ncert.misp import register as register_misp
     from ncert.taxii import register as register_taxii
 
     register_api(app)
     register_taxii(app)
     register_feeds(app)
+    register_misp(app)
     register_console(app)
