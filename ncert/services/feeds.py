@@ -197,6 +197,9 @@ class Retry:
         return min(self.max_s, self.base_s * 2 ** attempt)
 
 
+DEFAULT_RETRY = Retry()
+
+
 class FeedUnavailable(Exception):
     """The feed could not be reached (after retries), or answered with an error."""
 
@@ -243,8 +246,9 @@ def _feed_actor(feed: FeedSource) -> Actor:
                  interface="feed", label=f"feed {feed.name} ({org.slug})")
 
 
-def pull(sessions: sessionmaker[Session], system: Actor, name: str, *, retry: Retry = Retry()) -> PullResult:
+def pull(sessions: sessionmaker[Session], system: Actor, name: str, *, retry: Retry | None = None) -> PullResult:
     """Pull one feed now; record the outcome on the source. Never raises for what the feed serves."""
+    retry = retry or DEFAULT_RETRY
     with sessions() as session:
         feed = source(session, name)
         result = PullResult(feed.name)
@@ -391,7 +395,7 @@ def _first(pages: Iterator) -> Iterator:
     return chain()
 
 
-def pull_due(sessions: sessionmaker[Session], national_org: str, name: str, retry: Retry = Retry()) -> PullResult:
+def pull_due(sessions: sessionmaker[Session], national_org: str, name: str, retry: Retry | None = None) -> PullResult:
     """A scheduled pull: as the system actor, of a feed still enabled."""
     with sessions() as session:
         system = directory.system_actor(session, national_org, "scheduler")

@@ -1,0 +1,65 @@
+"""Administration of pulled feeds (admin role only): the list with each feed's
+last success, last error and counts, a form to register one, and "pull now"."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+
+from ncert.console import forms
+from ncert.console.blueprint import bp
+from ncert.console.context import current_actor, return_to
+from ncert.services import directory, feeds
+from ncert.web.session import db, runtime
+
+
+class FeedForm(FlaskForm):
+    name = StringField("Name", [DataRequired(), Length(max=64), forms.SLUG], **forms.TEXT)
+    kind = SelectField("Kind", choices=forms.options(("misp", "MISP feed"), ("taxii", "TAXII 2.1 collection")))
+    url = StringField("URL", [DataRequired(), Length(max=500), URL(require_tld=False)], **forms.TEXT,
+                      description="MISP: the feed folder (holding manifest.json); TAXII: the API root")
+    collection_id = StringField("TAXII collection id", [Optional(), Length(max=100)], **forms.TEXT)
+    org = SelectField("Data enters as", choices=[], description="The sector CERT or partner: the submitter")
+    api_key = PasswordField("API key", [Optional(), Length(max=500)])
+    username = StringField("User", [Optional(), Length(max=200)], **forms.TEXT)
+    password = PasswordField("Password", [Optional(), Length(max=500)])
+    interval = IntegerField("Interval (minutes)", [NumberRange(min=1, max=7 * 24 * 60)], default=60)
+    enabled = BooleanField("Pull on schedule", default=True)
+
+
+def _admin():
+    actor = current_actor()
+    directory.require_admin(actor)
+    return actor
+
+
+@bp.route("/admin/feeds", methods=["GET", "POST"])
+@login_required
+def admin_feeds():
+    actor, session = _admin(), db()
+    form = FeedForm(prefix="feed")
+    form.org.choices = forms.options(*((o.slug, f"{o.name} ({o.slug})") for o in directory.organizations(session)))
+    if form.validate_on_submit():
+        return_to(url_for("console.admin_feeds"))
+        feed = feeds.add_source(session, actor, name=form.name.data, kind=form.kind.data, url=form.url.data,
+                                org=form.org.data, collection_id=form.collection_id.data, api_key=form.api_key.data,
+                                username=form.username.data, password=form.password.data,
+                                interval_minutes=form.interval.data, enabled=form.enabled.data)
+        flash(f"Feed {feed.name} added.", "success")
+        return redirect(url_for("console.admin_feeds"))
+    return render_template("console/admin/feeds.html", form=form, feeds=feeds.sources(session),
+                           button=forms.ButtonForm()), 422 if form.errors else 200
+
+
+@bp.post("/admin/feeds/<name>/pull")
+@login_required
+def admin_feed_pull(name: str):
+    actor = _admin()
+    return_to(url_for("console.admin_feeds"))
+    feeds.source(db(), name)  # 404 for an unknown feed
+    result = feeds.pull(runtime().sessions, actor, name)
+    flash(result.summary() + ("" if result.ok else f": {result.errors[0]}"), "success" if result.ok else "error")
+    return redirect(url_for("console.admin_feeds"))
