@@ -81,6 +81,9 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
     from ncert.web import create_app
 
     app = create_app(ctx.runtime)
+    from playbooks.engine import install
+
+    install(_library_dir(), ctx.runtime.settings.national_org)
     if with_scheduler:  # feeds (issue 4): APScheduler jobs, in-process
         from ncert import scheduler
 
@@ -287,6 +290,56 @@ def config(ctx: Context) -> None:
     """Print the effective configuration, secrets hidden."""
     for name, value in ctx.runtime.settings.describe().items():
         click.echo(f"{name}={value}")
+
+
+@main.group()
+def playbooks() -> None:
+    """Rule playbooks (the library in playbooks/library, or NCERT_PLAYBOOKS_DIR)."""
+
+
+def _library_dir() -> Path:
+    import os
+
+    from playbooks.engine import DEFAULT_LIBRARY
+
+    return Path(os.environ.get("NCERT_PLAYBOOKS_DIR") or DEFAULT_LIBRARY)
+
+
+@playbooks.command("list")
+def playbooks_list() -> None:
+    """The library in evaluation order: priority, name, version, triggers."""
+    from playbooks.loader import load_library
+
+    for book in load_library(_library_dir()):
+        state = "enabled" if book.enabled else "disabled"
+        click.echo(f"{book.priority}\t{book.name}\tv{book.version}\t{state}\t{','.join(sorted(book.triggers))}"
+                   f"\t{book.description}")
+
+
+@playbooks.command("dry-run")
+@click.argument("name")
+@click.option("--since", default="90d", show_default=True, help="How far back: e.g. 72h, 90d, 2w")
+@pass_ctx
+def playbooks_dry_run(ctx: Context, name: str, since: str) -> None:
+    """Show what playbook NAME would have done to past incidents; changes nothing."""
+    from playbooks.conditions import parse_duration
+    from playbooks.engine import dry_run
+    from playbooks.loader import load_library
+
+    try:
+        span = parse_duration(since)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    book = next((b for b in load_library(_library_dir()) if b.name == name), None)
+    if book is None:
+        raise click.ClickException(f"no playbook {name!r}; see `ncert playbooks list`")
+    with ctx.runtime.sessions() as session:
+        outcomes = dry_run(session, ctx.actor(session), book, span)
+        session.rollback()
+    for outcome in outcomes:
+        for _, _, lines in outcome.fired:
+            click.echo(f"{outcome.reference}\t" + "; ".join(lines))
+    click.echo(f"{book.name} v{book.version} would act on {len(outcomes)} incident(s) of the last {since}")
 
 
 @main.group("feeds")

@@ -6,6 +6,14 @@ from ncert.models.feeds import FeedSource
 from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, TimelineEntry, incident_affected_sectors
 from ncert.models.indicator import IncidentIndicator, Indicator, Sighting
 from ncert.models.misp import MispAttribute, MispEvent, MispTag
+from ncert.models.playbooks import (
+    NationalIncident,
+    NationalIncidentMember,
+    Notification,
+    PlaybookFiring,
+    RegulatoryDeadline,
+    Task,
+)
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 
 __all__ = [
@@ -19,12 +27,18 @@ __all__ = [
     "MispAttribute",
     "MispEvent",
     "MispTag",
+    "NationalIncident",
+    "NationalIncidentMember",
+    "Notification",
     "Organization",
+    "PlaybookFiring",
     "ReferenceCounter",
+    "RegulatoryDeadline",
     "Sector",
     "Sighting",
     "StixObject",
     "TaxiiCollection",
+    "Task",
     "TaxiiStatus",
     "TimelineEntry",
     "User",

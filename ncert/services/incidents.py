@@ -6,6 +6,7 @@ transaction. Role checks live here, not in the doors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,6 +34,16 @@ from ncert.taxonomy import REOPENABLE, TRANSITIONS, UNCATEGORISED, Role, Status
 
 CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_SEVERITY = 1
+
+# Domain event hook: called as listener(session, actor, incident, change) with
+# change "created" after submit made a new incident and "patched" after
+# update_fields. Playbooks register here; this module knows nothing of them.
+on_incident_changed: list[Callable[[Session, Actor, Incident, str], None]] = []
+
+
+def _changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
+    for listener in list(on_incident_changed):
+        listener(session, actor, incident, change)
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,7 @@ def submit(session: Session, actor: Actor, record: IncidentRecord, *, channel: s
     indicators.attach(session, incident, record.indicators, reporter.id)
     _log(session, actor, incident, "created", f"Reported by {reporter.name} via {channel}",
          action="incident.create", channel=channel, reporter=reporter.slug, indicators=len(record.indicators))
+    _changed(session, actor, incident, "created")
     return Submission(incident, created=True)
 
 
@@ -219,6 +231,7 @@ def update_fields(session: Session, actor: Actor, reference: str, patch: Inciden
         incident.tlp = patch.tlp
         _log(session, actor, incident, "tlp", f"TLP {old} → {patch.tlp}",
              action="incident.tlp", old=str(old), new=str(patch.tlp), reason=patch.reason)
+    _changed(session, actor, incident, "patched")
     return incident
 
 

@@ -1,0 +1,112 @@
+"""What playbooks leave behind: tasks, regulatory deadlines, firings,
+notifications and national incidents grouping related reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ncert.db import Base, utcnow
+
+
+class Task(Base):
+    """Work on an incident. A request for information is a task the reporter sees."""
+
+    __tablename__ = "incident_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    checklist: Mapped[str | None] = mapped_column(String(200))
+    visible_to_reporter: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | done
+    created_by: Mapped[str] = mapped_column(String(400))  # "playbook <name> v<version>" or a user's label
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(400))
+
+
+class RegulatoryDeadline(Base):
+    """One stage of a reporting regime (ncert.clocks) running for one incident."""
+
+    __tablename__ = "regulatory_deadlines"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "regime", "stage"),
+        Index("ix_regulatory_deadlines_open", "received_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    regime: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(64))
+    aware_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    received_at: Mapped[datetime | None]
+    approaching_fired_at: Mapped[datetime | None]
+    overdue_fired_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlaybookFiring(Base):
+    """One action of one playbook applied to one incident.
+
+    ``subject`` tells repeated triggers apart ("" for incident triggers, the
+    deadline for deadline triggers); the unique key is what makes re-running
+    the engine a no-op.
+    """
+
+    __tablename__ = "playbook_firings"
+    __table_args__ = (UniqueConstraint("playbook", "incident_id", "action_index", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playbook: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int]
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    action_index: Mapped[int]
+    subject: Mapped[str] = mapped_column(String(64), default="")
+    trigger: Mapped[str] = mapped_column(String(32))
+    fired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """An e-mail or webhook call a playbook sent, and how the delivery went."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
+    target: Mapped[str] = mapped_column(Text)  # recipients, comma-separated, or the URL
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class NationalIncident(Base):
+    """One national incident grouping related reports (e.g. one campaign across sectors)."""
+
+    __tablename__ = "national_incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    created_by: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NationalIncidentMember(Base):
+    """An incident's place in a national incident (at most one each)."""
+
+    __tablename__ = "national_incident_members"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    national_incident_id: Mapped[int] = mapped_column(ForeignKey("national_incidents.id", ondelete="CASCADE"),
+                                                      index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)

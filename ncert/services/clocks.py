@@ -1,0 +1,113 @@
+"""Regulatory deadlines running on incidents (the data in ``ncert.clocks``).
+
+``start`` lays out a regime's stages for an incident, ``receive`` records a
+report and moves the stages anchored on it, and ``due`` finds the deadlines
+whose approaching or overdue trigger has not fired yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ncert import clocks
+from ncert.actor import Actor
+from ncert.db import utcnow
+from ncert.errors import Conflict, Forbidden, NotFound
+from ncert.models import Incident, RegulatoryDeadline
+from ncert.services import incidents
+
+
+def start(session: Session, incident: Incident, regime: clocks.Regime, aware_at: datetime) -> list[RegulatoryDeadline]:
+    """Create the regime's deadlines counted from ``aware_at``; stages already running are kept."""
+    have = {d.stage for d in _of(session, incident.id, regime.name)}
+    now = utcnow()
+    added = [
+        RegulatoryDeadline(incident_id=incident.id, regime=regime.name, stage=d.stage, aware_at=aware_at,
+                           due_at=d.due_at, created_at=now)
+        for d in clocks.deadlines(regime, aware_at) if d.stage not in have
+    ]
+    session.add_all(added)
+    return added
+
+
+def of_incident(session: Session, incident: Incident) -> list[RegulatoryDeadline]:
+    """Every deadline of an incident the caller was allowed to read, soonest first."""
+    stmt = select(RegulatoryDeadline).where(RegulatoryDeadline.incident_id == incident.id)
+    return list(session.scalars(stmt.order_by(RegulatoryDeadline.due_at, RegulatoryDeadline.id)))
+
+
+def _of(session: Session, incident_id: int, regime: str) -> list[RegulatoryDeadline]:
+    stmt = select(RegulatoryDeadline).where(RegulatoryDeadline.incident_id == incident_id,
+                                            RegulatoryDeadline.regime == regime)
+    return list(session.scalars(stmt.order_by(RegulatoryDeadline.id)))
+
+
+def receive(session: Session, actor: Actor, incident: Incident, regime_name: str, stage: str,
+            at: datetime | None = None) -> RegulatoryDeadline:
+    """Record that a stage's report was received at ``at``; later stages anchored
+    on it are re-timed, and a repeating regime's next occurrence is laid out."""
+    if not actor.can_triage:
+        raise Forbidden("only SOC operators and admins record regulatory reports")
+    regime = clocks.REGIMES.get(regime_name)
+    rows = {d.stage: d for d in _of(session, incident.id, regime_name)}
+    if regime is None or stage not in rows:
+        raise NotFound(f"no {regime_name} stage {stage!r} running on {incident.reference}")
+    row = rows[stage]
+    if row.received_at is not None:
+        raise Conflict(f"{stage} was already received on {row.received_at:%Y-%m-%d %H:%M} UTC")
+    row.received_at = at or utcnow()
+    received = {name: d.received_at for name, d in rows.items() if d.received_at is not None}
+    for d in clocks.deadlines(regime, row.aware_at, received):
+        if d.stage in rows:
+            if rows[d.stage].received_at is None:
+                rows[d.stage].due_at = d.due_at
+        else:
+            session.add(RegulatoryDeadline(incident_id=incident.id, regime=regime.name, stage=d.stage,
+                                           aware_at=row.aware_at, due_at=d.due_at, created_at=utcnow()))
+    incidents.note(session, actor, incident, "deadline", f"{regime.title}: {stage} received",
+                   action="incident.deadline-received", internal=True, regime=regime.name, stage=stage)
+    return row
+
+
+@dataclass(frozen=True)
+class Due:
+    deadline: RegulatoryDeadline
+    state: clocks.ClockState  # APPROACHING or OVERDUE
+
+
+def due(session: Session, now: datetime) -> list[Due]:
+    """Open deadlines whose approaching or overdue trigger is owed at ``now``, oldest first.
+
+    A deadline found already overdue fires only its overdue trigger.
+    """
+    horizon = max(stage.warn_before for regime in clocks.REGIMES.values() for stage in regime.stages)
+    stmt = (
+        select(RegulatoryDeadline)
+        .where(RegulatoryDeadline.received_at.is_(None), RegulatoryDeadline.overdue_fired_at.is_(None),
+               RegulatoryDeadline.due_at <= now + horizon)
+        .order_by(RegulatoryDeadline.due_at, RegulatoryDeadline.id)
+    )
+    out = []
+    for row in session.scalars(stmt):
+        state = clocks.state(_deadline(row), now)
+        if state is clocks.ClockState.OVERDUE or (state is clocks.ClockState.APPROACHING
+                                                  and row.approaching_fired_at is None):
+            out.append(Due(row, state))
+    return out
+
+
+def _deadline(row: RegulatoryDeadline) -> clocks.Deadline:
+    regime = clocks.REGIMES.get(row.regime)
+    base = row.stage.partition("#")[0]
+    stage = next((s for s in regime.stages if s.name == base), None) if regime else None
+    warn = stage.warn_before if stage else clocks.DEFAULT_WARN_BEFORE
+    return clocks.Deadline(row.regime, row.stage, row.due_at, warn)
+
+
+def title(row: RegulatoryDeadline) -> str:
+    regime = clocks.REGIMES.get(row.regime)
+    return f"{regime.title if regime else row.regime}: {row.stage}"

@@ -1,0 +1,334 @@
+"""The playbook engine: applies the library to incidents through the services.
+
+Ordered: playbooks run by (priority, name), actions in the order written.
+Deterministic: the facts are a snapshot built once per incident and updated
+in memory as the engine itself changes severity, category or TLP, after which
+the library is evaluated again until nothing new fires. Idempotent: each
+applied action is a ``PlaybookFiring`` row (unique per playbook, incident,
+action and subject), so re-running never doubles an action. Every firing is
+one internal timeline entry and one audit event naming the playbook and its
+version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ncert import clocks as regimes
+from ncert.access import scope
+from ncert.actor import Actor
+from ncert.db import utcnow
+from ncert.models import Incident, RegulatoryDeadline
+from ncert.records import Category, IncidentPatch
+from ncert.services import clocks, directory, incidents, notifications, playbook_runs, tasks
+from playbooks.facts import Facts
+from playbooks.loader import load_library
+from playbooks.schema import (
+    Action,
+    AddTasks,
+    Assign,
+    LinkRisk,
+    Notify,
+    OpenNationalIncident,
+    Playbook,
+    RaiseSeverityTo,
+    RequestInformation,
+    SetCategory,
+    SetSeverity,
+    SetTlp,
+    StartClock,
+    Trigger,
+)
+
+MAX_PASSES = 8  # a library whose playbooks keep re-enabling each other stops here
+DEFAULT_LIBRARY = Path(__file__).parent / "library"
+INTERFACE = "playbooks"
+
+
+@dataclass
+class Outcome:
+    """What applying (or, in a dry run, planning) the library did to one incident."""
+
+    reference: str
+    fired: list[tuple[str, int, list[str]]] = field(default_factory=list)  # (playbook, version, action lines)
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def run(session: Session, actor: Actor, trigger: Trigger | str, incident: Incident, library: list[Playbook], *,
+        subject: str = "", now: datetime | None = None) -> Outcome:
+    """Apply every matching playbook of ``library`` to ``incident`` for ``trigger``."""
+    return run_many(session, actor, trigger, [incident], library, subject=subject, now=now)[0]
+
+
+def run_many(session: Session, actor: Actor, trigger: Trigger | str, batch: list[Incident],
+             library: list[Playbook], *, subject: str = "", now: datetime | None = None) -> list[Outcome]:
+    """``run`` over many incidents, reading their facts and firings in batches."""
+    now = now or utcnow()
+    trigger = Trigger(trigger)
+    books = sorted(library, key=lambda b: (b.priority, b.name))
+    facts = playbook_runs.facts_for(session, actor, batch, now)
+    done = playbook_runs.fired(session, [i.id for i in batch])
+    with _engine_active():
+        return [_apply(session, actor, trigger, incident, books, facts[incident.id], done, subject, now)
+                for incident in batch]
+
+
+def _apply(session: Session, actor: Actor, trigger: Trigger, incident: Incident, books: list[Playbook],
+           facts: Facts, done: set, subject: str, now: datetime) -> Outcome:
+    outcome = Outcome(incident.reference)
+    for _ in range(MAX_PASSES):
+        progressed = False
+        for book in books:
+            if not book.applies(trigger, facts):
+                continue
+            pending = [(i, a) for i, a in enumerate(book.actions) if (book.name, incident.id, i, subject) not in done]
+            if not pending:
+                continue
+            progressed = True
+            lines = []
+            for index, action in pending:
+                key = (book.name, incident.id, index, subject)
+                playbook_runs.record_firing(session, key, book.version, str(trigger), now)
+                done.add(key)
+                lines.append(_act(session, actor, book, action, incident, facts, now))
+            facts = _refresh(facts, incident)
+            outcome.fired.append((book.name, book.version, lines))
+            incidents.note(session, actor, incident, "playbook",
+                           f"Playbook {book.name} v{book.version} ({trigger}): " + "; ".join(lines),
+                           action="playbook.fire", internal=True, playbook=book.name, version=book.version,
+                           trigger=str(trigger), subject=subject, actions=lines)
+        if not progressed:
+            break
+    return outcome
+
+
+def _refresh(facts: Facts, incident: Incident) -> Facts:
+    """The snapshot after the engine's own triage changes."""
+    return dataclasses.replace(facts, severity=incident.severity, tlp=str(incident.tlp),
+                               category_class=incident.rsit_class, category_type=incident.rsit_type)
+
+
+def _by(book: Playbook) -> str:
+    return f"playbook {book.name} v{book.version}"
+
+
+def _act(session: Session, actor: Actor, book: Playbook, action: Action, incident: Incident, facts: Facts,
+         now: datetime) -> str:
+    """Apply one action through the services; returns a line for the timeline."""
+    reason = f"Playbook {book.name} v{book.version}"
+    ref = incident.reference
+    match action:
+        case SetSeverity(level) | RaiseSeverityTo(level):
+            if isinstance(action, RaiseSeverityTo) and incident.severity >= level:
+                return f"severity already {incident.severity} (at least {level})"
+            if incident.severity != level:
+                incidents.update_fields(session, actor, ref, IncidentPatch(severity=level, reason=reason))
+            return f"severity {level}"
+        case SetCategory(rsit_class, rsit_type):
+            category = Category(**{"class": rsit_class, "type": rsit_type})
+            incidents.update_fields(session, actor, ref, IncidentPatch(category=category, reason=reason))
+            return f"category {rsit_class}/{rsit_type}"
+        case SetTlp(tlp):
+            incidents.update_fields(session, actor, ref, IncidentPatch(tlp=tlp, reason=reason))
+            return f"TLP {tlp}"
+        case Assign(team=team, user=user):
+            if user is not None:
+                incidents.update_fields(session, actor, ref, IncidentPatch(assignee=user, reason=reason))
+                return f"assigned to {user}"
+            return f"assigned to team {team}"
+        case AddTasks(titles, checklist):
+            for title in titles:
+                tasks.add(session, incident, title, created_by=_by(book), checklist=checklist)
+            return f"{len(titles)} task(s)" + (f" (checklist {checklist})" if checklist else "")
+        case RequestInformation(text, title):
+            tasks.add(session, incident, title, created_by=_by(book), detail=text, visible_to_reporter=True)
+            return f"information requested from {incident.reporter_org.name}"
+        case Notify(channel="email", template=template, recipients=recipients, subject=subject):
+            to = notifications.resolve_recipients(session, actor, recipients)
+            body = render(template, incident, book)
+            title = render(subject, incident, book) if subject else f"[{ref}] {incident.title}"
+            note = notifications.email(session, incident, to, title, body, created_by=_by(book))
+            return f"e-mail to {', '.join(to) or 'nobody'}: {note.status}"
+        case Notify(channel="webhook", template=template, url=url):
+            payload = {"incident": ref, "title": incident.title, "severity": incident.severity,
+                       "category": incident.category, "sector": incident.sector.slug, "playbook": book.name,
+                       "version": book.version, "text": render(template, incident, book)}
+            note = notifications.webhook(session, incident, url, payload, created_by=_by(book))
+            return f"webhook {url}: {note.status}"
+        case StartClock(regime):
+            return _start_clock(session, incident, regime, now)
+        case OpenNationalIncident(title):
+            national, added = playbook_runs.group(session, actor, incident, title or f"National: {incident.title}",
+                                                  now)
+            return f"national incident {national.reference} ({len(added)} incident(s) added)"
+        case LinkRisk(risk):
+            return f"risk {risk} noted (no risk register yet)"
+    raise TypeError(f"unknown action {action!r}")
+
+
+def _start_clock(session: Session, incident: Incident, name: str, now: datetime) -> str:
+    """NIS2 counts from the incident's awareness time, and its sector's regime
+    applies (trust service providers report sooner); a repeating status clock
+    counts from now."""
+    if name == regimes.DEFAULT_REGIME:
+        regime = regimes.regime_for(incident.sector.slug)
+    else:
+        regime = regimes.REGIMES[name]
+    start = now if regime.repeat else (incident.aware_at or incident.reported_at)
+    added = clocks.start(session, incident, regime, start)
+    return f"clock {regime.name} started ({len(added)} deadline(s))"
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def render(template: str, incident: Incident, book: Playbook) -> str:
+    """Fill ``{reference}``, ``{title}``, ``{severity}``, ``{category}``, ``{sector}``,
+    ``{reporter}``, ``{tlp}`` and ``{playbook}``; other braces stay as written."""
+    values = {"reference": incident.reference, "title": incident.title, "severity": str(incident.severity),
+              "category": incident.category, "sector": incident.sector.slug, "reporter": incident.reporter_org.name,
+              "tlp": str(incident.tlp), "playbook": f"{book.name} v{book.version}"}
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+# -- dry run ----------------------------------------------------------------------------------
+
+
+def dry_run(session: Session, actor: Actor, playbook: Playbook, since: timedelta,
+            now: datetime | None = None) -> list[Outcome]:
+    """What ``playbook`` would have done to the incidents reported in the last
+    ``since``, each judged as at its report time; writes nothing."""
+    now = now or utcnow()
+    stmt = scope(actor, select(Incident).where(Incident.reported_at >= now - since).order_by(Incident.reported_at,
+                                                                                              Incident.id))
+    batch = list(session.scalars(stmt))
+    out = []
+    with session.no_autoflush:
+        done = playbook_runs.fired(session, [i.id for i in batch])
+        for incident in batch:
+            facts = playbook_runs.facts_for(session, actor, [incident], incident.reported_at)[incident.id]
+            triggers = [t for t in (Trigger.INCIDENT_CREATED, Trigger.INCIDENT_UPDATED) if t in playbook.triggers]
+            if not any(playbook.applies(t, facts) for t in triggers):
+                continue
+            lines = [describe(a) for i, a in enumerate(playbook.actions) if (playbook.name, incident.id, i, "")
+                     not in done]
+            if lines:
+                out.append(Outcome(incident.reference, [(playbook.name, playbook.version, lines)]))
+    return out
+
+
+def describe(action: Action) -> str:
+    """A line saying what an action would do."""
+    match action:
+        case SetSeverity(level):
+            return f"set severity {level}"
+        case RaiseSeverityTo(level):
+            return f"raise severity to at least {level}"
+        case SetCategory(rsit_class, rsit_type):
+            return f"set category {rsit_class}/{rsit_type}"
+        case SetTlp(tlp):
+            return f"set TLP {tlp}"
+        case Assign(team=team, user=user):
+            return f"assign to {user or 'team ' + str(team)}"
+        case AddTasks(titles, checklist):
+            return f"add {len(titles)} task(s)" + (f" (checklist {checklist})" if checklist else "")
+        case RequestInformation(_, title):
+            return f"request information: {title}"
+        case Notify(channel="email", recipients=recipients):
+            return f"e-mail {', '.join(recipients)}"
+        case Notify(url=url):
+            return f"webhook {url}"
+        case StartClock(regime):
+            return f"start clock {regime}"
+        case OpenNationalIncident():
+            return "open a national incident"
+        case LinkRisk(risk):
+            return f"link risk {risk}"
+    return repr(action)
+
+
+# -- deadlines ---------------------------------------------------------------------------------
+
+
+def check_deadlines(session: Session, now: datetime | None = None, *, library: list[Playbook] | None = None,
+                    actor: Actor | None = None) -> list[RegulatoryDeadline]:
+    """Fire deadline.approaching / deadline.overdue once per open deadline owed
+    at ``now``; the scheduler calls this every minute. Returns the deadlines fired."""
+    now = now or utcnow()
+    library = _installed.library if library is None else library
+    actor = actor or _system_actor(session)
+    owed = clocks.due(session, now)
+    for item in owed:
+        row = item.deadline
+        incident = session.get(Incident, row.incident_id)
+        if item.state is regimes.ClockState.OVERDUE:
+            row.overdue_fired_at, trigger, word = now, Trigger.DEADLINE_OVERDUE, "overdue"
+        else:
+            row.approaching_fired_at, trigger, word = now, Trigger.DEADLINE_APPROACHING, "approaching"
+        incidents.note(session, actor, incident, "deadline",
+                       f"{clocks.title(row)} {word} (due {row.due_at:%Y-%m-%d %H:%M} UTC)",
+                       action=f"incident.deadline-{word}", internal=True, regime=row.regime, stage=row.stage)
+        run(session, actor, trigger, incident, library, subject=f"deadline:{row.id}:{word}", now=now)
+    return [item.deadline for item in owed]
+
+
+# -- installation -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Installed:
+    library: list[Playbook] = field(default_factory=list)
+    national_org: str = "national-cert"
+
+
+_installed = _Installed()
+_local = threading.local()
+
+
+class _engine_active:
+    """Marks the engine as running on this thread: its own service calls raise
+    incident events that it must not handle again (it re-evaluates itself)."""
+
+    def __enter__(self):
+        _local.depth = getattr(_local, "depth", 0) + 1
+
+    def __exit__(self, *exc):
+        _local.depth -= 1
+
+
+def _system_actor(session: Session) -> Actor:
+    return directory.system_actor(session, _installed.national_org, INTERFACE)
+
+
+def on_incident_changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
+    """The incidents service hook: created → incident.created, patched → incident.updated."""
+    if getattr(_local, "depth", 0) or not _installed.library:
+        return
+    trigger = Trigger.INCIDENT_CREATED if change == "created" else Trigger.INCIDENT_UPDATED
+    run(session, _system_actor(session), trigger, incident, _installed.library)
+
+
+def install(library_dir: str | Path = DEFAULT_LIBRARY, national_org: str = "national-cert") -> list[Playbook]:
+    """Load the library and register the engine with the incidents service (idempotent)."""
+    _installed.library = load_library(library_dir)
+    _installed.national_org = national_org
+    if on_incident_changed not in incidents.on_incident_changed:
+        incidents.on_incident_changed.append(on_incident_changed)
+    return _installed.library
+
+
+def uninstall() -> None:
+    """Stop acting on incident events."""
+    while on_incident_changed in incidents.on_incident_changed:
+        incidents.on_incident_changed.remove(on_incident_changed)
+    _installed.library = []
