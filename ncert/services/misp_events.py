@@ -64,10 +64,24 @@ def _visible_events(actor: Actor, *, deleted: bool = False):
     return scope(actor, stmt)
 
 
+MAX_ID = 2**31 - 1  # event ids are 32-bit integers on every backend
+
+
+def _id(text: str, maximum: int = MAX_ID) -> int:
+    """A database id from text; ValueError for anything that cannot be one."""
+    number = int(text)
+    if not 0 < number <= maximum:
+        raise ValueError(f"{text} is not an id")
+    return number
+
+
 def _ident_clause(ident: str | int):
     text = str(ident).strip()
     if text.isdigit():
-        return MispEvent.id == int(text)
+        try:
+            return MispEvent.id == _id(text)
+        except ValueError:
+            raise NotFound("Invalid event.") from None
     try:
         return MispEvent.uuid == str(uuidlib.UUID(text))
     except ValueError:
@@ -113,11 +127,36 @@ def attributes_of(session: Session, event: MispEvent, *, deleted: bool = False) 
 # -- writing ----------------------------------------------------------------------------
 
 
+_OBJECT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,127}", re.IGNORECASE)
+
+
 def _load(body: Any) -> MISPEvent:
+    _check_object_names(body)
     try:
         return load_event(body)
     except MispEventError as exc:
         raise Invalid(str(exc)) from None
+    except (OverflowError, OSError) as exc:  # a timestamp out of range; an object name PyMISP cannot look up
+        raise Invalid(f"not a valid MISP event: {exc}") from None
+
+
+def _check_object_names(body: Any) -> None:
+    """Object names are template names, which PyMISP looks up as file paths: only plain names pass."""
+    event = body.get("Event", body) if isinstance(body, dict) else None
+    for obj in (event.get("Object") if isinstance(event, dict) else None) or []:
+        name = obj.get("name") if isinstance(obj, dict) else None
+        if not isinstance(name, str) or not _OBJECT_NAME.fullmatch(name) or ".." in name:
+            raise Invalid(f"object name {name!r} is not a MISP object template name")
+
+
+def _uuid(value: Any) -> str:
+    """A canonical UUID, a new one when none is given; 422 for anything else."""
+    if not value:
+        return str(uuidlib.uuid4())
+    try:
+        return str(uuidlib.UUID(str(value)))
+    except ValueError:
+        raise Invalid(f"{value!r} is not a UUID") from None
 
 
 def _record(event: MISPEvent):
@@ -153,7 +192,7 @@ def add_event(session: Session, actor: Actor, body: Any) -> MispEvent:
     An event without a timestamp is stamped with the time of receipt, as MISP does.
     """
     misp = _load(body)
-    uid = str(misp.get("uuid") or uuidlib.uuid4())
+    uid = _uuid(misp.get("uuid"))
     if session.scalar(select(MispEvent.id).where(MispEvent.uuid == uid)) is not None:
         raise Conflict("Event already exists, if you would like to edit it, use the edit endpoint.")
     misp.uuid = uid
@@ -195,7 +234,7 @@ class _Pushed:
 def _pushed_attributes(misp: MISPEvent) -> Iterator[_Pushed]:
     yield from (_Pushed(a) for a in misp.attributes)
     for obj in misp.objects:
-        obj_uuid = str(obj.get("uuid") or uuidlib.uuid4())
+        obj_uuid = _uuid(obj.get("uuid"))
         yield from (_Pushed(a, obj_uuid, str(obj.name)) for a in obj.attributes)
 
 
@@ -207,7 +246,7 @@ def _stamp(value: Any, default: int) -> int:
     if isinstance(value, datetime):
         return int(value.timestamp())
     try:
-        return int(value)
+        return min(max(int(value), 0), MAX_EPOCH)
     except (TypeError, ValueError):
         return default
 
@@ -217,14 +256,17 @@ def _insert_attributes(session: Session, event: MispEvent, pushed, stamp: int) -
     rows, seen = [], set()
     for p in pushed:
         a = p.attribute
-        uid = str(a.get("uuid") or uuidlib.uuid4())
+        uid = _uuid(a.get("uuid"))
+        relation = a.get("object_relation")
+        if relation is not None and len(str(relation)) > 128:
+            raise Invalid("object_relation is longer than 128 characters")
         if uid in seen:
             continue
         seen.add(uid)
         value = str(a.value)
         rows.append({
             "uuid": uid, "event_id": event.id, "object_uuid": p.object_uuid, "object_name": p.object_name,
-            "object_relation": a.get("object_relation"), "type": a.type, "category": a.get("category") or "Other",
+            "object_relation": relation, "type": a.type, "category": a.get("category") or "Other",
             "value": value, "value_key": value[:VALUE_KEY], "to_ids": bool(a.get("to_ids")),
             "comment": str(a.get("comment") or ""), "timestamp": _stamp(a.get("timestamp"), stamp),
             "deleted": _flag(a.get("deleted")), "tags": _tag_names(a.tags), "indicator_id": None,
@@ -274,7 +316,7 @@ def update_event(session: Session, actor: Actor, ident: str | int, body: Any) ->
     Attributes with new UUIDs are added; attributes already stored are updated in place."""
     event = _writable(session, actor, ident)
     misp = _load(body)
-    if misp.get("uuid") and str(misp.uuid) != event.uuid:
+    if misp.get("uuid") and _uuid(misp.uuid) != event.uuid:
         raise Invalid("the event's uuid does not match the event edited")
     version = event_version(misp)
     if version is not None and version <= event.timestamp:
@@ -343,7 +385,7 @@ def add_attributes(session: Session, actor: Actor, ident: str | int, bodies: lis
         attribute = MISPAttribute()
         try:
             attribute.from_dict(**json.loads(json.dumps(body)))
-        except (PyMISPError, ValueError, TypeError, KeyError) as exc:
+        except (PyMISPError, ValueError, TypeError, KeyError, OverflowError) as exc:
             raise Invalid(f"not a valid MISP attribute: {exc}") from None
         if attribute.get("uuid") and session.scalar(
                 select(MispAttribute.id).where(MispAttribute.uuid == str(attribute.uuid))) is not None:
@@ -374,7 +416,11 @@ def add_sighting(session: Session, actor: Actor, body: Any, attribute_ident: str
                                                                MispEvent.deleted.is_(False))
     if ident:
         text = str(ident).strip()
-        stmt = stmt.where(MispAttribute.id == int(text) if text.isdigit() else MispAttribute.uuid == text)
+        try:
+            stmt = stmt.where(MispAttribute.id == _id(text, 2**63 - 1) if text.isdigit()
+                              else MispAttribute.uuid == _uuid(text))
+        except ValueError:
+            raise NotFound("No valid attributes found.") from None
     elif body.get("value"):
         value = str(body["value"])
         stmt = stmt.where(MispAttribute.value_key == value[:VALUE_KEY], MispAttribute.value == value)
@@ -630,19 +676,22 @@ def _match(column, param: Any, *, key=None, cast: Callable[[str], Any] = str):
     return and_(*clauses)
 
 
+MAX_EPOCH = 2**40  # far past any real timestamp, well inside every integer column
 _RELATIVE = re.compile(r"^(\d+)([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def _epoch(value: Any, name: str) -> int:
-    """An epoch from a restSearch time value: epoch seconds (possibly a float string) or "1d", "12h"."""
+    """An epoch from a restSearch time value: epoch seconds (possibly a float string) or "1d", "12h".
+
+    At least 1: an unpublished event's publish_timestamp is 0 and no bound matches it."""
     text = str(value).strip().lower()
     m = _RELATIVE.fullmatch(text)
     if m:
-        return now_epoch() - int(m[1]) * _SECONDS[m[2]]
+        return max(1, now_epoch() - min(int(m[1]), MAX_ID) * _SECONDS[m[2]])
     try:
-        return int(float(text))
-    except ValueError:
+        return min(max(int(float(text)), 1), MAX_EPOCH)
+    except (ValueError, OverflowError):
         try:
             return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp())
         except ValueError:
@@ -698,8 +747,8 @@ def _positive(value: Any, name: str) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         raise BadRequest(f"{name} must be a positive integer, not {value!r}") from None
-    if number < 1:
-        raise BadRequest(f"{name} must be a positive integer, not {value!r}")
+    if not 0 < number <= MAX_ID:
+        raise BadRequest(f"{name} must be a positive integer below 2^31, not {value!r}")
     return number
 
 
@@ -763,13 +812,13 @@ def _event_clauses(q: Query) -> list:
     if attr:
         clauses.append(exists().where(MispAttribute.event_id == MispEvent.id, MispAttribute.deleted.is_(False),
                                       *attr))
-    clauses += _common(q)
+    clauses += [*_common(q), _range(MispEvent.timestamp, q.get("timestamp"), "timestamp")]
     return [c for c in clauses if c is not None]
 
 
 def _common(q: Query) -> list:
     clauses = [
-        _match(MispEvent.id, q.get("eventid"), cast=int),
+        _match(MispEvent.id, q.get("eventid"), cast=_id),
         _range(MispEvent.publish_timestamp, q.get("publish_timestamp", "last"), "publish_timestamp"),
         _range(MispEvent.timestamp, q.get("event_timestamp"), "event_timestamp"),
         _match(MispEvent.info, q.get("eventinfo")),
@@ -813,7 +862,7 @@ def _events(session: Session, actor: Actor, q: Query, extra: list) -> list[tuple
         stmt = stmt.limit(limit).offset(offset)
         limit, offset = None, 0
     keep = (lambda row: tags(set(event_tags(*row)))) if tags else None
-    return _take(session.execute(stmt).tuples(), keep, limit, offset)
+    return _take(session.execute(stmt), keep, limit, offset)
 
 
 def search_events(session: Session, actor: Actor, body: Any) -> list[dict]:
@@ -828,7 +877,7 @@ def search_events(session: Session, actor: Actor, body: Any) -> list[dict]:
 def search_index(session: Session, actor: Actor, body: Any) -> list[dict]:
     """``events/index``: event metadata, no attributes."""
     q = _query(body)
-    clauses = _common(q)
+    clauses = [c for c in (*_common(q), _range(MispEvent.timestamp, q.get("timestamp"), "timestamp")) if c is not None]
     if q.get("attribute") is not None:
         clauses += _event_clauses(Query({"value": q.get("attribute")}))
     found = _events(session, actor, q, clauses)
@@ -870,7 +919,7 @@ def search_attributes(session: Session, actor: Actor, body: Any) -> list[dict]:
         stmt = stmt.limit(limit).offset(offset)
         limit, offset = None, 0
     keep = (lambda row: tags(set(row[0].tags) | set(event_tags(row[1], row[2])))) if tags else None
-    rows = _take(session.execute(stmt).tuples(), keep, limit, offset)
+    rows = _take(session.execute(stmt), keep, limit, offset)
     return [render_attribute(session, a, e, with_event=True) for a, e, _ in rows]
 
 

@@ -79,6 +79,13 @@ BAD_ADDS = [
     (json.dumps({**EVENT, "threat_level_id": 9}).encode(), "application/json", 422),
     (json.dumps({**EVENT, "info": "bad\u0000nul"}).encode(), "application/json", 422),
     (json.dumps({**EVENT, "date": "2999-01-01"}).encode(), "application/json", 422),
+    (json.dumps({**EVENT, "uuid": "not-a-uuid-" * 5}).encode(), "application/json", 422),
+    (json.dumps({**EVENT, "Attribute": [{"type": "ip-dst", "value": "192.0.2.5", "timestamp": 10**20}]}).encode(),
+     "application/json", 422),
+    (json.dumps({**EVENT, "Object": [{"name": "../../../etc/passwd", "Attribute": []}]}).encode(),
+     "application/json", 422),
+    (json.dumps({**EVENT, "Object": [{"name": "domain-ip", "Attribute": [
+        {"type": "ip-dst", "value": "192.0.2.6", "object_relation": "r" * 300}]}]}).encode(), "application/json", 422),
 ]
 
 
@@ -119,6 +126,11 @@ def test_duplicate_uuid_is_refused(call, world):
     ("POST", "attributes/restSearch", {"last": "soon"}, 400),
     ("POST", "attributes/restSearch", {"published": "maybe"}, 400),
     ("POST", "events/index", {"page": 0}, 400),
+    ("POST", "events/restSearch", {"limit": 10**20}, 400),
+    ("POST", "events/restSearch", {"eventid": str(10**20)}, 400),
+    ("GET", f"events/view/{10**20}", None, 404),
+    ("POST", "sightings/add", {"id": str(10**30)}, 404),
+    ("POST", "attributes/add/{id}", {"type": "ip-dst", "value": "192.0.2.9", "uuid": "x" * 40}, 422),
     ("POST", "events/restSearch", ["not", "an", "object"], 400),
 ])
 def test_bad_input_on_every_endpoint_writes_nothing(call, world, event_id, method, path, body, status):
@@ -140,3 +152,11 @@ def test_leadership_reads_but_cannot_write(client, world, call, event_id):
                        headers=headers)
     assert _misp_error(resp, 403)["message"] == "You do not have permission to do that."
     assert _counts(world) == before
+
+
+def test_extreme_search_bounds_answer_empty(call, event_id):
+    for body in ({"timestamp": 10**30}, {"publish_timestamp": [10**30, None]}, {"last": "999999999w"},
+                 {"from": "9999-12-31"}):
+        resp = call("POST", "events/restSearch", body)
+        assert resp.status_code == 200 and resp.get_json() == {"response": []}, body
+    assert len(call("POST", "events/restSearch", {"timestamp": [0, 10**30]}).get_json()["response"]) == 1
