@@ -22,7 +22,7 @@ from ncert.misp.protocol import CakePath, MethodNotAllowed, json_response
 from ncert.services import directory, misp_events
 from ncert.web.errors import register_door
 from ncert.web.extensions import csrf
-from ncert.web.session import db
+from ncert.web.session import db, runtime
 
 # MISP's version as getVersion reports it: both strings must be dotted integers (PyMISP int()s each part).
 MISP_VERSION = "2.5.34"
@@ -60,6 +60,8 @@ def _http_error(exc: HTTPException):
 @bp.route("/", defaults={"path": ""}, methods=["GET", "HEAD", "POST", "PUT", "DELETE"])
 @bp.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "DELETE"])
 def dispatch(path: str):
+    # Events of 50,000 attributes are what MISP users push: the bulk-intake body limit applies, as for TAXII.
+    request.max_content_length = runtime().settings.taxii_max_content_length
     g.actor = directory.actor_for_key(directory.authenticate_key(db(), protocol.api_key()), "misp")
     cake = protocol.parse_path(path)
     found = ACTIONS.get((cake.controller.lower(), cake.action.lower()))

@@ -35,6 +35,7 @@ from ingest.misp import MispEventError, event_record, event_version, indicator_p
 from ingest.misp.tags import TLP_COLOURS, TLP_FOR_TAG
 from ncert.access import scope
 from ncert.actor import Actor
+from ncert.db import bulk_insert
 from ncert.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from ncert.models import Incident, MispAttribute, MispEvent, MispTag, Organization, Sighting
 from ncert.models.misp import VALUE_KEY
@@ -117,11 +118,18 @@ def _require_write(actor: Actor, event: MispEvent) -> None:
     raise Forbidden(NO_PERMISSION)
 
 
-def attributes_of(session: Session, event: MispEvent, *, deleted: bool = False) -> list[MispAttribute]:
-    stmt = select(MispAttribute).where(MispAttribute.event_id == event.id).order_by(MispAttribute.id)
+_RENDERED = [MispAttribute.id, MispAttribute.uuid, MispAttribute.object_uuid, MispAttribute.object_name,
+             MispAttribute.object_relation, MispAttribute.type, MispAttribute.category, MispAttribute.value,
+             MispAttribute.to_ids, MispAttribute.comment, MispAttribute.timestamp, MispAttribute.deleted,
+             MispAttribute.tags]
+
+
+def attributes_of(session: Session, event: MispEvent, *, deleted: bool = False) -> list:
+    """The event's attributes as rows of the rendered columns (no ORM objects: events can be large)."""
+    stmt = select(*_RENDERED).where(MispAttribute.event_id == event.id).order_by(MispAttribute.id)
     if not deleted:
         stmt = stmt.where(MispAttribute.deleted.is_(False))
-    return list(session.scalars(stmt))
+    return list(session.execute(stmt))
 
 
 # -- writing ----------------------------------------------------------------------------
@@ -205,7 +213,10 @@ def add_event(session: Session, actor: Actor, body: Any) -> MispEvent:
     event.published = bool(misp.get("published"))
     event.publish_timestamp = stamp if event.published else 0
     session.add(event)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another organisation pushed the same UUID at the same moment
+        raise Conflict("Event already exists, if you would like to edit it, use the edit endpoint.") from None
     pushed = list(_pushed_attributes(misp))
     _ensure_tags(session, actor, _all_tags(event.tags, pushed))
     _insert_attributes(session, event, pushed, stamp)
@@ -251,8 +262,14 @@ def _stamp(value: Any, default: int) -> int:
         return default
 
 
-def _insert_attributes(session: Session, event: MispEvent, pushed, stamp: int) -> list[int]:
-    """Store attributes (skipping UUIDs already stored), linking to_ids ones to their indicators."""
+_ATTRIBUTE_COLUMNS = ("uuid", "event_id", "object_uuid", "object_name", "object_relation", "type", "category",
+                      "value", "value_key", "to_ids", "comment", "timestamp", "deleted", "tags", "indicator_id")
+
+
+def _insert_attributes(session: Session, event: MispEvent, pushed, stamp: int) -> list[str]:
+    """Store attributes (skipping UUIDs already stored), linking to_ids ones to their indicators;
+    returns the UUIDs stored. Written through the driver's executemany: a 50,000-attribute
+    event is the size MISP users push."""
     rows, seen = [], set()
     for p in pushed:
         a = p.attribute
@@ -269,7 +286,7 @@ def _insert_attributes(session: Session, event: MispEvent, pushed, stamp: int) -
             "object_relation": relation, "type": a.type, "category": a.get("category") or "Other",
             "value": value, "value_key": value[:VALUE_KEY], "to_ids": bool(a.get("to_ids")),
             "comment": str(a.get("comment") or ""), "timestamp": _stamp(a.get("timestamp"), stamp),
-            "deleted": _flag(a.get("deleted")), "tags": _tag_names(a.tags), "indicator_id": None,
+            "deleted": _flag(a.get("deleted")), "tags": json.dumps(_tag_names(a.tags)), "indicator_id": None,
         })
     if not rows:
         return []
@@ -280,12 +297,21 @@ def _insert_attributes(session: Session, event: MispEvent, pushed, stamp: int) -
     rows = [r for r in rows if r["uuid"] not in taken]
     wanted = {r["uuid"]: pairs[0] for r in rows
               if r["to_ids"] and (pairs := indicator_pairs(r["type"], r["value"]))}
-    ids = indicators.lookup_ids(session, list(set(wanted.values()))) if wanted else {}
+    ids = _indicator_ids(session, event) if wanted else {}
     for r in rows:
         r["indicator_id"] = ids.get(wanted.get(r["uuid"]))
-    if rows:
-        session.execute(insert(MispAttribute), rows)
+    try:
+        bulk_insert(session, MispAttribute.__table__, _ATTRIBUTE_COLUMNS,
+                    [tuple(r[c] for c in _ATTRIBUTE_COLUMNS) for r in rows])
+    except IntegrityError:  # a concurrent request stored one of these UUIDs first
+        raise Conflict("an attribute with one of these UUIDs is being stored concurrently; retry") from None
     return [r["uuid"] for r in rows]
+
+
+def _indicator_ids(session: Session, event: MispEvent) -> dict[tuple[str, str], int]:
+    """(type, value) → id of the indicators linked to the event's incident: the ones its to_ids
+    attributes became (an incident takes at most IncidentRecord's limit of them)."""
+    return {(i.type, i.value): i.id for i in indicators.of_incident(session, event.incident_id)}
 
 
 def _misp_of(session: Session, event: MispEvent) -> MISPEvent:
@@ -300,7 +326,7 @@ def _sync(session: Session, actor: Actor, event: MispEvent) -> None:
     unlinked = list(session.scalars(select(MispAttribute).where(
         MispAttribute.event_id == event.id, MispAttribute.to_ids.is_(True), MispAttribute.indicator_id.is_(None))))
     wanted = {a.id: pairs[0] for a in unlinked if (pairs := indicator_pairs(a.type, a.value))}
-    ids = indicators.lookup_ids(session, list(set(wanted.values()))) if wanted else {}
+    ids = _indicator_ids(session, event) if wanted else {}
     for a in unlinked:
         a.indicator_id = ids.get(wanted.get(a.id))
 

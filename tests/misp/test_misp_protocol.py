@@ -160,3 +160,14 @@ def test_extreme_search_bounds_answer_empty(call, event_id):
         resp = call("POST", "events/restSearch", body)
         assert resp.status_code == 200 and resp.get_json() == {"response": []}, body
     assert len(call("POST", "events/restSearch", {"timestamp": [0, 10**30]}).get_json()["response"]) == 1
+
+
+def test_oversized_body_is_a_misp_error(client, world, app):
+    limit = app.extensions["ncert"].settings.taxii_max_content_length  # the bulk-intake limit
+    key = world.key("gridco")
+    before = _counts(world)
+    resp = client.post("/misp/events/add", data=b"{}", headers={"Authorization": key,
+                                                               "Content-Type": "application/json"},
+                       environ_overrides={"CONTENT_LENGTH": str(limit + 1)})
+    _misp_error(resp, 413)
+    assert _counts(world) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, timedelta
 from importlib.resources import files
 
@@ -102,6 +103,14 @@ def test_update_delete_and_publish(misp, world):
     again = client.get_event(pushed.id, pythonify=True)
     assert again.published is True and again.publish_timestamp.timestamp() > 0
 
+    edited = client.get_event(pushed.id, pythonify=True)
+    edited.attributes[0].delete()
+    client.update_event(edited)
+    assert [a.value for a in client.get_event(pushed.id, pythonify=True).attributes] == ["later.example.net"]
+    with_deleted = client.get_event(pushed.id, deleted=True, pythonify=True)  # POST events/view
+    assert [(a.value, a.deleted) for a in with_deleted.attributes] == [("192.0.2.10", True),
+                                                                       ("later.example.net", False)]
+
     deleted = client.delete_event(pushed.uuid)
     assert deleted["success"] is True and deleted["id"] == str(pushed.id)
     assert not client.event_exists(pushed.id)
@@ -130,15 +139,15 @@ def test_attributes_and_sightings(misp, world):
     sighted = client.add_sighting({"value": "192.0.2.44", "source": "firewall"})
     assert sighted["Sighting"]["type"] == "0"
     client.add_sighting({"source": "proxy"}, attribute=one.id)
+    assert client.add_sighting({"value": "192.0.2.44", "type": "1"})["Sighting"]["type"] == "1"  # not counted
     partner = misp("powergen")  # a TLP:GREEN event is visible to another analyst, who reports their own sighting
     partner.add_sighting({"value": "192.0.2.44"})
     with transaction(world.runtime.sessions) as s:
-        rows = s.query(Sighting).order_by(Sighting.id).all()
-        mine = [(r.org.slug, r.count) for r in rows if r.indicator_id in {
-            indicators.lookup_ids(s, [("ipv4-addr", "192.0.2.44"), ("url", "https://phish.example/login")])[k]
-            for k in [("ipv4-addr", "192.0.2.44"), ("url", "https://phish.example/login")]}]
-    # one sighting each when reported (attach), then the three added through sightings/add
-    assert mine.count(("gridco", 1)) == 4 and mine.count(("powergen", 1)) == 1
+        ids = indicators.lookup_ids(s, [("ipv4-addr", "192.0.2.44"), ("url", "https://phish.example/login")])
+        rows = s.query(Sighting).filter(Sighting.indicator_id.in_(ids.values())).all()
+        by_org = Counter(r.org.slug for r in rows)
+    # gridco: one sighting per indicator when reported, then two through sightings/add
+    assert by_org == {"gridco": 4, "powergen": 1}
 
 
 def test_tags_only_tighten_the_label(misp, world):
