@@ -78,7 +78,10 @@ def run_many(session: Session, actor: Actor, trigger: Trigger | str, batch: list
     books = sorted(library, key=lambda b: (b.priority, b.name))
     facts = playbook_runs.facts_for(session, actor, batch, now)
     done = playbook_runs.fired(session, [i.id for i in batch])
-    with _engine_active():
+    # Without autoflush, the rows the actions add are written together at the
+    # end (executemany) instead of by every service query on the way; the
+    # services that read back what they add flush for themselves.
+    with _engine_active(), session.no_autoflush:
         return [_apply(session, actor, trigger, incident, books, facts[incident.id], done, subject, now)
                 for incident in batch]
 

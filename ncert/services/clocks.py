@@ -23,6 +23,7 @@ from ncert.services import incidents
 
 def start(session: Session, incident: Incident, regime: clocks.Regime, aware_at: datetime) -> list[RegulatoryDeadline]:
     """Create the regime's deadlines counted from ``aware_at``; stages already running are kept."""
+    session.flush()  # a clock started earlier in this unit of work counts
     have = {d.stage for d in _of(session, incident.id, regime.name)}
     now = utcnow()
     added = [

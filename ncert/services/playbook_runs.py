@@ -130,29 +130,28 @@ def national_incident_of(session: Session, incident_id: int) -> NationalIncident
     return session.scalar(stmt)
 
 
-def members(session: Session, national: NationalIncident) -> list[int]:
-    stmt = select(NationalIncidentMember.incident_id).where(
-        NationalIncidentMember.national_incident_id == national.id)
-    return sorted(session.scalars(stmt))
-
-
 def group(session: Session, actor: Actor, incident: Incident, title: str, now: datetime) -> tuple[NationalIncident,
                                                                                                    list[Incident]]:
     """Put the incident and its related ones into one national incident: the
     oldest one any of them already belongs to, or a new one. Returns it and the
     incidents newly added."""
+    session.flush()  # earlier groupings in this unit of work count
     family = [incident, *related(session, actor, incident, now)]
-    existing = [n for n in (national_incident_of(session, i.id) for i in family) if n is not None]
-    if existing:
-        national = min(existing, key=lambda n: n.id)
+    ids = [i.id for i in family]
+    grouped: dict[int, int] = {}
+    for start in range(0, len(ids), BATCH):
+        stmt = select(NationalIncidentMember.incident_id, NationalIncidentMember.national_incident_id).where(
+            NationalIncidentMember.incident_id.in_(ids[start : start + BATCH]))
+        grouped.update((member, national_id) for member, national_id in session.execute(stmt))
+    if grouped:
+        national = session.get(NationalIncident, min(grouped.values()))
     else:
         count = session.scalar(select(func.count()).select_from(NationalIncident)) or 0
         national = NationalIncident(reference=f"NAT-{now.year}-{count + 1:04d}", title=title, created_by=actor.label,
                                     created_at=now)
         session.add(national)
         session.flush()
-    have = set(members(session, national))
-    added = [i for i in family if i.id not in have and national_incident_of(session, i.id) is None]
+    added = [i for i in family if i.id not in grouped]
     session.add_all(NationalIncidentMember(incident_id=i.id, national_incident_id=national.id, added_at=now)
                     for i in added)
     return national, added

@@ -142,9 +142,14 @@ def test_same_indicator_from_three_sectors_opens_a_national_incident(world, libr
         assert it.fired() == {"cross-sector-indicator"}
         assert it.incident.severity == 3
         national = it.s.get(NationalIncidentMember, it.incident.id).national_incident_id
+    fourth = world.submit(world.actor(OPERATOR), reporter_org="national-cert", category="malicious-code/c2-server",
+                          title="Beacon", indicators=C2)
+    with look(world, fourth) as it:
+        assert it.fired() == {"cross-sector-indicator"}
+        assert it.s.get(NationalIncidentMember, it.incident.id).national_incident_id == national
         grouped = set(it.s.scalars(select(NationalIncidentMember.incident_id).where(
             NationalIncidentMember.national_incident_id == national)))
-    assert len(grouped) == 3
+    assert len(grouped) == 4  # the later report joined the national incident the first three opened
 
 
 def test_same_indicator_from_two_sectors_is_a_near_miss(world, library):
