@@ -273,7 +273,7 @@ def check_deadlines(session: Session, now: datetime | None = None, *, library: l
     owed = clocks.due(session, now)
     for item in owed:
         row = item.deadline
-        incident = session.get(Incident, row.incident_id)
+        incident = session.scalar(scope(actor, select(Incident).where(Incident.id == row.incident_id)))
         if item.state is regimes.ClockState.OVERDUE:
             row.overdue_fired_at, trigger, word = now, Trigger.DEADLINE_OVERDUE, "overdue"
         else:
