@@ -1,4 +1,5 @@
-"""The in-process scheduler of ``ncert serve``: one APScheduler job per enabled feed.
+"""The in-process scheduler of ``ncert serve``: one APScheduler job per enabled feed,
+and the minute-by-minute check of regulatory deadlines.
 
 APScheduler 3 ``BackgroundScheduler`` (https://apscheduler.readthedocs.io/en/3.x/):
 each feed's job runs at its interval with ``max_instances=1`` (a slow pull is
@@ -14,12 +15,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
+from ncert.db import transaction
 from ncert.models import FeedSource
 from ncert.runtime import Runtime
 from ncert.services import feeds
 
 SYNC_JOB = "feeds:sync"
 SYNC_MINUTES = 1
+CLOCKS_JOB = "clocks:check"
+CLOCKS_MINUTES = 1  # regulatory deadlines are checked every minute (issue 5)
 
 
 def job_id(feed_name: str) -> str:
@@ -43,11 +47,21 @@ def sync(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
                           coalesce=True, replace_existing=True)
 
 
+def check_clocks(runtime: Runtime) -> None:
+    """Fire the deadline.approaching / deadline.overdue playbook triggers that are owed."""
+    from playbooks.engine import check_deadlines
+
+    with transaction(runtime.sessions) as session:
+        check_deadlines(session)
+
+
 def build(runtime: Runtime) -> BackgroundScheduler:
-    """A scheduler holding the feed jobs and the housekeeping job; not started."""
+    """A scheduler holding the feed jobs, the housekeeping job and the deadline check; not started."""
     scheduler = BackgroundScheduler(timezone="UTC")
     sync(scheduler, runtime)
     scheduler.add_job(sync, IntervalTrigger(minutes=SYNC_MINUTES), id=SYNC_JOB, args=[scheduler, runtime],
+                      max_instances=1, coalesce=True, replace_existing=True)
+    scheduler.add_job(check_clocks, IntervalTrigger(minutes=CLOCKS_MINUTES), id=CLOCKS_JOB, args=[runtime],
                       max_instances=1, coalesce=True, replace_existing=True)
     return scheduler
 

@@ -16,7 +16,7 @@ def _add(world, name, interval, enabled=True):
 
 def _table(sched):
     return {job.id: (job.trigger.interval, job.max_instances, job.coalesce)
-            for job in sched.get_jobs() if job.id != scheduler.SYNC_JOB}
+            for job in sched.get_jobs() if job.id not in (scheduler.SYNC_JOB, scheduler.CLOCKS_JOB)}
 
 
 def test_one_job_per_enabled_feed(world):
@@ -29,6 +29,8 @@ def test_one_job_per_enabled_feed(world):
         assert _table(sched) == {"feed:energy": (timedelta(minutes=15), 1, True),
                                  "feed:finance": (timedelta(minutes=60), 1, True)}
         assert sched.get_job(scheduler.SYNC_JOB) is not None
+        clocks = sched.get_job(scheduler.CLOCKS_JOB)
+        assert (clocks.trigger.interval, clocks.max_instances) == (timedelta(minutes=1), 1)
         assert sched.get_job("feed:energy").args[2] == "energy"
 
         # the table follows the feed registry: a disabled feed loses its job, a new interval replaces it
@@ -48,3 +50,23 @@ def test_a_scheduled_pull_of_a_disabled_feed_does_nothing(world):
     assert result.counts == {} and result.ok
     with world.runtime.sessions() as s:
         assert s.get(FeedSource, feeds.source(s, "paused").id).last_error_at is None
+
+
+def test_the_clock_job_fires_owed_deadlines(world):
+    """The scheduler's clock job runs the engine's deadline check in its own transaction."""
+    from ncert.db import utcnow
+    from ncert.models import RegulatoryDeadline
+    from playbooks import engine
+    from tests.playbooks.helpers import set_entity
+    from tests.playbooks.test_library import RANSOMWARE
+
+    set_entity(world, "gridco", "essential")
+    engine.install()
+    try:  # an essential entity's ransomware, aware 25 h ago: the 24 h early warning is overdue
+        world.submit(world.actor("analyst@gridco.test"), aware_at=utcnow() - timedelta(hours=25), **RANSOMWARE)
+    finally:
+        engine.uninstall()
+    scheduler.check_clocks(world.runtime)
+    with world.runtime.sessions() as s:
+        fired = {d.stage: d.overdue_fired_at is not None for d in s.query(RegulatoryDeadline)}
+    assert fired["early-warning"] is True and fired["incident-notification"] is False
