@@ -31,7 +31,15 @@ from sqlalchemy import and_, exists, insert, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ingest.misp import MispEventError, event_record, event_version, indicator_pairs, load_event, tlp_tag
+from ingest.misp import (
+    MispEventError,
+    event_record,
+    event_version,
+    indicator_pairs,
+    is_deleted,
+    load_event,
+    tlp_tag,
+)
 from ingest.misp.tags import TLP_COLOURS, TLP_FOR_TAG
 from ncert.access import scope
 from ncert.actor import Actor
@@ -339,10 +347,12 @@ def _touch(event: MispEvent) -> None:
 def update_event(session: Session, actor: Actor, ident: str | int, body: Any) -> MispEvent:
     """A newer version of the event. An older or equal ``timestamp`` changes nothing, as on MISP;
     an edited event without one (PyMISP drops it from edited events) is newer by definition.
-    Attributes with new UUIDs are added; attributes already stored are updated in place."""
+    Attributes with new UUIDs are added; attributes already stored are updated in place;
+    ``deleted`` set on the event soft-deletes it."""
     event = _writable(session, actor, ident)
     misp = _load(body)
-    if misp.get("uuid") and _uuid(misp.uuid) != event.uuid:
+    sent = body.get("Event", body) if isinstance(body, dict) else {}  # what was sent: PyMISP invents a missing uuid
+    if isinstance(sent, dict) and sent.get("uuid") and _uuid(sent["uuid"]) != event.uuid:
         raise Invalid("the event's uuid does not match the event edited")
     version = event_version(misp)
     if version is not None and version <= event.timestamp:
@@ -355,10 +365,12 @@ def update_event(session: Session, actor: Actor, ident: str | int, body: Any) ->
         event.published = False
     pushed = list(_pushed_attributes(misp))
     _ensure_tags(session, actor, _all_tags(event.tags, pushed))
+    for p in pushed:  # canonical UUIDs, so a stored attribute is recognised however the client wrote it
+        p.attribute.uuid = _uuid(p.attribute.get("uuid"))
     stored = {a.uuid: a for a in session.scalars(select(MispAttribute).where(
-        MispAttribute.uuid.in_([str(p.attribute.uuid) for p in pushed if p.attribute.get("uuid")])))}
+        MispAttribute.uuid.in_([p.attribute.uuid for p in pushed])))}
     for p in pushed:
-        old = stored.get(str(p.attribute.get("uuid")))
+        old = stored.get(p.attribute.uuid)
         if old is None:
             continue
         if old.event_id != event.id:
@@ -371,9 +383,11 @@ def update_event(session: Session, actor: Actor, ident: str | int, body: Any) ->
             old.to_ids, old.comment = bool(a.get("to_ids")), str(a.get("comment") or "")
             old.deleted, old.tags, old.timestamp = _flag(a.get("deleted")), _tag_names(a.tags), new_stamp
             old.indicator_id = None
-    _insert_attributes(session, event, [p for p in pushed if str(p.attribute.get("uuid")) not in stored], stamp)
+    _insert_attributes(session, event, [p for p in pushed if p.attribute.uuid not in stored], stamp)
     session.flush()
     _sync(session, actor, event)
+    if is_deleted(misp):
+        delete_event(session, actor, event.id)
     return event
 
 

@@ -171,3 +171,11 @@ def test_oversized_body_is_a_misp_error(client, world, app):
                        environ_overrides={"CONTENT_LENGTH": str(limit + 1)})
     _misp_error(resp, 413)
     assert _counts(world) == before
+
+
+def test_an_edit_marked_deleted_soft_deletes(call, world, event_id):
+    assert call("POST", f"events/edit/{event_id}", {"info": "Gone", "deleted": True}).status_code == 200
+    _misp_error(call("GET", f"events/view/{event_id}"), 404)
+    with transaction(world.runtime.sessions) as s:
+        event = s.get(MispEvent, int(event_id))
+        assert event.deleted and s.get(Incident, event.incident_id).title == "Gone"
