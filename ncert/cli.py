@@ -288,8 +288,15 @@ def apikey_revoke(ctx: Context, prefix: str) -> None:
 @pass_ctx
 def config(ctx: Context) -> None:
     """Print the effective configuration, secrets hidden."""
+    from dataclasses import asdict
+
+    from ncert.services.notifications import delivery_settings
+
     for name, value in ctx.runtime.settings.describe().items():
         click.echo(f"{name}={value}")
+    for name, value in asdict(delivery_settings()).items():
+        click.echo(f"NCERT_{name.upper()}={'' if value is None else value}")
+    click.echo(f"NCERT_PLAYBOOKS_DIR={_library_dir()}")
 
 
 @main.group()
