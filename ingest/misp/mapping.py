@@ -11,6 +11,7 @@ false positives and "2" expirations.
 from __future__ import annotations
 
 import json
+import re
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timezone
@@ -52,13 +53,30 @@ def load_event(data: Any) -> MISPEvent:
             data = data["Event"]
         if not isinstance(data, dict):
             raise MispEventError("a MISP event must be a JSON object")
+        _check_object_names(data)
         event = MISPEvent()
         event.from_dict(**json.loads(json.dumps(data)))  # PyMISP pops from nested dicts: work on a copy
     except MispEventError:
         raise
-    except (PyMISPError, ValueError, TypeError, KeyError, AttributeError) as exc:
+    # OverflowError: a timestamp beyond datetime's range; OSError: PyMISP looking an odd object name up on disk.
+    except (PyMISPError, ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError) as exc:
         raise MispEventError(f"not a valid MISP event: {exc}") from None
     return event
+
+
+# MISP object names are misp-objects template names (https://github.com/MISP/misp-objects): lowercase
+# words and hyphens. PyMISP looks a name up as a template directory, so nothing else may reach it.
+_OBJECT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,127}")
+
+
+def _check_object_names(event: dict) -> None:
+    objects = event.get("Object") or []
+    if not isinstance(objects, list):
+        raise MispEventError("Object must be a list")
+    for obj in objects:
+        name = obj.get("name") if isinstance(obj, dict) else None
+        if not isinstance(name, str) or not _OBJECT_NAME.fullmatch(name):
+            raise MispEventError(f"not a valid MISP object name: {name!r}")
 
 
 def _flag(value: Any) -> bool:

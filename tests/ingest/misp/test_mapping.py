@@ -193,3 +193,16 @@ def test_nul_in_context_is_replaced_but_nul_in_the_title_is_refused():
     assert "- text: a\ufffdb" in event_record(event).description
     with pytest.raises(ValueError, match="NUL"):
         event_record(load_event({"info": "bad\x00title"}))
+
+
+@pytest.mark.parametrize("hostile", [
+    {"info": "x", "Object": [{"name": "../../etc/passwd", "Attribute": []}]},
+    {"info": "x", "Object": [{"name": "a" * 300, "Attribute": []}]},
+    {"info": "x", "Object": "file"},
+    {"info": "x", "Attribute": [{"type": "ip-dst", "value": "192.0.2.1", "timestamp": "99999999999999999"}]},
+])
+def test_hostile_events_are_refused_cleanly(hostile):
+    from ingest.misp.mapping import MispEventError, load_event
+
+    with pytest.raises(MispEventError):
+        load_event(hostile)
