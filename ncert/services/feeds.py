@@ -333,9 +333,10 @@ def _pull_misp(session: Session, feed: FeedSource, http: requests.Session, retry
 
 def _take_event(session: Session, actor: Actor, data: Any) -> str:
     event = misp.load_event(data)
-    if misp.is_deleted(event):
-        return "deleted"
     record = misp.event_record(event)
+    if misp.is_deleted(event):  # honoured as a soft delete: noted on the incident, which stays
+        incidents.withdraw(session, actor, record, source="MISP feed")
+        return "deleted"
     submission = incidents.submit(session, actor, record, channel="misp-feed")
     if submission.created:
         return "created"

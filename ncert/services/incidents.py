@@ -202,6 +202,16 @@ def refresh_from_source(session: Session, actor: Actor, incident: Incident, reco
     return bool(changed or added)
 
 
+def withdraw(session: Session, actor: Actor, record: IncidentRecord, *, source: str) -> Incident | None:
+    """The reporter deleted what it had sent (a MISP event soft-deleted at its source):
+    the incident stays in the queue, as evidence, with the withdrawal in its timeline."""
+    incident = _by_external_id(session, actor.org_id, record.external_ids)
+    if incident is not None:
+        _log(session, actor, incident, "withdrawn", f"Deleted at the source by the reporter ({source})",
+             action="incident.withdraw", source=source)
+    return incident
+
+
 # -- triage -------------------------------------------------------------------------
 
 

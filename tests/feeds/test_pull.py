@@ -1,5 +1,6 @@
 """Pulling registered feeds from a local HTTP server serving fixture MISP feeds."""
 
+import json
 import socket
 
 import pytest
@@ -167,3 +168,22 @@ def test_cli_feeds_add_list_and_pull(world, server, runtime, tmp_path):
     with runtime.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Incident)) == 1
     assert ncert("feeds", "pull", "nope").exit_code == 1
+
+
+def test_an_event_deleted_at_the_source_is_a_soft_delete(world, server):
+    event = misp_event("Defacement", stamp=1_767_600_000, ip="203.0.113.40")
+    server.publish_misp("/feed", [event])
+    add_feed(world, server.url + "/feed/")
+    assert pull(world).counts == {"fetched": 1, "created": 1}
+    deleted = misp_event("Defacement", stamp=1_767_600_500, ip="203.0.113.40", event_uuid=event.uuid)
+    server.publish_misp("/feed", [deleted])
+    # PyMISP's to_feed drops the event-level flag; a feed that keeps it says so like this.
+    body = json.loads(server.files[f"/feed/{event.uuid}.json"][1])
+    body["Event"]["deleted"] = True
+    server.files[f"/feed/{event.uuid}.json"] = (200, json.dumps(body).encode())
+    assert pull(world).counts == {"fetched": 1, "deleted": 1}
+    kept = stored(world)[event.uuid]  # still in the queue, as evidence
+    with world.runtime.sessions() as s:
+        from ncert.models import TimelineEntry
+        kinds = s.scalars(select(TimelineEntry.kind).where(TimelineEntry.incident_id == kept.id)).all()
+    assert kinds[-1] == "withdrawn"
