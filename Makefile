@@ -24,6 +24,7 @@ run: install
 	$(VENV)/bin/ncert serve --host $(HOST) --port $(PORT)
 
 test: install
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest
 
 # Benchmarks (not part of the test suite): writes bench/results.json.

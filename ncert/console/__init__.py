@@ -10,8 +10,17 @@ from ncert.web.extensions import login_manager
 
 def register(app: Flask) -> None:
     """Attach the console blueprint and the login machinery to ``app``."""
-    from ncert.console import admin, auth, context, errors, incident, overview, queue, submit  # noqa: F401  (routes)
-    from ncert.console import feeds  # noqa: F401  (routes)
+    from ncert.console import (  # noqa: F401  (routes)
+        admin,
+        auth,
+        context,
+        errors,
+        feeds,
+        incident,
+        overview,
+        queue,
+        submit,
+    )
     from ncert.console.blueprint import bp
 
     login_manager.login_view = "console.login"
