@@ -18,9 +18,10 @@ from ncert.actor import Actor
 from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
+from ncert.db import utcnow
 from ncert.models import Incident
 from ncert.records import IncidentPatch
-from ncert.services import directory, incidents, indicators, stix_export
+from ncert.services import clocks, directory, incidents, indicators, stix_export
 from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, Status
 from ncert.web.session import db, runtime
 
@@ -51,6 +52,7 @@ def incident(reference: str):
         shared=indicators.shared(session, actor, inc, list(values)),
         sightings=[(s, values.get(s.indicator_id)) for s in indicators.sightings_of_incident(session, actor, inc.id)],
         timeline=incidents.timeline(session, actor, inc),
+        deadlines=[clocks.countdown(row, utcnow()) for row in clocks.of_incident(session, inc)],
         merged_into_visible=inc.merged_into is not None and visible(actor, inc.merged_into),
         forms=action_forms,
         comment_form=forms.CommentForm(prefix="comment") if can_comment(actor, inc) else None,

@@ -10,7 +10,7 @@ from ncert.console.blueprint import bp
 from ncert.console.context import current_actor
 from ncert.console.forms import QUEUE_SORTS, QueueFilterForm, category_choices, options
 from ncert.errors import BadRequest
-from ncert.services import directory, queue
+from ncert.services import clocks, directory, queue
 from ncert.taxonomy import OPEN_STATUSES, TLP, Status
 from ncert.web.session import db
 
@@ -47,6 +47,7 @@ def queue_page():
         form=form,
         page=page,
         counts=counts,
+        deadlines=clocks.next_open(session, [i.id for i in page.items]) if page else {},
         open_count=sum(counts[s] for s in OPEN_STATUSES) if counts else 0,
         problems=problems,
         queue_url=_queue_url,

@@ -8,7 +8,7 @@ whose approaching or overdue trigger has not fired yet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,6 +39,38 @@ def of_incident(session: Session, incident: Incident) -> list[RegulatoryDeadline
     """Every deadline of an incident the caller was allowed to read, soonest first."""
     stmt = select(RegulatoryDeadline).where(RegulatoryDeadline.incident_id == incident.id)
     return list(session.scalars(stmt.order_by(RegulatoryDeadline.due_at, RegulatoryDeadline.id)))
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """Where one deadline stands at ``now``, for the queue and the incident page."""
+
+    deadline: RegulatoryDeadline
+    state: clocks.ClockState
+    left: timedelta  # negative once overdue
+
+    @property
+    def title(self) -> str:
+        return title(self.deadline)
+
+
+def countdown(row: RegulatoryDeadline, now: datetime) -> Countdown:
+    return Countdown(row, clocks.state(_deadline(row), now, row.received_at), row.due_at - now)
+
+
+def next_open(session: Session, incident_ids: list[int], now: datetime | None = None) -> dict[int, Countdown]:
+    """The soonest unreported deadline of each of ``incident_ids`` (a page the caller
+    has already read through the scoped queue), as a countdown."""
+    if not incident_ids:
+        return {}
+    now = now or utcnow()
+    stmt = (select(RegulatoryDeadline)
+            .where(RegulatoryDeadline.incident_id.in_(incident_ids), RegulatoryDeadline.received_at.is_(None))
+            .order_by(RegulatoryDeadline.due_at, RegulatoryDeadline.id))
+    soonest: dict[int, Countdown] = {}
+    for row in session.scalars(stmt):
+        soonest.setdefault(row.incident_id, countdown(row, now))
+    return soonest
 
 
 def _of(session: Session, incident_id: int, regime: str) -> list[RegulatoryDeadline]:
