@@ -8,9 +8,12 @@ import re
 import jsonschema
 import pytest
 from openapi_spec_validator import validate
+from sqlalchemy import select
 
+from ncert.clocks import REGIMES
 from ncert.db import transaction
-from ncert.services import taxii
+from ncert.models import Incident
+from ncert.services import clocks, taxii
 from tests.api.helpers import PREFIX, bearer
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -38,7 +41,7 @@ def test_the_document_lists_exactly_the_flask_routes(app, doc):
     }
     documented = {(path, method) for path, item in doc["paths"].items() for method in item if method in METHODS}
     assert documented == served
-    assert len(served) == 12
+    assert len(served) == 13
 
 
 def test_every_route_but_the_document_needs_a_key(doc):
@@ -152,6 +155,16 @@ def test_real_responses_match_the_documented_schemas(api, doc, world):
     indicator_set = {**share, "indicators": [{"type": "url", "value": "http://example.com/login"}]}
     check(published, "post", c.post(published, json=indicator_set, headers=op_key))
     check(published, "post", c.post(published, json={**indicator_set, "indicators": []}, headers=op_key))  # 422
+
+    received = f"{PREFIX}/incidents/{{reference}}/deadlines/received"
+    report = {"regime": "nis2", "stage": "early-warning"}
+    check(received, "post", c.post(f"{incidents}/{ref}/deadlines/received", json=report, headers=op_key))  # 404
+    with transaction(world.runtime.sessions) as s:
+        incident = s.scalar(select(Incident).where(Incident.reference == ref))
+        clocks.start(s, incident, REGIMES["nis2"], incident.reported_at)
+    answered = check(received, "post", c.post(f"{incidents}/{ref}/deadlines/received", json=report, headers=op_key))
+    assert [d["state"] for d in answered["deadlines"] if d["stage"] == "early-warning"] == ["satisfied"]
+    check(received, "post", c.post(f"{incidents}/{ref}/deadlines/received", json=report, headers=an_key))  # 403
 
     # Every documented operation was exercised with a success and at least one error.
     for path, item in doc["paths"].items():

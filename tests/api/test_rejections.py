@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from sqlalchemy import select
 
+from ncert.clocks import REGIMES
 from ncert.db import transaction
-from ncert.services import taxii
+from ncert.models import Incident
+from ncert.services import clocks, taxii
 from tests.api.helpers import PREFIX, bearer, snapshot
 
 OVERSIZED = 300 * 1024  # conftest sets MAX_CONTENT_LENGTH to 256 KiB
@@ -26,6 +29,9 @@ def incidents(api, runtime):
     with transaction(runtime.sessions) as s:  # the national collections that publishing writes to
         taxii.ensure_collections(s)
     a = api.submit(title="A", indicators=[{"type": "md5", "value": "1" * 32}])["reference"]
+    with transaction(runtime.sessions) as s:  # a NIS2 clock running on A, for the report-received route
+        incident = s.scalar(select(Incident).where(Incident.reference == a))
+        clocks.start(s, incident, REGIMES["nis2"], incident.reported_at)
     return {"resolved": resolved, "a": a, "b": api.submit(title="B")["reference"]}
 
 
@@ -37,6 +43,8 @@ BODY_ROUTES = {
     "merge": ("POST", "/incidents/{a}/merge", {"into": "{b}", "reason": "duplicate"}, 200),
     "reopen": ("POST", "/incidents/{resolved}/reopen", {"reason": "it is back"}, 200),
     "publish": ("POST", "/incidents/{a}/publish", {"collection": "national-sector-certs", "tlp": "TLP:GREEN"}, 200),
+    "report received": ("POST", "/incidents/{a}/deadlines/received", {"regime": "nis2", "stage": "early-warning"},
+                        200),
     "publish indicators": ("POST", "/indicators/publish", {"collection": "national-partners", "tlp": "TLP:CLEAR",
                                                            "indicators": [{"type": "md5", "value": "1" * 32}]}, 200),
 }
@@ -49,6 +57,7 @@ SCHEMA_VIOLATIONS = {
     "reopen": {"why": "no reason field"},
     "publish": {"collection": "national-sector-certs", "tlp": "TLP:PURPLE"},
     "publish indicators": {"collection": "national-partners", "tlp": "TLP:CLEAR", "indicators": "md5"},
+    "report received": {"regime": "nis2", "stage": "early-warning", "at": "yesterday"},
 }
 
 

@@ -9,12 +9,20 @@ from __future__ import annotations
 from flask import Response, url_for
 
 from ncert.api.v1.auth import actor
-from ncert.api.v1.payloads import CommentRequest, IncidentQuery, MergeRequest, ReopenRequest, parse_body, parse_query
+from ncert.api.v1.payloads import (
+    CommentRequest,
+    IncidentQuery,
+    MergeRequest,
+    ReopenRequest,
+    ReportReceived,
+    parse_body,
+    parse_query,
+)
 from ncert.api.v1.routing import operation, respond
 from ncert.api.v1.serialize import IncidentDetail, IncidentList, TimelineView, detail, summary, timeline_entry
 from ncert.models import Incident
 from ncert.records import IncidentPatch, IncidentRecord
-from ncert.services import incidents, queue
+from ncert.services import clocks, incidents, queue
 from ncert.web.session import db
 
 
@@ -90,3 +98,14 @@ def reopen_incident(reference: str):
     """Bring a resolved or closed incident back into the queue as triaged. SOC operators and admins only."""
     req = parse_body(ReopenRequest)
     return _incident(incidents.reopen(db(), actor(), reference, req.reason))
+
+
+@operation("POST", "/incidents/<reference>/deadlines/received", body=ReportReceived, returns=IncidentDetail,
+           errors=(403,), summary="Record a regulatory report as received")
+def report_received(reference: str):
+    """Record that the reporter's report for a deadline stage (e.g. NIS2 early warning) arrived,
+    at ``at`` or now; stages counted from it are re-timed. SOC operators and admins only."""
+    req = parse_body(ReportReceived)
+    incident = incidents.get(db(), actor(), reference)
+    clocks.receive(db(), actor(), incident, req.regime, req.stage, req.at)
+    return _incident(incident)

@@ -14,6 +14,7 @@ from typing import Annotated, Literal, TypeVar
 import orjson
 from flask import current_app, request
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -52,6 +53,15 @@ class MergeRequest(BaseModel):
         description="Reference of the incident that stays"
     )
     reason: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class ReportReceived(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    regime: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(description="e.g. nis2")
+    stage: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="e.g. early-warning, incident-notification, final-report")
+    at: AwareDatetime | None = Field(None, description="When the report arrived; now when omitted")
 
 
 class ReopenRequest(BaseModel):

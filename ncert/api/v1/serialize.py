@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from ncert.access import visible
 from ncert.actor import Actor
+from ncert.clocks import ClockState
+from ncert.db import utcnow
 from ncert.models import ApiKey, Incident, Sighting, TimelineEntry
-from ncert.services import incidents, indicators
+from ncert.services import clocks, incidents, indicators
 from ncert.taxonomy import SEVERITY_LEVELS, TLP, Role, Status
 
 # Loaded rows are UTC already; a just-written one still carries the offset it was submitted with.
@@ -121,6 +123,16 @@ class TimelineView(Out):
     details: dict[str, Any]
 
 
+class DeadlineView(Out):
+    """One stage of a regulatory reporting regime running on the incident (NIS2 Art. 23, crisis status)."""
+
+    regime: str
+    stage: str
+    due_at: Timestamp
+    received_at: Timestamp | None
+    state: ClockState
+
+
 class IncidentDetail(IncidentSummary):
     """One incident in full, as the caller may see it."""
 
@@ -129,6 +141,7 @@ class IncidentDetail(IncidentSummary):
     indicators: list[IndicatorView]
     sightings: list[SightingView]
     timeline: list[TimelineView]
+    deadlines: list[DeadlineView]
 
 
 class IncidentList(Out):
@@ -185,6 +198,7 @@ def summary(actor: Actor, incident: Incident) -> IncidentSummary:
 
 
 def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail:
+    now = utcnow()
     inds = indicators.of_incident(session, incident.id)
     shared = indicators.shared(session, actor, incident, [i.id for i in inds])
     by_id = {i.id: i for i in inds}
@@ -205,7 +219,14 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
         ],
         sightings=[sighting(s, by_id) for s in indicators.sightings_of_incident(session, actor, incident.id)],
         timeline=[timeline_entry(e) for e in incidents.timeline(session, actor, incident)],
+        deadlines=[deadline(clocks.countdown(row, now)) for row in clocks.of_incident(session, incident)],
     )
+
+
+def deadline(c: clocks.Countdown) -> DeadlineView:
+    row = c.deadline
+    return DeadlineView(regime=row.regime, stage=row.stage, due_at=row.due_at, received_at=row.received_at,
+                        state=c.state)
 
 
 def sighting(s: Sighting, by_id: dict) -> SightingView:
