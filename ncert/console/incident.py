@@ -21,9 +21,9 @@ from ncert.console.context import current_actor, return_to
 from ncert.db import utcnow
 from ncert.models import Incident
 from ncert.records import IncidentPatch
-from ncert.services import clocks, directory, incidents, indicators, stix_export
+from ncert.services import clocks, incidents, indicators, stix_export
 from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, Status
-from ncert.web.session import db, runtime
+from ncert.web.session import db, national_org
 
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 
@@ -183,7 +183,7 @@ def reopen(reference: str):
 @login_required
 def export_stix(reference: str):
     """The incident as a STIX 2.1 bundle file, as anyone who may see it."""
-    bundle = stix_export.incident_bundle(db(), current_actor(), reference, _national())
+    bundle = stix_export.incident_bundle(db(), current_actor(), reference, national_org())
     return Response(orjson.dumps(bundle, option=orjson.OPT_INDENT_2), content_type=STIX_MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{reference}.stix.json"'})
 
@@ -195,10 +195,7 @@ def publish(reference: str):
     if not form.validate_on_submit():
         return _rejected(reference, form)
     status = stix_export.publish_incident(db(), current_actor(), reference, form.collection.data,
-                                          TLP(form.tlp.data), _national())
+                                          TLP(form.tlp.data), national_org())
     return _done(reference, f"Published {status.success_count} STIX objects to {form.collection.data} "
                             f"as {form.tlp.data}.")
 
-
-def _national():
-    return directory.org_by_slug(db(), runtime().settings.national_org)

@@ -11,10 +11,9 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from ncert.errors import NcertError, NotFound, Unauthenticated
-from ncert.models import Organization
 from ncert.services import directory, feeds
 from ncert.web.errors import register_door
-from ncert.web.session import db, runtime
+from ncert.web.session import db, national_org
 
 bp = Blueprint("misp_feeds", __name__, url_prefix="/misp-feeds")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -68,19 +67,16 @@ def _http_error(exc: HTTPException):
     return _error(exc.code or 500, exc.name, exc.description or exc.name)
 
 
-def _national() -> Organization:
-    return directory.org_by_slug(db(), runtime().settings.national_org)
-
 
 @bp.get("/<audience>/manifest.json")
 def manifest(audience: str):
-    body, _ = feeds.feed_manifest(db(), g.actor, audience, _national())
+    body, _ = feeds.feed_manifest(db(), g.actor, audience, national_org())
     return Response(orjson.dumps(body), mimetype="application/json")
 
 
 @bp.get("/<audience>/hashes.csv")
 def hashes(audience: str):
-    _, text = feeds.feed_manifest(db(), g.actor, audience, _national())
+    _, text = feeds.feed_manifest(db(), g.actor, audience, national_org())
     return Response(text, mimetype="text/csv")
 
 
@@ -88,5 +84,5 @@ def hashes(audience: str):
 def event(audience: str, event_uuid: str):
     if not UUID.match(event_uuid):
         raise NotFound(f"{event_uuid!r} is not an event UUID")
-    return Response(orjson.dumps(feeds.feed_event(db(), g.actor, audience, _national(), event_uuid)),
+    return Response(orjson.dumps(feeds.feed_event(db(), g.actor, audience, national_org(), event_uuid)),
                     mimetype="application/json")

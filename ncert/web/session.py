@@ -10,7 +10,9 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from ncert.models import Organization
 from ncert.runtime import Runtime
+from ncert.services import directory
 
 
 def runtime() -> Runtime:
@@ -21,6 +23,11 @@ def db() -> Session:
     if "ncert_db" not in g:
         g.ncert_db = runtime().sessions()
     return g.ncert_db
+
+
+def national_org() -> Organization:
+    """The national centre's own organisation (``NCERT_NATIONAL_ORG``), e.g. as the author of exports."""
+    return directory.org_by_slug(db(), runtime().settings.national_org)
 
 
 def rollback() -> None:

@@ -11,9 +11,9 @@ from ncert.api.v1.auth import actor
 from ncert.api.v1.payloads import parse_body
 from ncert.api.v1.routing import operation, respond
 from ncert.observables import INDICATOR_TYPES, normalise
-from ncert.services import directory, stix_export
+from ncert.services import stix_export
 from ncert.taxonomy import TLP
-from ncert.web.session import db, runtime
+from ncert.web.session import db, national_org
 
 Label = Annotated[TLP, Field(description="TLP:CLEAR or TLP:GREEN: what a national collection may carry")]
 
@@ -60,9 +60,6 @@ class PublishResult(BaseModel):
     failures: int
 
 
-def _national():
-    return directory.org_by_slug(db(), runtime().settings.national_org)
-
 
 def _result(collection: str, tlp: TLP, status) -> PublishResult:
     return PublishResult(collection=collection, tlp=tlp, status_id=status.id, objects=status.success_count,
@@ -73,7 +70,7 @@ def _result(collection: str, tlp: TLP, status) -> PublishResult:
 def export_incident(reference: str):
     """The incident with its indicators, sightings and TLP marking as a STIX 2.1 bundle,
     built with the stix2 library."""
-    bundle = stix_export.incident_bundle(db(), actor(), reference, _national())
+    bundle = stix_export.incident_bundle(db(), actor(), reference, national_org())
     return respond(StixBundle.model_validate(bundle))
 
 
@@ -83,7 +80,7 @@ def publish_incident(reference: str):
     """Share the incident and its indicators with a national audience over TAXII, at a
     chosen TLP (TLP:CLEAR or TLP:GREEN). SOC operators and admins only."""
     req = parse_body(PublishIncident)
-    status = stix_export.publish_incident(db(), actor(), reference, req.collection, req.tlp, _national())
+    status = stix_export.publish_incident(db(), actor(), reference, req.collection, req.tlp, national_org())
     return respond(_result(req.collection, req.tlp, status))
 
 
@@ -94,5 +91,5 @@ def publish_indicators():
     TAXII at a chosen TLP. SOC operators and admins only."""
     req = parse_body(PublishIndicators)
     keys = [(i.type, i.value) for i in req.indicators]
-    status = stix_export.publish_indicators(db(), actor(), keys, req.collection, req.tlp, _national())
+    status = stix_export.publish_indicators(db(), actor(), keys, req.collection, req.tlp, national_org())
     return respond(_result(req.collection, req.tlp, status))
