@@ -313,6 +313,16 @@ def _system_actor(session: Session) -> Actor:
     return directory.system_actor(session, _installed.national_org, INTERFACE)
 
 
+def fire(session: Session, trigger: Trigger | str, incident: Incident, *, subject: str = "",
+         now: datetime | None = None) -> Outcome | None:
+    """Run the installed library for an event another module produced (a
+    correlation, an anomaly); ``subject`` tells its repetitions apart. Does
+    nothing while the engine is not installed or is already running."""
+    if getattr(_local, "depth", 0) or not _installed.library:
+        return None
+    return run(session, _system_actor(session), trigger, incident, _installed.library, subject=subject, now=now)
+
+
 def on_incident_changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
     """The incidents service hook: created → incident.created, patched → incident.updated."""
     if getattr(_local, "depth", 0) or not _installed.library:
