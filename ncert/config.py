@@ -6,12 +6,21 @@ so a bare machine runs with nothing configured.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from ncert.scoring import ScoringConfig
+
 SECRET_FIELDS = {"secret_key"}
+_SCORING = ScoringConfig()
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value ncert cannot use; the message names it."""
 
 
 def _redact_url(url: str) -> str:
@@ -34,6 +43,11 @@ class Settings:
     national_org: str
     taxii_max_content_length: int
     taxii_page_max: int
+    # The national severity score (ncert.scoring): factor weights, least score per level 5…0,
+    # and the number of affected sectors at which cross-sector spread counts in full.
+    scoring_weights: Mapping[str, float] = field(default_factory=lambda: dict(_SCORING.weights))
+    scoring_thresholds: Mapping[int, float] = field(default_factory=lambda: dict(_SCORING.thresholds))
+    scoring_spread_saturation: int = _SCORING.spread_saturation
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -51,7 +65,13 @@ class Settings:
             national_org=env.get("NCERT_NATIONAL_ORG", "national-cert"),
             taxii_max_content_length=int(env.get("NCERT_TAXII_MAX_CONTENT_LENGTH", 100 * 1024 * 1024)),
             taxii_page_max=int(env.get("NCERT_TAXII_PAGE_MAX", 1000)),
+            **_scoring_from_env(env),
         )
+
+    @property
+    def scoring(self) -> ScoringConfig:
+        """The configured severity scoring (checked once already, in ``from_env``)."""
+        return ScoringConfig(self.scoring_weights, self.scoring_thresholds, self.scoring_spread_saturation)
 
     def describe(self) -> dict[str, str]:
         """The effective configuration with secrets hidden, for `ncert config`."""
@@ -62,8 +82,43 @@ class Settings:
                 value = "***"
             elif f.name == "database_url":
                 value = _redact_url(value)
+            elif isinstance(value, Mapping):
+                value = ",".join(f"{k}={v:g}" for k, v in value.items())
             out[f"NCERT_{f.name.upper()}"] = str(value)
         return out
+
+
+def _pairs(variable: str, text: str, key) -> dict:
+    """``"a=1,b=2.5"`` as {key(a): 1.0, key(b): 2.5}; a malformed pair is a ConfigError naming ``variable``."""
+    out = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, number = part.partition("=")
+        try:
+            value = float(number)
+            if not sep or not math.isfinite(value):
+                raise ValueError
+            out[key(name.strip())] = value
+        except ValueError:
+            raise ConfigError(f"{variable}: {part!r} is not <name>=<finite number>") from None
+    return out
+
+
+def _scoring_from_env(env: Mapping[str, str]) -> dict:
+    """The scoring settings; unnamed factors and levels keep their defaults. ScoringConfig checks the result."""
+    weights = {**_SCORING.weights, **_pairs("NCERT_SCORING_WEIGHTS", env.get("NCERT_SCORING_WEIGHTS", ""), str)}
+    thresholds = {**_SCORING.thresholds,
+                  **_pairs("NCERT_SCORING_THRESHOLDS", env.get("NCERT_SCORING_THRESHOLDS", ""), int)}
+    spread = env.get("NCERT_SCORING_SPREAD_SATURATION", "").strip() or str(_SCORING.spread_saturation)
+    if not spread.isdigit():
+        raise ConfigError(f"NCERT_SCORING_SPREAD_SATURATION: {spread!r} is not a whole number of sectors")
+    for variable, config in (("NCERT_SCORING_WEIGHTS", dict(weights=weights)),
+                             ("NCERT_SCORING_THRESHOLDS", dict(thresholds=thresholds)),
+                             ("NCERT_SCORING_SPREAD_SATURATION", dict(spread_saturation=int(spread)))):
+        try:
+            ScoringConfig(**config)
+        except ValueError as exc:
+            raise ConfigError(f"{variable}: {exc}") from None
+    return dict(scoring_weights=weights, scoring_thresholds=thresholds, scoring_spread_saturation=int(spread))
 
 
 def _persistent_secret(data_dir: Path) -> str:

@@ -1,4 +1,8 @@
-from ncert.config import Settings
+import re
+
+import pytest
+
+from ncert.config import ConfigError, Settings
 
 
 def test_defaults_and_persistent_secret(tmp_path):
@@ -14,3 +18,37 @@ def test_describe_hides_secrets(tmp_path):
     text = "\n".join(f"{k}={v}" for k, v in s.describe().items())
     assert "hunter2-secret" not in text and "pa55word" not in text
     assert "NCERT_DATABASE_URL=postgresql+psycopg://ncert:***@db/ncert" in text
+
+
+def test_scoring_defaults_to_the_scoring_module(tmp_path):
+    from ncert.scoring import ScoringConfig
+
+    assert Settings.from_env({"NCERT_DATA_DIR": str(tmp_path)}).scoring == ScoringConfig()
+
+
+def test_scoring_weights_thresholds_and_spread_from_the_environment(tmp_path):
+    s = Settings.from_env({"NCERT_DATA_DIR": str(tmp_path), "NCERT_SCORING_WEIGHTS": "functional_impact=40, recoverability=0",
+                           "NCERT_SCORING_THRESHOLDS": "1=40,2=70", "NCERT_SCORING_SPREAD_SATURATION": "3"})
+    assert s.scoring.weights["functional_impact"] == 40 and s.scoring.weights["recoverability"] == 0
+    assert s.scoring.weights["potential_impact"] == 10  # unnamed factors keep their defaults
+    assert dict(s.scoring.thresholds) == {5: 100, 4: 90, 3: 85, 2: 70, 1: 40, 0: 0}
+    assert s.scoring.spread_saturation == 3
+    described = s.describe()
+    assert described["NCERT_SCORING_WEIGHTS"].startswith("functional_impact=40,information_impact=15,")
+    assert described["NCERT_SCORING_THRESHOLDS"] == "5=100,4=90,3=85,2=70,1=40,0=0"
+    assert described["NCERT_SCORING_SPREAD_SATURATION"] == "3"
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("NCERT_SCORING_WEIGHTS", "blast_radius=10", "must name exactly the factors"),
+    ("NCERT_SCORING_WEIGHTS", "functional_impact", "is not <name>=<finite number>"),
+    ("NCERT_SCORING_WEIGHTS", "functional_impact=-1", "non-negative"),
+    ("NCERT_SCORING_WEIGHTS", "functional_impact=nan", "finite number"),
+    ("NCERT_SCORING_THRESHOLDS", "3=95", "must not decrease"),
+    ("NCERT_SCORING_THRESHOLDS", "high=85", "is not <name>=<finite number>"),
+    ("NCERT_SCORING_SPREAD_SATURATION", "1", "at least 2"),
+    ("NCERT_SCORING_SPREAD_SATURATION", "many", "not a whole number"),
+])
+def test_invalid_scoring_settings_fail_at_startup_naming_the_variable(tmp_path, variable, value, message):
+    with pytest.raises(ConfigError, match=f"^{variable}: .*{re.escape(message)}"):
+        Settings.from_env({"NCERT_DATA_DIR": str(tmp_path), variable: value})

@@ -1,5 +1,6 @@
 """The domain model (SQLAlchemy 2 typed ORM). Schema changes go through Alembic."""
 
+from ncert.models.assessment import IncidentAssessment
 from ncert.models.audit import AuditEvent
 from ncert.models.directory import ApiKey, Organization, Sector, User
 from ncert.models.feeds import FeedSource
@@ -22,6 +23,7 @@ __all__ = [
     "ExternalRef",
     "FeedSource",
     "Incident",
+    "IncidentAssessment",
     "IncidentIndicator",
     "Indicator",
     "MispAttribute",

@@ -1,0 +1,180 @@
+"""National severity assessment: the analyst answers, the data supplies the rest,
+``ncert.scoring`` scores it, and the incident's severity follows the level.
+
+Sector criticality, the sectors affected and the NIS2 entity class are derived,
+not typed in: the most critical of the incident's sectors, the union of its
+sectors with those of visible incidents sharing one of its indicators (reported
+within ``SHARING_WINDOW`` of it, as the playbooks count "sectors sharing an
+indicator"), and the reporting organisation's ``nis2_entity``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from ncert import scoring
+from ncert.access import scope, visible
+from ncert.actor import Actor
+from ncert.db import utcnow
+from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.models import Incident, IncidentAssessment, IncidentIndicator
+from ncert.records import IncidentPatch
+from ncert.services import incidents
+from ncert.services.playbook_runs import SHARING_WINDOW
+from ncert.taxonomy import SEVERITY_LEVELS, Status
+
+MAX_MEMBER_STATES = 64  # the EU has 27; room for EEA and partner states
+
+
+FunctionalImpact = Literal[tuple(scoring.FUNCTIONAL_IMPACT)]  # type: ignore[valid-type]
+InformationImpact = Literal[tuple(scoring.INFORMATION_IMPACT)]  # type: ignore[valid-type]
+Recoverability = Literal[tuple(scoring.RECOVERABILITY)]  # type: ignore[valid-type]
+ObservedActivity = Literal[tuple(scoring.OBSERVED_ACTIVITY)]  # type: ignore[valid-type]
+PotentialImpact = Literal[tuple(scoring.POTENTIAL_IMPACT)]  # type: ignore[valid-type]
+Outlook = Literal[scoring.OUTLOOKS]  # type: ignore[valid-type]
+
+
+class AssessmentInputs(BaseModel):
+    """What the analyst answers (CISA Federal Incident Notification Guidelines values, standards digest §5)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    functional_impact: FunctionalImpact
+    information_impact: InformationImpact
+    recoverability: Recoverability
+    observed_activity: ObservedActivity
+    potential_impact: PotentialImpact
+    member_states_affected: int = Field(1, ge=1, le=MAX_MEMBER_STATES)
+    safety_effect: bool = Field(False, description="A death, or an effect on safety systems")
+    operations_disrupted: bool = Field(False, description="The reporter's operations are disrupted")
+    outlook: Outlook | None = Field(None, description="Over the next 6 hours")
+    rationale: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = Field(
+        "", description="Why; kept in the timeline")
+
+
+ANSWERS = ("functional_impact", "information_impact", "recoverability", "observed_activity", "potential_impact",
+           "member_states_affected", "safety_effect", "operations_disrupted", "outlook", "rationale")
+
+
+def parse(inputs: AssessmentInputs | Mapping[str, Any]) -> AssessmentInputs:
+    """``inputs`` checked; a bad one is a 422 naming the field and its allowed values."""
+    if isinstance(inputs, AssessmentInputs):
+        return inputs
+    try:
+        return AssessmentInputs.model_validate(dict(inputs))
+    except ValidationError as exc:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"].removeprefix("Value error, "), "type": e["type"]}
+                  for e in exc.errors()]
+        first = errors[0]
+        raise Invalid(f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}", errors=errors) from None
+
+
+def assess(session: Session, actor: Actor, reference: str, inputs: AssessmentInputs | Mapping[str, Any],
+           config: scoring.ScoringConfig) -> IncidentAssessment:
+    """Score the incident from ``inputs`` and the data, store it as its current assessment,
+    and set its severity to the resulting level. SOC operators and admins only."""
+    if not actor.can_triage:
+        raise Forbidden("only SOC operators and admins assess incidents")
+    answers = parse(inputs)
+    incident = incidents.get(session, actor, reference)
+    if incident.status is Status.MERGED:
+        raise Conflict(f"{incident.reference} is merged into {incident.merged_into.reference}; assess that one")
+    derived = derive(session, actor, incident)
+    result = scoring.score(scoring.Assessment(**answers.model_dump(exclude={"rationale"}), **derived), config)
+
+    row = _row(session, incident.id)
+    previous = None if row is None else (row.score, row.level)
+    if row is None:
+        row = IncidentAssessment(incident_id=incident.id)
+        session.add(row)
+    for name in ANSWERS:
+        setattr(row, name, getattr(answers, name))
+    for name, value in derived.items():
+        setattr(row, name, value)
+    row.score, row.base_level, row.level = result.score, result.base_level, result.level
+    row.breakdown = [dict(factor=c.factor, answer=_answer(c.factor, answers, derived), value=round(c.value, 4),
+                          weight=c.weight, points=round(c.contribution, 2)) for c in result.breakdown]
+    row.overrides, row.flags = list(result.overrides), list(result.flags)
+    row.ncsc_category, row.eu_colour = result.ncsc_category, result.eu_colour
+    row.assessed_by, row.assessed_by_id, row.assessed_at = actor.label, actor.user_id, utcnow()
+    try:
+        session.flush()
+    except IntegrityError:  # another operator assessed it first, concurrently
+        raise Conflict(f"{incident.reference} is being assessed concurrently; retry") from None
+
+    incidents.note(session, actor, incident, "assessment", _summary(result, previous, answers.rationale),
+                   action="incident.assess", score=result.score, level=result.level,
+                   base_level=result.base_level, ncsc_category=result.ncsc_category, eu_colour=result.eu_colour,
+                   overrides=list(result.overrides), flags=list(result.flags),
+                   previous=None if previous is None else {"score": previous[0], "level": previous[1]})
+    if incident.severity != result.level:
+        reason = f"national severity score {result.score:g}/100 gives level {result.level} ({result.level_name})"
+        incidents.update_fields(session, actor, incident.reference, IncidentPatch(severity=result.level, reason=reason))
+    return row
+
+
+def current(session: Session, actor: Actor, incident: Incident) -> IncidentAssessment | None:
+    """The incident's assessment, for whoever may see the incident (404 otherwise); None if not assessed."""
+    if not visible(actor, incident):
+        raise NotFound(f"no incident {incident.reference!r}")
+    return _row(session, incident.id)
+
+
+def derive(session: Session, actor: Actor, incident: Incident) -> dict[str, Any]:
+    """The factors read from the data: sector criticality, sectors affected, NIS2 entity class."""
+    own = [incident.sector, *incident.affected_sectors]
+    return dict(
+        sector_criticality=max(s.criticality for s in own),
+        sectors_affected=len({s.id for s in own} | _sectors_sharing(session, actor, incident)),
+        entity_class=incident.reporter_org.nis2_entity,
+    )
+
+
+def _sectors_sharing(session: Session, actor: Actor, incident: Incident) -> set[int]:
+    """Sectors of the visible incidents that carry one of this incident's indicators, reported near it."""
+    mine, theirs = aliased(IncidentIndicator), aliased(IncidentIndicator)
+    stmt = (
+        select(Incident.sector_id).distinct()
+        .join(theirs, theirs.incident_id == Incident.id)
+        .join(mine, mine.indicator_id == theirs.indicator_id)
+        .where(mine.incident_id == incident.id, Incident.id != incident.id,
+               Incident.reported_at.between(incident.reported_at - SHARING_WINDOW,
+                                            incident.reported_at + SHARING_WINDOW))
+    )
+    return set(session.scalars(scope(actor, stmt)))
+
+
+def _row(session: Session, incident_id: int) -> IncidentAssessment | None:
+    return session.scalar(select(IncidentAssessment).where(IncidentAssessment.incident_id == incident_id))
+
+
+def _answer(factor: str, answers: AssessmentInputs, derived: dict[str, Any]) -> str:
+    """What a breakdown row's value was read from, in words."""
+    if factor == "sector_criticality":
+        return f"{derived['sector_criticality']} of 5"
+    if factor == "cross_sector_spread":
+        n = derived["sectors_affected"]
+        return f"{n} sector{'s' if n != 1 else ''}"
+    return getattr(answers, factor)
+
+
+def _summary(result: scoring.Score, previous: tuple[float, int] | None, rationale: str) -> str:
+    text = (f"National severity score {result.score:g}/100: level {result.level} ({result.level_name}), "
+            f"NCSC category {result.ncsc_category}, EU impact {result.eu_colour}")
+    if previous is not None:
+        was_score, was_level = previous
+        if (was_score, was_level) == (result.score, result.level):
+            text += " (re-assessed, unchanged)"
+        else:
+            text += f" (was {was_score:g}/100, level {was_level} ({SEVERITY_LEVELS[was_level]}))"
+    if result.overrides:
+        text += "; " + "; ".join(result.overrides)
+    if result.flags:
+        text += "; flagged " + ", ".join(result.flags)
+    return text + (f". {rationale}" if rationale else "")
