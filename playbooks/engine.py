@@ -29,6 +29,7 @@ from ncert.db import utcnow
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.records import Category, IncidentPatch
 from ncert.services import clocks, directory, incidents, notifications, playbook_runs, tasks
+from ncert.services import regimes as effective_regimes
 from playbooks.facts import Facts
 from playbooks.loader import load_library
 from playbooks.schema import (
@@ -182,11 +183,14 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
 def _start_clock(session: Session, incident: Incident, name: str, now: datetime) -> str:
     """NIS2 counts from the incident's awareness time, and its sector's regime
     applies (trust service providers report sooner); a repeating status clock
-    counts from now."""
+    counts from now. Regimes come from the effective registry (built-in and stored);
+    an unknown name is reported on the timeline instead of failing the run."""
     if name == regimes.DEFAULT_REGIME:
-        regime = regimes.regime_for(incident.sector.slug)
+        regime = effective_regimes.regime_for(session, incident.sector.slug)
     else:
-        regime = regimes.REGIMES[name]
+        regime = effective_regimes.lookup(session, name)
+    if regime is None:
+        return f"clock {name} not started: no such reporting regime"
     start = now if regime.repeat else (incident.aware_at or incident.reported_at)
     added = clocks.start(session, incident, regime, start)
     return f"clock {regime.name} started ({len(added)} deadline(s))"

@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
         incident,
         overview,
         queue,
+        regimes,
         submit,
     )
     from ncert.console.blueprint import bp

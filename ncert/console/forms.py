@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     Form,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -113,6 +114,14 @@ class PublishForm(FlaskForm):
         SelectChoice("national-sector-certs", "Sector CERTs"),
         SelectChoice("national-partners", "International partners")])
     tlp = SelectField("Publish as", choices=[SelectChoice(TLP.GREEN.value), SelectChoice(TLP.CLEAR.value)])
+
+
+class ReceiveForm(FlaskForm):
+    """A regulatory report received for one deadline stage (rendered once per open stage)."""
+
+    regime = HiddenField("Regime", [DataRequired(), Length(max=64)], **TEXT)
+    stage = HiddenField("Stage", [DataRequired(), Length(max=64)], **TEXT)
+    at = DateTimeLocalField("Received at (UTC)", [InputRequired()], format=DATETIME_LOCAL)
 
 
 # -- submitting ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ the page with a flash message. Domain errors are flashed by ``errors``.
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from functools import wraps
 
 import orjson
@@ -26,6 +27,7 @@ from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, 
 from ncert.web.session import db, national_org
 
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+RECEIVE_SKEW = timedelta(minutes=5)  # a received-at this far past the server's clock still counts as now
 
 
 def can_comment(actor: Actor, incident: Incident) -> bool:
@@ -57,7 +59,13 @@ def incident(reference: str):
         forms=action_forms,
         comment_form=forms.CommentForm(prefix="comment") if can_comment(actor, inc) else None,
         button=forms.ButtonForm(),
+        receive_form=_receive_form() if actor.can_triage else None,
     )
+
+
+def _receive_form() -> forms.ReceiveForm:
+    """Rendered in each open deadline's row; received-at defaults to now (UTC, to the minute)."""
+    return forms.ReceiveForm(prefix="receive", data={"at": utcnow().replace(second=0, microsecond=0, tzinfo=None)})
 
 
 def _action_forms(inc: Incident) -> dict:
@@ -177,6 +185,26 @@ def reopen(reference: str):
         return _rejected(reference, form)
     incidents.reopen(db(), current_actor(), reference, form.reason.data)
     return _done(reference, f"{reference} reopened.")
+
+
+@bp.post("/incidents/<reference>/deadlines/received")
+@login_required
+def receive_report(reference: str):
+    """Record a regulatory report as received; a role that may not gets a 403 page."""
+    clocks.require_recorder(current_actor())
+    return _receive_report(reference)
+
+
+@incident_action
+def _receive_report(reference: str):
+    form = forms.ReceiveForm(prefix="receive")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    session = db()
+    at = form.at.data.replace(tzinfo=UTC)
+    row = clocks.receive(session, current_actor(), incidents.get(session, current_actor(), reference),
+                         form.regime.data, form.stage.data, at, latest=utcnow() + RECEIVE_SKEW)
+    return _done(reference, f"{clocks.title(row)} received at {at:%Y-%m-%d %H:%M} UTC.")
 
 
 @bp.get("/incidents/<reference>/stix")

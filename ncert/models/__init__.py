@@ -15,6 +15,7 @@ from ncert.models.playbooks import (
     RegulatoryDeadline,
     Task,
 )
+from ncert.models.regimes import ReportingRegime, SectorRegime
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 
 __all__ = [
@@ -36,7 +37,9 @@ __all__ = [
     "PlaybookFiring",
     "ReferenceCounter",
     "RegulatoryDeadline",
+    "ReportingRegime",
     "Sector",
+    "SectorRegime",
     "Sighting",
     "StixObject",
     "TaxiiCollection",

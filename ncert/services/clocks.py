@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ncert import clocks
 from ncert.actor import Actor
 from ncert.db import utcnow
-from ncert.errors import Conflict, Forbidden, NotFound
+from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.models import Incident, RegulatoryDeadline
-from ncert.services import incidents
+from ncert.services import incidents, regimes
 
 
 def start(session: Session, incident: Incident, regime: clocks.Regime, aware_at: datetime) -> list[RegulatoryDeadline]:
@@ -79,20 +79,32 @@ def _of(session: Session, incident_id: int, regime: str) -> list[RegulatoryDeadl
     return list(session.scalars(stmt.order_by(RegulatoryDeadline.id)))
 
 
-def receive(session: Session, actor: Actor, incident: Incident, regime_name: str, stage: str,
-            at: datetime | None = None) -> RegulatoryDeadline:
-    """Record that a stage's report was received at ``at``; later stages anchored
-    on it are re-timed, and a repeating regime's next occurrence is laid out."""
+def require_recorder(actor: Actor) -> None:
     if not actor.can_triage:
         raise Forbidden("only SOC operators and admins record regulatory reports")
-    regime = clocks.REGIMES.get(regime_name)
+
+
+def receive(session: Session, actor: Actor, incident: Incident, regime_name: str, stage: str,
+            at: datetime | None = None, *, latest: datetime | None = None) -> RegulatoryDeadline:
+    """Record that a stage's report was received at ``at``; later stages anchored
+    on it are re-timed, and a repeating regime's next occurrence is laid out.
+
+    A report cannot predate the clock's start (awareness); a door that takes the
+    time from a person passes ``latest`` (now plus some clock skew) to refuse future times."""
+    require_recorder(actor)
+    regime = regimes.lookup(session, regime_name)
     rows = {d.stage: d for d in _of(session, incident.id, regime_name)}
     if regime is None or stage not in rows:
         raise NotFound(f"no {regime_name} stage {stage!r} running on {incident.reference}")
     row = rows[stage]
     if row.received_at is not None:
         raise Conflict(f"{stage} was already received on {row.received_at:%Y-%m-%d %H:%M} UTC")
-    row.received_at = at or utcnow()
+    at = at or utcnow()
+    if at < row.aware_at:
+        raise Invalid(f"at: a report cannot be received before the clock started ({row.aware_at:%Y-%m-%d %H:%M} UTC)")
+    if latest is not None and at > latest:
+        raise Invalid(f"at: {at:%Y-%m-%d %H:%M} UTC is in the future")
+    row.received_at = at
     received = {name: d.received_at for name, d in rows.items() if d.received_at is not None}
     for d in clocks.deadlines(regime, row.aware_at, received):
         if d.stage in rows:
@@ -117,7 +129,7 @@ def due(session: Session, now: datetime) -> list[Due]:
 
     A deadline found already overdue fires only its overdue trigger.
     """
-    horizon = max(stage.warn_before for regime in clocks.REGIMES.values() for stage in regime.stages)
+    horizon = max(stage.warn_before for regime in regimes.registry(session).values() for stage in regime.stages)
     stmt = (
         select(RegulatoryDeadline)
         .where(RegulatoryDeadline.received_at.is_(None), RegulatoryDeadline.overdue_fired_at.is_(None),
@@ -133,8 +145,14 @@ def due(session: Session, now: datetime) -> list[Due]:
     return out
 
 
+def _regime(row: RegulatoryDeadline) -> clocks.Regime | None:
+    """The row's regime from the effective registry (built-ins only for a row outside a session)."""
+    session = object_session(row)
+    return regimes.lookup(session, row.regime) if session is not None else clocks.REGIMES.get(row.regime)
+
+
 def _deadline(row: RegulatoryDeadline) -> clocks.Deadline:
-    regime = clocks.REGIMES.get(row.regime)
+    regime = _regime(row)
     base = row.stage.partition("#")[0]
     stage = next((s for s in regime.stages if s.name == base), None) if regime else None
     warn = stage.warn_before if stage else clocks.DEFAULT_WARN_BEFORE
@@ -142,5 +160,5 @@ def _deadline(row: RegulatoryDeadline) -> clocks.Deadline:
 
 
 def title(row: RegulatoryDeadline) -> str:
-    regime = clocks.REGIMES.get(row.regime)
+    regime = _regime(row)
     return f"{regime.title if regime else row.regime}: {row.stage}"
