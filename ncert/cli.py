@@ -17,7 +17,7 @@ from ncert.db import transaction
 from ncert.errors import NcertError
 from ncert.models import Organization
 from ncert.runtime import Runtime
-from ncert.services import directory, taxii
+from ncert.services import directory, playbook_library, taxii
 
 
 class Context:
@@ -64,9 +64,11 @@ def init(ctx: Context) -> None:
     with transaction(ctx.runtime.sessions) as session:
         result = registry.load(session)
         collections = taxii.ensure_collections(session)
+        books = playbook_library.sync_folder(session, ctx.actor(session), ctx.runtime.settings.playbooks_dir)
     click.echo(f"database ready at {ctx.runtime.settings.describe()['NCERT_DATABASE_URL']}")
     click.echo(f"sector registry: {result.sectors_added} sectors and {result.orgs_added} organisations added")
     click.echo(f"TAXII collections: {collections} added")
+    click.echo(f"playbooks: {books.summary()}")
 
 
 @main.command()
@@ -85,7 +87,10 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
     app = create_app(ctx.runtime)
     from playbooks.engine import install
 
-    install(_library_dir(), ctx.runtime.settings.national_org)
+    with transaction(ctx.runtime.sessions) as session:  # the folder's new playbooks join the stored library
+        books = playbook_library.sync_folder(session, ctx.actor(session), ctx.runtime.settings.playbooks_dir)
+    click.echo(f"playbooks: {books.summary()}", err=True)
+    install(ctx.runtime.settings.playbooks_dir, ctx.runtime.settings.national_org)
     # Requests (a TAXII push, a MISP event) allocate many short-lived acyclic
     # objects; the same tuning as bulk import, kept for the server's life.
     gc.freeze()
@@ -318,31 +323,69 @@ def config(ctx: Context) -> None:
         click.echo(f"{name}={value}")
     for name, value in asdict(delivery_settings()).items():
         click.echo(f"NCERT_{name.upper()}={'' if value is None else value}")
-    click.echo(f"NCERT_PLAYBOOKS_DIR={_library_dir()}")
 
 
 @main.group()
 def playbooks() -> None:
-    """Rule playbooks (the library in playbooks/library, or NCERT_PLAYBOOKS_DIR)."""
+    """Rule playbooks: the stored library, seeded from playbooks/library (or NCERT_PLAYBOOKS_DIR)."""
 
 
-def _library_dir() -> Path:
-    import os
+def _library(ctx: Context, session) -> list:
+    """The stored library, or the folder's while nothing is stored (before `ncert init`)."""
+    from playbooks.loader import load_library
 
-    from playbooks.engine import DEFAULT_LIBRARY
-
-    return Path(os.environ.get("NCERT_PLAYBOOKS_DIR") or DEFAULT_LIBRARY)
+    return playbook_library.library(session) or load_library(ctx.runtime.settings.playbooks_dir)
 
 
 @playbooks.command("list")
-def playbooks_list() -> None:
+@pass_ctx
+def playbooks_list(ctx: Context) -> None:
     """The library in evaluation order: priority, name, version, triggers."""
-    from playbooks.loader import load_library
-
-    for book in load_library(_library_dir()):
+    with ctx.runtime.sessions() as session:
+        books = _library(ctx, session)
+    for book in books:
         state = "enabled" if book.enabled else "disabled"
         click.echo(f"{book.priority}\t{book.name}\tv{book.version}\t{state}\t{','.join(sorted(book.triggers))}"
                    f"\t{book.description}")
+
+
+@playbooks.command("import")
+@pass_ctx
+def playbooks_import(ctx: Context) -> None:
+    """Import the folder: new playbooks are added, ones nobody edited follow the folder."""
+    with transaction(ctx.runtime.sessions) as session:
+        report = playbook_library.sync_folder(session, ctx.actor(session), ctx.runtime.settings.playbooks_dir)
+    click.echo(report.summary())
+
+
+@playbooks.command("enable")
+@click.argument("name")
+@pass_ctx
+def playbooks_enable(ctx: Context, name: str) -> None:
+    """Switch playbook NAME on."""
+    with transaction(ctx.runtime.sessions) as session:
+        entry = playbook_library.set_enabled(session, ctx.actor(session), name, True)
+    click.echo(f"{name} v{entry.row.version} enabled")
+
+
+@playbooks.command("disable")
+@click.argument("name")
+@pass_ctx
+def playbooks_disable(ctx: Context, name: str) -> None:
+    """Switch playbook NAME off (it keeps its versions)."""
+    with transaction(ctx.runtime.sessions) as session:
+        entry = playbook_library.set_enabled(session, ctx.actor(session), name, False)
+    click.echo(f"{name} v{entry.row.version} disabled")
+
+
+@playbooks.command("history")
+@click.argument("name")
+@pass_ctx
+def playbooks_history(ctx: Context, name: str) -> None:
+    """Every version of playbook NAME, newest first."""
+    with ctx.runtime.sessions() as session:
+        for v in playbook_library.versions(session, name):
+            click.echo(f"v{v.version}\t{v.created_at:%Y-%m-%d %H:%M}\t{v.source}\t{v.author}\t{v.comment}")
 
 
 @playbooks.command("dry-run")
@@ -353,16 +396,15 @@ def playbooks_dry_run(ctx: Context, name: str, since: str) -> None:
     """Show what playbook NAME would have done to past incidents; changes nothing."""
     from playbooks.conditions import parse_duration
     from playbooks.engine import dry_run
-    from playbooks.loader import load_library
 
     try:
         span = parse_duration(since)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
-    book = next((b for b in load_library(_library_dir()) if b.name == name), None)
-    if book is None:
-        raise click.ClickException(f"no playbook {name!r}; see `ncert playbooks list`")
     with ctx.runtime.sessions() as session:
+        book = next((b for b in _library(ctx, session) if b.name == name), None)
+        if book is None:
+            raise click.ClickException(f"no playbook {name!r}; see `ncert playbooks list`")
         outcomes = dry_run(session, ctx.actor(session), book, span)
         session.rollback()
     for outcome in outcomes:
@@ -427,3 +469,27 @@ def feeds_pull(ctx: Context, name: str) -> None:
         click.echo(f"  error: {error}", err=True)
     if not result.ok:
         sys.exit(1)
+
+
+@main.group("detection")
+def detection_group() -> None:
+    """Detection: cross-sector correlation and the anomaly model."""
+
+
+@detection_group.command("train")
+@pass_ctx
+def detection_train(ctx: Context) -> None:
+    """Train the anomaly model on the last 90 days now and print its summary."""
+    from detection import anomaly, service
+
+    with transaction(ctx.runtime.sessions) as session:
+        model = service.train(session)
+    if model is None:
+        need = service.settings().anomaly_min_incidents
+        click.echo(f"no model: fewer than {need} incidents in the last {anomaly.TRAINING_WINDOW.days} days")
+        return
+    click.echo(f"model {model.version} trained at {model.trained_at:%Y-%m-%d %H:%M} UTC on {model.incidents} "
+               f"incidents ({anomaly.TREES} trees, random state {anomaly.RANDOM_STATE})")
+    click.echo(f"features: {', '.join(anomaly.FEATURES)}")
+    click.echo(f"incidents flagged at threshold {service.settings().anomaly_threshold}: score is the share of "
+               "the training window's reports less anomalous")

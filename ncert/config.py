@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ncert.scoring import ScoringConfig
 
+PLAYBOOK_LIBRARY = Path(__file__).resolve().parent.parent / "playbooks" / "library"
 SECRET_FIELDS = {"secret_key"}
 _SCORING = ScoringConfig()
 
@@ -43,6 +44,7 @@ class Settings:
     national_org: str
     taxii_max_content_length: int
     taxii_page_max: int
+    playbooks_dir: Path = PLAYBOOK_LIBRARY  # the shipped playbook library, imported into the stored one
     # The national severity score (ncert.scoring): factor weights, least score per level 5…0,
     # and the number of affected sectors at which cross-sector spread counts in full.
     scoring_weights: Mapping[str, float] = field(default_factory=lambda: dict(_SCORING.weights))
@@ -65,6 +67,7 @@ class Settings:
             national_org=env.get("NCERT_NATIONAL_ORG", "national-cert"),
             taxii_max_content_length=int(env.get("NCERT_TAXII_MAX_CONTENT_LENGTH", 100 * 1024 * 1024)),
             taxii_page_max=int(env.get("NCERT_TAXII_PAGE_MAX", 1000)),
+            playbooks_dir=Path(env.get("NCERT_PLAYBOOKS_DIR") or PLAYBOOK_LIBRARY).resolve(),
             **_scoring_from_env(env),
         )
 

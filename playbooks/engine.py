@@ -28,7 +28,7 @@ from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.records import Category, IncidentPatch
-from ncert.services import clocks, directory, incidents, notifications, playbook_runs, tasks
+from ncert.services import clocks, directory, incidents, notifications, playbook_library, playbook_runs, tasks
 from ncert.services import regimes as effective_regimes
 from playbooks.facts import Facts
 from playbooks.loader import load_library
@@ -272,7 +272,7 @@ def check_deadlines(session: Session, now: datetime | None = None, *, library: l
     """Fire deadline.approaching / deadline.overdue once per open deadline owed
     at ``now``; the scheduler calls this every minute. Returns the deadlines fired."""
     now = now or utcnow()
-    library = _installed.library if library is None else library
+    library = active_library(session) if library is None else library
     actor = actor or _system_actor(session)
     owed = clocks.due(session, now)
     for item in owed:
@@ -294,8 +294,10 @@ def check_deadlines(session: Session, now: datetime | None = None, *, library: l
 
 @dataclass
 class _Installed:
-    library: list[Playbook] = field(default_factory=list)
+    active: bool = False
+    library: list[Playbook] = field(default_factory=list)  # the folder's, run while nothing is stored
     national_org: str = "national-cert"
+    stored: dict[str, tuple[tuple[int, int], list[Playbook]]] = field(default_factory=dict)  # per database
 
 
 _installed = _Installed()
@@ -322,23 +324,37 @@ def fire(session: Session, trigger: Trigger | str, incident: Incident, *, subjec
     """Run the installed library for an event another module produced (a
     correlation, an anomaly); ``subject`` tells its repetitions apart. Does
     nothing while the engine is not installed or is already running."""
-    if getattr(_local, "depth", 0) or not _installed.library:
+    if getattr(_local, "depth", 0) or not _installed.active:
         return None
-    return run(session, _system_actor(session), trigger, incident, _installed.library, subject=subject, now=now)
+    return run(session, _system_actor(session), trigger, incident, active_library(session), subject=subject, now=now)
 
 
 def on_incident_changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
     """The incidents service hook: created → incident.created, patched → incident.updated."""
-    if getattr(_local, "depth", 0) or not _installed.library:
+    if getattr(_local, "depth", 0) or not _installed.active:
         return
     trigger = Trigger.INCIDENT_CREATED if change == "created" else Trigger.INCIDENT_UPDATED
-    run(session, _system_actor(session), trigger, incident, _installed.library)
+    run(session, _system_actor(session), trigger, incident, active_library(session))
+
+
+def active_library(session: Session) -> list[Playbook]:
+    """The library as stored in the database (``ncert.services.playbook_library``),
+    reloaded whenever an admin changes it; the installed folder while nothing is stored."""
+    revision = playbook_library.revision(session)
+    if revision == (0, 0):
+        return _installed.library
+    database = session.get_bind().url.render_as_string()
+    cached = _installed.stored.get(database)
+    if cached is None or cached[0] != revision:
+        cached = _installed.stored[database] = (revision, playbook_library.library(session))
+    return cached[1]
 
 
 def install(library_dir: str | Path = DEFAULT_LIBRARY, national_org: str = "national-cert") -> list[Playbook]:
-    """Load the library and register the engine with the incidents service (idempotent)."""
+    """Load the folder library and register the engine with the incidents service (idempotent)."""
     _installed.library = load_library(library_dir)
     _installed.national_org = national_org
+    _installed.active = True
     if on_incident_changed not in incidents.on_incident_changed:
         incidents.on_incident_changed.append(on_incident_changed)
     return _installed.library
@@ -348,4 +364,5 @@ def uninstall() -> None:
     """Stop acting on incident events."""
     while on_incident_changed in incidents.on_incident_changed:
         incidents.on_incident_changed.remove(on_incident_changed)
-    _installed.library = []
+    _installed.library, _installed.active = [], False
+    _installed.stored.clear()

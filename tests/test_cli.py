@@ -56,6 +56,7 @@ def test_init_loads_the_registry_once(ncert, runtime):
     second = ncert("init")
     assert second.exit_code == 0, second.output
     assert "0 sectors and 0 organisations added" in second.output
+    assert "playbooks: 8 added, 0 updated" in first.output and "playbooks: 0 added, 0 updated" in second.output
     assert _counts(runtime) == (len(reg.sectors), len(reg.organizations))
 
 

@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
         feeds,
         incident,
         overview,
+        playbooks,
         queue,
         regimes,
         submit,

@@ -12,13 +12,17 @@ from ncert.models.playbooks import (
     NationalIncidentMember,
     Notification,
     PlaybookFiring,
+    PlaybookVersion,
     RegulatoryDeadline,
+    StoredPlaybook,
     Task,
 )
 from ncert.models.regimes import ReportingRegime, SectorRegime
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 
 __all__ = [
+    "AnomalyModel",
+    "AnomalyScore",
     "ApiKey",
     "AuditEvent",
     "ExternalRef",
@@ -35,6 +39,7 @@ __all__ = [
     "Notification",
     "Organization",
     "PlaybookFiring",
+    "PlaybookVersion",
     "ReferenceCounter",
     "RegulatoryDeadline",
     "ReportingRegime",
@@ -42,6 +47,7 @@ __all__ = [
     "SectorRegime",
     "Sighting",
     "StixObject",
+    "StoredPlaybook",
     "TaxiiCollection",
     "Task",
     "TaxiiStatus",

@@ -110,3 +110,35 @@ class NationalIncidentMember(Base):
     national_incident_id: Mapped[int] = mapped_column(ForeignKey("national_incidents.id", ondelete="CASCADE"),
                                                       index=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredPlaybook(Base):
+    """A playbook as the running library knows it: managed by admins from the
+    console, seeded from the YAML folder. ``revision`` counts every change (a
+    new version, enabling, disabling), so engines can tell a stale cache."""
+
+    __tablename__ = "playbooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int]  # the current version
+    revision: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(400))
+
+
+class PlaybookVersion(Base):
+    """Every text a playbook has had; versions are never edited or removed."""
+
+    __tablename__ = "playbook_versions"
+    __table_args__ = (UniqueConstraint("playbook_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playbook_id: Mapped[int] = mapped_column(ForeignKey("playbooks.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # library | console | cli
+    author: Mapped[str] = mapped_column(String(400))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
