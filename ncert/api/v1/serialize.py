@@ -17,8 +17,9 @@ from ncert.access import visible
 from ncert.actor import Actor
 from ncert.clocks import ClockState
 from ncert.db import utcnow
-from ncert.models import ApiKey, Incident, Sighting, TimelineEntry
-from ncert.services import clocks, incidents, indicators
+from ncert.models import ApiKey, Incident, IncidentAssessment, Sighting, TimelineEntry
+from ncert.services import assessments, clocks, incidents, indicators
+from ncert.services.assessments import AssessmentInputs
 from ncert.taxonomy import SEVERITY_LEVELS, TLP, Role, Status
 
 # Loaded rows are UTC already; a just-written one still carries the offset it was submitted with.
@@ -133,6 +134,42 @@ class DeadlineView(Out):
     state: ClockState
 
 
+class BreakdownItem(Out):
+    """One factor's share of the score: its answer, value 0-1, weight and points of the 0-100 score."""
+
+    factor: str
+    answer: str = Field(description="What the value was read from: the analyst's answer, or the derived fact")
+    value: float = Field(ge=0, le=1)
+    weight: float
+    points: float
+
+
+class DerivedFactors(Out):
+    """Factors read from the data, not typed in."""
+
+    sector_criticality: int = Field(ge=1, le=5, description="The most critical of the incident's sectors")
+    sectors_affected: int = Field(ge=1, description="Its sectors and those of incidents sharing its indicators")
+    entity_class: str | None = Field(description="The reporter's NIS2 entity class")
+
+
+class AssessmentView(Out):
+    """The incident's national severity assessment (NCISS-style score, standards digest §5)."""
+
+    score: float = Field(ge=0, le=100)
+    base_level: int = Field(ge=0, le=5, description="The level from the score alone")
+    level: int = Field(ge=0, le=5, description="The level after overrides; the incident's severity follows it")
+    level_name: str
+    breakdown: list[BreakdownItem]
+    overrides: list[str]
+    flags: list[str]
+    ncsc_category: int = Field(ge=1, le=6, description="UK NCSC category, 1 (national cyber emergency) … 6")
+    eu_colour: str = Field(description="EU impact-severity: red, yellow, green or white")
+    inputs: AssessmentInputs
+    derived: DerivedFactors
+    assessed_at: Timestamp
+    assessed_by: str
+
+
 class IncidentDetail(IncidentSummary):
     """One incident in full, as the caller may see it."""
 
@@ -142,6 +179,7 @@ class IncidentDetail(IncidentSummary):
     sightings: list[SightingView]
     timeline: list[TimelineView]
     deadlines: list[DeadlineView]
+    assessment: AssessmentView | None = Field(description="The national severity assessment; null until assessed")
 
 
 class IncidentList(Out):
@@ -220,6 +258,19 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
         sightings=[sighting(s, by_id) for s in indicators.sightings_of_incident(session, actor, incident.id)],
         timeline=[timeline_entry(e) for e in incidents.timeline(session, actor, incident)],
         deadlines=[deadline(clocks.countdown(row, now)) for row in clocks.of_incident(session, incident)],
+        assessment=assessment_view(row) if (row := assessments.current(session, actor, incident)) else None,
+    )
+
+
+def assessment_view(row: IncidentAssessment) -> AssessmentView:
+    return AssessmentView(
+        score=row.score, base_level=row.base_level, level=row.level, level_name=SEVERITY_LEVELS[row.level],
+        breakdown=[BreakdownItem(**item) for item in row.breakdown], overrides=row.overrides, flags=row.flags,
+        ncsc_category=row.ncsc_category, eu_colour=row.eu_colour,
+        inputs=AssessmentInputs(**{name: getattr(row, name) for name in assessments.ANSWERS}),
+        derived=DerivedFactors(sector_criticality=row.sector_criticality, sectors_affected=row.sectors_affected,
+                               entity_class=row.entity_class),
+        assessed_at=row.assessed_at, assessed_by=row.assessed_by,
     )
 
 
