@@ -226,6 +226,39 @@ def sector_list(ctx: Context) -> None:
             click.echo(f"{s.slug}\t{s.name}\tNIS2 annex {s.nis2_annex or '-'}\tcriticality {s.criticality}")
 
 
+@main.group("regimes")
+def regimes_group() -> None:
+    """Regulatory reporting regimes (built-in and stored) and the regime of each sector."""
+
+
+@regimes_group.command("list")
+@pass_ctx
+def regimes_list(ctx: Context) -> None:
+    """Every regime with its stages, then each sector's regime."""
+    from ncert.services import regimes
+
+    with ctx.runtime.sessions() as session:
+        for name, r in sorted(regimes.registry(session).items()):
+            kind = "built-in" if regimes.is_built_in(name) else "stored"
+            stages = "; ".join(regimes.format_stages(r).splitlines())
+            click.echo(f"{name}\t{kind}\t{r.title}{' (repeats)' if r.repeat else ''}\t{stages}")
+        for sector, r, assigned in regimes.sector_table(session):
+            click.echo(f"sector {sector.slug}\t{r.name}{'' if assigned else ' (default)'}")
+
+
+@regimes_group.command("assign")
+@click.argument("sector")
+@click.argument("regime")
+@pass_ctx
+def regimes_assign(ctx: Context, sector: str, regime: str) -> None:
+    """Make SECTOR report under REGIME ("default" goes back to the built-in rule)."""
+    from ncert.services import regimes
+
+    with transaction(ctx.runtime.sessions) as session:
+        regimes.assign(session, ctx.actor(session), sector, None if regime == "default" else regime)
+        click.echo(f"{sector}\t{regimes.regime_for(session, sector).name}")
+
+
 @main.group()
 def org() -> None:
     """Organisations."""

@@ -41,7 +41,7 @@ def test_the_document_lists_exactly_the_flask_routes(app, doc):
     }
     documented = {(path, method) for path, item in doc["paths"].items() for method in item if method in METHODS}
     assert documented == served
-    assert len(served) == 13
+    assert len(served) == 15
 
 
 def test_every_route_but_the_document_needs_a_key(doc):
@@ -165,6 +165,16 @@ def test_real_responses_match_the_documented_schemas(api, doc, world):
     answered = check(received, "post", c.post(f"{incidents}/{ref}/deadlines/received", json=report, headers=op_key))
     assert [d["state"] for d in answered["deadlines"] if d["stage"] == "early-warning"] == ["satisfied"]
     check(received, "post", c.post(f"{incidents}/{ref}/deadlines/received", json=report, headers=an_key))  # 403
+
+    assessment = f"{PREFIX}/incidents/{{reference}}/assessment"
+    answers = {"functional_impact": "no-impact", "information_impact": "no-impact", "recoverability": "regular",
+               "observed_activity": "engage", "potential_impact": "low"}
+    check(assessment, "get", c.get(f"{incidents}/{ref}/assessment", headers=an_key))  # 404, not assessed
+    check(assessment, "put", c.put(f"{incidents}/{ref}/assessment", json=answers, headers=op_key))
+    check(assessment, "put", c.put(f"{incidents}/{ref}/assessment", json=answers, headers=an_key))  # 403
+    check(assessment, "put", c.put(f"{incidents}/{ref}/assessment", json={}, headers=op_key))  # 422
+    check(assessment, "get", c.get(f"{incidents}/{ref}/assessment", headers=an_key))
+    assert check(one, "get", c.get(f"{incidents}/{ref}", headers=an_key))["assessment"]["level"] == 3  # 2 sectors
 
     # Every documented operation was exercised with a success and at least one error.
     for path, item in doc["paths"].items():

@@ -1,63 +1,20 @@
-"""An operator triages an incident in a real browser against a real server.
-
-Headless Debian Chromium with its own chromedriver given explicitly, so
-Selenium Manager never downloads anything. Set NCERT_SCREENSHOTS=<dir> to
-keep screenshots of the queue and the incident page.
-"""
+"""An operator triages an incident in a real browser against a real server."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
 from ncert.db import transaction
 from ncert.models import Incident, TimelineEntry
 from ncert.services import incidents
 from ncert.taxonomy import Status
-from tests.factories import PASSWORD
+from tests.browser.conftest import screenshot, sign_in, wait_for
 from tests.serving import running_server
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-WAIT_S = 20
-
-
-@pytest.fixture
-def browser(tmp_path):
-    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
-        pytest.fail(f"{CHROMIUM} and {CHROMEDRIVER} are needed for the browser tests")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1600,1000", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def screenshot(driver, name: str) -> None:
-    folder = os.environ.get("NCERT_SCREENSHOTS")
-    if folder:
-        driver.save_screenshot(str(Path(folder) / f"ncert-{name}.png"))
-
-
-def wait_for(driver, css: str):
-    return WebDriverWait(driver, WAIT_S).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
-
 
 def test_operator_triages_a_new_energy_incident(world, runtime, browser):
     gridco = world.actor("analyst@gridco.test")
@@ -77,11 +34,7 @@ def test_operator_triages_a_new_energy_incident(world, runtime, browser):
 
     with running_server(runtime) as base_url:
         driver = browser
-        driver.get(f"{base_url}/queue")
-        wait_for(driver, "input[name=email]").send_keys("operator@ncert.test")
-        driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        wait_for(driver, "table.queue")
+        sign_in(driver, base_url, "operator@ncert.test")
 
         # Filter: the "new" status tab, then the energy sector from the filter bar.
         driver.find_element(By.CSS_SELECTOR, "nav.tabs a.tab-new").click()

@@ -6,7 +6,7 @@ permission checks and domain rules are the services' own.
 
 from __future__ import annotations
 
-from flask import Response, url_for
+from flask import Response, current_app, url_for
 
 from ncert.api.v1.auth import actor
 from ncert.api.v1.payloads import (
@@ -19,10 +19,21 @@ from ncert.api.v1.payloads import (
     parse_query,
 )
 from ncert.api.v1.routing import operation, respond
-from ncert.api.v1.serialize import IncidentDetail, IncidentList, TimelineView, detail, summary, timeline_entry
+from ncert.api.v1.serialize import (
+    AssessmentView,
+    IncidentDetail,
+    IncidentList,
+    TimelineView,
+    assessment_view,
+    detail,
+    summary,
+    timeline_entry,
+)
+from ncert.errors import NotFound
 from ncert.models import Incident
 from ncert.records import IncidentPatch, IncidentRecord
-from ncert.services import clocks, incidents, queue
+from ncert.services import assessments, clocks, incidents, queue
+from ncert.services.assessments import AssessmentInputs
 from ncert.web.session import db
 
 
@@ -109,3 +120,27 @@ def report_received(reference: str):
     incident = incidents.get(db(), actor(), reference)
     clocks.receive(db(), actor(), incident, req.regime, req.stage, req.at)
     return _incident(incident)
+
+
+@operation("GET", "/incidents/<reference>/assessment", returns=AssessmentView,
+           summary="Get an incident's national severity assessment")
+def get_assessment(reference: str):
+    """The score, level, breakdown, overrides and flags, for whoever may see the incident.
+    An incident not assessed yet is a 404 with the code ``not_assessed``."""
+    incident = incidents.get(db(), actor(), reference)
+    row = assessments.current(db(), actor(), incident)
+    if row is None:
+        raise NotFound(f"{incident.reference} has not been assessed yet", code="not_assessed")
+    return respond(assessment_view(row))
+
+
+@operation("PUT", "/incidents/<reference>/assessment", body=AssessmentInputs, returns=AssessmentView,
+           errors=(403, 409), summary="Assess an incident's national severity")
+def put_assessment(reference: str):
+    """Record the analyst's answers; the score is computed with the configured weights and thresholds,
+    and the incident's severity is set to the resulting level. Re-assessing replaces the answers.
+    Sector criticality, sectors affected and the NIS2 entity class are derived from the data.
+    SOC operators and admins only."""
+    inputs = parse_body(AssessmentInputs)
+    config = current_app.extensions["ncert"].settings.scoring
+    return respond(assessment_view(assessments.assess(db(), actor(), reference, inputs, config)))
