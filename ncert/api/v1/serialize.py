@@ -258,7 +258,7 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
         sightings=[sighting(s, by_id) for s in indicators.sightings_of_incident(session, actor, incident.id)],
         timeline=[timeline_entry(e) for e in incidents.timeline(session, actor, incident)],
         deadlines=[deadline(clocks.countdown(row, now)) for row in clocks.of_incident(session, incident)],
-        assessment=assessment_view(row) if (row := assessments.current(session, actor, incident)) else None,
+        assessment=assessment_view(found) if (found := assessments.current(session, actor, incident)) else None,
     )
 
 
