@@ -1,5 +1,6 @@
 """The in-process scheduler of ``ncert serve``: one APScheduler job per enabled feed,
-and the minute-by-minute check of regulatory deadlines.
+the minute-by-minute check of regulatory deadlines,
+and the hourly detection run (anomaly model retraining, volume spikes).
 
 APScheduler 3 ``BackgroundScheduler`` (https://apscheduler.readthedocs.io/en/3.x/):
 each feed's job runs at its interval with ``max_instances=1`` (a slow pull is
@@ -15,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
-from ncert.db import transaction
+from ncert.db import transaction, utcnow
 from ncert.models import FeedSource
 from ncert.runtime import Runtime
 from ncert.services import feeds
@@ -24,6 +25,8 @@ SYNC_JOB = "feeds:sync"
 SYNC_MINUTES = 1
 CLOCKS_JOB = "clocks:check"
 CLOCKS_MINUTES = 1  # regulatory deadlines are checked every minute (issue 5)
+DETECTION_JOB = "detection:hourly"
+DETECTION_MINUTES = 60  # retrain the anomaly model and look for volume spikes
 
 
 def job_id(feed_name: str) -> str:
@@ -55,6 +58,16 @@ def check_clocks(runtime: Runtime) -> None:
         check_deadlines(session)
 
 
+def detect(runtime: Runtime) -> None:
+    """Retrain the anomaly model on the recent history, then flag sector volume spikes."""
+    from detection import service
+
+    with transaction(runtime.sessions) as session:
+        service.train(session)
+    with transaction(runtime.sessions) as session:
+        service.flag_volume_spikes(session)
+
+
 def build(runtime: Runtime) -> BackgroundScheduler:
     """A scheduler holding the feed jobs, the housekeeping job and the deadline check; not started."""
     scheduler = BackgroundScheduler(timezone="UTC")
@@ -63,6 +76,8 @@ def build(runtime: Runtime) -> BackgroundScheduler:
                       max_instances=1, coalesce=True, replace_existing=True)
     scheduler.add_job(check_clocks, IntervalTrigger(minutes=CLOCKS_MINUTES), id=CLOCKS_JOB, args=[runtime],
                       max_instances=1, coalesce=True, replace_existing=True)
+    scheduler.add_job(detect, IntervalTrigger(minutes=DETECTION_MINUTES), id=DETECTION_JOB, args=[runtime],
+                      max_instances=1, coalesce=True, replace_existing=True, next_run_time=utcnow())  # and at start
     return scheduler
 
 

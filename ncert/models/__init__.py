@@ -2,6 +2,7 @@
 
 from ncert.models.assessment import IncidentAssessment
 from ncert.models.audit import AuditEvent
+from ncert.models.detection import AnomalyModel, AnomalyScore
 from ncert.models.directory import ApiKey, Organization, Sector, User
 from ncert.models.feeds import FeedSource
 from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, TimelineEntry, incident_affected_sectors

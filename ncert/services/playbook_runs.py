@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from ncert.access import scope
 from ncert.actor import Actor
 from ncert.models import (
+    AnomalyScore,
     Incident,
     IncidentIndicator,
     NationalIncident,
@@ -29,7 +30,7 @@ FiringKey = tuple[str, int, int, str]  # playbook, incident id, action index, su
 
 
 def facts_for(session: Session, actor: Actor, batch: list[Incident], now: datetime) -> dict[int, Facts]:
-    """``Facts`` for each incident, in three grouped queries per batch."""
+    """``Facts`` for each incident, in four grouped queries per batch."""
     out: dict[int, Facts] = {}
     for i in range(0, len(batch), BATCH):
         chunk = batch[i : i + BATCH]
@@ -40,14 +41,17 @@ def facts_for(session: Session, actor: Actor, batch: list[Incident], now: dateti
         sightings = dict(session.execute(scope(actor, select(Sighting.incident_id, func.sum(Sighting.count))
             .where(Sighting.incident_id.in_(ids)).group_by(Sighting.incident_id), Sighting)).all())
         sharing = sectors_sharing(session, actor, ids, now)
+        anomaly = dict(session.execute(select(AnomalyScore.incident_id, AnomalyScore.score)
+                                       .where(AnomalyScore.incident_id.in_(ids))).all())
         for incident in chunk:
             out[incident.id] = facts_of(incident, now, indicators.get(incident.id, 0),
-                                        int(sightings.get(incident.id) or 0), sharing.get(incident.id, 0))
+                                        int(sightings.get(incident.id) or 0), sharing.get(incident.id, 0),
+                                        anomaly.get(incident.id))
     return out
 
 
 def facts_of(incident: Incident, now: datetime, indicator_count: int, sighting_count: int,
-             sharing: int) -> Facts:
+             sharing: int, anomaly_score: float | None = None) -> Facts:
     """The snapshot of one loaded incident, given its counts."""
     sector = incident.sector
     org = incident.reporter_org
@@ -62,6 +66,7 @@ def facts_of(incident: Incident, now: datetime, indicator_count: int, sighting_c
         indicator_count=indicator_count,
         sighting_count=sighting_count,
         sectors_sharing_indicator=sharing,
+        anomaly_score=anomaly_score,
         text=f"{incident.title}\n{incident.description}",
         reporter_kind=str(org.kind),
         entity_class=org.nis2_entity,

@@ -12,7 +12,7 @@ SUMMARY_KEYS = {
     "acknowledged_at", "resolved_at", "closed_at", "updated_at",
 }
 DETAIL_KEYS = SUMMARY_KEYS | {"description", "external_ids", "indicators", "sightings", "timeline", "deadlines",
-                                 "assessment"}
+                                 "assessment", "anomaly_score"}
 
 RANSOMWARE = {
     "title": "Ransomware on SCADA jump host",

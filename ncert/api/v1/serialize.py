@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from detection import anomaly
 from ncert.access import visible
 from ncert.actor import Actor
 from ncert.clocks import ClockState
@@ -179,6 +180,9 @@ class IncidentDetail(IncidentSummary):
     sightings: list[SightingView]
     timeline: list[TimelineView]
     deadlines: list[DeadlineView]
+    anomaly_score: float | None = Field(None, ge=0, le=1, description=(
+        "Share of the last 90 days' reports less anomalous than this one (detection.anomaly); "
+        "national staff only, null when not scored"))
     assessment: AssessmentView | None = Field(description="The national severity assessment; null until assessed")
 
 
@@ -258,6 +262,7 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
         sightings=[sighting(s, by_id) for s in indicators.sightings_of_incident(session, actor, incident.id)],
         timeline=[timeline_entry(e) for e in incidents.timeline(session, actor, incident)],
         deadlines=[deadline(clocks.countdown(row, now)) for row in clocks.of_incident(session, incident)],
+        anomaly_score=anomaly.score_for(session, actor, incident),
         assessment=assessment_view(found) if (found := assessments.current(session, actor, incident)) else None,
     )
 

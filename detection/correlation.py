@@ -1,0 +1,94 @@
+"""Cross-sector correlation: the same indicator reported by several sectors.
+
+When an incident is created or updated, each of its indicators is looked up
+among the reports of the sharing window (``playbook_runs.SHARING_WINDOW``, the
+window the ``sectors_sharing_indicator`` fact counts over, so a firing and the
+fact the playbooks then read always agree). An indicator reported from two or
+more sectors fires ``indicator.correlated`` on every incident carrying it in
+the window, with the subject ``correlated:<indicator id>:<sectors>``: a further
+sector joining makes a new subject and fires again; re-running makes the same
+subject, which the engine never applies twice.
+
+Noise: a value carried by more than ``max_incidents`` incidents in the window
+(a public resolver, a cloud front-end, a mail provider) is skipped. MISP users
+report correlation tables outgrowing the data itself on such common values
+(MISP issues #7396 and #8275, /work/shared/reference/peers.md); MISP answers
+with correlation exclusions and an "over-correlating values" cut-off. A real
+campaign reported by that many incidents in three days is already in the queue
+many times over; the operators see it without this producer.
+
+TLP: correlation reads as the national centre (which receives every report),
+and writes nothing but internal playbook actions; no organisation learns of
+another's report from it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ncert.access import scope
+from ncert.actor import Actor
+from ncert.models import Incident, IncidentIndicator
+from ncert.services.playbook_runs import SHARING_WINDOW
+
+MIN_SECTORS = 2  # "cross-sector": the reporters' sectors differ
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """One indicator reported from ``sectors`` sectors by ``incident_ids`` within the window."""
+
+    indicator_id: int
+    sectors: int
+    incident_ids: tuple[int, ...]
+
+    @property
+    def subject(self) -> str:
+        return f"correlated:{self.indicator_id}:{self.sectors}"
+
+
+def correlate(session: Session, actor: Actor, incident: Incident, now: datetime,
+              max_incidents: int) -> list[Correlation]:
+    """The cross-sector correlations of ``incident``'s indicators within the window
+    ending at ``now``; nothing when the incident itself was reported outside it.
+    Two grouped queries; the second reads at most ``max_incidents`` rows per indicator."""
+    start = now - SHARING_WINDOW
+    if not start <= incident.reported_at <= now:
+        return []
+    own = select(IncidentIndicator.indicator_id).where(IncidentIndicator.incident_id == incident.id)
+    in_window = (IncidentIndicator.indicator_id.in_(own.scalar_subquery()), Incident.reported_at >= start,
+                 Incident.reported_at <= now)
+    counts = (select(IncidentIndicator.indicator_id, func.count(), func.count(Incident.sector_id.distinct()))
+              .join(Incident, Incident.id == IncidentIndicator.incident_id)
+              .where(*in_window).group_by(IncidentIndicator.indicator_id))
+    sectors = {ind: n_sectors for ind, n_incidents, n_sectors in session.execute(scope(actor, counts))
+               if n_sectors >= MIN_SECTORS and n_incidents <= max_incidents}
+    if not sectors:
+        return []
+    members = (select(IncidentIndicator.indicator_id, Incident.id)
+               .join(Incident, Incident.id == IncidentIndicator.incident_id)
+               .where(IncidentIndicator.indicator_id.in_(sectors), Incident.reported_at >= start,
+                      Incident.reported_at <= now)
+               .order_by(IncidentIndicator.indicator_id, Incident.id))
+    carriers: dict[int, list[int]] = defaultdict(list)
+    for ind, incident_id in session.execute(scope(actor, members)):
+        carriers[ind].append(incident_id)
+    return [Correlation(ind, sectors[ind], tuple(carriers[ind])) for ind in sorted(sectors)]
+
+
+def fire(session: Session, correlations: list[Correlation], now: datetime) -> int:
+    """Fire ``indicator.correlated`` on every incident of every correlation; returns how many firings were asked."""
+    from playbooks import engine
+
+    asked = 0
+    for correlation in correlations:
+        for incident_id in correlation.incident_ids:
+            engine.fire(session, "indicator.correlated", session.get(Incident, incident_id),
+                        subject=correlation.subject, now=now)
+            asked += 1
+    return asked

@@ -1,0 +1,111 @@
+"""Detection wired to the domain: the incidents hook, training and the volume check.
+
+Runs as the national centre's system actor. Whatever it finds it hands to the
+playbook engine (``engine.fire``), whose actions are internal; its own
+timeline notes are internal too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from detection import anomaly, correlation, volume
+from detection.settings import DetectionSettings
+from ncert.actor import Actor
+from ncert.db import utcnow
+from ncert.models import AnomalyScore, Incident
+from ncert.services import directory, incidents
+
+INTERFACE = "detection"
+ANOMALY_SUBJECT = "anomaly"
+VOLUME_SUBJECT = "volume-spike"
+
+
+@dataclass
+class _Installed:
+    active: bool = False
+    settings: DetectionSettings = field(default_factory=DetectionSettings)
+
+
+_installed = _Installed()
+
+
+def settings() -> DetectionSettings:
+    """The installed settings; from the environment when detection is not installed (CLI, scheduler)."""
+    return _installed.settings if _installed.active else DetectionSettings.from_env()
+
+
+def system_actor(session: Session) -> Actor:
+    return directory.system_actor(session, settings().national_org, INTERFACE)
+
+
+def on_incident_changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
+    """The incidents service hook: correlate on every change, score new incidents."""
+    if not _installed.active:
+        return
+    now = utcnow()
+    system = system_actor(session)
+    found = correlation.correlate(session, system, incident, now, _installed.settings.correlation_max_incidents)
+    correlation.fire(session, found, now)
+    if change == "created":
+        score_new(session, system, [incident], now)
+
+
+def score_new(session: Session, actor: Actor, batch: list[Incident], now: datetime) -> dict[int, float]:
+    """Score incidents and fire ``anomaly.flagged`` on those at or above the threshold."""
+    from playbooks import engine
+
+    scores = anomaly.score(session, actor, batch, now)
+    for incident in batch:
+        if scores.get(incident.id, 0.0) >= _installed.settings.anomaly_threshold:
+            engine.fire(session, "anomaly.flagged", incident, subject=ANOMALY_SUBJECT, now=now)
+    return scores
+
+
+def train(session: Session, now: datetime | None = None) -> anomaly.Trained | None:
+    """Retrain the anomaly model on the recent history (the scheduler and ``ncert detection train``)."""
+    return anomaly.train(session, system_actor(session), min_incidents=settings().anomaly_min_incidents, now=now)
+
+
+def flag_volume_spikes(session: Session, now: datetime | None = None) -> list[volume.Spike]:
+    """Note each spike on the incidents of its window not flagged yet, and fire
+    ``anomaly.flagged`` on them; returns the spikes found."""
+    from playbooks import engine
+
+    now = now or utcnow()
+    actor = system_actor(session)
+    found = volume.spikes(session, actor, now)
+    for spike in found:
+        for incident_id in spike.incident_ids:
+            row = session.get(AnomalyScore, incident_id)
+            if row is not None and row.volume_flagged_at is not None:
+                continue
+            if row is None:
+                row = AnomalyScore(incident_id=incident_id)
+                session.add(row)
+            row.volume_z, row.volume_flagged_at = spike.z, now
+            incident = session.get(Incident, incident_id)
+            incidents.note(session, actor, incident, "detection", spike.describe(), action="detection.volume-spike",
+                           internal=True, sector=spike.sector, count=spike.count, baseline=spike.baseline,
+                           z=round(spike.z, 2))
+            session.flush()
+            engine.fire(session, "anomaly.flagged", incident, subject=VOLUME_SUBJECT, now=now)
+    return found
+
+
+def install(settings: DetectionSettings | None = None) -> None:
+    """Register detection with the incidents service (idempotent); settings from the environment by default."""
+    _installed.settings = settings or DetectionSettings.from_env()
+    _installed.active = True
+    if on_incident_changed not in incidents.on_incident_changed:
+        incidents.on_incident_changed.append(on_incident_changed)
+
+
+def uninstall() -> None:
+    """Stop acting on incident events."""
+    while on_incident_changed in incidents.on_incident_changed:
+        incidents.on_incident_changed.remove(on_incident_changed)
+    _installed.active = False
