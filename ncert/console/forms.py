@@ -20,6 +20,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ncert import scoring
+from ncert.services.assessments import MAX_MEMBER_STATES
 from ncert.services.directory import MIN_PASSWORD_LENGTH
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, OrgKind, Role, Status
 
@@ -122,6 +124,27 @@ class ReceiveForm(FlaskForm):
     regime = HiddenField("Regime", [DataRequired(), Length(max=64)], **TEXT)
     stage = HiddenField("Stage", [DataRequired(), Length(max=64)], **TEXT)
     at = DateTimeLocalField("Received at (UTC)", [InputRequired()], format=DATETIME_LOCAL)
+
+
+def answers(scale) -> list[SelectChoice]:
+    return [SelectChoice(value, value.replace("-", " ")) for value in scale]
+
+
+class AssessmentForm(FlaskForm):
+    """The analyst's answers for the national severity score; the other factors are derived from the data."""
+
+    functional_impact = SelectField("Functional impact", choices=answers(scoring.FUNCTIONAL_IMPACT))
+    information_impact = SelectField("Information impact", choices=answers(scoring.INFORMATION_IMPACT))
+    recoverability = SelectField("Recoverability", choices=answers(scoring.RECOVERABILITY))
+    observed_activity = SelectField("Observed activity", choices=answers(scoring.OBSERVED_ACTIVITY))
+    potential_impact = SelectField("Potential impact", choices=answers(scoring.POTENTIAL_IMPACT))
+    member_states_affected = IntegerField("Member states affected", [InputRequired(),
+                                          NumberRange(min=1, max=MAX_MEMBER_STATES)], default=1)
+    safety_effect = BooleanField("A death, or an effect on safety systems")
+    operations_disrupted = BooleanField("The reporter's operations are disrupted")
+    outlook = SelectField("Outlook over the next 6 h", default="",
+                          choices=[*options(("", "not known")), *answers(scoring.OUTLOOKS)])
+    rationale = StringField("Rationale", [Length(max=2000)], **TEXT)
 
 
 # -- submitting ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import UTC, timedelta
 from functools import wraps
 
 import orjson
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from ncert.access import visible
@@ -20,9 +20,9 @@ from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
 from ncert.db import utcnow
-from ncert.models import Incident
+from ncert.models import Incident, IncidentAssessment
 from ncert.records import IncidentPatch
-from ncert.services import clocks, incidents, indicators, stix_export
+from ncert.services import assessments, clocks, incidents, indicators, stix_export
 from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, Status
 from ncert.web.session import db, national_org
 
@@ -60,7 +60,23 @@ def incident(reference: str):
         comment_form=forms.CommentForm(prefix="comment") if can_comment(actor, inc) else None,
         button=forms.ButtonForm(),
         receive_form=_receive_form() if actor.can_triage else None,
+        **_assessment_panel(session, actor, inc),
     )
+
+
+def _assessment_panel(session, actor: Actor, inc: Incident) -> dict:
+    """What console/_assessment.html shows: the current assessment, and the form for operators."""
+    current = assessments.current(session, actor, inc)
+    form = _assessment_form(current) if actor.can_triage and inc.status is not Status.MERGED else None
+    return {"assessment": current, "assessment_form": form}
+
+
+def _assessment_form(current: IncidentAssessment | None) -> forms.AssessmentForm:
+    """Filled with the current answers, so re-assessing changes only what changed."""
+    data = {name: getattr(current, name) for name in assessments.ANSWERS} if current else {}
+    if current is not None:
+        data["outlook"] = current.outlook or ""
+    return forms.AssessmentForm(prefix="assess", data=data)
 
 
 def _receive_form() -> forms.ReceiveForm:
@@ -227,3 +243,16 @@ def publish(reference: str):
     return _done(reference, f"Published {status.success_count} STIX objects to {form.collection.data} "
                             f"as {form.tlp.data}.")
 
+
+
+@bp.post("/incidents/<reference>/assessment")
+@incident_action
+def assess(reference: str):
+    form = forms.AssessmentForm(prefix="assess")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    inputs = {name: form[name].data for name in assessments.ANSWERS} | {"outlook": form.outlook.data or None}
+    row = assessments.assess(db(), current_actor(), reference, inputs,
+                             current_app.extensions["ncert"].settings.scoring)
+    return _done(reference, f"National severity score {row.score:g}/100: level {row.level} "
+                            f"({SEVERITY_LEVELS[row.level]}).")
