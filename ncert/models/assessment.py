@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ncert.db import Base, utcnow
@@ -37,7 +37,7 @@ class IncidentAssessment(Base):
     entity_class: Mapped[str | None] = mapped_column(String(16))
 
     # The result.
-    score: Mapped[float]
+    score: Mapped[float] = mapped_column(Float)  # as the migration declares it
     base_level: Mapped[int]
     level: Mapped[int]
     breakdown: Mapped[list] = mapped_column(default=list)  # [{factor, value, weight, points}]
