@@ -131,7 +131,7 @@ def _editor(form: PlaybookForm, entry: playbook_library.Entry | None, save):
     if form.validate_on_submit():
         try:
             if request.form.get("action") == "dry-run":
-                draft = playbook_library.check(form.text.data, entry.row.name if entry else None)
+                draft = playbook_library.check(db(), form.text.data, entry.row.name if entry else None)
                 number = entry.row.version + 1 if entry else 1
                 outcomes = _dry_run(draft, form.since.data, number)
             else:

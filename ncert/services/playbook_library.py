@@ -24,9 +24,9 @@ from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Invalid, NotFound
 from ncert.models import PlaybookVersion, StoredPlaybook
-from ncert.services import audit, directory
+from ncert.services import audit, directory, regimes
 from playbooks.loader import PlaybookError, parse_playbook
-from playbooks.schema import Playbook
+from playbooks.schema import Playbook, known_regimes
 
 LIBRARY = "library"
 log = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ def entries(session: Session) -> list[Entry]:
     stmt = (select(StoredPlaybook, PlaybookVersion)
             .join(PlaybookVersion, (PlaybookVersion.playbook_id == StoredPlaybook.id)
                   & (PlaybookVersion.version == StoredPlaybook.version)))
-    out = [_entry(row, current) for row, current in session.execute(stmt)]
+    with _regimes(session):
+        out = [_entry(row, current) for row, current in session.execute(stmt)]
     return sorted(out, key=lambda e: (e.playbook.priority if e.playbook else 0, e.row.name))
 
 
@@ -96,7 +97,9 @@ def entry(session: Session, name: str) -> Entry:
     row = session.scalar(select(StoredPlaybook).where(StoredPlaybook.name == name))
     if row is None:
         raise NotFound(f"no playbook named {name!r}")
-    return _entry(row, version(session, row, row.version))
+    current = version(session, row, row.version)
+    with _regimes(session):
+        return _entry(row, current)
 
 
 def versions(session: Session, name: str) -> list[PlaybookVersion]:
@@ -114,6 +117,11 @@ def version(session: Session, row: StoredPlaybook, number: int) -> PlaybookVersi
     return found
 
 
+def _regimes(session: Session):
+    """Playbooks may start any regime the registry knows, stored ones included."""
+    return known_regimes(regimes.registry(session))
+
+
 def _entry(row: StoredPlaybook, current: PlaybookVersion) -> Entry:
     """The stored text as a playbook; the row's version and enabled flag win over the text."""
     try:
@@ -123,12 +131,13 @@ def _entry(row: StoredPlaybook, current: PlaybookVersion) -> Entry:
     return Entry(row, current, dataclasses.replace(book, version=row.version, enabled=row.enabled, path=None))
 
 
-def check(text: str, name: str | None = None, number: int = 1) -> Playbook:
+def check(session: Session, text: str, name: str | None = None, number: int = 1) -> Playbook:
     """Parse an admin's draft as version ``number``; ``name`` is what an edit must keep.
     Raises ``PlaybookError`` (422) naming the line."""
     if not _VERSION_LINE.search(text):  # appended, so the admin's line numbers stay true
         text = f"{text.rstrip(chr(10))}\nversion: {number}\n"
-    book = parse_playbook(_stamped(text, number), "playbook")
+    with _regimes(session):
+        book = parse_playbook(_stamped(text, number), "playbook")
     if name is not None and book.name != name:
         raise Invalid(f"name: a playbook keeps its name (this one is {name!r}); create a new playbook instead",
                       code="invalid_playbook")
@@ -141,7 +150,7 @@ def check(text: str, name: str | None = None, number: int = 1) -> Playbook:
 def create(session: Session, actor: Actor, text: str, *, comment: str = "", source: str = "console") -> Entry:
     """Store a new playbook at version 1 (admins only)."""
     directory.require_admin(actor)
-    book = check(text)
+    book = check(session, text)
     if session.scalar(select(StoredPlaybook.id).where(StoredPlaybook.name == book.name)) is not None:
         raise Conflict(f"a playbook named {book.name!r} already exists; edit it instead")
     row = _add(session, actor.label, book, text, source, comment)
@@ -155,7 +164,7 @@ def edit(session: Session, actor: Actor, name: str, text: str, *, base_version: 
     admin started from; if someone saved another since, the edit is refused (409)."""
     directory.require_admin(actor)
     current = entry(session, name)
-    check(text, name, current.row.version + 1)
+    check(session, text, name, current.row.version + 1)
     if base_version != current.row.version:
         raise Conflict(f"{name} is at version {current.row.version} (saved by {current.row.updated_by}) since you "
                        f"opened version {base_version}; reload it and apply your change again")
@@ -195,7 +204,8 @@ def sync_folder(session: Session, actor: Actor, directory_path: str | Path) -> S
     """
     from playbooks.loader import load_library
 
-    books = {b.name: b for b in load_library(directory_path)}
+    with _regimes(session):
+        books = {b.name: b for b in load_library(directory_path)}
     texts = {b.name: Path(b.path).read_text(encoding="utf-8") for b in books.values()}
     stored = {r.name: r for r in session.scalars(select(StoredPlaybook).where(StoredPlaybook.name.in_(books)))}
     report = SyncReport()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from ncert.db import transaction
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.models import AuditEvent, PlaybookVersion
-from ncert.services import playbook_library
+from ncert.services import playbook_library, regimes
 from playbooks import engine
 from playbooks.engine import DEFAULT_LIBRARY
 from playbooks.loader import PlaybookError
@@ -220,3 +220,15 @@ def test_cli_imports_switches_and_shows_history(world, runtime):
     assert history[0].split("\t")[2:] == ["console", "admin@ncert.test", "after the exercise"]
     assert history[1].split("\t")[2:] == ["library", "library", "imported from crisis-mode.yaml"]
     assert "crisis-mode\tv2\t" in _cli(runtime, "playbooks", "list")
+
+
+def test_a_playbook_may_start_a_regime_an_admin_stored(world):
+    with_clock = PHISHING_TAG + "  - {type: start_clock, regime: central-bank-4h}\n"
+    with pytest.raises(PlaybookError) as caught:
+        _do(world, playbook_library.create, with_clock)
+    assert caught.value.line == 9 and "unknown clock regime 'central-bank-4h'" in caught.value.what
+    _do(world, regimes.save, name="central-bank-4h", title="Central bank: initial report within 4 h", repeat=False,
+        new=True, stages=[{"name": "initial-report", "amount": 4, "unit": "hours", "anchor": "awareness",
+                           "warn_minutes": 60}])
+    entry = _do(world, playbook_library.create, with_clock)
+    assert entry.playbook is not None and _entry(world, "phishing-tag").playbook.actions[-1].regime == "central-bank-4h"
