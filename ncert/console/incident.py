@@ -7,7 +7,7 @@ the page with a flash message. Domain errors are flashed by ``errors``.
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC
 from functools import wraps
 
 import orjson
@@ -27,7 +27,6 @@ from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, 
 from ncert.web.session import db, national_org
 
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
-RECEIVE_SKEW = timedelta(minutes=5)  # a received-at this far past the server's clock still counts as now
 
 
 def can_comment(actor: Actor, incident: Incident) -> bool:
@@ -219,7 +218,7 @@ def _receive_report(reference: str):
     session = db()
     at = form.at.data.replace(tzinfo=UTC)
     row = clocks.receive(session, current_actor(), incidents.get(session, current_actor(), reference),
-                         form.regime.data, form.stage.data, at, latest=utcnow() + RECEIVE_SKEW)
+                         form.regime.data, form.stage.data, at)
     return _done(reference, f"{clocks.title(row)} received at {at:%Y-%m-%d %H:%M} UTC.")
 
 

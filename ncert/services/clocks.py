@@ -20,6 +20,8 @@ from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.services import incidents, regimes
 
+RECEIVE_SKEW = timedelta(minutes=5)  # a received-at this far past our clock still counts as now
+
 
 def start(session: Session, incident: Incident, regime: clocks.Regime, aware_at: datetime) -> list[RegulatoryDeadline]:
     """Create the regime's deadlines counted from ``aware_at``; stages already running are kept."""
@@ -85,12 +87,12 @@ def require_recorder(actor: Actor) -> None:
 
 
 def receive(session: Session, actor: Actor, incident: Incident, regime_name: str, stage: str,
-            at: datetime | None = None, *, latest: datetime | None = None) -> RegulatoryDeadline:
+            at: datetime | None = None) -> RegulatoryDeadline:
     """Record that a stage's report was received at ``at``; later stages anchored
     on it are re-timed, and a repeating regime's next occurrence is laid out.
 
-    A report cannot predate the clock's start (awareness); a door that takes the
-    time from a person passes ``latest`` (now plus some clock skew) to refuse future times."""
+    A report cannot predate the clock's start (awareness) nor lie in the future
+    (beyond ``RECEIVE_SKEW`` of clock difference between the sender and us)."""
     require_recorder(actor)
     regime = regimes.lookup(session, regime_name)
     rows = {d.stage: d for d in _of(session, incident.id, regime_name)}
@@ -102,7 +104,7 @@ def receive(session: Session, actor: Actor, incident: Incident, regime_name: str
     at = at or utcnow()
     if at < row.aware_at:
         raise Invalid(f"at: a report cannot be received before the clock started ({row.aware_at:%Y-%m-%d %H:%M} UTC)")
-    if latest is not None and at > latest:
+    if at > utcnow() + RECEIVE_SKEW:
         raise Invalid(f"at: {at:%Y-%m-%d %H:%M} UTC is in the future")
     row.received_at = at
     received = {name: d.received_at for name, d in rows.items() if d.received_at is not None}
