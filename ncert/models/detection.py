@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import Float, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ncert.db import Base
@@ -17,10 +17,10 @@ class AnomalyScore(Base):
     __tablename__ = "anomaly_scores"
 
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
-    score: Mapped[float | None]  # 0 … 1, the isolation forest's anomaly score
+    score: Mapped[float | None] = mapped_column(Float)  # 0 … 1, the isolation forest's anomaly score
     model_version: Mapped[str | None] = mapped_column(String(64))
     scored_at: Mapped[datetime | None]
-    volume_z: Mapped[float | None]  # the sector's robust z-score on the spike day
+    volume_z: Mapped[float | None] = mapped_column(Float)  # the sector's robust z-score on the spike day
     volume_flagged_at: Mapped[datetime | None]
 
 
