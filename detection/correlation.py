@@ -5,9 +5,12 @@ among the reports of the sharing window (``playbook_runs.SHARING_WINDOW``, the
 window the ``sectors_sharing_indicator`` fact counts over, so a firing and the
 fact the playbooks then read always agree). An indicator reported from two or
 more sectors fires ``indicator.correlated`` on every incident carrying it in
-the window, with the subject ``correlated:<indicator id>:<sectors>``: a further
-sector joining makes a new subject and fires again; re-running makes the same
-subject, which the engine never applies twice.
+the window, each incident once per change however many of its indicators
+correlate. Like the incident triggers, it fires without a subject, so each
+playbook acts on an incident at most once, whichever trigger first finds its
+condition true: a rule on three sectors fires on every carrier when the third
+sector reports, a rule on four when the fourth does, and re-running, further
+indicators or further reports never repeat an action (nor its e-mail).
 
 Noise: a value carried by more than ``max_incidents`` incidents in the window
 (a public resolver, a cloud front-end, a mail provider) is skipped. MISP users
@@ -47,10 +50,6 @@ class Correlation:
     sectors: int
     incident_ids: tuple[int, ...]
 
-    @property
-    def subject(self) -> str:
-        return f"correlated:{self.indicator_id}:{self.sectors}"
-
 
 def correlate(session: Session, actor: Actor, incident: Incident, now: datetime,
               max_incidents: int) -> list[Correlation]:
@@ -82,13 +81,10 @@ def correlate(session: Session, actor: Actor, incident: Incident, now: datetime,
 
 
 def fire(session: Session, correlations: list[Correlation], now: datetime) -> int:
-    """Fire ``indicator.correlated`` on every incident of every correlation; returns how many firings were asked."""
+    """Fire ``indicator.correlated`` once on each incident of the correlations; returns how many."""
     from playbooks import engine
 
-    asked = 0
-    for correlation in correlations:
-        for incident_id in correlation.incident_ids:
-            engine.fire(session, "indicator.correlated", session.get(Incident, incident_id),
-                        subject=correlation.subject, now=now)
-            asked += 1
-    return asked
+    carriers = sorted({i for correlation in correlations for i in correlation.incident_ids})
+    for incident_id in carriers:
+        engine.fire(session, "indicator.correlated", session.get(Incident, incident_id), now=now)
+    return len(carriers)

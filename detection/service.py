@@ -20,8 +20,6 @@ from ncert.models import AnomalyScore, Incident
 from ncert.services import directory, incidents
 
 INTERFACE = "detection"
-ANOMALY_SUBJECT = "anomaly"
-VOLUME_SUBJECT = "volume-spike"
 
 
 @dataclass
@@ -61,7 +59,7 @@ def score_new(session: Session, actor: Actor, batch: list[Incident], now: dateti
     scores = anomaly.score(session, actor, batch, now)
     for incident in batch:
         if scores.get(incident.id, 0.0) >= _installed.settings.anomaly_threshold:
-            engine.fire(session, "anomaly.flagged", incident, subject=ANOMALY_SUBJECT, now=now)
+            engine.fire(session, "anomaly.flagged", incident, now=now)
     return scores
 
 
@@ -92,7 +90,7 @@ def flag_volume_spikes(session: Session, now: datetime | None = None) -> list[vo
                            internal=True, sector=spike.sector, count=spike.count, baseline=spike.baseline,
                            z=round(spike.z, 2))
             session.flush()
-            engine.fire(session, "anomaly.flagged", incident, subject=VOLUME_SUBJECT, now=now)
+            engine.fire(session, "anomaly.flagged", incident, now=now)
     return found
 
 

@@ -87,12 +87,13 @@ def require_recorder(actor: Actor) -> None:
 
 
 def receive(session: Session, actor: Actor, incident: Incident, regime_name: str, stage: str,
-            at: datetime | None = None) -> RegulatoryDeadline:
+            at: datetime | None = None, *, now: datetime | None = None) -> RegulatoryDeadline:
     """Record that a stage's report was received at ``at``; later stages anchored
     on it are re-timed, and a repeating regime's next occurrence is laid out.
 
     A report cannot predate the clock's start (awareness) nor lie in the future
-    (beyond ``RECEIVE_SKEW`` of clock difference between the sender and us)."""
+    (beyond ``RECEIVE_SKEW`` of clock difference between the sender and us);
+    ``now`` is the recording time (a controllable clock in tests)."""
     require_recorder(actor)
     regime = regimes.lookup(session, regime_name)
     rows = {d.stage: d for d in _of(session, incident.id, regime_name)}
@@ -101,10 +102,11 @@ def receive(session: Session, actor: Actor, incident: Incident, regime_name: str
     row = rows[stage]
     if row.received_at is not None:
         raise Conflict(f"{stage} was already received on {row.received_at:%Y-%m-%d %H:%M} UTC")
-    at = at or utcnow()
+    now = now or utcnow()
+    at = at or now
     if at < row.aware_at:
         raise Invalid(f"at: a report cannot be received before the clock started ({row.aware_at:%Y-%m-%d %H:%M} UTC)")
-    if at > utcnow() + RECEIVE_SKEW:
+    if at > now + RECEIVE_SKEW:
         raise Invalid(f"at: {at:%Y-%m-%d %H:%M} UTC is in the future")
     row.received_at = at
     received = {name: d.received_at for name, d in rows.items() if d.received_at is not None}

@@ -18,6 +18,13 @@ triggers: [indicator.correlated]
 actions:
   - {type: add_tasks, tasks: [Compare the correlated reports]}
 ---
+name: four-sectors
+version: 1
+triggers: [indicator.correlated]
+when: {fact: sectors_sharing_indicator, gte: 4}
+actions:
+  - {type: raise_severity_to, level: 4}
+---
 name: anomaly-watch
 version: 1
 triggers: [anomaly.flagged]

@@ -57,7 +57,7 @@ def test_a_new_anomalous_report_is_scored_at_intake_and_fires_anomaly_flagged(wo
         facts = playbook_runs.facts_for(s, world.operator, [incident], NOW)[incident.id]
     assert scored == {odd: 1.0} and not set(usual) & set(scored)  # scored at intake only
     assert facts.anomaly_score == 1.0 and compile_condition({"fact": "anomaly_score", "gte": 0.99})(facts)
-    assert _fired(world, "anomaly-watch") == {(odd, "anomaly")}
+    assert _fired(world, "anomaly-watch") == {(odd, "")}
 
 
 def test_only_reports_at_or_above_the_threshold_fire(world, installed):
@@ -73,7 +73,7 @@ def test_only_reports_at_or_above_the_threshold_fire(world, installed):
         by_id = service.score_new(s, service.system_actor(s), batch, NOW + timedelta(days=1))
         scores = {i.reference: by_id[i.id] for i in batch}
     assert scores[plain] < SETTINGS.anomaly_threshold <= scores[odd]
-    assert _fired(world, "anomaly-watch") == {(odd, "anomaly")}
+    assert _fired(world, "anomaly-watch") == {(odd, "")}
 
 
 def _fired(world, playbook) -> set[tuple[str, str]]:

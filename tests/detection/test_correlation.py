@@ -1,5 +1,6 @@
-"""Cross-sector correlation: fires once per (indicator, sectors), within the
-window, across sectors only, never on noisy values, and reveals nothing."""
+"""Cross-sector correlation: each playbook acts once per incident when its rule
+first holds, within the window, across sectors only, never on noisy values,
+and reveals nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from detection import correlation, service
 from ncert.db import transaction, utcnow
-from ncert.models import Incident, Indicator, NationalIncidentMember, PlaybookFiring
+from ncert.models import Incident, NationalIncidentMember, Notification, PlaybookFiring
 from ncert.services import incidents
 
 GRIDCO, POWERGEN, BANK, OPERATOR = ("analyst@gridco.test", "analyst@powergen.test", "analyst@centralbank.test",
@@ -30,11 +31,6 @@ def _firings(world, ref, playbook="correlation-watch") -> set[str]:
         return set(s.scalars(stmt))
 
 
-def _indicator_id(world, value="203.0.113.77") -> int:
-    with world.runtime.sessions() as s:
-        return s.scalar(select(Indicator.id).where(Indicator.value == value))
-
-
 def _total_firings(world) -> int:
     with world.runtime.sessions() as s:
         return s.scalar(select(func.count()).select_from(PlaybookFiring))
@@ -44,19 +40,20 @@ def test_three_sectors_fire_on_every_report_and_open_a_national_incident(world, 
     first = _report(world, GRIDCO)
     assert _firings(world, first) == set()  # one sector: nothing to correlate
     second = _report(world, BANK)
-    ind = _indicator_id(world)
-    assert _firings(world, first) == _firings(world, second) == {f"correlated:{ind}:2"}
+    assert _firings(world, first) == _firings(world, second) == {""}
+    assert _firings(world, second, "cross-sector-indicator") == set()  # two sectors: not yet a campaign
     third = _report(world, OPERATOR, org="cityhospital")
     for ref in (first, second, third):
-        assert _firings(world, ref) == {f"correlated:{ind}:2", f"correlated:{ind}:3"} - (
-            {f"correlated:{ind}:2"} if ref == third else set())
+        assert _firings(world, ref) == _firings(world, ref, "cross-sector-indicator") == {""}
     # The earlier reports were escalated too, not only the one that completed the picture.
     with world.runtime.sessions() as s:
         rows = s.execute(select(Incident.reference, Incident.severity, NationalIncidentMember.national_incident_id)
                          .join(NationalIncidentMember, NationalIncidentMember.incident_id == Incident.id)).all()
     assert {ref for ref, _, _ in rows} == {first, second, third}
     assert {severity for _, severity, _ in rows} == {3} and len({nat for _, _, nat in rows}) == 1
-    assert f"correlated:{ind}:3" in _firings(world, first, "cross-sector-indicator")
+    with world.runtime.sessions() as s:  # one e-mail per report, not one per report and trigger
+        mails = s.scalar(select(func.count()).select_from(Notification).where(Notification.channel == "email"))
+    assert mails == 3
 
 
 def test_a_further_sector_fires_again_but_rerunning_never_doubles(world, installed):
@@ -67,9 +64,11 @@ def test_a_further_sector_fires_again_but_rerunning_never_doubles(world, install
             incident = s.scalar(select(Incident).where(Incident.reference == ref))
             service.on_incident_changed(s, world.operator, incident, "patched")
     assert _total_firings(world) == before
+    assert all(_firings(world, ref, "four-sectors") == set() for ref in refs)
     fourth = _report(world, OPERATOR, org="national-cert")  # government: a fourth sector
-    ind = _indicator_id(world)
-    assert f"correlated:{ind}:4" in _firings(world, refs[0]) and f"correlated:{ind}:4" in _firings(world, fourth)
+    assert all(_firings(world, ref, "four-sectors") == {""} for ref in (*refs, fourth))
+    with world.runtime.sessions() as s:
+        assert set(s.scalars(select(Incident.severity))) == {4}
 
 
 def test_same_sector_repeats_do_not_correlate(world, installed):
@@ -83,9 +82,8 @@ def test_reports_outside_the_window_do_not_count(world, installed):
         s.execute(update(Incident).where(Incident.reference == old)
                   .values(reported_at=utcnow() - timedelta(hours=73)))
     second, third = _report(world, BANK), _report(world, OPERATOR, org="cityhospital")
-    ind = _indicator_id(world)
     assert _firings(world, old) == set()
-    assert _firings(world, second) == _firings(world, third) == {f"correlated:{ind}:2"}
+    assert _firings(world, second) == _firings(world, third) == {""}
     assert _firings(world, third, "cross-sector-indicator") == set()
 
 
@@ -94,9 +92,8 @@ def test_an_indicator_on_too_many_reports_is_noise(world, installed):
     reporters = [(GRIDCO, None), (BANK, None), (OPERATOR, "cityhospital"), (POWERGEN, None), (BANK, None),
                  (OPERATOR, "national-cert")]
     refs = [_report(world, who, org, indicators=resolver) for who, org in reporters]
-    ind = _indicator_id(world, "192.0.2.53")
     # The fifth report still correlates (5 ≤ the cut-off of 5); the sixth makes it noise.
-    assert f"correlated:{ind}:3" in _firings(world, refs[4])
+    assert _firings(world, refs[4]) == _firings(world, refs[4], "cross-sector-indicator") == {""}
     assert _firings(world, refs[5]) == set()
     with world.runtime.sessions() as s:
         incident = s.scalar(select(Incident).where(Incident.reference == refs[5]))

@@ -1,9 +1,13 @@
-"""Fixtures for engine tests: the default library installed as the incident listener."""
+"""Fixtures for engine tests: the default library installed as the incident
+listener, with detection beside it as in ``ncert serve`` (the cross-sector
+playbook acts on its ``indicator.correlated``)."""
 
 from __future__ import annotations
 
 import pytest
 
+import detection
+from detection.settings import DetectionSettings
 from playbooks import engine
 
 
@@ -11,5 +15,7 @@ from playbooks import engine
 def library(world):
     """The default library, acting on every incident submitted while the test runs."""
     books = engine.install()
+    detection.install(DetectionSettings())
     yield books
+    detection.uninstall()
     engine.uninstall()

@@ -68,7 +68,8 @@ def test_a_received_report_satisfies_its_deadline(world):
     ref, aware = _ransomware(world)
     with transaction(world.runtime.sessions) as s:
         incident = s.scalar(select(Incident).where(Incident.reference == ref))
-        clocks.receive(s, world.operator, incident, "nis2", "early-warning", aware + timedelta(hours=20))
+        clocks.receive(s, world.operator, incident, "nis2", "early-warning", aware + timedelta(hours=20),
+                       now=aware + timedelta(hours=20))
     assert _check(world, aware + timedelta(hours=30)) == []
     assert _check(world, aware + timedelta(hours=61)) == [("incident-notification", False)]
 
@@ -78,7 +79,7 @@ def test_the_final_report_moves_with_the_notification_receipt(world):
     sent = aware + timedelta(hours=50)
     with transaction(world.runtime.sessions) as s:
         incident = s.scalar(select(Incident).where(Incident.reference == ref))
-        clocks.receive(s, world.operator, incident, "nis2", "incident-notification", sent)
+        clocks.receive(s, world.operator, incident, "nis2", "incident-notification", sent, now=sent)
     with look(world, ref) as it:
         final = next(d for d in it.deadlines() if d.stage == "final-report")
     assert final.due_at == add_months(sent, 1)
@@ -94,7 +95,8 @@ def test_crisis_status_clock_repeats_hourly(world):
     with transaction(world.runtime.sessions) as s:
         incident = s.scalar(select(Incident).where(Incident.reference == ref))
         [first] = clocks.of_incident(s, incident)
-        clocks.receive(s, world.operator, incident, "crisis-status", "status-report", first.due_at)
+        clocks.receive(s, world.operator, incident, "crisis-status", "status-report", first.due_at,
+                       now=first.due_at)
         stages = [(d.stage, d.due_at - first.due_at) for d in clocks.of_incident(s, incident)]
     assert stages == [("status-report", timedelta(0)), ("status-report#2", timedelta(hours=1))]
     assert _check(world, first.due_at + timedelta(minutes=50), library) == [("status-report#2", False)]

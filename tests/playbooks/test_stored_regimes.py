@@ -85,7 +85,8 @@ def test_receiving_a_stored_stage_re_times_the_next(world):
     ref, aware = _bank_ransomware(world)
     with transaction(world.runtime.sessions) as s:
         incident = s.scalar(select(Incident).where(Incident.reference == ref))
-        clocks.receive(s, world.operator, incident, "central-bank-4h", "initial-report", aware + timedelta(hours=2))
+        clocks.receive(s, world.operator, incident, "central-bank-4h", "initial-report", aware + timedelta(hours=2),
+                       now=aware + timedelta(hours=2))
     with look(world, ref) as it:
         due = {d.stage: d.due_at for d in it.deadlines()}
     assert due["intermediate-report"] == aware + timedelta(hours=2, days=3)
