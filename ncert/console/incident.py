@@ -14,6 +14,8 @@ import orjson
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_login import login_required
 
+from detection import anomaly
+from detection.service import settings as detection_settings
 from ncert.access import visible
 from ncert.actor import Actor
 from ncert.console import forms
@@ -59,6 +61,8 @@ def incident(reference: str):
         comment_form=forms.CommentForm(prefix="comment") if can_comment(actor, inc) else None,
         button=forms.ButtonForm(),
         receive_form=_receive_form() if actor.can_triage else None,
+        anomaly_score=anomaly.score_for(session, actor, inc),
+        anomaly_threshold=detection_settings().anomaly_threshold,
         **_assessment_panel(session, actor, inc),
     )
 

@@ -12,6 +12,7 @@ from ncert.db import transaction, utcnow
 from ncert.models import AnomalyModel, AnomalyScore, Incident, PlaybookFiring
 from ncert.services import playbook_runs
 from playbooks.conditions import compile_condition
+from tests.console.helpers import Console
 from tests.detection.conftest import SETTINGS
 from tests.detection.history import NOW, backdate, seed
 
@@ -116,6 +117,21 @@ def test_the_score_is_in_the_incident_json_for_national_staff_only(world, instal
     path, bearer = f"/api/v1/incidents/{ref}", lambda secret: {"Authorization": f"Bearer {secret}"}
     assert client.get(path, headers=bearer(world.key("national-cert", "soc_operator"))).json["anomaly_score"] == 1.0
     assert client.get(path, headers=bearer(world.key("gridco"))).json["anomaly_score"] is None
+
+
+def test_the_incident_page_shows_the_score_to_national_staff_only(world, installed, app):
+    seed(world, 240)
+    _train(world)
+    ref = world.submit(world.operator, **OUTLIER)
+
+    def page(email: str) -> str:
+        console = Console(app.test_client())
+        assert console.login(email).status_code == 302
+        return console.text(f"/incidents/{ref}")
+
+    shown = page("operator@ncert.test")
+    assert '<dd id="fact-anomaly"' in shown and '>1.00 <span class="chip">flagged</span>' in shown
+    assert 'id="fact-anomaly"' not in page("analyst@gridco.test")
 
 
 def test_cli_trains_and_prints_the_model(world, runtime):
