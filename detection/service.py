@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from detection import anomaly, correlation, volume
@@ -20,6 +21,7 @@ from ncert.models import AnomalyScore, Incident
 from ncert.services import directory, incidents
 
 INTERFACE = "detection"
+PENDING = "detection.unscored"  # session.info key: incidents created in this unit of work
 
 
 @dataclass
@@ -41,7 +43,9 @@ def system_actor(session: Session) -> Actor:
 
 
 def on_incident_changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
-    """The incidents service hook: correlate on every change, score new incidents."""
+    """The incidents service hook: correlate on every change; new incidents are
+    scored together when the unit of work commits (one model call for a whole
+    TAXII push or CSV import instead of one per report)."""
     if not _installed.active:
         return
     now = utcnow()
@@ -49,7 +53,21 @@ def on_incident_changed(session: Session, actor: Actor, incident: Incident, chan
     found = correlation.correlate(session, system, incident, now, _installed.settings.correlation_max_incidents)
     correlation.fire(session, found, now)
     if change == "created":
-        score_new(session, system, [incident], now)
+        if PENDING not in session.info:
+            event.listen(session, "before_commit", _score_pending)
+            event.listen(session, "after_rollback", _forget_pending)
+            session.info[PENDING] = []
+        session.info[PENDING].append(incident)
+
+
+def _score_pending(session: Session) -> None:
+    batch, session.info[PENDING] = session.info[PENDING], []
+    if batch and _installed.active:
+        score_new(session, system_actor(session), batch, utcnow())
+
+
+def _forget_pending(session: Session) -> None:
+    session.info[PENDING] = []
 
 
 def score_new(session: Session, actor: Actor, batch: list[Incident], now: datetime) -> dict[int, float]:

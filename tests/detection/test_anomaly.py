@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from detection import anomaly, service
 from ncert.db import transaction, utcnow
 from ncert.models import AnomalyModel, AnomalyScore, Incident, PlaybookFiring
-from ncert.services import playbook_runs
+from ncert.records import IncidentRecord
+from ncert.services import incidents, playbook_runs
 from playbooks.conditions import compile_condition
 from tests.console.helpers import Console
 from tests.detection.conftest import SETTINGS
@@ -59,6 +60,23 @@ def test_a_new_anomalous_report_is_scored_at_intake_and_fires_anomaly_flagged(wo
     assert scored == {odd: 1.0} and not set(usual) & set(scored)  # scored at intake only
     assert facts.anomaly_score == 1.0 and compile_condition({"fact": "anomaly_score", "gte": 0.99})(facts)
     assert _fired(world, "anomaly-watch") == {(odd, "")}
+
+
+def test_a_bulk_intake_is_scored_at_commit_and_a_rolled_back_one_not_at_all(world, installed):
+    seed(world, 240)
+    _train(world)
+    with world.runtime.sessions() as s:  # e.g. a TAXII push that fails half-way
+        incidents.submit(s, world.operator, IncidentRecord(**{**OUTLIER, "title": "Lost"}), channel="api")
+        s.rollback()
+        refs = [incidents.submit(s, world.operator, IncidentRecord(**{**OUTLIER, "title": f"Dump {n}"}),
+                                 channel="api").incident.reference for n in range(3)]
+        assert s.scalar(select(func.count()).select_from(AnomalyScore)) == 0  # not yet: scored together at commit
+        s.commit()
+    with world.runtime.sessions() as s:
+        scored = dict(s.execute(select(Incident.reference, AnomalyScore.score)
+                                .join(AnomalyScore, AnomalyScore.incident_id == Incident.id)).all())
+    assert scored == dict.fromkeys(refs, 1.0)
+    assert _fired(world, "anomaly-watch") == {(ref, "") for ref in refs}
 
 
 def test_only_reports_at_or_above_the_threshold_fire(world, installed):
