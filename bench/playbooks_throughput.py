@@ -1,11 +1,14 @@
-"""Incidents per second through the full default playbook library.
+"""Incidents per second through the full default playbook library and detection.
 
 A fresh SQLite database gets a small constituency and COUNT incidents (a mix
-that fires every default playbook now and then, most firing none). The engine
-then runs the incident.created trigger over them in batches, each batch its
-own transaction, exactly as it would for a burst of intake: facts read in
-grouped queries, the library evaluated, matching actions applied through the
-services. E-mail is recorded, not sent (NCERT_SMTP_HOST unset).
+that fires every default playbook now and then, most firing none), and an
+anomaly model is trained on them. Then, in batches, each batch its own
+transaction, as for a burst of intake: the engine runs incident.created
+(facts read in grouped queries, the library evaluated, matching actions
+applied through the services); cross-sector correlation looks up each
+report's indicators and runs indicator.correlated on the reports carrying
+them; the batch is scored by the anomaly model and anomaly.flagged runs on
+those at the threshold. E-mail is recorded, not sent (NCERT_SMTP_HOST unset).
 
 Usage: playbooks_throughput.py [COUNT]   (default 20,000)
 Prints one JSON object.
@@ -25,7 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from ncert.db import make_engine, make_session_factory, transaction  # noqa: E402
+import detection  # noqa: E402
+from detection import anomaly, service  # noqa: E402
+from detection.settings import DetectionSettings  # noqa: E402
+from ncert.db import make_engine, make_session_factory, transaction, utcnow  # noqa: E402
 from ncert.models import Incident, Organization, PlaybookFiring, Sector  # noqa: E402
 from ncert.records import IncidentRecord  # noqa: E402
 from ncert.schema import upgrade  # noqa: E402
@@ -94,6 +100,10 @@ def main() -> None:
         upgrade(db)
         sessions = make_session_factory(db)
         ids = seed(sessions, count, rng)
+        with transaction(sessions) as s:
+            anomaly.train(s, directory.system_actor(s, "national-cert", "bench"), min_incidents=1)
+        engine.install(national_org="national-cert")  # detection hands its findings to the installed library
+        detection.install(DetectionSettings())
         started = time.perf_counter()
         for start in range(0, len(ids), BATCH):
             with transaction(sessions) as s:
@@ -101,7 +111,10 @@ def main() -> None:
                 batch = list(s.scalars(select(Incident).where(Incident.id.in_(ids[start : start + BATCH]))
                                        .order_by(Incident.id)))
                 engine.run_many(s, actor, "incident.created", batch, library)
+                service.detect(s, batch, batch, utcnow())
         seconds = time.perf_counter() - started
+        detection.uninstall()
+        engine.uninstall()
         with sessions() as s:
             firings = s.scalar(select(func.count()).select_from(PlaybookFiring))
             fired_incidents = s.scalar(select(func.count(PlaybookFiring.incident_id.distinct())))

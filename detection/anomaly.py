@@ -219,8 +219,10 @@ def score(session: Session, actor: Actor, batch: list[Incident], now: datetime |
     now = now or utcnow()
     found = rows(session, actor, (Incident.id.in_([i.id for i in batch]),))
     scores = dict(zip([r.incident_id for r in found], model.score(found), strict=True))
+    stored = {row.incident_id: row for row in session.scalars(
+        select(AnomalyScore).where(AnomalyScore.incident_id.in_(list(scores))))}
     for incident_id, value in scores.items():
-        row = session.get(AnomalyScore, incident_id)
+        row = stored.get(incident_id)
         if row is None:
             session.add(AnomalyScore(incident_id=incident_id, score=value, model_version=model.version,
                                      scored_at=now))

@@ -40,6 +40,7 @@ from ncert.models import Incident, IncidentIndicator
 from ncert.services.playbook_runs import SHARING_WINDOW
 
 MIN_SECTORS = 2  # "cross-sector": the reporters' sectors differ
+CHUNK = 500  # ids per IN-list
 
 
 @dataclass(frozen=True)
@@ -51,40 +52,42 @@ class Correlation:
     incident_ids: tuple[int, ...]
 
 
-def correlate(session: Session, actor: Actor, incident: Incident, now: datetime,
+def correlate(session: Session, actor: Actor, batch: list[Incident], now: datetime,
               max_incidents: int) -> list[Correlation]:
-    """The cross-sector correlations of ``incident``'s indicators within the window
-    ending at ``now``; nothing when the incident itself was reported outside it.
-    Two grouped queries; the second reads at most ``max_incidents`` rows per indicator."""
+    """The cross-sector correlations of the indicators of ``batch`` within the window
+    ending at ``now`` (incidents reported outside it are left out). Two grouped
+    queries per chunk; the second reads at most ``max_incidents`` rows per indicator."""
     start = now - SHARING_WINDOW
-    if not start <= incident.reported_at <= now:
-        return []
-    own = select(IncidentIndicator.indicator_id).where(IncidentIndicator.incident_id == incident.id)
-    in_window = (IncidentIndicator.indicator_id.in_(own.scalar_subquery()), Incident.reported_at >= start,
-                 Incident.reported_at <= now)
-    counts = (select(IncidentIndicator.indicator_id, func.count(), func.count(Incident.sector_id.distinct()))
-              .join(Incident, Incident.id == IncidentIndicator.incident_id)
-              .where(*in_window).group_by(IncidentIndicator.indicator_id))
-    sectors = {ind: n_sectors for ind, n_incidents, n_sectors in session.execute(scope(actor, counts))
-               if n_sectors >= MIN_SECTORS and n_incidents <= max_incidents}
-    if not sectors:
-        return []
-    members = (select(IncidentIndicator.indicator_id, Incident.id)
-               .join(Incident, Incident.id == IncidentIndicator.incident_id)
-               .where(IncidentIndicator.indicator_id.in_(sectors), Incident.reported_at >= start,
-                      Incident.reported_at <= now)
-               .order_by(IncidentIndicator.indicator_id, Incident.id))
+    ids = sorted({i.id for i in batch if start <= i.reported_at <= now})
+    window = (Incident.reported_at >= start, Incident.reported_at <= now)
+    sectors: dict[int, int] = {}
+    for chunk in range(0, len(ids), CHUNK):
+        own = select(IncidentIndicator.indicator_id).where(IncidentIndicator.incident_id.in_(ids[chunk:chunk + CHUNK]))
+        counts = (select(IncidentIndicator.indicator_id, func.count(), func.count(Incident.sector_id.distinct()))
+                  .join(Incident, Incident.id == IncidentIndicator.incident_id)
+                  .where(IncidentIndicator.indicator_id.in_(own.scalar_subquery()), *window)
+                  .group_by(IncidentIndicator.indicator_id))
+        sectors.update((ind, n_sectors) for ind, n_incidents, n_sectors in session.execute(scope(actor, counts))
+                       if n_sectors >= MIN_SECTORS and n_incidents <= max_incidents)
     carriers: dict[int, list[int]] = defaultdict(list)
-    for ind, incident_id in session.execute(scope(actor, members)):
-        carriers[ind].append(incident_id)
-    return [Correlation(ind, sectors[ind], tuple(carriers[ind])) for ind in sorted(sectors)]
+    found = sorted(sectors)
+    for chunk in range(0, len(found), CHUNK):
+        members = (select(IncidentIndicator.indicator_id, Incident.id)
+                   .join(Incident, Incident.id == IncidentIndicator.incident_id)
+                   .where(IncidentIndicator.indicator_id.in_(found[chunk:chunk + CHUNK]), *window)
+                   .order_by(IncidentIndicator.indicator_id, Incident.id))
+        for ind, incident_id in session.execute(scope(actor, members)):
+            carriers[ind].append(incident_id)
+    return [Correlation(ind, sectors[ind], tuple(carriers[ind])) for ind in found]
 
 
 def fire(session: Session, correlations: list[Correlation], now: datetime) -> int:
     """Fire ``indicator.correlated`` once on each incident of the correlations; returns how many."""
     from playbooks import engine
 
-    carriers = sorted({i for correlation in correlations for i in correlation.incident_ids})
-    for incident_id in carriers:
-        engine.fire(session, "indicator.correlated", session.get(Incident, incident_id), now=now)
-    return len(carriers)
+    ids = sorted({i for correlation in correlations for i in correlation.incident_ids})
+    for chunk in range(0, len(ids), CHUNK):
+        batch = list(session.scalars(select(Incident).where(Incident.id.in_(ids[chunk:chunk + CHUNK]))
+                                     .order_by(Incident.id)))
+        engine.fire(session, "indicator.correlated", batch, now=now)
+    return len(ids)

@@ -42,32 +42,49 @@ def system_actor(session: Session) -> Actor:
     return directory.system_actor(session, settings().national_org, INTERFACE)
 
 
+@dataclass
+class _Pending:
+    """Incidents of one unit of work still to be correlated (changed) and scored (created)."""
+
+    changed: dict[int, Incident] = field(default_factory=dict)
+    created: dict[int, Incident] = field(default_factory=dict)
+
+
 def on_incident_changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
-    """The incidents service hook: correlate on every change; new incidents are
-    scored together when the unit of work commits (one model call for a whole
-    TAXII push or CSV import instead of one per report)."""
-    if not _installed.active:
+    """The incidents service hook: note the incident; detection runs on the whole
+    unit of work just before it commits (``detect``), so a TAXII push or CSV
+    import is correlated and scored in a few grouped queries and one model call.
+    Changes the playbook engine makes are its own and not looked at again."""
+    from playbooks import engine
+
+    if not _installed.active or engine.running():
         return
-    now = utcnow()
-    system = system_actor(session)
-    found = correlation.correlate(session, system, incident, now, _installed.settings.correlation_max_incidents)
-    correlation.fire(session, found, now)
+    if PENDING not in session.info:
+        event.listen(session, "before_commit", _detect_pending)
+        event.listen(session, "after_rollback", _forget_pending)
+        session.info[PENDING] = _Pending()
+    pending = session.info[PENDING]
+    pending.changed[incident.id] = incident
     if change == "created":
-        if PENDING not in session.info:
-            event.listen(session, "before_commit", _score_pending)
-            event.listen(session, "after_rollback", _forget_pending)
-            session.info[PENDING] = []
-        session.info[PENDING].append(incident)
+        pending.created[incident.id] = incident
 
 
-def _score_pending(session: Session) -> None:
-    batch, session.info[PENDING] = session.info[PENDING], []
-    if batch and _installed.active:
-        score_new(session, system_actor(session), batch, utcnow())
+def _detect_pending(session: Session) -> None:
+    pending, session.info[PENDING] = session.info[PENDING], _Pending()
+    if pending.changed and _installed.active:
+        detect(session, list(pending.changed.values()), list(pending.created.values()), utcnow())
 
 
 def _forget_pending(session: Session) -> None:
-    session.info[PENDING] = []
+    session.info[PENDING] = _Pending()
+
+
+def detect(session: Session, changed: list[Incident], created: list[Incident], now: datetime) -> None:
+    """Correlate the changed incidents and score the new ones, firing the playbook triggers."""
+    system = system_actor(session)
+    found = correlation.correlate(session, system, changed, now, settings().correlation_max_incidents)
+    correlation.fire(session, found, now)
+    score_new(session, system, created, now)
 
 
 def score_new(session: Session, actor: Actor, batch: list[Incident], now: datetime) -> dict[int, float]:
@@ -75,9 +92,8 @@ def score_new(session: Session, actor: Actor, batch: list[Incident], now: dateti
     from playbooks import engine
 
     scores = anomaly.score(session, actor, batch, now)
-    for incident in batch:
-        if scores.get(incident.id, 0.0) >= _installed.settings.anomaly_threshold:
-            engine.fire(session, "anomaly.flagged", incident, now=now)
+    threshold = settings().anomaly_threshold
+    engine.fire(session, "anomaly.flagged", [i for i in batch if scores.get(i.id, 0.0) >= threshold], now=now)
     return scores
 
 
@@ -108,7 +124,7 @@ def flag_volume_spikes(session: Session, now: datetime | None = None) -> list[vo
                            internal=True, sector=spike.sector, count=spike.count, baseline=spike.baseline,
                            z=round(spike.z, 2))
             session.flush()
-            engine.fire(session, "anomaly.flagged", incident, now=now)
+            engine.fire(session, "anomaly.flagged", [incident], now=now)
     return found
 
 

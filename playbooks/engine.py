@@ -319,19 +319,25 @@ def _system_actor(session: Session) -> Actor:
     return directory.system_actor(session, _installed.national_org, INTERFACE)
 
 
-def fire(session: Session, trigger: Trigger | str, incident: Incident, *, subject: str = "",
-         now: datetime | None = None) -> Outcome | None:
-    """Run the installed library for an event another module produced (a
-    correlation, an anomaly); ``subject`` tells its repetitions apart. Does
+def fire(session: Session, trigger: Trigger | str, batch: list[Incident], *, subject: str = "",
+         now: datetime | None = None) -> list[Outcome]:
+    """Run the installed library over ``batch`` for an event another module produced
+    (a correlation, an anomaly); ``subject`` tells its repetitions apart. Does
     nothing while the engine is not installed or is already running."""
-    if getattr(_local, "depth", 0) or not _installed.active:
-        return None
-    return run(session, _system_actor(session), trigger, incident, active_library(session), subject=subject, now=now)
+    if running() or not _installed.active or not batch:
+        return []
+    return run_many(session, _system_actor(session), trigger, batch, active_library(session), subject=subject,
+                    now=now)
+
+
+def running() -> bool:
+    """Whether the engine is applying actions on this thread (their events are its own)."""
+    return bool(getattr(_local, "depth", 0))
 
 
 def on_incident_changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
     """The incidents service hook: created → incident.created, patched → incident.updated."""
-    if getattr(_local, "depth", 0) or not _installed.active:
+    if running() or not _installed.active:
         return
     trigger = Trigger.INCIDENT_CREATED if change == "created" else Trigger.INCIDENT_UPDATED
     run(session, _system_actor(session), trigger, incident, active_library(session))

@@ -98,8 +98,8 @@ def test_an_indicator_on_too_many_reports_is_noise(world, installed):
     with world.runtime.sessions() as s:
         incident = s.scalar(select(Incident).where(Incident.reference == refs[5]))
         actor = service.system_actor(s)
-        assert correlation.correlate(s, actor, incident, utcnow(), max_incidents=5) == []
-        assert [c.sectors for c in correlation.correlate(s, actor, incident, utcnow(), max_incidents=6)] == [4]
+        assert correlation.correlate(s, actor, [incident], utcnow(), max_incidents=5) == []
+        assert [c.sectors for c in correlation.correlate(s, actor, [incident], utcnow(), max_incidents=6)] == [4]
 
 
 def test_correlation_reveals_nothing_to_the_reporters(world, installed):
