@@ -68,10 +68,13 @@ def incident(reference: str):
 
 
 def _assessment_panel(session, actor: Actor, inc: Incident) -> dict:
-    """What console/_assessment.html shows: the current assessment, and the form for operators."""
+    """What console/_assessment.html shows: the current assessment, and the form for operators
+    (national staff only; the panel is left out for sector organisations)."""
+    if not actor.is_national:
+        return {"assessment_panel": False}
     current = assessments.current(session, actor, inc)
     form = _assessment_form(current) if actor.can_triage and inc.status is not Status.MERGED else None
-    return {"assessment": current, "assessment_form": form}
+    return {"assessment_panel": True, "assessment": current, "assessment_form": form}
 
 
 def _assessment_form(current: IncidentAssessment | None) -> forms.AssessmentForm:

@@ -109,7 +109,7 @@ def assess(session: Session, actor: Actor, reference: str, inputs: AssessmentInp
         raise Conflict(f"{incident.reference} is being assessed concurrently; retry") from None
 
     incidents.note(session, actor, incident, "assessment", _summary(result, previous, answers.rationale),
-                   action="incident.assess", score=result.score, level=result.level,
+                   action="incident.assess", internal=True, score=result.score, level=result.level,
                    base_level=result.base_level, ncsc_category=result.ncsc_category, eu_colour=result.eu_colour,
                    overrides=list(result.overrides), flags=list(result.flags),
                    previous=None if previous is None else {"score": previous[0], "level": previous[1]})
@@ -120,9 +120,17 @@ def assess(session: Session, actor: Actor, reference: str, inputs: AssessmentInp
 
 
 def current(session: Session, actor: Actor, incident: Incident) -> IncidentAssessment | None:
-    """The incident's assessment, for whoever may see the incident (404 otherwise); None if not assessed."""
+    """The incident's assessment for national staff; None if not assessed.
+
+    404 for whoever may not see the incident, 403 for sector organisations that
+    may: the score counts the sectors of other organisations' reports sharing an
+    indicator with this one, which their TLP may not let this reporter learn.
+    The reporter sees the outcome as the incident's severity."""
     if not visible(actor, incident):
         raise NotFound(f"no incident {incident.reference!r}")
+    if not actor.is_national:
+        raise Forbidden("the national severity assessment is shown to national staff only: it draws on other "
+                        "organisations' reports")
     return _row(session, incident.id)
 
 

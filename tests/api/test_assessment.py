@@ -1,5 +1,6 @@
 """``/incidents/<ref>/assessment``: operators record the national severity assessment,
-whoever sees the incident reads it, and the incident JSON carries it."""
+national staff read it (in the incident JSON too); the reporting organisation sees
+its outcome as the severity, never the score, which draws on other organisations' reports."""
 
 from __future__ import annotations
 
@@ -29,11 +30,16 @@ def test_an_operator_assesses_and_the_severity_follows(api):
     assert body["derived"] == {"sector_criticality": 5, "sectors_affected": 1, "entity_class": None}
     assert body["assessed_by"].startswith("api-key ") and body["assessed_by"].endswith(" (national-cert)")
 
-    incident = api.get(f"/incidents/{ref}", "gridco").json
+    incident = api.get(f"/incidents/{ref}", "operator").json
     assert incident["severity"] == 3 and incident["assessment"] == body
-    kinds = [e["kind"] for e in incident["timeline"]]
-    assert kinds[-2:] == ["assessment", "severity"]
+    assert [e["kind"] for e in incident["timeline"]][-2:] == ["assessment", "severity"]
     assert api.get(f"/incidents/{ref}/assessment", "leader").json == body
+
+    reporter = api.get(f"/incidents/{ref}", "gridco").json
+    assert reporter["severity"] == 3 and reporter["assessment"] is None
+    assert "assessment" not in [e["kind"] for e in reporter["timeline"]]  # the score note is internal
+    response = api.get(f"/incidents/{ref}/assessment", "gridco")
+    assert response.status_code == 403 and "national staff only" in response.json["detail"]
 
 
 def test_overrides_and_flags_are_in_the_answer(api):
@@ -48,8 +54,8 @@ def test_overrides_and_flags_are_in_the_answer(api):
 
 def test_not_assessed_yet(api):
     ref = api.submit("gridco", title="Fresh")["reference"]
-    assert api.get(f"/incidents/{ref}", "gridco").json["assessment"] is None
-    response = api.get(f"/incidents/{ref}/assessment", "gridco")
+    assert api.get(f"/incidents/{ref}", "operator").json["assessment"] is None
+    response = api.get(f"/incidents/{ref}/assessment", "operator")
     assert response.status_code == 404 and response.json["error"] == "not_assessed"
 
 
@@ -59,7 +65,8 @@ def test_an_organisation_that_cannot_see_the_incident_gets_404(api):
     for who in ("centralbank", "partner"):
         response = api.get(f"/incidents/{ref}/assessment", who)
         assert response.status_code == 404 and response.json["error"] == "not_found"
-    assert api.get(f"/incidents/{ref}/assessment", "gridco").status_code == 200
+    assert api.get(f"/incidents/{ref}/assessment", "gridco").status_code == 403  # sees the incident, not the score
+    assert api.get(f"/incidents/{ref}/assessment", "operator").status_code == 200
 
 
 def test_analysts_and_leadership_cannot_assess(api, world):

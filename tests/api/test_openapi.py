@@ -169,12 +169,14 @@ def test_real_responses_match_the_documented_schemas(api, doc, world):
     assessment = f"{PREFIX}/incidents/{{reference}}/assessment"
     answers = {"functional_impact": "no-impact", "information_impact": "no-impact", "recoverability": "regular",
                "observed_activity": "engage", "potential_impact": "low"}
-    check(assessment, "get", c.get(f"{incidents}/{ref}/assessment", headers=an_key))  # 404, not assessed
+    check(assessment, "get", c.get(f"{incidents}/{ref}/assessment", headers=op_key))  # 404, not assessed
     check(assessment, "put", c.put(f"{incidents}/{ref}/assessment", json=answers, headers=op_key))
     check(assessment, "put", c.put(f"{incidents}/{ref}/assessment", json=answers, headers=an_key))  # 403
     check(assessment, "put", c.put(f"{incidents}/{ref}/assessment", json={}, headers=op_key))  # 422
-    check(assessment, "get", c.get(f"{incidents}/{ref}/assessment", headers=an_key))
-    assert check(one, "get", c.get(f"{incidents}/{ref}", headers=an_key))["assessment"]["level"] == 3  # 2 sectors
+    check(assessment, "get", c.get(f"{incidents}/{ref}/assessment", headers=op_key))
+    check(assessment, "get", c.get(f"{incidents}/{ref}/assessment", headers=an_key))  # 403: national staff only
+    assert check(one, "get", c.get(f"{incidents}/{ref}", headers=op_key))["assessment"]["level"] == 3  # 2 sectors
+    assert check(one, "get", c.get(f"{incidents}/{ref}", headers=an_key))["assessment"] is None
 
     # Every documented operation was exercised with a success and at least one error.
     for path, item in doc["paths"].items():

@@ -177,11 +177,13 @@ def test_invalid_choice_lists_the_allowed_values(world, ref):
         assess(world, ref, {**MINOR, "recoverability": "eventually"})
 
 
-def test_whoever_sees_the_incident_sees_its_score(world, ref):
+def test_national_staff_see_the_score_and_the_reporter_only_its_outcome(world, ref):
     assess(world, ref, SERIOUS)
     with world.runtime.sessions() as s:
         mine = incidents.get(s, world.actor("analyst@gridco.test"), ref)
-        assert assessments.current(s, world.actor("analyst@gridco.test"), mine).level == 3
+        assert mine.severity == 3
+        with pytest.raises(Forbidden, match="national staff only"):
+            assessments.current(s, world.actor("analyst@gridco.test"), mine)
         assert assessments.current(s, world.actor("leader@ncert.test"), mine).level == 3
         with pytest.raises(NotFound):
             assessments.current(s, world.actor("analyst@centralbank.test"), mine)

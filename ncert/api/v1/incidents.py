@@ -122,10 +122,11 @@ def report_received(reference: str):
     return _incident(incident)
 
 
-@operation("GET", "/incidents/<reference>/assessment", returns=AssessmentView,
+@operation("GET", "/incidents/<reference>/assessment", returns=AssessmentView, errors=(403,),
            summary="Get an incident's national severity assessment")
 def get_assessment(reference: str):
-    """The score, level, breakdown, overrides and flags, for whoever may see the incident.
+    """The score, level, breakdown, overrides and flags, for national staff (403 for
+    sector organisations: the score draws on other organisations' reports).
     An incident not assessed yet is a 404 with the code ``not_assessed``."""
     incident = incidents.get(db(), actor(), reference)
     row = assessments.current(db(), actor(), incident)

@@ -183,7 +183,9 @@ class IncidentDetail(IncidentSummary):
     anomaly_score: float | None = Field(None, ge=0, le=1, description=(
         "Share of the last 90 days' reports less anomalous than this one (detection.anomaly); "
         "national staff only, null when not scored"))
-    assessment: AssessmentView | None = Field(description="The national severity assessment; null until assessed")
+    assessment: AssessmentView | None = Field(description=(
+        "The national severity assessment; null until assessed, and for sector organisations (it draws on other "
+        "organisations' reports; they see its outcome as the severity)"))
 
 
 class IncidentList(Out):
@@ -263,7 +265,8 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
         timeline=[timeline_entry(e) for e in incidents.timeline(session, actor, incident)],
         deadlines=[deadline(clocks.countdown(row, now)) for row in clocks.of_incident(session, incident)],
         anomaly_score=anomaly.score_for(session, actor, incident),
-        assessment=assessment_view(found) if (found := assessments.current(session, actor, incident)) else None,
+        assessment=assessment_view(found) if actor.is_national and (found := assessments.current(
+            session, actor, incident)) else None,
     )
 
 
