@@ -17,7 +17,7 @@ from ncert.db import transaction
 from ncert.errors import NcertError
 from ncert.models import Organization
 from ncert.runtime import Runtime
-from ncert.services import directory, playbook_library, taxii
+from ncert.services import directory, feeds, playbook_library, taxii, teams
 
 
 class Context:
@@ -65,10 +65,13 @@ def init(ctx: Context) -> None:
         result = registry.load(session)
         collections = taxii.ensure_collections(session)
         books = playbook_library.sync_folder(session, ctx.actor(session), ctx.runtime.settings.playbooks_dir)
+        sealed = feeds.seal_stored_credentials(session)
     click.echo(f"database ready at {ctx.runtime.settings.describe()['NCERT_DATABASE_URL']}")
     click.echo(f"sector registry: {result.sectors_added} sectors and {result.orgs_added} organisations added")
     click.echo(f"TAXII collections: {collections} added")
     click.echo(f"playbooks: {books.summary()}")
+    if sealed:
+        click.echo(f"feed credentials sealed at rest: {sealed} feed(s)")
 
 
 @main.command()
@@ -310,6 +313,46 @@ def user_add(ctx: Context, email, name, role, org_slug, password) -> None:
 
 
 @main.group()
+def team() -> None:
+    """Teams (desks) of the national centre and their members."""
+
+
+@team.command("add")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--email", default=None, help="The team's shared mailbox")
+@pass_ctx
+def team_add(ctx: Context, slug: str, name: str, email: str | None) -> None:
+    with transaction(ctx.runtime.sessions) as session:
+        t = teams.create(session, ctx.actor(session), slug=slug, name=name, email=email)
+        click.echo(f"{t.slug}\tadded")
+
+
+@team.command("list")
+@pass_ctx
+def team_list(ctx: Context) -> None:
+    with ctx.runtime.sessions() as session:
+        for t in teams.teams(session):
+            members = ", ".join(u.email for u in t.members) or "-"
+            click.echo(f"{t.slug}\t{t.name}\t{t.email or '-'}\t{members}")
+
+
+@team.command("member")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--remove", is_flag=True, help="Remove the member instead of adding")
+@pass_ctx
+def team_member(ctx: Context, slug: str, email: str, remove: bool) -> None:
+    """Add EMAIL (national-centre staff) to team SLUG, or remove it with --remove."""
+    with transaction(ctx.runtime.sessions) as session:
+        if remove:
+            teams.remove_member(session, ctx.actor(session), slug, email)
+        else:
+            teams.add_member(session, ctx.actor(session), slug, email)
+    click.echo(f"{slug}\t{email}\t{'removed' if remove else 'added'}")
+
+
+@main.group()
 def apikey() -> None:
     """API keys (stored hashed; shown once)."""
 
@@ -467,8 +510,6 @@ def feeds_group() -> None:
 @pass_ctx
 def feeds_add(ctx: Context, name, kind, url, collection_id, org_slug, api_key, username, password, interval_minutes,
               disabled) -> None:
-    from ncert.services import feeds
-
     with transaction(ctx.runtime.sessions) as session:
         feed = feeds.add_source(session, ctx.actor(session), name=name, kind=kind, url=url, org=org_slug,
                                 collection_id=collection_id, api_key=api_key, username=username,
@@ -479,8 +520,6 @@ def feeds_add(ctx: Context, name, kind, url, collection_id, org_slug, api_key, u
 @feeds_group.command("list")
 @pass_ctx
 def feeds_list(ctx: Context) -> None:
-    from ncert.services import feeds
-
     with ctx.runtime.sessions() as session:
         for f in feeds.sources(session):
             state = f"every {f.interval_minutes} min" if f.enabled else "disabled"
@@ -494,8 +533,6 @@ def feeds_list(ctx: Context) -> None:
 @pass_ctx
 def feeds_pull(ctx: Context, name: str) -> None:
     """Pull one feed now and print the counts; exit 1 if anything failed."""
-    from ncert.services import feeds
-
     with ctx.runtime.sessions() as session:
         system = ctx.actor(session)
     result = feeds.pull(ctx.runtime.sessions, system, name)

@@ -147,6 +147,9 @@ class IncidentPatch(BaseModel):
     category: Category | None = None
     severity: int | None = Field(None, ge=0, le=5)
     tlp: TLP | None = None
+    team: Annotated[str, StringConstraints(max_length=80)] | None = Field(
+        None, description="Slug of a national-centre team; null or \"\" clears it"
+    )
     reason: Annotated[str, StringConstraints(max_length=2000)] = Field("", description="Why; kept in the timeline")
 
     _tlp_label = field_validator("tlp", mode="before")(_tlp)
@@ -154,7 +157,7 @@ class IncidentPatch(BaseModel):
     @model_validator(mode="after")
     def _not_empty(self):
         if not self.model_fields_set - {"reason"}:
-            raise ValueError("nothing to change: give status, assignee, category, severity or tlp")
+            raise ValueError("nothing to change: give status, assignee, category, severity, tlp or team")
         for name in ("category", "severity", "tlp", "status"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")

@@ -28,7 +28,7 @@ from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.records import Category, IncidentPatch
-from ncert.services import clocks, directory, incidents, notifications, playbook_library, playbook_runs, tasks
+from ncert.services import clocks, directory, incidents, notifications, playbook_library, playbook_runs, tasks, teams
 from ncert.services import regimes as effective_regimes
 from playbooks.facts import Facts
 from playbooks.loader import load_library
@@ -149,6 +149,9 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
             if user is not None:
                 incidents.update_fields(session, actor, ref, IncidentPatch(assignee=user, reason=reason))
                 return f"assigned to {user}"
+            if teams.by_slug(session, team) is None:
+                return f"team {team} not assigned: no such team"
+            incidents.update_fields(session, actor, ref, IncidentPatch(team=team, reason=reason))
             return f"assigned to team {team}"
         case AddTasks(titles, checklist):
             for title in titles:

@@ -98,7 +98,7 @@ class RequestInformation:
 
 @dataclass(frozen=True)
 class Notify:
-    """E-mail ``recipients`` (addresses or ``role:<role>``) or POST to a webhook ``url``."""
+    """E-mail ``recipients`` (addresses, ``role:<role>`` or ``team:<slug>``) or POST to a webhook ``url``."""
 
     channel: str  # email | webhook
     template: str
@@ -243,8 +243,12 @@ def _recipient(value: Any) -> str:
         if role not in set(Role):
             raise ValueError(f"unknown role {role!r}; expected one of {', '.join(Role)}")
         return text
+    if text.startswith("team:"):
+        if not _NAME.match(text.removeprefix("team:")):
+            raise ValueError(f"{text!r}: a team slug is lower-case letters, digits and '-', up to 80")
+        return text
     if not _EMAIL.match(text):
-        raise ValueError(f"{text!r} is neither an e-mail address nor 'role:<role>'")
+        raise ValueError(f"{text!r} is neither an e-mail address, 'role:<role>' nor 'team:<slug>'")
     return text
 
 

@@ -36,7 +36,7 @@ from ncert.db import utcnow
 from ncert.errors import Invalid
 from ncert.models import Incident, IncidentIndicator, Organization, TimelineEntry, User
 from ncert.records import IncidentPatch
-from ncert.services import directory, incidents
+from ncert.services import directory, incidents, teams
 from ncert.taxonomy import Status
 from sector_certs import registry
 from sector_certs.simulator import SimulatedEvent, Step, simulate
@@ -61,6 +61,14 @@ LOGINS = (
     DemoLogin("sector_analyst", "analyst@gridco.example", "ncert-demo-analyst", "Jordan Berg", "gridco"),
     DemoLogin("sector_analyst", "analyst@unionbank.example", "ncert-demo-analyst", "Robin Hale", "unionbank"),
     DemoLogin("sector_analyst", "analyst@cityhospital.example", "ncert-demo-analyst", "Chris Varga", "cityhospital"),
+)
+
+
+# Desks of the demo national centre: (slug, name, shared mailbox, members).
+TEAMS = (
+    ("duty", "Duty team", "duty@ncsc.example", ("operator@ncsc.example", "operator2@ncsc.example")),
+    ("ot-desk", "OT desk (energy, water, transport)", None, ("operator@ncsc.example",)),
+    ("finance-desk", "Finance desk", None, ("operator2@ncsc.example",)),
 )
 
 
@@ -103,6 +111,10 @@ def seed(session: Session, actor: Actor, *, seed: int = 2026, days: int = 90, co
                  for login in LOGINS if login.role == "soc_operator"]
     analysts = {login.org: directory.actor_for_user(users[login.email], actor.interface)
                 for login in LOGINS if login.role == "sector_analyst"}
+    for slug, name, email, members in TEAMS:
+        teams.create(session, actor, slug=slug, name=name, email=email)
+        for member in members:
+            teams.add_member(session, actor, slug, member)
 
     now = now or utcnow()
     replay = _Replay(session, actor, operators, analysts)

@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
         queue,
         regimes,
         submit,
+        teams,
     )
     from ncert.console.blueprint import bp
 

@@ -90,6 +90,22 @@ class SeverityForm(FlaskForm):
     reason = StringField("Reason", [Length(max=2000)], **TEXT)
 
 
+class TeamForm(FlaskForm):
+    team = SelectField("Team", default="", choices=[])
+    reason = StringField("Reason", [Length(max=2000)], **TEXT)
+
+
+class NewTeamForm(FlaskForm):
+    slug = StringField("Slug", [DataRequired(), Length(max=80), SLUG], **TEXT)
+    name = StringField("Name", [DataRequired(), Length(max=200)], **TEXT)
+    email = StringField("Mailbox", [Optional(), Length(max=320), EMAIL], **TEXT,
+                        description="The desk's shared address; without one, notifications go to its members")
+
+
+class TeamMemberForm(FlaskForm):
+    email = SelectField("Member", choices=[])
+
+
 class TlpForm(FlaskForm):
     tlp = SelectField("TLP", choices=values(TLP))
     reason = StringField("Reason", [Length(max=2000)], **TEXT)
@@ -209,6 +225,7 @@ class QueueFilterForm(Form):
     category = SelectField("Category", default="", choices=[])
     tlp = SelectField("TLP", default="", choices=[*options(("", "any")), *values(TLP)])
     assignee = SelectField("Assignee", default="", choices=[])
+    team = SelectField("Team", default="", choices=[])
     sort = SelectField("Sort by", default="reported", choices=[SelectChoice(k) for k in QUEUE_SORTS])
     order = SelectField("Order", default="desc", choices=options(("desc", "descending"), ("asc", "ascending")))
     limit = IntegerField("Per page", [Optional(), NumberRange(min=1, max=200)])

@@ -24,7 +24,7 @@ from ncert.console.context import current_actor, return_to
 from ncert.db import utcnow
 from ncert.models import Incident, IncidentAssessment
 from ncert.records import IncidentPatch
-from ncert.services import assessments, clocks, incidents, indicators, stix_export
+from ncert.services import assessments, clocks, incidents, indicators, stix_export, teams
 from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, Status
 from ncert.web.session import db, national_org
 
@@ -47,7 +47,7 @@ def incident(reference: str):
         return redirect(url_for("console.incident", reference=inc.reference))
     found = indicators.of_incident(session, inc.id)
     values = {ind.id: ind for ind in found}
-    action_forms = _action_forms(inc) if actor.can_triage else {}
+    action_forms = _action_forms(session, inc) if actor.can_triage else {}
     return render_template(
         "console/incident.html",
         incident=inc,
@@ -90,11 +90,12 @@ def _receive_form() -> forms.ReceiveForm:
     return forms.ReceiveForm(prefix="receive", data={"at": utcnow().replace(second=0, microsecond=0, tzinfo=None)})
 
 
-def _action_forms(inc: Incident) -> dict:
+def _action_forms(session, inc: Incident) -> dict:
     status = forms.StatusForm(prefix="status")
     status.to.choices = [forms.SelectChoice(s.value) for s in TRANSITIONS[inc.status]]
     return {
         "status": status if status.to.choices else None,
+        "team": _team_form(session, inc),
         "category": forms.CategoryForm(prefix="category", data={"category": inc.category}),
         "severity": forms.SeverityForm(prefix="severity", data={"severity": str(inc.severity)}),
         "tlp": forms.TlpForm(prefix="tlp", data={"tlp": inc.tlp.value}),
@@ -102,6 +103,12 @@ def _action_forms(inc: Incident) -> dict:
         "reopen": forms.ReopenForm(prefix="reopen") if inc.status in REOPENABLE else None,
         "publish": forms.PublishForm(prefix="publish"),
     }
+
+
+def _team_form(session, inc: Incident) -> forms.TeamForm:
+    form = forms.TeamForm(prefix="team", data={"team": inc.team.slug if inc.team else ""})
+    form.team.choices = forms.options(("", "no team"), *((t.slug, t.name) for t in teams.teams(session)))
+    return form
 
 
 def incident_action(view):
@@ -133,6 +140,18 @@ def _rejected(reference: str, form):
 def assign_to_me(reference: str):
     incidents.update_fields(db(), current_actor(), reference, IncidentPatch(assignee="me"))
     return _done(reference, f"{reference} is assigned to you.")
+
+
+@bp.post("/incidents/<reference>/team")
+@incident_action
+def change_team(reference: str):
+    form = _team_form(db(), incidents.get(db(), current_actor(), reference))
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    patch = IncidentPatch(team=form.team.data or None, reason=form.reason.data)
+    inc = incidents.update_fields(db(), current_actor(), reference, patch)
+    return _done(reference, f"{reference} is assigned to team {inc.team.name}." if inc.team
+                 else f"{reference} has no team now.")
 
 
 @bp.post("/incidents/<reference>/status")

@@ -10,7 +10,7 @@ from ncert.console.blueprint import bp
 from ncert.console.context import current_actor
 from ncert.console.forms import QUEUE_SORTS, QueueFilterForm, category_choices, options
 from ncert.errors import BadRequest
-from ncert.services import clocks, directory, queue
+from ncert.services import clocks, directory, queue, teams
 from ncert.taxonomy import OPEN_STATUSES, TLP, Status
 from ncert.web.session import db
 
@@ -61,6 +61,8 @@ def _filter_form(session, actor) -> QueueFilterForm:
     form.category.choices = [*options(("", "any")), *category_choices(whole_classes=True)]
     staff = [(u.id, u.email) for u in directory.national_staff(session)] if actor.is_national else []
     form.assignee.choices = options(("", "anyone"), ("me", "me"), ("none", "unassigned"), *staff)
+    desks = [("mine", "my teams"), ("none", "no team"), *((t.slug, t.name) for t in teams.teams(session))]
+    form.team.choices = options(("", "any"), *(desks if actor.is_national else ()))
     return form
 
 
@@ -73,6 +75,7 @@ def _to_filter(form: QueueFilterForm) -> tuple[queue.QueueFilter, str]:
         category=form.category.data or None,
         tlp=(TLP(form.tlp.data),) if form.tlp.data else (),
         assignee=form.assignee.data or None,
+        team=form.team.data or None,
         q=form.q.data or None,
     )
     sort = QUEUE_SORTS[form.sort.data]

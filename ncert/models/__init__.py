@@ -20,6 +20,7 @@ from ncert.models.playbooks import (
 )
 from ncert.models.regimes import ReportingRegime, SectorRegime
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
+from ncert.models.teams import Team, TeamMember
 
 __all__ = [
     "AnomalyModel",
@@ -52,6 +53,8 @@ __all__ = [
     "TaxiiCollection",
     "Task",
     "TaxiiStatus",
+    "Team",
+    "TeamMember",
     "TimelineEntry",
     "User",
     "incident_affected_sectors",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ncert.db import Base, EnumText, utcnow
 from ncert.models.directory import Organization, Sector, User
+from ncert.models.teams import Team
 from ncert.taxonomy import TLP, Status
 
 incident_affected_sectors = Table(
@@ -63,10 +64,12 @@ class Incident(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     source_channel: Mapped[str] = mapped_column(String(16))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
 
     reporter_org: Mapped[Organization] = relationship(lazy="joined")
     sector: Mapped[Sector] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship(lazy="joined")
     merged_into: Mapped["Incident | None"] = relationship(remote_side=[id], lazy="select")
     affected_sectors: Mapped[list[Sector]] = relationship(
         secondary=incident_affected_sectors, lazy="selectin", order_by=Sector.slug

@@ -29,7 +29,7 @@ from ncert.models import (
     User,
 )
 from ncert.records import Category, IncidentPatch, IncidentRecord
-from ncert.services import audit, directory, indicators
+from ncert.services import audit, directory, indicators, teams
 from ncert.taxonomy import REOPENABLE, TRANSITIONS, UNCATEGORISED, Role, Status
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -221,7 +221,7 @@ def _require_triage(actor: Actor) -> None:
 
 
 def update_fields(session: Session, actor: Actor, reference: str, patch: IncidentPatch) -> Incident:
-    """Apply a PATCH: status, assignee, category, severity and TLP, each logged."""
+    """Apply a PATCH: status, assignee, team, category, severity and TLP, each logged."""
     _require_triage(actor)
     incident = get(session, actor, reference)
     fields = patch.model_fields_set
@@ -229,6 +229,8 @@ def update_fields(session: Session, actor: Actor, reference: str, patch: Inciden
         _transition(session, actor, incident, patch.status, patch.reason)
     if "assignee" in fields:
         _assign(session, actor, incident, patch.assignee)
+    if "team" in fields:
+        _set_team(session, actor, incident, patch.team, patch.reason)
     if "category" in fields:
         _set_category(session, actor, incident, patch.category, patch.reason)
     if "severity" in fields and patch.severity != incident.severity:
@@ -307,6 +309,18 @@ def _resolve_assignee(session: Session, actor: Actor, who: int | str | None) -> 
     if user.role not in (Role.SOC_OPERATOR, Role.ADMIN) or not user.active:
         raise Invalid(f"{user.email} is not an active SOC operator or admin")
     return user
+
+
+def _set_team(session: Session, actor: Actor, incident: Incident, slug: str | None, reason: str) -> None:
+    team = teams.by_slug(session, slug) if slug else None
+    if slug and team is None:
+        raise Invalid(f"team: no team {slug!r}")
+    if (team.id if team else None) == incident.team_id:
+        return
+    old = incident.team.slug if incident.team else None
+    incident.team_id, incident.team = (team.id, team) if team else (None, None)
+    _log(session, actor, incident, "team", f"Team → {team.slug}" if team else "Team cleared",
+         action="incident.team", old=old, new=team.slug if team else None, reason=reason)
 
 
 def _set_category(session: Session, actor: Actor, incident: Incident, category: Category, reason: str) -> None:

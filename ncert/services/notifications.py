@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.models import Incident, Notification, User
+from ncert.services import teams
 from ncert.taxonomy import Role
 
 SENT, FAILED, NOT_SENT = "sent", "failed", "not-sent"
@@ -50,13 +51,16 @@ def delivery_settings(env: Mapping[str, str] | None = None) -> DeliverySettings:
 
 def resolve_recipients(session: Session, actor: Actor, recipients: tuple[str, ...]) -> list[str]:
     """Addresses as given; ``role:<role>`` means the active users of that role in
-    the acting (national) organisation, never anyone outside it."""
+    the acting (national) organisation, never anyone outside it; ``team:<slug>``
+    the team's mailbox if it has one, else its active members (nobody for an unknown team)."""
     out: list[str] = []
     for item in recipients:
         if item.startswith("role:"):
             stmt = select(User.email).where(User.role == Role(item.removeprefix("role:")), User.active.is_(True),
                                             User.org_id == actor.org_id).order_by(User.email)
             out.extend(session.scalars(stmt))
+        elif item.startswith("team:"):
+            out.extend(teams.mailboxes(session, item.removeprefix("team:")))
         else:
             out.append(item)
     return list(dict.fromkeys(out))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ncert.access import scope
 from ncert.actor import Actor
 from ncert.errors import BadRequest, Invalid
-from ncert.models import Incident, Organization, Sector, User, incident_affected_sectors
+from ncert.models import Incident, Organization, Sector, Team, TeamMember, User, incident_affected_sectors
 from ncert.search import incident_text_filter
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, Status
 
@@ -38,6 +38,7 @@ class QueueFilter:
     category: str | None = None  # "class" or "class/type"
     tlp: tuple[TLP, ...] = ()
     assignee: str | None = None  # "me", "none", a user id or e-mail
+    team: str | None = None  # a team slug, "mine" (the actor's teams) or "none"
     reporter_org: str | None = None
     q: str | None = None
     reported_after: datetime | None = None
@@ -104,6 +105,8 @@ def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter) -> S
         stmt = stmt.where(Incident.tlp.in_(f.tlp))
     if f.assignee:
         stmt = stmt.where(_assignee_clause(session, actor, f.assignee))
+    if f.team:
+        stmt = stmt.where(_team_clause(session, actor, f.team))
     if f.reporter_org:
         org_id = session.scalar(select(Organization.id).where(Organization.slug == f.reporter_org))
         stmt = stmt.where(Incident.reporter_org_id == org_id)
@@ -126,6 +129,19 @@ def _assignee_clause(session: Session, actor: Actor, who: str):
     if who.isdigit():
         return Incident.assignee_id == int(who)
     return Incident.assignee_id == select(User.id).where(User.email == who.lower()).scalar_subquery()
+
+
+def _team_clause(session: Session, actor: Actor, team: str):
+    if team == "none":
+        return Incident.team_id.is_(None)
+    if team == "mine":
+        if actor.user_id is None:
+            raise BadRequest("team 'mine' needs a signed-in user; give a team slug")
+        return Incident.team_id.in_(select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id))
+    team_id = session.scalar(select(Team.id).where(Team.slug == team))
+    if team_id is None:
+        raise BadRequest(f"unknown team {team!r}")
+    return Incident.team_id == team_id
 
 
 def _sort(sort: str):

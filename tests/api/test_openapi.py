@@ -56,7 +56,7 @@ def test_every_route_but_the_document_needs_a_key(doc):
 def test_the_documented_page_size_is_the_configured_one(doc, runtime):
     params = {p["name"]: p for p in doc["paths"][f"{PREFIX}/incidents"]["get"]["parameters"]}
     assert params["limit"]["schema"]["maximum"] == runtime.settings.page_size_max
-    assert set(params) == {"status", "sector", "severity", "severity_min", "category", "tlp", "assignee",
+    assert set(params) == {"status", "sector", "severity", "severity_min", "category", "tlp", "assignee", "team",
                            "reporter_org", "q", "reported_after", "reported_before", "sort", "limit", "cursor",
                            "counts"}
     assert params["status"]["style"] == "form" and params["status"]["explode"] is False

@@ -8,7 +8,7 @@ from tests.api.helpers import PREFIX, bearer, snapshot
 
 SUMMARY_KEYS = {
     "reference", "title", "status", "severity", "severity_label", "category", "tlp", "sector", "affected_sectors",
-    "reporter_org", "assignee", "source_channel", "merged_into", "occurred_at", "aware_at", "reported_at",
+    "reporter_org", "assignee", "team", "source_channel", "merged_into", "occurred_at", "aware_at", "reported_at",
     "acknowledged_at", "resolved_at", "closed_at", "updated_at",
 }
 DETAIL_KEYS = SUMMARY_KEYS | {"description", "external_ids", "indicators", "sightings", "timeline", "deadlines",

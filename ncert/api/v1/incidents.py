@@ -78,7 +78,7 @@ def get_incident(reference: str):
 @operation("PATCH", "/incidents/<reference>", body=IncidentPatch, returns=IncidentDetail, errors=(403, 409),
            summary="Triage an incident")
 def patch_incident(reference: str):
-    """Change status, assignee, category, severity or TLP; only the fields given change.
+    """Change status, assignee, team, category, severity or TLP; only the fields given change.
     SOC operators and admins only. An invalid status move is a 409 naming the allowed ones."""
     patch = parse_body(IncidentPatch)
     return _incident(incidents.update_fields(db(), actor(), reference, patch))

@@ -170,6 +170,9 @@ class IncidentQuery(BaseModel):
     reporter_org: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
         None, description="Reporting organisation slug"
     )
+    team: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = Field(
+        None, description="Team slug, or 'none' (no team); an unknown team is a 400"
+    )
     q: Annotated[str, StringConstraints(max_length=500)] | None = Field(
         None, description="Free text over reference, title and description"
     )
@@ -193,6 +196,13 @@ class IncidentQuery(BaseModel):
             raise ValueError("'me' needs a signed-in user; API keys filter by user id or e-mail")
         if value and value.isdigit() and (not value.isascii() or int(value) > MAX_ID):
             raise ValueError(f"a user id is a number from 1 to {MAX_ID}")
+        return value
+
+    @field_validator("team")
+    @classmethod
+    def _team(cls, value: str | None) -> str | None:
+        if value == "mine":
+            raise ValueError("'mine' needs a signed-in user; API keys filter by team slug")
         return value
 
     @field_validator("reported_after", "reported_before")
@@ -224,6 +234,7 @@ class IncidentQuery(BaseModel):
             category=self.category,
             tlp=tuple(self.tlp),
             assignee=self.assignee,
+            team=self.team,
             reporter_org=self.reporter_org,
             q=self.q,
             reported_after=self.reported_after,

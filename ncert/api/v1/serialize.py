@@ -77,6 +77,7 @@ class IncidentSummary(Out):
     affected_sectors: list[str]
     reporter_org: str = Field(description="Reporting organisation slug")
     assignee: str | None = Field(description="E-mail of the assigned operator")
+    team: str | None = Field(description="Slug of the national-centre team the incident is assigned to")
     source_channel: str
     merged_into: str | None = Field(description="Reference of the incident this one was merged into, if visible")
     occurred_at: Timestamp | None
@@ -225,6 +226,7 @@ def summary_fields(actor: Actor, incident: Incident) -> dict[str, Any]:
         affected_sectors=[s.slug for s in incident.affected_sectors],
         reporter_org=incident.reporter_org.slug,
         assignee=incident.assignee.email if incident.assignee else None,
+        team=incident.team.slug if incident.team else None,
         source_channel=incident.source_channel,
         merged_into=target.reference if target is not None and visible(actor, target) else None,
         occurred_at=incident.occurred_at,

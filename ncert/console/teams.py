@@ -1,0 +1,70 @@
+"""Administration of teams (admin role only): the list with members, a form to
+create a team, and adding or removing members."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+
+from ncert.console import forms
+from ncert.console.blueprint import bp
+from ncert.console.context import current_actor, return_to
+from ncert.services import directory, teams
+from ncert.web.session import db
+
+
+def _admin():
+    actor = current_actor()
+    directory.require_admin(actor)
+    return actor
+
+
+def _member_form(session, actor) -> forms.TeamMemberForm:
+    form = forms.TeamMemberForm(prefix="member")
+    form.email.choices = forms.options(*((u.email, f"{u.name} ({u.email})") for u in teams.candidates(session, actor)))
+    return form
+
+
+@bp.route("/admin/teams", methods=["GET", "POST"])
+@login_required
+def admin_teams():
+    actor, session = _admin(), db()
+    form = forms.NewTeamForm(prefix="team")
+    if form.validate_on_submit():
+        return_to(url_for("console.admin_teams"))
+        team = teams.create(session, actor, slug=form.slug.data, name=form.name.data, email=form.email.data)
+        flash(f"Team {team.slug} added.", "success")
+        return redirect(url_for("console.admin_teams"))
+    return render_template("console/admin/teams.html", form=form, teams=teams.teams(session),
+                           member_form=_member_form(session, actor),
+                           button=forms.ButtonForm()), 422 if form.errors else 200
+
+
+@bp.post("/admin/teams/<slug>/members")
+@login_required
+def admin_team_add_member(slug: str):
+    actor, session = _admin(), db()
+    return_to(url_for("console.admin_teams"))
+    team = teams.get(session, slug)
+    form = _member_form(session, actor)
+    if not form.validate_on_submit():
+        flash(f"Member: {'; '.join(form.email.errors) or 'choose a national-centre user'}", "error")
+        return redirect(url_for("console.admin_teams"))
+    teams.add_member(session, actor, team.slug, form.email.data)
+    flash(f"{form.email.data} added to {team.slug}.", "success")
+    return redirect(url_for("console.admin_teams"))
+
+
+@bp.post("/admin/teams/<slug>/members/<int:user_id>/remove")
+@login_required
+def admin_team_remove_member(slug: str, user_id: int):
+    actor, session = _admin(), db()
+    return_to(url_for("console.admin_teams"))
+    team = teams.get(session, slug)
+    member = next((u for u in team.members if u.id == user_id), None)
+    if member is None:
+        flash(f"That user is not a member of {team.slug}.", "error")
+        return redirect(url_for("console.admin_teams"))
+    teams.remove_member(session, actor, team.slug, member.email)
+    flash(f"{member.email} removed from {team.slug}.", "success")
+    return redirect(url_for("console.admin_teams"))
