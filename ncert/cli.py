@@ -17,7 +17,7 @@ from ncert.db import transaction
 from ncert.errors import NcertError
 from ncert.models import Organization
 from ncert.runtime import Runtime
-from ncert.services import directory, playbook_library, taxii, teams
+from ncert.services import directory, feeds, playbook_library, taxii, teams
 
 
 class Context:
@@ -65,10 +65,13 @@ def init(ctx: Context) -> None:
         result = registry.load(session)
         collections = taxii.ensure_collections(session)
         books = playbook_library.sync_folder(session, ctx.actor(session), ctx.runtime.settings.playbooks_dir)
+        sealed = feeds.seal_stored_credentials(session)
     click.echo(f"database ready at {ctx.runtime.settings.describe()['NCERT_DATABASE_URL']}")
     click.echo(f"sector registry: {result.sectors_added} sectors and {result.orgs_added} organisations added")
     click.echo(f"TAXII collections: {collections} added")
     click.echo(f"playbooks: {books.summary()}")
+    if sealed:
+        click.echo(f"feed credentials sealed at rest: {sealed} feed(s)")
 
 
 @main.command()
@@ -507,8 +510,6 @@ def feeds_group() -> None:
 @pass_ctx
 def feeds_add(ctx: Context, name, kind, url, collection_id, org_slug, api_key, username, password, interval_minutes,
               disabled) -> None:
-    from ncert.services import feeds
-
     with transaction(ctx.runtime.sessions) as session:
         feed = feeds.add_source(session, ctx.actor(session), name=name, kind=kind, url=url, org=org_slug,
                                 collection_id=collection_id, api_key=api_key, username=username,
@@ -519,8 +520,6 @@ def feeds_add(ctx: Context, name, kind, url, collection_id, org_slug, api_key, u
 @feeds_group.command("list")
 @pass_ctx
 def feeds_list(ctx: Context) -> None:
-    from ncert.services import feeds
-
     with ctx.runtime.sessions() as session:
         for f in feeds.sources(session):
             state = f"every {f.interval_minutes} min" if f.enabled else "disabled"
@@ -534,8 +533,6 @@ def feeds_list(ctx: Context) -> None:
 @pass_ctx
 def feeds_pull(ctx: Context, name: str) -> None:
     """Pull one feed now and print the counts; exit 1 if anything failed."""
-    from ncert.services import feeds
-
     with ctx.runtime.sessions() as session:
         system = ctx.actor(session)
     result = feeds.pull(ctx.runtime.sessions, system, name)

@@ -99,8 +99,9 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, future=True)
+def make_session_factory(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``info`` is copied into each one's ``Session.info``."""
+    return sessionmaker(bind=engine, expire_on_commit=False, future=True, info=info or {})
 
 
 def bulk_insert(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:

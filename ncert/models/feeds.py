@@ -14,10 +14,11 @@ from ncert.models.directory import Organization
 class FeedSource(Base):
     """One registered feed, its credentials, its pull outcome and its incremental cursor.
 
-    Credentials are kept as given: ncert presents them to the feed, so it cannot
-    store only a hash of them. The cursor is ``seen`` (MISP: event UUID → the
-    manifest ``timestamp`` last taken in) or ``added_after`` (TAXII: the
-    ``X-TAXII-Date-Added-Last`` of the last page taken in).
+    ncert presents the credentials to the feed, so it cannot keep only a hash of
+    them: the API key and password are sealed at rest (``ncert.sealing``). The
+    cursor is ``seen`` (MISP: event UUID → the manifest ``timestamp`` last taken
+    in) or ``added_after`` (TAXII: the ``X-TAXII-Date-Added-Last`` of the last
+    page taken in).
     """
 
     __tablename__ = "feed_sources"
@@ -27,9 +28,9 @@ class FeedSource(Base):
     kind: Mapped[str] = mapped_column(String(8))  # "misp" | "taxii"
     url: Mapped[str] = mapped_column(String(500))
     collection_id: Mapped[str | None] = mapped_column(String(100))  # TAXII only
-    api_key: Mapped[str | None] = mapped_column(String(500))
+    api_key: Mapped[str | None] = mapped_column(Text)  # sealed
     username: Mapped[str | None] = mapped_column(String(200))
-    password: Mapped[str | None] = mapped_column(String(500))
+    password: Mapped[str | None] = mapped_column(Text)  # sealed
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     interval_minutes: Mapped[int] = mapped_column(default=60)
     enabled: Mapped[bool] = mapped_column(default=True)

@@ -37,6 +37,7 @@ from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NcertError, NotFound
 from ncert.models import FeedSource, Organization, StixObject, TaxiiCollection
 from ncert.records import Category
+from ncert.sealing import SealError, is_sealed, sealer_of
 from ncert.services import audit, directory, incidents, stix_intake, taxii
 from ncert.taxonomy import TLP, Role
 
@@ -171,8 +172,10 @@ def add_source(session: Session, actor: Actor, *, name: str, kind: str, url: str
     if session.scalar(select(FeedSource.id).where(FeedSource.name == name)) is not None:
         raise Conflict(f"a feed named {name!r} exists")
     submitter = directory.org_by_slug(session, org)
-    feed = FeedSource(name=name, kind=kind, url=url, collection_id=collection_id or None, api_key=api_key or None,
-                      username=username or None, password=password or None, org_id=submitter.id,
+    sealer = sealer_of(session)
+    feed = FeedSource(name=name, kind=kind, url=url, collection_id=collection_id or None,
+                      api_key=sealer.seal(api_key), username=username or None, password=sealer.seal(password),
+                      org_id=submitter.id,
                       interval_minutes=interval_minutes, enabled=enabled, last_counts={}, seen={})
     session.add(feed)
     session.flush()
@@ -253,14 +256,15 @@ def pull(sessions: sessionmaker[Session], system: Actor, name: str, *, retry: Re
         feed = source(session, name)
         result = PullResult(feed.name)
         http = requests.Session()
-        if feed.username or feed.password:
-            http.auth = (feed.username or "", feed.password or "")
         try:
+            secret = _credentials(session, feed)
+            if secret.username or secret.password:
+                http.auth = (secret.username or "", secret.password or "")
             if feed.kind == "misp":
-                _pull_misp(session, feed, http, retry, result)
+                _pull_misp(session, feed, secret, http, retry, result)
             else:
-                _pull_taxii(session, feed, http, retry, result)
-        except FeedUnavailable as exc:
+                _pull_taxii(session, feed, secret, http, retry, result)
+        except (FeedUnavailable, SealError) as exc:
             session.rollback()
             result.errors.append(str(exc))
         finally:
@@ -283,9 +287,35 @@ def _record(session: Session, system: Actor, feed: FeedSource, result: PullResul
     audit.record(session, system, "feeds.pull", "feed_source", feed.name, ok=result.ok, **feed.last_counts)
 
 
-def _misp_headers(feed: FeedSource) -> dict[str, str]:
+@dataclass(frozen=True)
+class _Credentials:
+    """What the feed is shown, unsealed only for the pull."""
+
+    api_key: str | None
+    username: str | None
+    password: str | None
+
+
+def _credentials(session: Session, feed: FeedSource) -> _Credentials:
+    sealer = sealer_of(session)
+    return _Credentials(sealer.unseal(feed.api_key), feed.username, sealer.unseal(feed.password))
+
+
+def seal_stored_credentials(session: Session) -> int:
+    """Seal credentials stored in plain text before they were sealed (``ncert init``); returns how many feeds."""
+    sealer, sealed = sealer_of(session), 0
+    for feed in session.scalars(select(FeedSource)):
+        plain = [(name, value) for name in ("api_key", "password")
+                 if (value := getattr(feed, name)) and not is_sealed(value)]
+        for name, value in plain:
+            setattr(feed, name, sealer.seal(value))
+        sealed += bool(plain)
+    return sealed
+
+
+def _misp_headers(secret: _Credentials) -> dict[str, str]:
     # MISP sends a feed's configured headers; a bare key in Authorization is MISP's own scheme.
-    return {"Authorization": feed.api_key, "Accept": "application/json"} if feed.api_key else {}
+    return {"Authorization": secret.api_key, "Accept": "application/json"} if secret.api_key else {}
 
 
 def _get_json(http: requests.Session, url: str, headers: dict, retry: Retry) -> Any:
@@ -296,9 +326,10 @@ def _get_json(http: requests.Session, url: str, headers: dict, retry: Retry) -> 
     return orjson.loads(_with_retries(retry, call))
 
 
-def _pull_misp(session: Session, feed: FeedSource, http: requests.Session, retry: Retry, result: PullResult) -> None:
+def _pull_misp(session: Session, feed: FeedSource, secret: _Credentials, http: requests.Session, retry: Retry,
+               result: PullResult) -> None:
     base = feed.url.rstrip("/") + "/"
-    headers = _misp_headers(feed)
+    headers = _misp_headers(secret)
     try:
         manifest = _get_json(http, base + "manifest.json", headers, retry)
     except orjson.JSONDecodeError:
@@ -343,7 +374,7 @@ def _take_event(session: Session, actor: Actor, data: Any) -> str:
     return "updated" if incidents.refresh_from_source(session, actor, submission.incident, record) else "unchanged"
 
 
-def _pull_taxii(session: Session, feed: FeedSource, http: requests.Session, retry: Retry,
+def _pull_taxii(session: Session, feed: FeedSource, secret: _Credentials, http: requests.Session, retry: Retry,
                 result: PullResult) -> None:
     from taxii2client.common import TokenAuth, _HTTPConnection
     from taxii2client.exceptions import TAXIIServiceException
@@ -354,8 +385,8 @@ def _pull_taxii(session: Session, feed: FeedSource, http: requests.Session, retr
     if sector is None:
         raise FeedUnavailable(f"{feed.org.slug} has no sector inbox to take TAXII objects into")
     inbox, _ = taxii.collection(session, actor, f"inbox-{sector.slug}")
-    conn = _HTTPConnection(user=feed.username, password=feed.password, version="2.1",
-                           auth=TokenAuth(feed.api_key) if feed.api_key else None)
+    conn = _HTTPConnection(user=secret.username, password=secret.password, version="2.1",
+                           auth=TokenAuth(secret.api_key) if secret.api_key else None)
     last_added: list[str] = []
     conn.session.hooks["response"].append(
         lambda response, *a, **k: last_added.append(response.headers.get("X-TAXII-Date-Added-Last", "")))
