@@ -441,9 +441,7 @@ def playbooks_import(ctx: Context) -> None:
 @pass_ctx
 def playbooks_enable(ctx: Context, name: str) -> None:
     """Switch playbook NAME on."""
-    with transaction(ctx.runtime.sessions) as session:
-        entry = playbook_library.set_enabled(session, ctx.actor(session), name, True)
-    click.echo(f"{name} v{entry.row.version} enabled")
+    _switch_playbook(ctx, name, True)
 
 
 @playbooks.command("disable")
@@ -451,9 +449,13 @@ def playbooks_enable(ctx: Context, name: str) -> None:
 @pass_ctx
 def playbooks_disable(ctx: Context, name: str) -> None:
     """Switch playbook NAME off (it keeps its versions)."""
+    _switch_playbook(ctx, name, False)
+
+
+def _switch_playbook(ctx: Context, name: str, enabled: bool) -> None:
     with transaction(ctx.runtime.sessions) as session:
-        entry = playbook_library.set_enabled(session, ctx.actor(session), name, False)
-    click.echo(f"{name} v{entry.row.version} disabled")
+        entry = playbook_library.set_enabled(session, ctx.actor(session), name, enabled)
+    click.echo(f"{name} v{entry.row.version} {'enabled' if enabled else 'disabled'}")
 
 
 @playbooks.command("history")
