@@ -176,13 +176,13 @@ def fit(history: list[Row], now: datetime) -> Trained:
 def train(session: Session, actor: Actor, *, min_incidents: int, now: datetime | None = None) -> Trained | None:
     """Train on the reports of the last ``TRAINING_WINDOW`` and store the model,
     replacing the previous one; ``None`` (and no model kept) with too few reports."""
-    import joblib
-
     now = now or utcnow()
     history = rows(session, actor, (Incident.reported_at >= now - TRAINING_WINDOW, Incident.reported_at <= now))
     session.execute(delete(AnomalyModel))
     if len(history) < min_incidents:
         return None
+    import joblib  # only with a model to make: a server that just started should not pay for it
+
     model = fit(history, now)
     buffer = io.BytesIO()
     joblib.dump(model, buffer)
