@@ -197,14 +197,14 @@ _cache: dict[str, Trained] = {}  # model token → the unpickled model
 
 def current(session: Session) -> Trained | None:
     """The stored model (one small query; unpickled once per process and model)."""
-    import joblib
-
     found = session.execute(select(AnomalyModel.id, AnomalyModel.token).where(AnomalyModel.version == MODEL_VERSION)
                             .order_by(AnomalyModel.id.desc()).limit(1)).first()
     if found is None:
         return None
     model_id, token = found
     if token not in _cache:
+        import joblib  # with a model only: intake without one must not pay for the import
+
         _cache.clear()
         # Our own pickle, written by ``train`` into our own database.
         _cache[token] = joblib.load(io.BytesIO(session.get(AnomalyModel, model_id).blob))
