@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ncert import clocks as regimes
 from ncert.access import scope
 from ncert.actor import Actor
+from ncert.config import PLAYBOOK_LIBRARY
 from ncert.db import utcnow
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.records import Category, IncidentPatch
@@ -50,7 +51,7 @@ from playbooks.schema import (
 )
 
 MAX_PASSES = 8  # a library whose playbooks keep re-enabling each other stops here
-DEFAULT_LIBRARY = Path(__file__).parent / "library"
+DEFAULT_LIBRARY = PLAYBOOK_LIBRARY  # the shipped folder; NCERT_PLAYBOOKS_DIR may name another
 INTERFACE = "playbooks"
 
 
