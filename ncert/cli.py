@@ -395,12 +395,16 @@ def config(ctx: Context) -> None:
     """Print the effective configuration, secrets hidden."""
     from dataclasses import asdict
 
+    from detection.settings import DetectionSettings
     from ncert.services.notifications import delivery_settings
 
     for name, value in ctx.runtime.settings.describe().items():
         click.echo(f"{name}={value}")
     for name, value in asdict(delivery_settings()).items():
         click.echo(f"NCERT_{name.upper()}={'' if value is None else value}")
+    for name, value in asdict(DetectionSettings.from_env()).items():
+        if name != "national_org":  # printed above with the core settings
+            click.echo(f"NCERT_{name.upper()}={value}")
 
 
 @main.group()

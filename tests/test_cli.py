@@ -120,6 +120,7 @@ def test_config_hides_the_secret_key_and_database_password(ncert, runtime):
     assert f"NCERT_DATABASE_URL={url.render_as_string(hide_password=True)}" in result.output
     if url.password:
         assert f":{url.password}@" not in result.output
+    assert "NCERT_ANOMALY_THRESHOLD=0.99" in result.output and "NCERT_CORRELATION_MAX_INCIDENTS=50" in result.output
 
 
 def test_demo_prints_the_logins_and_runs_once(initialised):
