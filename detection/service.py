@@ -21,7 +21,7 @@ from ncert.models import AnomalyScore, Incident
 from ncert.services import directory, incidents
 
 INTERFACE = "detection"
-PENDING = "detection.unscored"  # session.info key: incidents created in this unit of work
+PENDING = "detection.pending"  # session.info key: incidents changed or created in this unit of work
 
 
 @dataclass

@@ -93,7 +93,7 @@ def admin_playbook_switch(name: str, switch: str):
     return_to(url_for("console.admin_playbooks"))
     entry = playbook_library.set_enabled(db(), actor, name, switch == "enable")
     flash(f"{name} v{entry.row.version} {switch}d.", "success")
-    return redirect(request.form.get("next") or url_for("console.admin_playbooks"))
+    return redirect(url_for("console.admin_playbooks"))
 
 
 @bp.route("/admin/playbooks/new", methods=["GET", "POST"])
