@@ -12,16 +12,9 @@ from flask_login import login_required
 
 from ncert.console import forms
 from ncert.console.blueprint import bp
-from ncert.console.context import current_actor, return_to
+from ncert.console.context import current_admin, return_to
 from ncert.services import directory
 from ncert.web.session import db
-
-
-def _admin():
-    """The acting admin; raises Forbidden (403) for any other role."""
-    actor = current_actor()
-    directory.require_admin(actor)
-    return actor
 
 
 def _org_choices(session) -> list[forms.SelectChoice]:
@@ -40,7 +33,7 @@ def _organization_form(session) -> forms.OrganizationForm:
 @bp.route("/admin/organizations", methods=["GET", "POST"])
 @login_required
 def admin_organizations():
-    actor, session = _admin(), db()
+    actor, session = current_admin(), db()
     form = _organization_form(session)
     if form.validate_on_submit():
         return_to(url_for("console.admin_organizations"))
@@ -61,7 +54,7 @@ def admin_organizations():
 @bp.route("/admin/users", methods=["GET", "POST"])
 @login_required
 def admin_users():
-    actor, session = _admin(), db()
+    actor, session = current_admin(), db()
     form = forms.UserForm(prefix="user")
     form.org.choices = _org_choices(session)
     if form.validate_on_submit():
@@ -78,7 +71,7 @@ def admin_users():
 @bp.post("/admin/users/<int:user_id>/deactivate", defaults={"active": False}, endpoint="admin_user_deactivate")
 @login_required
 def admin_user_activate(user_id: int, active: bool):
-    actor = _admin()
+    actor = current_admin()
     return_to(url_for("console.admin_users"))
     user = directory.set_user_active(db(), actor, user_id, active)
     flash(f"{user.email} {'activated' if active else 'deactivated'}.", "success")
@@ -91,7 +84,7 @@ def admin_user_activate(user_id: int, active: bool):
 @bp.route("/admin/api-keys", methods=["GET", "POST"])
 @login_required
 def admin_api_keys():
-    actor, session = _admin(), db()
+    actor, session = current_admin(), db()
     form = forms.ApiKeyForm(prefix="key")
     form.org.choices = _org_choices(session)
     if form.validate_on_submit():
@@ -106,7 +99,7 @@ def admin_api_keys():
 @bp.post("/admin/api-keys/<prefix>/revoke")
 @login_required
 def admin_api_key_revoke(prefix: str):
-    actor = _admin()
+    actor = current_admin()
     return_to(url_for("console.admin_api_keys"))
     key = directory.revoke_api_key(db(), actor, prefix)
     flash(f"API key {key.prefix} revoked.", "success")

@@ -46,6 +46,13 @@ def current_actor() -> Actor:
     return g.console_actor
 
 
+def current_admin() -> Actor:
+    """The signed-in admin as the actor; Forbidden (403) for any other role."""
+    actor = current_actor()
+    directory.require_admin(actor)
+    return actor
+
+
 def return_to(url: str) -> str:
     """Where a failed POST action sends the user back to, with the error flashed."""
     g.console_return_to = url

@@ -11,7 +11,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from ncert.console import forms
 from ncert.console.blueprint import bp
-from ncert.console.context import current_actor, return_to
+from ncert.console.context import current_admin, return_to
 from ncert.services import directory, feeds
 from ncert.web.session import db, runtime
 
@@ -30,16 +30,10 @@ class FeedForm(FlaskForm):
     enabled = BooleanField("Pull on schedule", default=True)
 
 
-def _admin():
-    actor = current_actor()
-    directory.require_admin(actor)
-    return actor
-
-
 @bp.route("/admin/feeds", methods=["GET", "POST"])
 @login_required
 def admin_feeds():
-    actor, session = _admin(), db()
+    actor, session = current_admin(), db()
     form = FeedForm(prefix="feed")
     form.org.choices = forms.options(*((o.slug, f"{o.name} ({o.slug})") for o in directory.organizations(session)))
     if form.validate_on_submit():
@@ -57,7 +51,7 @@ def admin_feeds():
 @bp.post("/admin/feeds/<name>/pull")
 @login_required
 def admin_feed_pull(name: str):
-    actor = _admin()
+    actor = current_admin()
     return_to(url_for("console.admin_feeds"))
     feeds.source(db(), name)  # 404 for an unknown feed
     result = feeds.pull(runtime().sessions, actor, name)

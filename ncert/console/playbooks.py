@@ -16,9 +16,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ncert.console import forms
 from ncert.console.blueprint import bp
-from ncert.console.context import current_actor, return_to
+from ncert.console.context import current_actor, current_admin, return_to
 from ncert.errors import Invalid, NcertError
-from ncert.services import directory, playbook_library
+from ncert.services import playbook_library
 from ncert.web.session import db, rollback, runtime
 from playbooks import engine
 from playbooks.conditions import parse_duration
@@ -55,12 +55,6 @@ class DryRunForm(Form):
     since = StringField("Over the last", [Optional(), Length(max=10)], default="90d", **forms.TEXT)
 
 
-def _admin():
-    actor = current_actor()
-    directory.require_admin(actor)
-    return actor
-
-
 def _span(text: str | None) -> timedelta:
     try:
         return parse_duration(text or "90d")
@@ -71,7 +65,7 @@ def _span(text: str | None) -> timedelta:
 @bp.get("/admin/playbooks")
 @login_required
 def admin_playbooks():
-    _admin()
+    current_admin()
     return render_template("console/admin/playbooks.html", entries=playbook_library.entries(db()),
                            button=forms.ButtonForm())
 
@@ -79,7 +73,7 @@ def admin_playbooks():
 @bp.post("/admin/playbooks/import")
 @login_required
 def admin_playbooks_import():
-    actor = _admin()
+    actor = current_admin()
     return_to(url_for("console.admin_playbooks"))
     report = playbook_library.sync_folder(db(), actor, runtime().settings.playbooks_dir)
     flash(f"Library folder imported: {report.summary()}.", "success")
@@ -89,7 +83,7 @@ def admin_playbooks_import():
 @bp.post("/admin/playbooks/<name>/<any(enable, disable):switch>")
 @login_required
 def admin_playbook_switch(name: str, switch: str):
-    actor = _admin()
+    actor = current_admin()
     return_to(url_for("console.admin_playbooks"))
     entry = playbook_library.set_enabled(db(), actor, name, switch == "enable")
     flash(f"{name} v{entry.row.version} {switch}d.", "success")
@@ -99,7 +93,7 @@ def admin_playbook_switch(name: str, switch: str):
 @bp.route("/admin/playbooks/new", methods=["GET", "POST"])
 @login_required
 def admin_playbook_new():
-    actor = _admin()
+    actor = current_admin()
     form = PlaybookForm(prefix="pb")
     if request.method == "GET":
         form.text.data = NEW_PLAYBOOK
@@ -109,7 +103,7 @@ def admin_playbook_new():
 @bp.route("/admin/playbooks/<name>/edit", methods=["GET", "POST"])
 @login_required
 def admin_playbook_edit(name: str):
-    actor = _admin()
+    actor = current_admin()
     entry = playbook_library.entry(db(), name)
     form = PlaybookForm(prefix="pb")
     if request.method == "GET":
@@ -158,7 +152,7 @@ def _dry_run(book: Playbook, since: str | None, number: int):
 @bp.get("/admin/playbooks/<name>")
 @login_required
 def admin_playbook(name: str):
-    actor = _admin()
+    actor = current_admin()
     session = db()
     entry = playbook_library.entry(session, name)
     dry = DryRunForm(request.args)
@@ -178,7 +172,7 @@ def admin_playbook(name: str):
 @bp.get("/admin/playbooks/<name>/versions/<int:number>")
 @login_required
 def admin_playbook_version(name: str, number: int):
-    _admin()
+    current_admin()
     session = db()
     entry = playbook_library.entry(session, name)
     old = playbook_library.version(session, entry.row, number)
@@ -191,7 +185,7 @@ def admin_playbook_version(name: str, number: int):
 @bp.post("/admin/playbooks/<name>/versions/<int:number>/restore")
 @login_required
 def admin_playbook_restore(name: str, number: int):
-    actor = _admin()
+    actor = current_admin()
     return_to(url_for("console.admin_playbook_version", name=name, number=number))
     entry = playbook_library.restore(db(), actor, name, number)
     flash(f"Version {number} of {name} restored as version {entry.row.version}.", "success")

@@ -14,9 +14,9 @@ from wtforms.validators import DataRequired, Length
 from ncert import clocks
 from ncert.console import forms
 from ncert.console.blueprint import bp
-from ncert.console.context import current_actor, return_to
+from ncert.console.context import current_actor, current_admin, return_to
 from ncert.errors import Conflict, Invalid
-from ncert.services import directory, regimes
+from ncert.services import regimes
 from ncert.web.session import db
 
 STAGES_EXAMPLE = "initial-report 4 hours after awareness warn 1 hours\nfinal-report 1 months after previous warn 5 days"
@@ -33,12 +33,6 @@ class RegimeForm(FlaskForm):
 class AssignForm(FlaskForm):
     sector = HiddenField("Sector", [DataRequired(), Length(max=64)], **forms.TEXT)
     regime = SelectField("Regime", choices=[])
-
-
-def _admin():
-    actor = current_actor()
-    directory.require_admin(actor)
-    return actor
 
 
 def _save(form: RegimeForm, *, new: bool) -> bool:
@@ -71,7 +65,7 @@ def _page(form: RegimeForm, status: int = 200):
 @bp.route("/admin/regimes", methods=["GET", "POST"])
 @login_required
 def admin_regimes():
-    _admin()
+    current_admin()
     form = RegimeForm(prefix="regime")
     if form.validate_on_submit():
         if _save(form, new=True):
@@ -83,7 +77,7 @@ def admin_regimes():
 @bp.route("/admin/regimes/<name>", methods=["GET", "POST"])
 @login_required
 def admin_regime_edit(name: str):
-    _admin()
+    current_admin()
     row = regimes.get_stored(db(), name)  # 404 for a built-in or unknown name
     form = RegimeForm(prefix="regime", data={"name": row.name, "title": row.title, "repeat": row.repeat,
                                              "stages": regimes.format_stages(regimes.to_regime(row))})
@@ -99,7 +93,7 @@ def admin_regime_edit(name: str):
 @bp.post("/admin/regimes/assign")
 @login_required
 def admin_regime_assign():
-    actor = _admin()
+    actor = current_admin()
     return_to(url_for("console.admin_regimes"))
     form = AssignForm(prefix="assign")
     form.regime.choices = forms.options(("", "default"), *((n, n) for n in regimes.registry(db())))

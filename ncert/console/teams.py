@@ -8,15 +8,9 @@ from flask_login import login_required
 
 from ncert.console import forms
 from ncert.console.blueprint import bp
-from ncert.console.context import current_actor, return_to
-from ncert.services import directory, teams
+from ncert.console.context import current_admin, return_to
+from ncert.services import teams
 from ncert.web.session import db
-
-
-def _admin():
-    actor = current_actor()
-    directory.require_admin(actor)
-    return actor
 
 
 def _member_form(session, actor) -> forms.TeamMemberForm:
@@ -28,7 +22,7 @@ def _member_form(session, actor) -> forms.TeamMemberForm:
 @bp.route("/admin/teams", methods=["GET", "POST"])
 @login_required
 def admin_teams():
-    actor, session = _admin(), db()
+    actor, session = current_admin(), db()
     form = forms.NewTeamForm(prefix="team")
     if form.validate_on_submit():
         return_to(url_for("console.admin_teams"))
@@ -43,7 +37,7 @@ def admin_teams():
 @bp.post("/admin/teams/<slug>/members")
 @login_required
 def admin_team_add_member(slug: str):
-    actor, session = _admin(), db()
+    actor, session = current_admin(), db()
     return_to(url_for("console.admin_teams"))
     team = teams.get(session, slug)
     form = _member_form(session, actor)
@@ -58,7 +52,7 @@ def admin_team_add_member(slug: str):
 @bp.post("/admin/teams/<slug>/members/<int:user_id>/remove")
 @login_required
 def admin_team_remove_member(slug: str, user_id: int):
-    actor, session = _admin(), db()
+    actor, session = current_admin(), db()
     return_to(url_for("console.admin_teams"))
     team = teams.get(session, slug)
     member = next((u for u in team.members if u.id == user_id), None)
