@@ -19,6 +19,7 @@ from ncert.models.playbooks import (
     Task,
 )
 from ncert.models.regimes import ReportingRegime, SectorRegime
+from ncert.models.risks import Risk, RiskIncident, RiskMatrix, RiskNotification, RiskVersion
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 from ncert.models.teams import Team, TeamMember
 
@@ -45,6 +46,11 @@ __all__ = [
     "ReferenceCounter",
     "RegulatoryDeadline",
     "ReportingRegime",
+    "Risk",
+    "RiskIncident",
+    "RiskMatrix",
+    "RiskNotification",
+    "RiskVersion",
     "Sector",
     "SectorRegime",
     "Sighting",
