@@ -18,16 +18,21 @@ publishing) and read by its audience (sector CERTs, or international
 partners), which sees only TLP:CLEAR and TLP:GREEN objects in it: those two
 labels are what a sharing community may receive, and nothing more restrictive
 is ever served there, whatever was published.
+
+KPI cards (``card_readable``): national staff read every card; an analyst
+reads their own organisation's card, and a sector CERT also the cards of the
+organisations of its sector and the sector's own card. Every figure on a card
+is computed through ``scope``, so a card shows only what its reader may see.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false, or_
+from sqlalchemy import Select, false, or_, select
 
 from ncert.actor import Actor
-from ncert.models import Incident, Sighting, StixObject, TaxiiCollection, TimelineEntry
+from ncert.models import Incident, Organization, Sighting, StixObject, Task, TaxiiCollection, TimelineEntry
 from ncert.taxonomy import TLP, OrgKind, Role
 
 AUDIENCES = {"sector-certs": OrgKind.SECTOR_CERT, "international-partners": OrgKind.INTERNATIONAL_PARTNER}
@@ -55,6 +60,11 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
         if actor.is_national:
             return stmt
         return stmt.where(Sighting.org_id == actor.org_id)
+    if entity is Task:  # as ncert.services.tasks.of_incident: the reporter sees the requests addressed to it
+        if actor.is_national:
+            return stmt
+        own = select(Incident.id).where(Incident.reporter_org_id == actor.org_id)
+        return stmt.where(Task.visible_to_reporter.is_(True), Task.incident_id.in_(own))
     return stmt.where(false())  # an entity nobody scoped yet is visible to no one
 
 
@@ -64,6 +74,29 @@ def visible(actor: Actor, incident: Incident) -> bool:
         or incident.reporter_org_id == actor.org_id
         or incident.tlp in community_labels(actor)
     )
+
+
+def card_readable(actor: Actor, *, org: Organization | None = None, sector_id: int | None = None) -> bool:
+    """Whether the actor may read the KPI card of ``org``, or of the sector ``sector_id``."""
+    if actor.is_national:
+        return True
+    sector_cert = actor.org_kind is OrgKind.SECTOR_CERT and actor.sector_id is not None
+    if org is not None:
+        return org.id == actor.org_id or (sector_cert and org.sector_id == actor.sector_id)
+    return sector_cert and sector_id == actor.sector_id
+
+
+def sees_whole_card(actor: Actor, *, org_id: int | None) -> bool:
+    """Whether the actor's view of a card (an organisation's, or a sector's with ``org_id``
+    None) is the whole card: national staff, and an organisation reading its own card
+    (it sees every incident it reported). Figures kept at sign-off are shown only to them."""
+    return actor.is_national or (org_id is not None and org_id == actor.org_id)
+
+
+def national_incidents_readable(actor: Actor) -> bool:
+    """National incidents (campaigns) are the centre's grouping, which can rest on reports
+    a sector organisation does not see: national staff only."""
+    return actor.is_national
 
 
 @dataclass(frozen=True)

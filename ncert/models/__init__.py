@@ -7,6 +7,7 @@ from ncert.models.directory import ApiKey, Organization, Sector, User
 from ncert.models.feeds import FeedSource
 from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, TimelineEntry, incident_affected_sectors
 from ncert.models.indicator import IncidentIndicator, Indicator, Sighting
+from ncert.models.kpi import KpiReview, KpiTarget, ResponsiblePerson
 from ncert.models.misp import MispAttribute, MispEvent, MispTag
 from ncert.models.playbooks import (
     NationalIncident,
@@ -34,6 +35,8 @@ __all__ = [
     "IncidentAssessment",
     "IncidentIndicator",
     "Indicator",
+    "KpiReview",
+    "KpiTarget",
     "MispAttribute",
     "MispEvent",
     "MispTag",
@@ -46,6 +49,7 @@ __all__ = [
     "ReferenceCounter",
     "RegulatoryDeadline",
     "ReportingRegime",
+    "ResponsiblePerson",
     "Risk",
     "RiskIncident",
     "RiskMatrix",
