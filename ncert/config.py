@@ -17,6 +17,7 @@ from ncert.scoring import ScoringConfig
 
 PLAYBOOK_LIBRARY = Path(__file__).resolve().parent.parent / "playbooks" / "library"
 SECRET_FIELDS = {"secret_key"}
+MAX_JSON_DEPTH = 64  # arrays and objects; STIX, MISP and API bodies nest a handful of levels
 _SCORING = ScoringConfig()
 
 
@@ -44,6 +45,8 @@ class Settings:
     national_org: str
     taxii_max_content_length: int
     taxii_page_max: int
+    # The deepest nesting of arrays and objects any JSON input may have (ncert.bodies).
+    max_json_depth: int = MAX_JSON_DEPTH
     playbooks_dir: Path = PLAYBOOK_LIBRARY  # the shipped playbook library, imported into the stored one
     # The national severity score (ncert.scoring): factor weights, least score per level 5…0,
     # and the number of affected sectors at which cross-sector spread counts in full.
@@ -67,6 +70,7 @@ class Settings:
             national_org=env.get("NCERT_NATIONAL_ORG", "national-cert"),
             taxii_max_content_length=int(env.get("NCERT_TAXII_MAX_CONTENT_LENGTH", 100 * 1024 * 1024)),
             taxii_page_max=int(env.get("NCERT_TAXII_PAGE_MAX", 1000)),
+            max_json_depth=int(env.get("NCERT_MAX_JSON_DEPTH", MAX_JSON_DEPTH)),
             playbooks_dir=Path(env.get("NCERT_PLAYBOOKS_DIR") or PLAYBOOK_LIBRARY).resolve(),
             **_scoring_from_env(env),
         )
