@@ -1,7 +1,7 @@
 """The domain model (SQLAlchemy 2 typed ORM). Schema changes go through Alembic."""
 
 from ncert.models.assessment import IncidentAssessment
-from ncert.models.audit import AuditEvent
+from ncert.models.audit import AuditChainHead, AuditEvent
 from ncert.models.detection import AnomalyModel, AnomalyScore
 from ncert.models.directory import ApiKey, Organization, Sector, User
 from ncert.models.feeds import FeedSource
@@ -28,6 +28,7 @@ __all__ = [
     "AnomalyModel",
     "AnomalyScore",
     "ApiKey",
+    "AuditChainHead",
     "AuditEvent",
     "ExternalRef",
     "FeedSource",
