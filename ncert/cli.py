@@ -389,6 +389,27 @@ def apikey_revoke(ctx: Context, prefix: str) -> None:
     click.echo(f"{prefix}\trevoked")
 
 
+@main.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+@pass_ctx
+def audit_verify(ctx: Context) -> None:
+    """Check the audit log's hash chain: exit 0 when intact, 1 naming the first bad row."""
+    from ncert.services import audit
+
+    with ctx.runtime.sessions() as session:
+        verdict = audit.verify(session, ctx.actor(session))
+    if not verdict.intact:
+        where = f"row {verdict.bad_row}" if verdict.bad_row is not None else "the log"
+        raise click.ClickException(f"audit log broken at {where}: {verdict.problem} "
+                                   f"({verdict.rows} row(s) read)")
+    click.echo(f"audit log intact: {verdict.rows} row(s); head row {verdict.head_id or '-'} "
+               f"hash {verdict.head_hash}")
+
+
 @main.command()
 @pass_ctx
 def config(ctx: Context) -> None:
