@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -147,6 +148,8 @@ def add_user(
         user_role = Role(role)
     except ValueError:
         raise Invalid(f"unknown role {role!r}; expected one of {', '.join(Role)}") from None
+    organisation = org_by_slug(session, org)
+    require_role_fits_org(session, user_role, organisation)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     email = email.strip().lower()
@@ -158,13 +161,42 @@ def add_user(
         email=email,
         name=name,
         role=user_role,
-        org_id=org_by_slug(session, org).id,
+        org_id=organisation.id,
         password_hash=generate_password_hash(password),
     )
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.create", "user", email, role=role, org=org)
     return user
+
+
+def national_org_slug(session: Session) -> str:
+    """The national centre's organisation (``NCERT_NATIONAL_ORG``), as the runtime gave it to its sessions."""
+    try:
+        return session.info["national_org"]
+    except KeyError:
+        raise RuntimeError("this session was not made by a Runtime: it does not know the national org") from None
+
+
+def require_role_fits_org(session: Session, role: Role, org: Organization) -> None:
+    """National roles (SOC operator, leadership, admin) belong to the national centre's organisation only."""
+    national = national_org_slug(session)
+    if role.is_national and org.slug != national:
+        raise Invalid(f"role {role} belongs to the national centre's organisation ({national}) only; "
+                      f"{org.slug} may hold {Role.SECTOR_ANALYST} only")
+
+
+def role_mismatches(session: Session) -> list[str]:
+    """Users and live API keys holding a national role outside the national organisation, one line each."""
+    national = national_org_slug(session)
+    outside = Organization.slug != national
+    users_out = session.scalars(select(User).join(User.org).where(User.role != Role.SECTOR_ANALYST, outside)
+                                .order_by(User.email))
+    keys_out = session.scalars(select(ApiKey).join(ApiKey.org).where(ApiKey.role != Role.SECTOR_ANALYST, outside,
+                                                                     ApiKey.revoked_at.is_(None))
+                               .order_by(ApiKey.prefix))
+    return [*(f"user {u.email} ({u.org.slug}) holds {u.role}" for u in users_out),
+            *(f"API key {k.prefix} ({k.org.slug}) holds {k.role}" for k in keys_out)]
 
 
 def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) -> User:
@@ -177,9 +209,17 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
     return user
 
 
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash made the way real ones are, checked when no user matches, so an
+    unknown e-mail costs the same work (and time) as a known one."""
+    return generate_password_hash(secrets.token_urlsafe(32))
+
+
 def authenticate_password(session: Session, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    matches = check_password_hash(user.password_hash if user is not None else _stand_in_hash(), password)
+    if user is None or not user.active or not matches:
         raise Unauthenticated("wrong e-mail or password")
     user.last_login_at = utcnow()
     return user
@@ -207,6 +247,7 @@ def create_api_key(session: Session, actor: Actor, *, org: str, role: str, name:
     except ValueError:
         raise Invalid(f"unknown role {role!r}; expected one of {', '.join(Role)}") from None
     organisation = org_by_slug(session, org)
+    require_role_fits_org(session, key_role, organisation)
     prefix = f"{API_KEY_PREFIX}_{secrets.token_hex(4)}"
     secret = f"{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
@@ -235,12 +276,12 @@ def revoke_api_key(session: Session, actor: Actor, prefix: str) -> ApiKey:
 
 
 def authenticate_key(session: Session, secret: str) -> ApiKey:
-    """Resolve a presented key; revoked and unknown keys are refused alike."""
-    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash_key(secret.strip())))
+    """Resolve a presented key. Revoked and unknown keys are refused alike: one
+    query, one answer, so a caller cannot tell a revoked key from a made-up one."""
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash_key(secret.strip()),
+                                              ApiKey.revoked_at.is_(None)))
     if key is None:
-        raise Unauthenticated("unknown API key")
-    if key.revoked_at is not None:
-        raise Unauthenticated("API key has been revoked")
+        raise Unauthenticated("unknown or revoked API key")
     now = utcnow()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_S:
         key.last_used_at = now
