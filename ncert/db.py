@@ -7,12 +7,14 @@ or in the models may rely on one dialect's SQL.
 from __future__ import annotations
 
 import enum
+import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -97,6 +99,28 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.close()
 
     return engine
+
+
+def private_path(path: Path, mode: int) -> None:
+    """Give ``path`` (ours) owner-only ``mode``; a path another user owns is left as its owner set it."""
+    if path.exists() and path.stat().st_uid == os.getuid():
+        path.chmod(mode)
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable and writable by its owner only (0600), or tighten it.
+
+    SQLite creates the -wal and -shm files with the database file's permissions
+    (https://www.sqlite.org/tempfiles.html, "WAL files"; os_unix.c findCreateFileMode).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or parsed.query.get("uri") or parsed.database.startswith("file:"):
+        return
+    path = Path(parsed.database)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    private_path(path, 0o600)
 
 
 def make_session_factory(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
