@@ -66,12 +66,16 @@ def init(ctx: Context) -> None:
         collections = taxii.ensure_collections(session)
         books = playbook_library.sync_folder(session, ctx.actor(session), ctx.runtime.settings.playbooks_dir)
         sealed = feeds.seal_stored_credentials(session)
+        mismatches = directory.role_mismatches(session)
     click.echo(f"database ready at {ctx.runtime.settings.describe()['NCERT_DATABASE_URL']}")
     click.echo(f"sector registry: {result.sectors_added} sectors and {result.orgs_added} organisations added")
     click.echo(f"TAXII collections: {collections} added")
     click.echo(f"playbooks: {books.summary()}")
     if sealed:
         click.echo(f"feed credentials sealed at rest: {sealed} feed(s)")
+    for line in mismatches:  # reported, not changed: init stays idempotent and an admin decides
+        click.echo(f"warning: {line}, a national-centre role outside {ctx.runtime.settings.national_org}; "
+                   "revoke it or move it to the national organisation", err=True)
 
 
 @main.command()

@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         regimes,
         submit,
         teams,
+        writes,
     )
     from ncert.console.blueprint import bp
 

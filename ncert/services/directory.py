@@ -28,6 +28,12 @@ def require_admin(actor: Actor) -> None:
         raise Forbidden("this action needs the admin role")
 
 
+def require_may_write(actor: Actor) -> None:
+    """Leadership reviews: it writes nothing, on any door (each door asks this once per write request)."""
+    if actor.role is Role.LEADERSHIP:
+        raise Forbidden("leadership has read-only access")
+
+
 def actor_for_user(user: User, interface: str) -> Actor:
     return Actor(
         role=user.role,

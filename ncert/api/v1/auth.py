@@ -1,7 +1,8 @@
 """Bearer API keys (RFC 6750 §2.1): ``Authorization: Bearer <api key>``.
 
 Every v1 route needs a key except the public ones (the OpenAPI document).
-The key becomes an ``Actor`` with interface "api" for the services.
+The key becomes an ``Actor`` with interface "api" for the services. A write
+request from a read-only role is refused here, before its body is read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from ncert.models import ApiKey
 from ncert.services import directory
 from ncert.web.session import db
 
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}  # RFC 9110 §9.2.1
+
 
 @bp.before_request
 def authenticate() -> None:
@@ -26,6 +29,8 @@ def authenticate() -> None:
     key = directory.authenticate_key(db(), secret)
     g.api_key = key
     g.api_actor = directory.actor_for_key(key, "api")
+    if request.method not in SAFE_METHODS:
+        directory.require_may_write(g.api_actor)
 
 
 def actor() -> Actor:
