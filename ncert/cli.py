@@ -112,8 +112,11 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
     # Keep request and response bodies of TAXII/MISP size in memory: waitress
     # spools anything over 512 KiB (requests) or 1 MiB (responses) to temporary
     # files by default, and reads the socket 8 KiB at a time.
+    # X-Forwarded-* from NCERT_TRUSTED_PROXIES proxies are read by ncert.web.transport (ProxyFix), so
+    # waitress keeps them then; otherwise it drops them as untrusted.
     waitress.serve(app, host=host, port=port, threads=threads, ident="ncert", inbuf_overflow=BODY_IN_MEMORY,
-                   outbuf_overflow=BODY_IN_MEMORY, recv_bytes=256 * 1024)
+                   outbuf_overflow=BODY_IN_MEMORY, recv_bytes=256 * 1024,
+                   clear_untrusted_proxy_headers=not ctx.runtime.settings.trusted_proxies)
 
 
 @main.command()

@@ -53,6 +53,15 @@ class Settings:
     scoring_weights: Mapping[str, float] = field(default_factory=lambda: dict(_SCORING.weights))
     scoring_thresholds: Mapping[int, float] = field(default_factory=lambda: dict(_SCORING.thresholds))
     scoring_spread_saturation: int = _SCORING.spread_saturation
+    # Console sign-in and sessions (ncert.services.sign_in, ncert.services.console_sessions, ncert.web.transport):
+    # failed sign-ins per account and per address within the window before a lockout, the idle and
+    # absolute session lifetimes, and how many reverse proxies in front set X-Forwarded-For/-Proto.
+    signin_account_limit: int = 5
+    signin_address_limit: int = 50
+    signin_window_s: int = 900
+    session_idle_s: int = 1800
+    session_absolute_s: int = 12 * 3600
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -73,6 +82,7 @@ class Settings:
             max_json_depth=int(env.get("NCERT_MAX_JSON_DEPTH", MAX_JSON_DEPTH)),
             playbooks_dir=Path(env.get("NCERT_PLAYBOOKS_DIR") or PLAYBOOK_LIBRARY).resolve(),
             **_scoring_from_env(env),
+            **_sign_in_from_env(env),
         )
 
     @property
@@ -126,6 +136,25 @@ def _scoring_from_env(env: Mapping[str, str]) -> dict:
         except ValueError as exc:
             raise ConfigError(f"{variable}: {exc}") from None
     return dict(scoring_weights=weights, scoring_thresholds=thresholds, scoring_spread_saturation=int(spread))
+
+
+_SIGN_IN_SETTINGS = ("signin_account_limit", "signin_address_limit", "signin_window_s", "session_idle_s",
+                     "session_absolute_s", "trusted_proxies")
+
+
+def _sign_in_from_env(env: Mapping[str, str]) -> dict:
+    """The sign-in and session settings: whole numbers (limits and seconds at least 1, proxies at least 0)."""
+    out = {}
+    for name in _SIGN_IN_SETTINGS:
+        variable = f"NCERT_{name.upper()}"
+        text = env.get(variable, "").strip()
+        if not text:
+            continue
+        least = 0 if name == "trusted_proxies" else 1
+        if not text.isdigit() or int(text) < least:
+            raise ConfigError(f"{variable}: {text!r} is not a whole number of at least {least}")
+        out[name] = int(text)
+    return out
 
 
 def _persistent_secret(data_dir: Path) -> str:

@@ -38,6 +38,16 @@ class Conflict(NcertError):
     status, code = 409, "conflict"
 
 
+class TooManyRequests(NcertError):
+    """Refused for now (e.g. sign-in after too many failures); ``retry_after`` in seconds."""
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None):
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
+
+
 class Invalid(NcertError):
     """Well-formed input that breaks a domain rule or the schema (422)."""
 

@@ -1,5 +1,6 @@
 """Signing in with e-mail and password, and signing out (a POST, so a link or
-an image elsewhere cannot sign anyone out)."""
+an image elsewhere cannot sign anyone out). The rules (throttle, audit,
+server-side sessions) live in ``ncert.services.sign_in`` and ``console_sessions``."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ncert.console.blueprint import bp
-from ncert.console.context import ConsoleUser
+from ncert.console.context import INTERFACE, SESSION_TOKEN, ConsoleUser, current_actor
 from ncert.console.forms import LoginForm
-from ncert.errors import Unauthenticated
-from ncert.services import directory
-from ncert.web.session import db
+from ncert.errors import TooManyRequests, Unauthenticated
+from ncert.services import console_sessions, sign_in
+from ncert.web.redirects import local_path
+from ncert.web.session import db, runtime
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -20,13 +22,19 @@ def login():
         return redirect(url_for("console.queue"))
     form = LoginForm()
     if form.validate_on_submit():
+        settings = runtime().settings
         try:
-            user = directory.authenticate_password(db(), form.email.data, form.password.data)
-        except Unauthenticated as exc:
+            user = sign_in.sign_in(db(), form.email.data, form.password.data, address=request.remote_addr or "",
+                                   throttle=sign_in.Throttle.of(settings), interface=INTERFACE,
+                                   national_org=settings.national_org)
+        except (Unauthenticated, TooManyRequests) as exc:
+            db().commit()  # the failure counts and is audited, though the answer is an error
             form.form_errors.append(exc.detail)
-            return render_template("console/login.html", form=form), 401
-        target = _local_target(request.args.get("next"))
+            headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
+            return render_template("console/login.html", form=form), exc.status, headers
+        target = local_path(request.args.get("next"), url_for("console.queue"))
         session.clear()  # a fresh session on sign-in: nothing carried over from before
+        session[SESSION_TOKEN] = console_sessions.start(db(), user, console_sessions.Lifetime.of(settings))
         login_user(ConsoleUser(user))
         return redirect(target)
     return render_template("console/login.html", form=form), 422 if form.errors else 200
@@ -35,15 +43,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out; the CSRF token was checked app-wide by CSRFProtect."""
+    """Sign out, here and on the server; the CSRF token was checked app-wide by CSRFProtect."""
+    sign_in.sign_out(db(), current_actor(), session.get(SESSION_TOKEN), address=request.remote_addr or "")
     logout_user()
     session.clear()
     flash("Signed out.", "info")
     return redirect(url_for("console.login"))
-
-
-def _local_target(target: str | None) -> str:
-    """Only a path on this site may follow sign-in (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("console.queue")

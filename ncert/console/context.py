@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import g
+from flask import g, session
 from flask_login import UserMixin, current_user
 
 from ncert.actor import Actor
 from ncert.console.blueprint import bp
 from ncert.models import User
-from ncert.services import directory
+from ncert.services import console_sessions, directory
 from ncert.taxonomy import SEVERITY_LEVELS, TLP, Role
-from ncert.web.session import db
+from ncert.web.session import db, runtime
 
 INTERFACE = "console"
+SESSION_TOKEN = "ncert_session"  # the cookie's key for the server-side session token
 
 
 class ConsoleUser(UserMixin):
@@ -32,11 +33,13 @@ class ConsoleUser(UserMixin):
 
 
 def load_user(user_id: str) -> ConsoleUser | None:
-    """Flask-Login user loader: a deactivated or deleted user is signed out."""
+    """Flask-Login user loader: only a live server-side session counts (not signed
+    out, not idle or too old), and a deactivated or deleted user is signed out."""
     if not user_id.isdigit():
         return None
-    model = db().get(User, int(user_id))
-    return ConsoleUser(model) if model is not None and model.active else None
+    model = console_sessions.resume(db(), int(user_id), session.get(SESSION_TOKEN),
+                                    console_sessions.Lifetime.of(runtime().settings))
+    return ConsoleUser(model) if model is not None else None
 
 
 def current_actor() -> Actor:

@@ -20,6 +20,7 @@ from ncert.models.playbooks import (
     Task,
 )
 from ncert.models.regimes import ReportingRegime, SectorRegime
+from ncert.models.sign_in import ConsoleSession, SignInFailure
 from ncert.models.risks import Risk, RiskIncident, RiskMatrix, RiskNotification, RiskVersion
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 from ncert.models.teams import Team, TeamMember
@@ -30,6 +31,7 @@ __all__ = [
     "ApiKey",
     "AuditChainHead",
     "AuditEvent",
+    "ConsoleSession",
     "ExternalRef",
     "FeedSource",
     "Incident",
@@ -59,6 +61,7 @@ __all__ = [
     "Sector",
     "SectorRegime",
     "Sighting",
+    "SignInFailure",
     "StixObject",
     "StoredPlaybook",
     "TaxiiCollection",

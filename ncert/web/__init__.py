@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ncert.runtime import Runtime
-from ncert.web import session
+from ncert.web import session, transport
 from ncert.web.extensions import csrf, login_manager
 
 
@@ -23,6 +23,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     )
     app.extensions["ncert"] = runtime
     session.init_app(app)
+    transport.init_app(app, runtime.settings.trusted_proxies)
     csrf.init_app(app)
     login_manager.init_app(app)
     _register_blueprints(app)

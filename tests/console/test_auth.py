@@ -63,13 +63,26 @@ def test_pages_need_sign_in_and_return_there_afterwards(console, world):
     assert response.status_code == 302 and response.headers["Location"] == "/overview"
 
 
+OFF_SITE = ("https://evil.example/", "//evil.example/x", "/\\evil.example", "/%09/evil.example", "/%0a/evil.example",
+            "/%0d%0a/evil.example", "%09//evil.example", "/%5Cevil.example", "javascript:alert(1)", "/ /evil.example",
+            "https:/evil.example", "/%2F/evil.example")
+
+
 def test_sign_in_never_redirects_off_site(console, world):
-    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+    # Browsers drop tab and newline in URLs, so "/<tab>/evil.example" is "//evil.example"; a newline was a 500.
+    for target in OFF_SITE:
         fresh = Console(console.client.application.test_client())
         token = csrf_token(html(fresh.get("/login")))
         response = fresh.client.post(f"/login?next={target}", data={
             "email": "leader@ncert.test", "password": "correct horse battery staple", "csrf_token": token})
-        assert response.headers["Location"] == "/queue", target
+        assert response.status_code == 302 and response.headers["Location"] == "/queue", target
+
+
+def test_sign_in_follows_a_path_on_this_site(console, world):
+    token = csrf_token(html(console.get("/login")))
+    response = console.client.post("/login?next=/queue%3Fstatus%3Dnew%26page%3D2", data={
+        "email": "leader@ncert.test", "password": "correct horse battery staple", "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/queue?status=new&page=2"
 
 
 def test_sign_out_is_a_post_with_the_token(as_user):
