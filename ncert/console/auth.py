@@ -25,8 +25,7 @@ def login():
         settings = runtime().settings
         try:
             user = sign_in.sign_in(db(), form.email.data, form.password.data, address=request.remote_addr or "",
-                                   throttle=sign_in.Throttle.of(settings), interface=INTERFACE,
-                                   national_org=settings.national_org)
+                                   throttle=sign_in.Throttle.of(settings), interface=INTERFACE)
         except (Unauthenticated, TooManyRequests) as exc:
             db().commit()  # the failure counts and is audited, though the answer is an error
             form.form_errors.append(exc.detail)

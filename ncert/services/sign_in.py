@@ -44,7 +44,7 @@ class Throttle:
 
 
 def sign_in(session: Session, email: str, password: str, *, address: str, throttle: Throttle,
-            interface: str, national_org: str) -> User:
+            interface: str) -> User:
     """The user ``email`` names if ``password`` is theirs; records the attempt either way.
 
     Raises TooManyRequests (429) while the account or the address is locked,
@@ -54,7 +54,7 @@ def sign_in(session: Session, email: str, password: str, *, address: str, thrott
     account, now = email.strip().lower(), utcnow()
     wait = _locked_for(session, account, address, throttle, now)
     if wait:
-        _audit_failure(session, account, address, interface, national_org, "locked")
+        _audit_failure(session, account, address, interface, "locked")
         minutes = -(-wait // 60)
         raise TooManyRequests(f"too many failed sign-ins: try again in {minutes} minute(s)", retry_after=wait)
     try:
@@ -62,7 +62,7 @@ def sign_in(session: Session, email: str, password: str, *, address: str, thrott
     except Unauthenticated:
         session.add(SignInFailure(at=now, account=account[:320], address=address))
         session.execute(delete(SignInFailure).where(SignInFailure.at < now - throttle.window))
-        _audit_failure(session, account, address, interface, national_org, "wrong e-mail or password")
+        _audit_failure(session, account, address, interface, "wrong e-mail or password")
         raise
     session.execute(delete(SignInFailure).where(SignInFailure.account == account))
     audit.record(session, directory.actor_for_user(user, interface), "auth.sign_in", "user", _object_id(account),
@@ -89,20 +89,19 @@ def _locked_for(session: Session, account: str, address: str, throttle: Throttle
     return wait
 
 
-def _audit_failure(session: Session, account: str, address: str, interface: str, national_org: str,
-                   reason: str) -> None:
+def _audit_failure(session: Session, account: str, address: str, interface: str, reason: str) -> None:
     """Attribute a failure to the user the e-mail names, else to an anonymous caller at the door."""
     user = session.scalar(select(User).where(User.email == account))
     actor = directory.actor_for_user(user, interface) if user is not None else \
-        anonymous(session, national_org, interface, address)
+        anonymous(session, interface, address)
     audit.record(session, actor, "auth.sign_in_failed", "user", _object_id(account), email=account,
                  address=address, reason=reason)
 
 
-def anonymous(session: Session, national_org: str, interface: str, address: str) -> Actor:
+def anonymous(session: Session, interface: str, address: str) -> Actor:
     """A caller nobody has identified, seen at the national centre's door; it may do nothing
     (the lowest role) and exists only to be named in the audit log."""
-    org = directory.org_by_slug(session, national_org)
+    org = directory.org_by_slug(session, directory.national_org_slug(session))
     return Actor(role=Role.SECTOR_ANALYST, org_id=org.id, org_kind=org.kind, sector_id=None, interface=interface,
                  label=f"anonymous ({address})")
 
