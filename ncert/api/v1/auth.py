@@ -2,7 +2,8 @@
 
 Every v1 route needs a key except the public ones (the OpenAPI document).
 The key becomes an ``Actor`` with interface "api" for the services. A write
-request from a read-only role is refused here, before its body is read.
+request from a read-only role is refused here, before its body is read
+(``ncert.web.writes``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from ncert.errors import Unauthenticated
 from ncert.models import ApiKey
 from ncert.services import directory
 from ncert.web.session import db
-
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}  # RFC 9110 §9.2.1
+from ncert.web.writes import refuse_read_only_writer
 
 
 @bp.before_request
@@ -29,8 +29,7 @@ def authenticate() -> None:
     key = directory.authenticate_key(db(), secret)
     g.api_key = key
     g.api_actor = directory.actor_for_key(key, "api")
-    if request.method not in SAFE_METHODS:
-        directory.require_may_write(g.api_actor)
+    refuse_read_only_writer(g.api_actor, request.method, request.endpoint)
 
 
 def actor() -> Actor:
