@@ -72,7 +72,8 @@ def month_of(period: Period) -> ColumnElement[str]:
     """The calendar month (``YYYY-MM``) an incident of ``period`` was reported in:
     a CASE over the month boundaries, the same SQL on every backend."""
     months = period.months()
-    return case(*((Incident.reported_at < end, label) for label, _, end in months[:-1]), else_=months[-1][0])
+    whens = [(Incident.reported_at < end, label) for label, _, end in months[:-1]] or [(Incident.id.is_(None), "")]
+    return case(*whens, else_=months[-1][0])  # a CASE needs one WHEN: a period within one month gets a void one
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from ncert.db import transaction
 from ncert.models import Incident
 from ncert.services import clocks, taxii
 from tests.api.helpers import PREFIX, bearer
+from tests.api.test_kpi_openapi import exercise as exercise_kpi
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -41,7 +42,7 @@ def test_the_document_lists_exactly_the_flask_routes(app, doc):
     }
     documented = {(path, method) for path, item in doc["paths"].items() for method in item if method in METHODS}
     assert documented == served
-    assert len(served) == 15
+    assert len(served) == 22
 
 
 def test_every_route_but_the_document_needs_a_key(doc):
@@ -177,6 +178,8 @@ def test_real_responses_match_the_documented_schemas(api, doc, world):
     check(assessment, "get", c.get(f"{incidents}/{ref}/assessment", headers=an_key))  # 403: national staff only
     assert check(one, "get", c.get(f"{incidents}/{ref}", headers=op_key))["assessment"]["level"] == 3  # 2 sectors
     assert check(one, "get", c.get(f"{incidents}/{ref}", headers=an_key))["assessment"] is None
+
+    exercise_kpi(check, api)
 
     # Every documented operation was exercised with a success and at least one error.
     for path, item in doc["paths"].items():

@@ -2,7 +2,7 @@
 
 Modules: ``routing`` (blueprint and operation table), ``auth`` (bearer keys),
 ``payloads`` (request bodies and query strings), ``serialize`` (response
-models), ``errors`` (the one error shape), and the routes in ``incidents``,
+models), ``errors`` (the one error shape), and the routes in ``incidents``, ``kpi``, ``landscape``,
 ``me``, ``stix`` and ``openapi``.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ncert.api.v1 import auth, errors, incidents, me, openapi, stix  # noqa: F401  (importing declares the routes)
+from ncert.api.v1 import auth, errors, incidents, kpi, landscape, me, openapi, stix  # noqa: F401  (declares the routes)
 from ncert.api.v1.routing import bp
 from ncert.web.extensions import csrf
 
