@@ -3,7 +3,9 @@ how its delivery went.
 
 Delivery settings come from the environment (``delivery_settings``):
 NCERT_SMTP_HOST (unset: e-mails are recorded, not sent), NCERT_SMTP_PORT (25),
-NCERT_SMTP_FROM, NCERT_SMTP_TIMEOUT and NCERT_WEBHOOK_TIMEOUT (seconds).
+NCERT_SMTP_FROM, NCERT_SMTP_TIMEOUT and NCERT_WEBHOOK_TIMEOUT (seconds), and
+NCERT_WEBHOOK_ALLOWED_NETWORKS: CIDRs a webhook may reach although they are not
+public, e.g. "10.20.0.0/16" for an internal ticketing system (``webhook_delivery``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import smtplib
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.models import Incident, Notification, User
-from ncert.services import teams
+from ncert.services import teams, webhook_delivery
 from ncert.taxonomy import Role
 
 SENT, FAILED, NOT_SENT = "sent", "failed", "not-sent"
@@ -35,6 +36,7 @@ class DeliverySettings:
     smtp_from: str
     smtp_timeout: float
     webhook_timeout: float
+    webhook_allowed_networks: tuple[webhook_delivery.Network, ...] = ()
 
 
 def delivery_settings(env: Mapping[str, str] | None = None) -> DeliverySettings:
@@ -46,6 +48,7 @@ def delivery_settings(env: Mapping[str, str] | None = None) -> DeliverySettings:
         smtp_from=env.get("NCERT_SMTP_FROM", "ncert@localhost"),
         smtp_timeout=float(env.get("NCERT_SMTP_TIMEOUT", "10")),
         webhook_timeout=float(env.get("NCERT_WEBHOOK_TIMEOUT", "5")),
+        webhook_allowed_networks=webhook_delivery.parse_networks(env.get("NCERT_WEBHOOK_ALLOWED_NETWORKS", "")),
     )
 
 
@@ -90,17 +93,16 @@ def email(session: Session, incident: Incident, recipients: list[str], subject: 
 
 def webhook(session: Session, incident: Incident, url: str, payload: dict, *, created_by: str,
             settings: DeliverySettings | None = None) -> Notification:
-    """Record a webhook call and POST ``payload`` as JSON to ``url``."""
+    """Record a webhook call and POST ``payload`` as JSON to ``url``, if it is a public
+    address or an allowed one (``webhook_delivery``); a redirect is not followed."""
     settings = settings or delivery_settings()
     body = json.dumps(payload, sort_keys=True)
     note = _record(session, incident, "webhook", url, "", body, created_by)
-    request = urllib.request.Request(url, data=body.encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "User-Agent": "ncert-playbooks"})
     try:
-        with urllib.request.urlopen(request, timeout=settings.webhook_timeout) as response:
-            response.read()
+        webhook_delivery.post_json(url, body, timeout=settings.webhook_timeout,
+                                   allowed=settings.webhook_allowed_networks, user_agent="ncert-playbooks")
         note.status, note.sent_at = SENT, utcnow()
-    except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
+    except webhook_delivery.FAILURES as exc:
         note.status, note.error = FAILED, f"{type(exc).__name__}: {exc}"
     return note
 

@@ -82,7 +82,8 @@ def test_crisis_mode_emails_duty_officer_and_leadership(world, library, monkeypa
         assert s.scalar(select(Notification.status)) == "sent"
 
 
-def test_webhook_notification_reaches_the_endpoint(world, tmp_path):
+def test_webhook_notification_reaches_the_endpoint(world, tmp_path, monkeypatch):
+    monkeypatch.setenv("NCERT_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")  # the sink is local: allowed on purpose
     with HttpSink() as http:
         (tmp_path / "hook.yaml").write_text(f"""
 name: hook-every-report
@@ -104,6 +105,7 @@ actions:
 
 def test_failed_delivery_is_recorded_not_raised(world, tmp_path, monkeypatch):
     monkeypatch.setenv("NCERT_WEBHOOK_TIMEOUT", "2")
+    monkeypatch.setenv("NCERT_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")  # fails for want of a listener, not policy
     with HttpSink() as http:
         closed = http.url  # nothing listens there once the sink is gone
     (tmp_path / "hook.yaml").write_text(f"""
@@ -119,7 +121,7 @@ actions: [{{type: notify, channel: webhook, url: "{closed}/x", template: t}}]
         engine.uninstall()
     with world.runtime.sessions() as s:
         note = s.scalar(select(Notification))
-        assert note.status == "failed" and note.error
+        assert note.status == "failed" and note.error.startswith("ConnectionRefusedError")
 
 
 def test_dry_run_reports_and_changes_nothing(world):
