@@ -1,4 +1,5 @@
-"""Administration: organisations, users and API keys (admin role only).
+"""Administration: organisations, users and API keys (admin role only), and the
+audit log (admins and leadership, as the audit service decides).
 
 Every view asks the directory service to confirm the admin role first, so a
 non-admin gets a 403 page, GET or POST alike. A new API key's secret is shown
@@ -7,13 +8,15 @@ once, on the response to the POST that created it, and never stored.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from datetime import datetime, time, timedelta, timezone
+
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ncert.console import forms
 from ncert.console.blueprint import bp
-from ncert.console.context import current_admin, return_to
-from ncert.services import directory
+from ncert.console.context import current_actor, current_admin, return_to
+from ncert.services import audit, directory
 from ncert.web.session import db
 
 
@@ -104,3 +107,32 @@ def admin_api_key_revoke(prefix: str):
     key = directory.revoke_api_key(db(), actor, prefix)
     flash(f"API key {key.prefix} revoked.", "success")
     return redirect(url_for("console.admin_api_keys"))
+
+
+# -- audit log ---------------------------------------------------------------------------
+
+
+@bp.get("/admin/audit")
+@login_required
+def admin_audit():
+    """The audit log, newest first, filtered; "Next page" continues before the last event shown."""
+    actor, session = current_actor(), db()
+    form = forms.AuditFilterForm(request.args)
+    if not form.validate():
+        return render_template("console/admin/audit.html", form=form, events=[], next_url=None), 400
+    query = audit.AuditFilter(
+        actor=form.actor.data or "", action=form.action.data or "", object_type=form.object_type.data or "",
+        object_id=form.object_id.data or "", interface=form.interface.data or "",
+        since=_day_start(form.since.data), before=_day_start(form.until.data, days_after=1))
+    events = audit.recent(session, actor, query, before_id=form.before.data, limit=audit.PAGE_SIZE + 1)
+    next_url = None
+    if len(events) > audit.PAGE_SIZE:
+        events = events[:audit.PAGE_SIZE]
+        kept = {k: v for k, v in request.args.items() if v and k != "before"}
+        next_url = url_for("console.admin_audit", **kept, before=events[-1].id)
+    return render_template("console/admin/audit.html", form=form, events=events, next_url=next_url)
+
+
+def _day_start(day, days_after: int = 0) -> datetime | None:
+    """Midnight UTC of ``day`` (plus ``days_after`` days), or None."""
+    return None if day is None else datetime.combine(day + timedelta(days=days_after), time(), tzinfo=timezone.utc)

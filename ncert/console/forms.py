@@ -1,11 +1,12 @@
 """The console's forms. Every POST form is a FlaskForm, so it renders and checks
-the CSRF token; the queue's filter form is a plain GET form without one."""
+the CSRF token; the queue's and the audit page's filter forms are plain GET forms without one."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     Form,
     HiddenField,
@@ -213,6 +214,19 @@ class ApiKeyForm(FlaskForm):
 # -- the queue's GET filters ---------------------------------------------------------------
 
 QUEUE_SORTS = {"reported": "reported_at", "updated": "updated_at", "severity": "severity"}
+
+
+class AuditFilterForm(Form):
+    """The audit page's filters, read from the query string; ``before`` is the keyset cursor (an event id)."""
+
+    actor = StringField("Actor", [Optional(), Length(max=400)], **TEXT)
+    action = StringField("Action", [Optional(), Length(max=64)], **TEXT)
+    object_type = StringField("Object type", [Optional(), Length(max=32)], **TEXT)
+    object_id = StringField("Object id", [Optional(), Length(max=64)], **TEXT)
+    interface = StringField("Interface", [Optional(), Length(max=16)], **TEXT)
+    since = DateField("From", [Optional()])
+    until = DateField("To (inclusive)", [Optional()])
+    before = IntegerField("Before event", [Optional(), NumberRange(min=1)])
 
 
 class QueueFilterForm(Form):

@@ -110,7 +110,8 @@ def require_reader(actor: Actor) -> None:
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """What to look for; empty fields match everything. Dates are inclusive bounds."""
+    """What to look for; empty fields match everything. ``actor`` matches part of the
+    actor's label; times are from ``since`` (inclusive) to ``before`` (exclusive)."""
 
     actor: str = ""
     action: str = ""
@@ -118,7 +119,7 @@ class AuditFilter:
     object_id: str = ""
     interface: str = ""
     since: datetime | None = None
-    until: datetime | None = None
+    before: datetime | None = None
 
 
 def recent(session: Session, actor: Actor, f: AuditFilter = AuditFilter(), *, before_id: int | None = None,
@@ -135,8 +136,8 @@ def recent(session: Session, actor: Actor, f: AuditFilter = AuditFilter(), *, be
             stmt = stmt.where(getattr(AuditEvent, name) == getattr(f, name))
     if f.since is not None:
         stmt = stmt.where(AuditEvent.at >= f.since)
-    if f.until is not None:
-        stmt = stmt.where(AuditEvent.at <= f.until)
+    if f.before is not None:
+        stmt = stmt.where(AuditEvent.at < f.before)
     return list(session.scalars(stmt))
 
 
