@@ -23,6 +23,13 @@ KPI cards (``card_readable``): national staff read every card; an analyst
 reads their own organisation's card, and a sector CERT also the cards of the
 organisations of its sector and the sector's own card. Every figure on a card
 is computed through ``scope``, so a card shows only what its reader may see.
+
+The risk register (``Risk``) is national staff's, except a risk explicitly
+shared with its owner organisation, which that organisation's analysts may
+read (``ncert.services.risks`` lets only soc_operator and admin write). What
+national data says about a risk (its observed likelihood, drift and linked
+incidents: ``sees_risk_signals``) stays with national staff, and the links
+between incidents and risks (``RiskIncident``) are theirs alone.
 """
 
 from __future__ import annotations
@@ -32,7 +39,17 @@ from dataclasses import dataclass
 from sqlalchemy import Select, false, or_, select
 
 from ncert.actor import Actor
-from ncert.models import Incident, Organization, Sighting, StixObject, Task, TaxiiCollection, TimelineEntry
+from ncert.models import (
+    Incident,
+    Organization,
+    Risk,
+    RiskIncident,
+    Sighting,
+    StixObject,
+    Task,
+    TaxiiCollection,
+    TimelineEntry,
+)
 from ncert.taxonomy import TLP, OrgKind, Role
 
 AUDIENCES = {"sector-certs": OrgKind.SECTOR_CERT, "international-partners": OrgKind.INTERNATIONAL_PARTNER}
@@ -65,6 +82,12 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
             return stmt
         own = select(Incident.id).where(Incident.reporter_org_id == actor.org_id)
         return stmt.where(Task.visible_to_reporter.is_(True), Task.incident_id.in_(own))
+    if entity is Risk:
+        if actor.is_national:
+            return stmt
+        return stmt.where(Risk.shared_with_owner.is_(True), Risk.owner_org_id == actor.org_id)
+    if entity is RiskIncident:
+        return stmt if actor.is_national else stmt.where(false())
     return stmt.where(false())  # an entity nobody scoped yet is visible to no one
 
 
@@ -96,6 +119,11 @@ def sees_whole_card(actor: Actor, *, org_id: int | None) -> bool:
 def national_incidents_readable(actor: Actor) -> bool:
     """National incidents (campaigns) are the centre's grouping, which can rest on reports
     a sector organisation does not see: national staff only."""
+    return actor.is_national
+
+
+def sees_risk_signals(actor: Actor) -> bool:
+    """Whether the actor sees what national incident data says about a risk."""
     return actor.is_national
 
 

@@ -16,6 +16,8 @@ times are set aside and the two values are written as one placeholder.
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -26,7 +28,7 @@ _REFERENCE = re.compile(r"NC-\d{4}-\d{6}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?( UTC)?")
 _EPOCH_KEYS = {"timestamp", "publish_timestamp", "date_sighting", "last_seen", "first_seen"}
-_CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")|(value=")[^"]*("[^>]*name="csrf_token")')
+_CSRF = re.compile(r'(name="[\w-]*csrf_token"[^>]*value=")[^"]*(")')
 _NONCE = re.compile(r'(nonce=")[^"]*(")')
 _ID_PATH = re.compile(r"/(\d+)(?=[/\"'?#\s]|$)")
 
@@ -81,7 +83,11 @@ class Differential:
         values = (self.secret, self.control, *also)
         with_hidden = normalise(fetch(self.secret), values)
         control = normalise(fetch(self.control), values)
-        assert with_hidden == control, (
-            "the prober's view depends on a report it cannot see\n"
-            f"with the hidden report: {with_hidden!r}\nwithout it:            {control!r}"
-        )
+        if with_hidden != control:
+            diff = difflib.unified_diff(_lines(control), _lines(with_hidden), "without the hidden report",
+                                        "with the hidden report", lineterm="")
+            raise AssertionError("the prober's view depends on a report it cannot see\n" + "\n".join(diff))
+
+
+def _lines(view: Any) -> list[str]:
+    return json.dumps(view, indent=1, sort_keys=True, default=str).replace("\\n", "\n").splitlines()

@@ -45,7 +45,7 @@ def incident(reference: str):
     inc = incidents.get(session, actor, reference)
     if inc.reference != reference:
         return redirect(url_for("console.incident", reference=inc.reference))
-    found = indicators.of_incident(session, inc.id)
+    found = indicators.facts_of(session, actor, inc)
     values = {ind.id: ind for ind in found}
     action_forms = _action_forms(session, inc) if actor.can_triage else {}
     return render_template(
@@ -57,6 +57,7 @@ def incident(reference: str):
         timeline=incidents.timeline(session, actor, inc),
         deadlines=[clocks.countdown(row, utcnow()) for row in clocks.of_incident(session, inc)],
         merged_into_visible=inc.merged_into is not None and visible(actor, inc.merged_into),
+        duplicates=incidents.duplicates(session, actor, inc),
         forms=action_forms,
         comment_form=forms.CommentForm(prefix="comment") if can_comment(actor, inc) else None,
         button=forms.ButtonForm(),

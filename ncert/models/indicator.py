@@ -11,9 +11,16 @@ from ncert.db import Base, EnumText, utcnow
 from ncert.models.directory import Organization
 from ncert.taxonomy import TLP
 
+# A constant the columns added by migration 0008h start from before their backfill
+# (SQLite adds a NOT NULL column only with a constant default).
+EPOCH = "1970-01-01 00:00:00"
+
 
 class Indicator(Base):
-    """An observable value, normalised, unique per (type, value)."""
+    """An observable value, normalised, unique per (type, value).
+
+    Its first/last seen, confidence and TLP aggregate every report of the value:
+    the national picture, for national staff only (see ``indicators.facts_of``)."""
 
     __tablename__ = "indicators"
     __table_args__ = (UniqueConstraint("type", "value"),)
@@ -36,6 +43,11 @@ class IncidentIndicator(Base):
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), default="observed")
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What this report said of the value. An organisation sees these facts, not
+    # the national aggregate on Indicator, which other organisations' reports shape.
+    confidence: Mapped[int] = mapped_column(default=50, server_default="50")
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow, server_default=EPOCH)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow, server_default=EPOCH)
 
     indicator: Mapped[Indicator] = relationship(lazy="joined")
 

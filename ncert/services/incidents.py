@@ -22,7 +22,6 @@ from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.models import (
     ExternalRef,
     Incident,
-    IncidentIndicator,
     Organization,
     ReferenceCounter,
     TimelineEntry,
@@ -354,8 +353,12 @@ def comment(session: Session, actor: Actor, reference: str, body: str, *, intern
 
 
 def merge(session: Session, actor: Actor, reference: str, into: str, reason: str = "") -> Incident:
-    """Merge a duplicate into another incident; indicators and sectors move over, and
-    the incident kept takes the stricter of the two TLP labels."""
+    """Group a duplicate under another incident: a national decision that copies nothing.
+
+    Each report keeps its own indicators, sectors and label. National staff read
+    the group through ``merged_into_id`` (``indicators.facts_of``); a reporter
+    still sees only what it may see of the other report, so a merge never shows
+    one organisation another's hidden indicators or sector."""
     _require_triage(actor)
     source = get(session, actor, reference)
     target = get(session, actor, into)
@@ -367,19 +370,6 @@ def merge(session: Session, actor: Actor, reference: str, into: str, reason: str
         raise Conflict(f"{target.reference} is itself merged into {target.merged_into.reference}; merge into that")
     if target.status is Status.CLOSED:
         raise Conflict(f"{target.reference} is closed; reopen it first")
-    moved = session.scalars(select(IncidentIndicator.indicator_id).where(IncidentIndicator.incident_id == source.id))
-    indicators.link(session, target.id, list(moved), role="merged")
-    for sector in [source.sector, *source.affected_sectors]:
-        if sector.id != target.sector_id and sector not in target.affected_sectors:
-            target.affected_sectors.append(sector)
-    if source.tlp.rank > target.tlp.rank:
-        # What moves over keeps its protection: the merged incident takes the
-        # stricter label, or the duplicate's indicators would reach readers of
-        # the looser one (a TLP:RED report merged into a TLP:GREEN incident).
-        old_tlp = target.tlp
-        target.tlp = source.tlp
-        _log(session, actor, target, "tlp", f"TLP {old_tlp} → {source.tlp}: a stricter duplicate was merged in",
-             action="incident.tlp", old=str(old_tlp), new=str(source.tlp), reason="merge")
     old = source.status
     source.status = Status.MERGED
     source.merged_into_id = target.id
@@ -392,6 +382,12 @@ def merge(session: Session, actor: Actor, reference: str, into: str, reason: str
     _log(session, actor, target, "merge-received", f"{source.reference} merged into this incident",
          action="incident.merge-receive", internal=True, source=source.reference)
     return source
+
+
+def duplicates(session: Session, actor: Actor, incident: Incident) -> list[str]:
+    """References of the reports merged into ``incident`` that ``actor`` may see."""
+    stmt = select(Incident.reference).where(Incident.merged_into_id == incident.id).order_by(Incident.id)
+    return list(session.scalars(scope(actor, stmt)))
 
 
 def reopen(session: Session, actor: Actor, reference: str, reason: str) -> Incident:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ncert.access import scope
@@ -109,27 +109,54 @@ def attach(session: Session, incident: Incident, records: list[IndicatorRecord],
     if not records:
         return []
     ids = upsert(session, records, incident.tlp)
-    link(session, incident.id, ids.values())
     now = utcnow()
+    facts: dict[int, ReportFacts] = {}
+    for rec in records:
+        first = rec.first_seen or now
+        seen = ReportFacts(rec.confidence, first, rec.last_seen or first)
+        facts[ids[(rec.type, rec.value)]] = seen.widen(facts.get(ids[(rec.type, rec.value)]))
+    link(session, incident.id, ids.values(), facts=facts)
     session.execute(insert(Sighting), [
         {"indicator_id": ids[(rec.type, rec.value)], "org_id": org_id, "incident_id": incident.id,
          "seen_at": rec.last_seen or rec.first_seen or now, "count": rec.count} for rec in records])
     return list(ids.values())
 
 
-def link(session: Session, incident_id: int, indicator_ids, role: str = "observed") -> int:
-    """Link indicators to an incident (existing links are kept); returns how many were new."""
+@dataclass(frozen=True)
+class ReportFacts:
+    """What one report said of a value."""
+
+    confidence: int
+    first_seen: datetime
+    last_seen: datetime
+
+    def widen(self, other: ReportFacts | None) -> ReportFacts:
+        if other is None:
+            return self
+        return ReportFacts(max(self.confidence, other.confidence), min(self.first_seen, other.first_seen),
+                           max(self.last_seen, other.last_seen))
+
+
+def link(session: Session, incident_id: int, indicator_ids, role: str = "observed",
+         facts: dict[int, ReportFacts] | None = None) -> int:
+    """Link indicators to an incident (existing links are kept); returns how many were new.
+
+    ``facts`` are what the report said of each value; a value it said nothing
+    about is recorded as seen when it was linked, at the default confidence."""
     have = set(session.scalars(select(IncidentIndicator.indicator_id).where(
         IncidentIndicator.incident_id == incident_id)))
     new = [i for i in dict.fromkeys(indicator_ids) if i not in have]
     if new:
         now = utcnow()
+        unknown = ReportFacts(50, now, now)
         session.execute(insert(IncidentIndicator), [
-            {"incident_id": incident_id, "indicator_id": i, "role": role, "added_at": now} for i in new])
+            {"incident_id": incident_id, "indicator_id": i, "role": role, "added_at": now,
+             **vars((facts or {}).get(i, unknown))} for i in new])
     return len(new)
 
 
 def of_incident(session: Session, incident_id: int) -> list[Indicator]:
+    """The indicators an incident's own report carries (for the services' own bookkeeping)."""
     stmt = (
         select(Indicator)
         .join(IncidentIndicator, IncidentIndicator.indicator_id == Indicator.id)
@@ -137,6 +164,49 @@ def of_incident(session: Session, incident_id: int) -> list[Indicator]:
         .order_by(Indicator.type, Indicator.value)
     )
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class IndicatorFacts:
+    """An indicator as one actor may see it on one incident."""
+
+    id: int
+    type: str
+    value: str
+    confidence: int
+    tlp: TLP
+    first_seen: datetime
+    last_seen: datetime
+
+
+def facts_of(session: Session, actor: Actor, incident: Incident) -> list[IndicatorFacts]:
+    """The indicators of an incident and of the reports merged into it, as ``actor`` may see them.
+
+    National staff see each value's national aggregate (every report of it). An
+    organisation sees only reports it may see (``access.scope``): the facts are
+    what those reports said, and the label the least restrictive among them, so
+    nothing it is shown moves because of a report hidden from it.
+    """
+    group = or_(Incident.id == incident.id, Incident.merged_into_id == incident.id)
+    if actor.is_national:
+        stmt = (select(Indicator).join(IncidentIndicator, IncidentIndicator.indicator_id == Indicator.id)
+                .join(Incident, Incident.id == IncidentIndicator.incident_id).where(group).distinct()
+                .order_by(Indicator.type, Indicator.value))
+        return [IndicatorFacts(i.id, i.type, i.value, i.confidence, i.tlp, i.first_seen, i.last_seen)
+                for i in session.scalars(stmt)]
+    stmt = (select(Indicator.id, Indicator.type, Indicator.value, IncidentIndicator.confidence,
+                   IncidentIndicator.first_seen, IncidentIndicator.last_seen, Incident.tlp)
+            .join(IncidentIndicator, IncidentIndicator.indicator_id == Indicator.id)
+            .join(Incident, Incident.id == IncidentIndicator.incident_id).where(group))
+    seen: dict[int, IndicatorFacts] = {}
+    for ind_id, kind, value, confidence, first, last, label in session.execute(scope(actor, stmt)):
+        had = seen.get(ind_id)
+        if had is not None:
+            confidence, first, last = max(confidence, had.confidence), min(first, had.first_seen), max(
+                last, had.last_seen)
+            label = min(label, had.tlp, key=lambda t: t.rank)
+        seen[ind_id] = IndicatorFacts(ind_id, kind, value, confidence, label, first, last)
+    return sorted(seen.values(), key=lambda f: (f.type, f.value))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ SUMMARY_KEYS = {
     "reporter_org", "assignee", "team", "source_channel", "merged_into", "occurred_at", "aware_at", "reported_at",
     "acknowledged_at", "resolved_at", "closed_at", "updated_at",
 }
-DETAIL_KEYS = SUMMARY_KEYS | {"description", "external_ids", "indicators", "sightings", "timeline", "deadlines",
+DETAIL_KEYS = SUMMARY_KEYS | {"description", "external_ids", "merged", "indicators", "sightings", "timeline", "deadlines",
                                  "assessment", "anomaly_score"}
 
 RANSOMWARE = {

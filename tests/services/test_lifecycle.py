@@ -138,7 +138,7 @@ def test_assignee_must_be_active_staff(world, ref):
         assert inc.assignee.email == "operator@ncert.test"
 
 
-def test_merge_moves_indicators_and_sectors(world):
+def test_merge_groups_the_reports_without_copying_them(world):
     gridco, bank = world.actor("analyst@gridco.test"), world.actor("analyst@centralbank.test")
     target = world.submit(gridco, title="C2 beaconing", indicators=[{"type": "domain-name", "value": "c2.example.net"}])
     dup = world.submit(bank, title="Same C2", indicators=[{"type": "ipv4-addr", "value": "203.0.113.9"}])
@@ -148,8 +148,10 @@ def test_merge_moves_indicators_and_sectors(world):
     with world.runtime.sessions() as s:
         tgt = incidents.get(s, world.operator, target)
         from ncert.services import indicators
-        assert {i.value for i in indicators.of_incident(s, tgt.id)} == {"c2.example.net", "203.0.113.9"}
-        assert [x.slug for x in tgt.affected_sectors] == ["finance"]
+        assert {i.value for i in indicators.facts_of(s, world.operator, tgt)} == {"c2.example.net", "203.0.113.9"}
+        assert {i.value for i in indicators.of_incident(s, tgt.id)} == {"c2.example.net"}  # nothing copied
+        assert incidents.duplicates(s, world.operator, tgt) == [dup]
+        assert tgt.affected_sectors == []
         assert [e.kind for e in incidents.timeline(s, world.operator, tgt)][-1] == "merge-received"
     with pytest.raises(Conflict):
         with transaction(world.runtime.sessions) as s:
@@ -207,7 +209,7 @@ def test_future_times_and_unknown_sectors_are_invalid(world):
     assert world.submit(world.actor("analyst@partner.test"), sector="energy")
 
 
-def test_merging_a_stricter_duplicate_raises_the_tlp_so_nothing_leaks(world):
+def test_merging_a_stricter_duplicate_keeps_each_label_and_shows_nobody_its_indicators(world):
     gridco, powergen = world.actor("analyst@gridco.test"), world.actor("analyst@powergen.test")
     secret_ioc = [{"type": "ipv4-addr", "value": "203.0.113.66"}]
     green = world.submit(gridco, title="Beaconing", tlp="TLP:GREEN")
@@ -215,8 +217,11 @@ def test_merging_a_stricter_duplicate_raises_the_tlp_so_nothing_leaks(world):
     with transaction(world.runtime.sessions) as s:
         incidents.merge(s, world.operator, red, green, reason="duplicate")
     with world.runtime.sessions() as s:
+        from ncert.services import indicators
         kept = incidents.get(s, world.operator, green)
-        assert kept.tlp.value == "TLP:RED"
-        with pytest.raises(NotFound):  # powergen read the GREEN incident before; not any more
-            incidents.get(s, powergen, green)
-        assert incidents.get(s, gridco, green).reference == green  # the reporter still does
+        assert kept.tlp.value == "TLP:GREEN"
+        as_powergen = incidents.get(s, powergen, green)  # powergen still reads the GREEN report...
+        assert indicators.facts_of(s, powergen, as_powergen) == []  # ...and nothing of the RED one
+        assert incidents.duplicates(s, powergen, as_powergen) == []
+        as_gridco = incidents.get(s, gridco, green)  # the reporter sees its own RED report in the group
+        assert [i.value for i in indicators.facts_of(s, gridco, as_gridco)] == ["203.0.113.66"]

@@ -177,6 +177,9 @@ class IncidentDetail(IncidentSummary):
 
     description: str
     external_ids: dict[str, str]
+    merged: list[str] = Field(description=(
+        "References of the duplicates merged into this incident that the caller may see; their indicators are "
+        "listed here too, as far as the caller may see them"))
     indicators: list[IndicatorView]
     sightings: list[SightingView]
     timeline: list[TimelineView]
@@ -245,13 +248,14 @@ def summary(actor: Actor, incident: Incident) -> IncidentSummary:
 
 def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail:
     now = utcnow()
-    inds = indicators.of_incident(session, incident.id)
+    inds = indicators.facts_of(session, actor, incident)
     shared = indicators.shared(session, actor, incident, [i.id for i in inds])
     by_id = {i.id: i for i in inds}
     return IncidentDetail(
         **summary_fields(actor, incident),
         description=incident.description,
         external_ids=incident.external_ids,
+        merged=incidents.duplicates(session, actor, incident),
         indicators=[
             IndicatorView(
                 type=i.type, value=i.value, confidence=i.confidence, tlp=i.tlp,

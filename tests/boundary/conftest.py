@@ -1,0 +1,8 @@
+"""Fixtures for the trust-boundary tests: the REST ``api`` caller and signed-in consoles."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import api  # noqa: F401  (the REST caller fixture)
+from tests.console.conftest import as_user  # noqa: F401  (signed-in consoles)
