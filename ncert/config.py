@@ -53,6 +53,9 @@ class Settings:
     scoring_weights: Mapping[str, float] = field(default_factory=lambda: dict(_SCORING.weights))
     scoring_thresholds: Mapping[int, float] = field(default_factory=lambda: dict(_SCORING.thresholds))
     scoring_spread_saturation: int = _SCORING.spread_saturation
+    # Days the observed likelihood of a risk must stay above its assessed one before
+    # the risk is flagged "review suggested" (ncert.services.risk_evidence).
+    risk_drift_days: int = 14
     # Console sign-in and sessions (ncert.services.sign_in, ncert.services.console_sessions, ncert.web.transport):
     # failed sign-ins per account and per address within the window before a lockout, the idle and
     # absolute session lifetimes, and how many reverse proxies in front set X-Forwarded-For/-Proto.
@@ -81,6 +84,7 @@ class Settings:
             taxii_page_max=int(env.get("NCERT_TAXII_PAGE_MAX", 1000)),
             max_json_depth=int(env.get("NCERT_MAX_JSON_DEPTH", MAX_JSON_DEPTH)),
             playbooks_dir=Path(env.get("NCERT_PLAYBOOKS_DIR") or PLAYBOOK_LIBRARY).resolve(),
+            risk_drift_days=_risk_drift_days(env),
             **_scoring_from_env(env),
             **_sign_in_from_env(env),
         )
@@ -155,6 +159,13 @@ def _sign_in_from_env(env: Mapping[str, str]) -> dict:
             raise ConfigError(f"{variable}: {text!r} is not a whole number of at least {least}")
         out[name] = int(text)
     return out
+
+
+def _risk_drift_days(env: Mapping[str, str]) -> int:
+    text = env.get("NCERT_RISK_DRIFT_DAYS", "").strip() or "14"
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"NCERT_RISK_DRIFT_DAYS: {text!r} is not a whole number of days, at least 1")
+    return int(text)
 
 
 def _persistent_secret(data_dir: Path) -> str:

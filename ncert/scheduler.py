@@ -27,6 +27,8 @@ CLOCKS_JOB = "clocks:check"
 CLOCKS_MINUTES = 1  # regulatory deadlines are checked every minute (issue 5)
 DETECTION_JOB = "detection:hourly"
 DETECTION_MINUTES = 60  # retrain the anomaly model and look for volume spikes
+RISKS_JOB = "risks:daily"
+RISKS_MINUTES = 24 * 60  # risk reviews due or overdue, and drift (issue 10)
 
 
 def job_id(feed_name: str) -> str:
@@ -68,6 +70,16 @@ def detect(runtime: Runtime) -> None:
         service.flag_volume_spikes(session)
 
 
+def check_risks(runtime: Runtime) -> None:
+    """E-mail the owners of risks due or overdue for review, then look for drift."""
+    from ncert.services import directory, risk_evidence, risk_reviews
+
+    with transaction(runtime.sessions) as session:
+        system = directory.system_actor(session, runtime.settings.national_org, "scheduler")
+        risk_reviews.notify_reviews(session, system)
+        risk_evidence.check_drift(session, system, runtime.settings.risk_drift_days)
+
+
 def build(runtime: Runtime) -> BackgroundScheduler:
     """A scheduler holding the feed jobs, the housekeeping job and the deadline check; not started."""
     scheduler = BackgroundScheduler(timezone="UTC")
@@ -78,6 +90,8 @@ def build(runtime: Runtime) -> BackgroundScheduler:
                       max_instances=1, coalesce=True, replace_existing=True)
     scheduler.add_job(detect, IntervalTrigger(minutes=DETECTION_MINUTES), id=DETECTION_JOB, args=[runtime],
                       max_instances=1, coalesce=True, replace_existing=True, next_run_time=utcnow())  # and at start
+    scheduler.add_job(check_risks, IntervalTrigger(minutes=RISKS_MINUTES), id=RISKS_JOB, args=[runtime],
+                      max_instances=1, coalesce=True, replace_existing=True, next_run_time=utcnow())
     return scheduler
 
 

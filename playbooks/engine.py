@@ -27,10 +27,12 @@ from ncert.access import scope
 from ncert.actor import Actor
 from ncert.config import PLAYBOOK_LIBRARY
 from ncert.db import utcnow
+from ncert.errors import NotFound
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.records import Category, IncidentPatch
 from ncert.services import clocks, directory, incidents, notifications, playbook_library, playbook_runs, tasks, teams
 from ncert.services import regimes as effective_regimes
+from ncert.services.risk_links import link as link_to_risk
 from playbooks.facts import Facts
 from playbooks.loader import load_library
 from playbooks.schema import (
@@ -180,8 +182,17 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
                                                   now)
             return f"national incident {national.reference} ({len(added)} incident(s) added)"
         case LinkRisk(risk):
-            return f"risk {risk} noted (no risk register yet)"
+            return _link_risk(session, actor, incident, risk)
     raise TypeError(f"unknown action {action!r}")
+
+
+def _link_risk(session: Session, actor: Actor, incident: Incident, reference: str) -> str:
+    """Link through the register's service; an unknown risk is reported on the timeline instead of failing."""
+    try:
+        _, risk, added = link_to_risk(session, actor, incident.reference, reference)
+    except NotFound:
+        return f"risk {reference} not linked: no such risk"
+    return f"linked to risk {risk.reference}" + ("" if added else " (already linked)")
 
 
 def _start_clock(session: Session, incident: Incident, name: str, now: datetime) -> str:

@@ -44,6 +44,7 @@ class Trigger(enum.StrEnum):
     ANOMALY_FLAGGED = "anomaly.flagged"
     DEADLINE_APPROACHING = "deadline.approaching"
     DEADLINE_OVERDUE = "deadline.overdue"
+    RISK_DRIFT = "risk.drift"  # a risk's observed likelihood stayed above its assessed one (risk_evidence)
 
 
 # --- actions ------------------------------------------------------------------
@@ -121,7 +122,7 @@ class OpenNationalIncident:
 
 @dataclass(frozen=True)
 class LinkRisk:
-    risk: str  # identifier in the risk register
+    risk: str  # reference in the risk register, e.g. R-2026-0001
 
 
 Action = (

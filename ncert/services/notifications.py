@@ -15,6 +15,7 @@ import os
 import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 
 from sqlalchemy import select
@@ -72,23 +73,29 @@ def resolve_recipients(session: Session, actor: Actor, recipients: tuple[str, ..
 def email(session: Session, incident: Incident, recipients: list[str], subject: str, body: str, *,
           created_by: str, settings: DeliverySettings | None = None) -> Notification:
     """Record an e-mail and send it through the configured SMTP server."""
-    settings = settings or delivery_settings()
     note = _record(session, incident, "email", ", ".join(recipients), subject, body, created_by)
-    if not recipients:
-        note.status, note.error = NOT_SENT, "no recipients"
-    elif settings.smtp_host is None:
-        note.status, note.error = NOT_SENT, "NCERT_SMTP_HOST is not set"
-    else:
-        msg = EmailMessage()
-        msg["From"], msg["To"], msg["Subject"] = settings.smtp_from, ", ".join(recipients), subject
-        msg.set_content(body)
-        try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
-                smtp.send_message(msg)
-            note.status, note.sent_at = SENT, utcnow()
-        except (OSError, smtplib.SMTPException) as exc:
-            note.status, note.error = FAILED, f"{type(exc).__name__}: {exc}"
+    note.status, note.error, note.sent_at = send_email(recipients, subject, body, settings)
     return note
+
+
+def send_email(recipients: list[str], subject: str, body: str,
+               settings: DeliverySettings | None = None) -> tuple[str, str, datetime | None]:
+    """Send one e-mail through the configured SMTP server: (status, error, sent_at),
+    for callers that record it themselves (incidents above, risk owners in ``risk_reviews``)."""
+    settings = settings or delivery_settings()
+    if not recipients:
+        return NOT_SENT, "no recipients", None
+    if settings.smtp_host is None:
+        return NOT_SENT, "NCERT_SMTP_HOST is not set", None
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = settings.smtp_from, ", ".join(recipients), subject
+    msg.set_content(body)
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        return FAILED, f"{type(exc).__name__}: {exc}", None
+    return SENT, "", utcnow()
 
 
 def webhook(session: Session, incident: Incident, url: str, payload: dict, *, created_by: str,
