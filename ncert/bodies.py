@@ -64,7 +64,7 @@ def loads(data: bytes | str, *, max_depth: int, max_bytes: int | None = None, wh
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:  # orjson also refuses nesting past 1024 levels
-        raise BadRequest(f"malformed JSON in {what}: {exc}") from None
+        raise BadRequest(f"malformed JSON: {exc}") from None
     if nests_deeper(value, max_depth):
         raise TooDeep(too_deep_message(max_depth, what))
     return value

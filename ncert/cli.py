@@ -164,7 +164,8 @@ def import_(ctx: Context, path: Path, org_slug: str | None, collection_key: str 
         try:
             with click.progressbar(length=path.stat().st_size, label=f"importing into {coll.alias}",
                                    file=sys.stderr) as bar:
-                for intake in taxii.store(session, actor, coll, iter_objects(reader), batch_size=IMPORT_BATCH,
+                for intake in taxii.store(session, actor, coll, iter_objects(reader, settings.max_json_depth),
+                                          batch_size=IMPORT_BATCH, max_depth=settings.max_json_depth,
                                           on_stored=stix_intake.apply if coll.kind == "inbox" else None):
                     session.commit()
                     bar.update(reader.consumed - bar.pos)

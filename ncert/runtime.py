@@ -2,7 +2,8 @@
 
 Sessions carry the runtime's ``Sealer`` (``session.info["sealer"]``,
 ``ncert.sealing.sealer_of``) for the secrets ncert stores to present to others,
-and the national organisation's slug (``ncert.services.directory.national_org_slug``).
+the national organisation's slug (``ncert.services.directory.national_org_slug``),
+and the JSON limits (``ncert.bodies``) that feed pulls apply (``max_json_depth``, ``max_intake_bytes``).
 Creating a runtime makes the data dir owner-only (0700) and the SQLite file 0600."""
 
 from __future__ import annotations
@@ -30,5 +31,6 @@ class Runtime:
         if engine is None:
             private_sqlite_file(settings.database_url)
             engine = make_engine(settings.database_url)
-        info = {"sealer": Sealer(settings.secret_key), "national_org": settings.national_org}
+        info = {"sealer": Sealer(settings.secret_key), "national_org": settings.national_org,
+                "max_json_depth": settings.max_json_depth, "max_intake_bytes": settings.taxii_max_content_length}
         return cls(settings, engine, make_session_factory(engine, info=info))

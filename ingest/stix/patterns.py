@@ -46,6 +46,10 @@ _SINGLE = re.compile(rf"{_WS}*\[{_WS}*{_COMPARISON}{_WS}*\]{_WS}*")  # the commo
 _COMPONENTS = re.compile(_COMPONENT)
 _ESCAPE = re.compile(r"\\(['\\])")
 
+# The slow path's cost grows with the pattern (about 20 µs a character, and the
+# parser recurses per nesting level): beyond this length a pattern that is not
+# simple comparisons is refused instead of parsed.
+SLOW_PATTERN_MAX = 8192
 # hash-algorithm-ov (STIX 2.1 §10.7) names kept as indicators, keyed the way
 # stix2-patterns compares them: upper case without hyphens, so that MD5,
 # 'SHA-256' and SHA256 are all recognised.
@@ -107,6 +111,9 @@ def pattern_errors(pattern: str) -> list[str]:
         return []
     if not pattern.strip():
         return ["the pattern is empty"]
+    if len(pattern) > SLOW_PATTERN_MAX:
+        return [f"it is {len(pattern):,} characters long; beyond simple equality comparisons, "
+                f"patterns of up to {SLOW_PATTERN_MAX:,} characters are accepted"]
     try:
         errors = run_validator(pattern, "2.1")
     except Exception as exc:  # a parser crash on hostile input (deep nesting...) refuses the pattern, not the batch

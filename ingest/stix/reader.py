@@ -14,6 +14,9 @@ from typing import Any, BinaryIO
 import ijson
 import orjson
 
+from ncert.bodies import DepthGuard
+from ncert.config import MAX_JSON_DEPTH
+
 # ijson picks its fastest available backend (the yajl2_c C extension when it
 # is installed); `use_float=True` yields floats instead of Decimal, so objects
 # re-serialise with orjson.
@@ -42,15 +45,19 @@ class _Head:
         return chunk
 
 
-def iter_objects(source: BinaryIO) -> Iterator[Any]:
+def iter_objects(source: BinaryIO, max_depth: int = MAX_JSON_DEPTH) -> Iterator[Any]:
     """Yield the items of the document's ``objects`` array one at a time, streaming.
 
     ``source`` is a binary file object; memory stays bounded by the largest
-    single object, whatever the document's size. Raises StixDocumentError for
-    malformed JSON, possibly after some objects were yielded (the stream is
-    read once), and when the document has no ``objects`` array.
+    single object, whatever the document's size or nesting: an item nesting
+    deeper than ``max_depth`` is never built, it comes out cut one level past
+    the limit (``ncert.bodies.DepthGuard``), for validation to refuse alone.
+    Raises StixDocumentError for malformed JSON, possibly after some objects
+    were yielded (the stream is read once), and when the document has no
+    ``objects`` array.
     """
-    reader = _Head(source)
+    # The items sit two levels down: in the document, in its objects array.
+    reader = _Head(DepthGuard(source, max_depth + 2))
     found = False
     try:
         for obj in ijson.items(reader, "objects.item", use_float=True):

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from flask import Response, request
+from flask import Response, current_app, request
 
+from ncert import bodies
 from ncert.errors import BadRequest, NcertError, Unauthenticated
 
 
@@ -75,10 +76,7 @@ def body(*, required: bool = False) -> Any:
     mime = request.mimetype or ""
     if mime not in ("application/json", "text/json") and not mime.endswith("+json"):
         raise UnsupportedMediaType(f"send the body as application/json, not {mime or 'no Content-Type'!r}")
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"malformed JSON: {exc}") from None
+    return bodies.loads(data, max_depth=current_app.extensions["ncert"].settings.max_json_depth)
 
 
 def json_response(payload: Any, status: int = 200) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import orjson
 from flask import Blueprint, Flask, g, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -137,26 +139,31 @@ def add_objects(collection_id: str):
 
     protocol.check_content_type()
     coll, _ = taxii.collection(db(), g.actor, collection_id)
+    max_depth = runtime().settings.max_json_depth
     try:
-        status = taxii.add_objects(db(), g.actor, coll, _request_objects(),
-                                   on_stored=stix_intake.apply if coll.kind == "inbox" else None)
+        status = taxii.add_objects(db(), g.actor, coll, _request_objects(max_depth),
+                                   on_stored=stix_intake.apply if coll.kind == "inbox" else None, max_depth=max_depth)
     except StixDocumentError as exc:
         raise BadRequest(str(exc)) from None
     return taxii_json(_status_body(status), 202)
 
 
-def _request_objects():
+def _request_objects(max_depth: int):
     """The pushed objects: parsed at once when the body is small (fastest), streamed
-    when it is large, so a big push never needs its size in memory several times."""
-    from ingest.stix.reader import StixDocumentError, iter_objects, objects_of
+    when it is large, so a big push never needs its size in memory several times.
+    A small body orjson refuses (malformed, or nested past its 1024 levels) is read
+    by the streaming reader instead, which cuts what is too deep object by object
+    and names what is malformed."""
+    from ingest.stix.reader import iter_objects, objects_of
 
     length = request.content_length
     if length is not None and length <= IN_MEMORY_BODY:
+        data = request.get_data(cache=False)
         try:
-            return objects_of(orjson.loads(request.get_data(cache=False)))
-        except orjson.JSONDecodeError as exc:
-            raise StixDocumentError(f"malformed JSON: {exc}") from None
-    return iter_objects(request.stream)
+            return objects_of(orjson.loads(data))
+        except orjson.JSONDecodeError:
+            return iter_objects(io.BytesIO(data), max_depth)
+    return iter_objects(request.stream, max_depth)
 
 
 @bp.get(f"/{API_ROOT}/collections/<collection_id>/objects/<object_id>/")

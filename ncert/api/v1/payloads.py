@@ -11,7 +11,6 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Literal, TypeVar
 
-import orjson
 from flask import current_app, request
 from pydantic import (
     AwareDatetime,
@@ -26,6 +25,7 @@ from pydantic import (
 )
 from werkzeug.exceptions import UnsupportedMediaType
 
+from ncert import bodies
 from ncert.api.v1.errors import field_errors, summarise
 from ncert.api.v1.routing import bp
 from ncert.api.v1.serialize import FieldError
@@ -97,10 +97,7 @@ def parse_body(model: type[M]) -> M:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(f"send the body as application/json, not {request.mimetype or 'nothing'!r}")
     raw = request.get_data(cache=False)  # werkzeug raises 413 past MAX_CONTENT_LENGTH
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"malformed JSON: {exc}") from None
+    data = bodies.loads(raw, max_depth=current_app.extensions["ncert"].settings.max_json_depth)
     where = _nul_at(data)
     if where is not None:
         error = FieldError(loc=list(where), msg=NUL_MESSAGE, type="nul_character")
