@@ -4,6 +4,11 @@ The text is parsed twice by PyYAML's safe loader: once into node objects
 (which keep their start marks) and once into plain data. A ``RuleError`` from
 the schema carries the path of keys to the fault; it is mapped back onto the
 nodes to find the line.
+
+Before either, the text's parse events are read once, in time linear in its
+size, to refuse anchors and aliases (``&a``, ``*a``, ``<<: *a``): a few
+hundred bytes of aliases to aliases expand into billions of nodes ("billion
+laughs"), and playbooks have no need of them. Nesting is bounded the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from ncert.config import MAX_JSON_DEPTH
 from ncert.errors import Invalid
 from playbooks.conditions import Location, RuleError
 from playbooks.schema import Playbook, build_playbook
@@ -30,6 +36,7 @@ class PlaybookError(Invalid):
 def parse_playbook(text: str, path: str = "<playbook>") -> Playbook:
     """Check one playbook given as YAML text (a file's content or a console edit)."""
     try:
+        _refuse_aliases_and_deep_nesting(text, path)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -45,6 +52,23 @@ def parse_playbook(text: str, path: str = "<playbook>") -> Playbook:
         return build_playbook(data, path)
     except RuleError as exc:
         raise PlaybookError(path, line_of(root, exc.where), str(exc)) from None
+
+
+def _refuse_aliases_and_deep_nesting(text: str, path: str) -> None:
+    """Read the parse events only (nothing is built): an anchor or alias, or nesting past
+    MAX_JSON_DEPTH, is a PlaybookError at its line."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise PlaybookError(path, line, "YAML anchors and aliases (&name, *name, <<: *name) are not accepted "
+                                            "in playbooks; write the content out")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise PlaybookError(path, line, f"the YAML nests deeper than {MAX_JSON_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def load_playbook(path: str | Path) -> Playbook:
