@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select, tuple_
+from sqlalchemy import Select, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ncert.access import scope
@@ -194,12 +194,26 @@ def facts_of(session: Session, actor: Actor, incident: Incident) -> list[Indicat
                 .order_by(Indicator.type, Indicator.value))
         return [IndicatorFacts(i.id, i.type, i.value, i.confidence, i.tlp, i.first_seen, i.last_seen)
                 for i in session.scalars(stmt)]
-    stmt = (select(Indicator.id, Indicator.type, Indicator.value, IncidentIndicator.confidence,
+    return _as_reported(session, scope(actor, _report_facts().where(group)))
+
+
+def reported_facts(session: Session, incident: Incident) -> list[IndicatorFacts]:
+    """The indicators as the incident's own report gave them: what publishing it may share."""
+    return _as_reported(session, _report_facts().where(Incident.id == incident.id))
+
+
+def _report_facts() -> Select:
+    return (select(Indicator.id, Indicator.type, Indicator.value, IncidentIndicator.confidence,
                    IncidentIndicator.first_seen, IncidentIndicator.last_seen, Incident.tlp)
             .join(IncidentIndicator, IncidentIndicator.indicator_id == Indicator.id)
-            .join(Incident, Incident.id == IncidentIndicator.incident_id).where(group))
+            .join(Incident, Incident.id == IncidentIndicator.incident_id))
+
+
+def _as_reported(session: Session, stmt: Select) -> list[IndicatorFacts]:
+    """One IndicatorFacts per value over the reports ``stmt`` selects: the widest dates, the
+    highest confidence and the least restrictive label among them."""
     seen: dict[int, IndicatorFacts] = {}
-    for ind_id, kind, value, confidence, first, last, label in session.execute(scope(actor, stmt)):
+    for ind_id, kind, value, confidence, first, last, label in session.execute(stmt):
         had = seen.get(ind_id)
         if had is not None:
             confidence, first, last = max(confidence, had.confidence), min(first, had.first_seen), max(

@@ -106,7 +106,9 @@ def incident_objects(session: Session, actor: Actor, reference: str, national: O
     incident = exporter.incident(inc)
     objects = [incident]
     stix_of: dict[int, object] = {}
-    for ind in indicators.facts_of(session, actor, inc):
+    # An export shows the actor what it may see; publishing shares what the report itself said.
+    facts = indicators.facts_of(session, actor, inc) if tlp is None else indicators.reported_facts(session, inc)
+    for ind in facts:
         obj = exporter.indicator(ind)
         stix_of[ind.id] = obj
         objects += [obj, exporter.relationship(obj, incident)]

@@ -98,3 +98,23 @@ def test_national_staff_read_the_merged_group_and_each_reporter_its_visible_part
     assert reporter["merged"] == [green]
     assert {i["value"] for i in reporter["indicators"]} == {"c2.example.net", "198.51.100.7"}
     assert reporter["affected_sectors"] == []
+
+
+def test_publishing_a_report_shares_what_it_said_not_the_national_aggregate(api, collections):
+    """Publishing is a national decision about this report; the audience (here sector CERTs)
+    gets the report's own facts, never ones a hidden report of the same value shaped."""
+    api.submit("powergen", title="Our sources", tlp="TLP:RED", indicators=[
+        {"type": "ipv4-addr", "value": PROBE.secret, "confidence": 95, "first_seen": "2025-01-01T00:00:00Z"}])
+    collection = collections["national-sector-certs"]
+
+    def published(value: str) -> list:
+        ref = _own_report(api, value)
+        response = api.post(f"/incidents/{ref}/publish", "operator",
+                            {"collection": "national-sector-certs", "tlp": "TLP:GREEN"})
+        assert response.status_code == 200, response.json
+        objects = api.client.get(f"/taxii2/ncert/collections/{collection}/objects/", headers={
+            "Authorization": f"Bearer {api.world.key('energy-cert')}",
+            "Accept": "application/taxii+json;version=2.1"}).json["objects"]
+        return [o for o in objects if o["type"] == "indicator" and value in o["pattern"]]
+
+    PROBE.assert_same(published)
