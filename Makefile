@@ -5,31 +5,48 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 export NCERT_DATA_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test bench install clean
+# pip's and setuptools' chatter goes to a log, shown only when an install fails.
+PIP_LOG := $(VENV)/pip.log
+PIP     = $(VENV)/bin/pip install --disable-pip-version-check --quiet
+QUIETLY = >>$(PIP_LOG) 2>&1 || { cat $(PIP_LOG); exit 1; }
+
+.PHONY: run test bench install install-test clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[test]"
-	touch $@
+	@$(PIP) --upgrade pip $(QUIETLY)
+
+# Serving needs only the package itself.
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	@echo "Installing ncert into $(VENV) (log: $(PIP_LOG))"
+	@$(PIP) -e . $(QUIETLY)
+	@touch $@
+
+# The test suite adds its tools and the real clients it drives.
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	@echo "Installing ncert with its test tools into $(VENV) (log: $(PIP_LOG))"
+	@$(PIP) -e ".[test]" $(QUIETLY)
+	@touch $@ $(VENV)/.installed
 
 run: install
-	$(VENV)/bin/ncert init
-	$(VENV)/bin/ncert demo
+	@$(VENV)/bin/ncert init
+	@$(VENV)/bin/ncert demo
 	@echo
 	@echo "ncert console: http://$(HOST):$(PORT)/  (log in with one of the accounts above)"
 	@echo
-	$(VENV)/bin/ncert serve --host $(HOST) --port $(PORT)
+	@$(VENV)/bin/ncert serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest
 
 # Benchmarks (not part of the test suite): writes bench/results.json.
-bench: install
-	$(VENV)/bin/pip install --quiet -e ".[test,bench]"
+bench: install-test
+	@$(PIP) -e ".[test,bench]" $(QUIETLY)
 	$(VENV)/bin/python bench/run.py
 
 clean:
