@@ -1,7 +1,8 @@
 """STIX 2.1 objects as received, TAXII collections and TAXII status resources.
 
 Every object version is stored verbatim (its JSON text), keyed by
-(collection, STIX id, version), so TAXII serves back exactly what was sent.
+(collection, pushing organisation, STIX id, version), so TAXII serves back
+exactly what was sent.
 """
 
 from __future__ import annotations
@@ -31,9 +32,17 @@ class TaxiiCollection(Base):
 
 
 class StixObject(Base):
+    """One version of a STIX object as one organisation pushed it.
+
+    Versions, existence and references are per pushing organisation: two
+    organisations of a sector pushing the same id and version into their inbox
+    each have their own copy, and each copy's ``is_latest`` is among that
+    organisation's versions only.
+    """
+
     __tablename__ = "stix_objects"
     __table_args__ = (
-        UniqueConstraint("collection_id", "stix_id", "version"),
+        UniqueConstraint("collection_id", "org_id", "stix_id", "version"),
         # Paging is keyset over (date_added, id) inside a collection; the
         # latest-version flag leads because match[version]=last is the default.
         Index("ix_stix_objects_page", "collection_id", "is_latest", "date_added", "id"),

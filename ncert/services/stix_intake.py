@@ -41,7 +41,7 @@ def apply(session: Session, actor: Actor, coll: TaxiiCollection, objects: list) 
     Returns, by STIX id, why an object was stored but could not enter the queue.
     """
 
-    refs = _Refs(session, coll, objects)
+    refs = _Refs(session, actor, coll, objects)
     # Indicator objects: STIX id -> normalised (type, value) keys.
     by_label: dict[TLP, list[mapping.IndicatorValue]] = defaultdict(list)
     keys_of: dict[str, list[tuple[str, str]]] = {}
@@ -145,18 +145,19 @@ def _link(session: Session, actor: Actor, rel: dict, keys_of, refs, ids, mapping
 
 
 class _Refs:
-    """Resolves STIX ids to raw objects: this batch first, then the collection's
-    latest stored versions (fetched in chunks, on first need)."""
+    """Resolves STIX ids to raw objects: this batch first, then the latest versions
+    the pushing organisation stored in the collection (on first need). References
+    never reach another organisation's objects, whatever ids a push names."""
 
-    def __init__(self, session: Session, coll: TaxiiCollection, batch: Iterable):
-        self.session, self.coll = session, coll
+    def __init__(self, session: Session, actor: Actor, coll: TaxiiCollection, batch: Iterable):
+        self.session, self.org_id, self.coll = session, actor.org_id, coll
         self.known = {obj.id: obj.raw for obj in batch}
 
     def get(self, stix_id: str) -> dict | None:
         if stix_id not in self.known:
             body = self.session.scalar(select(StixObject.body).where(
-                StixObject.collection_id == self.coll.id, StixObject.stix_id == stix_id,
-                StixObject.is_latest.is_(True)))
+                StixObject.collection_id == self.coll.id, StixObject.org_id == self.org_id,
+                StixObject.stix_id == stix_id, StixObject.is_latest.is_(True)))
             self.known[stix_id] = orjson.loads(body) if body else None
         return self.known[stix_id]
 
