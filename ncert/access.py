@@ -19,6 +19,12 @@ partners), which sees only TLP:CLEAR and TLP:GREEN objects in it: those two
 labels are what a sharing community may receive, and nothing more restrictive
 is ever served there, whatever was published.
 
+MISP (``MispAttribute``, ``MispTag``): an event is seen by whoever sees its
+incident. An attribute whose MISP distribution is stricter than that is seen
+by its organisation and national staff only (``misp_distributions``), and a
+tag name by the organisation that introduced it, unless it belongs to a
+shared taxonomy (tlp, rsit, ecsirt).
+
 KPI cards (``card_readable``): national staff read every card; an analyst
 reads their own organisation's card, and a sector CERT also the cards of the
 organisations of its sector and the sector's own card. Every figure on a card
@@ -36,11 +42,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, func, or_, select
 
 from ncert.actor import Actor
 from ncert.models import (
     Incident,
+    MispAttribute,
+    MispEvent,
+    MispTag,
     Organization,
     Risk,
     RiskIncident,
@@ -54,6 +63,12 @@ from ncert.taxonomy import TLP, OrgKind, Role
 
 AUDIENCES = {"sector-certs": OrgKind.SECTOR_CERT, "international-partners": OrgKind.INTERNATIONAL_PARTNER}
 AUDIENCE_LABELS = (TLP.CLEAR, TLP.GREEN)
+# MISP distribution → the least strict label its sender allows (ingest/misp/distribution.py explains
+# the reading); 3 (all communities) and 5 (inherit the event's) set no limit of their own.
+LABEL_FOR_MISP_DISTRIBUTION = {0: TLP.AMBER, 1: TLP.GREEN, 2: TLP.GREEN, 4: TLP.AMBER}
+# Tags of shared taxonomies, which name no victim: every organisation sees them. Other tag names
+# are seen by the organisation that introduced them (and national staff).
+COMMUNITY_TAG_NAMESPACES = ("tlp", "rsit", "ecsirt")
 
 
 def community_labels(actor: Actor) -> tuple[TLP, ...]:
@@ -77,6 +92,16 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
         if actor.is_national:
             return stmt
         return stmt.where(Sighting.org_id == actor.org_id)
+    if entity is MispAttribute:  # ``stmt`` also joins the attribute's MispEvent and Incident, scoped
+        if actor.is_national:
+            return stmt
+        return stmt.where(or_(MispEvent.org_id == actor.org_id,
+                              MispAttribute.distribution.in_(misp_distributions(actor))))
+    if entity is MispTag:
+        if actor.is_national:
+            return stmt
+        return stmt.where(or_(MispTag.org_id == actor.org_id,
+                              *(func.lower(MispTag.name).like(f"{ns}:%") for ns in COMMUNITY_TAG_NAMESPACES)))
     if entity is Task:  # as ncert.services.tasks.of_incident: the reporter sees the requests addressed to it
         if actor.is_national:
             return stmt
@@ -89,6 +114,12 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
     if entity is RiskIncident:
         return stmt if actor.is_national else stmt.where(false())
     return stmt.where(false())  # an entity nobody scoped yet is visible to no one
+
+
+def misp_distributions(actor: Actor) -> list[int]:
+    """MISP distribution levels of another organisation's attributes the actor may see (in an event it sees)."""
+    labels = community_labels(actor)
+    return [level for level in range(6) if LABEL_FOR_MISP_DISTRIBUTION.get(level, TLP.CLEAR) in labels]
 
 
 def visible(actor: Actor, incident: Incident) -> bool:

@@ -48,6 +48,8 @@ class Settings:
     # The deepest nesting of arrays and objects any JSON input may have (ncert.bodies).
     max_json_depth: int = MAX_JSON_DEPTH
     playbooks_dir: Path = PLAYBOOK_LIBRARY  # the shipped playbook library, imported into the stored one
+    # The largest MISP malware-sample or attachment stored (bytes); a larger one is dropped from its event.
+    attachment_max_bytes: int = 10 * 1024 * 1024
     # The national severity score (ncert.scoring): factor weights, least score per level 5…0,
     # and the number of affected sectors at which cross-sector spread counts in full.
     scoring_weights: Mapping[str, float] = field(default_factory=lambda: dict(_SCORING.weights))
@@ -84,6 +86,7 @@ class Settings:
             taxii_page_max=int(env.get("NCERT_TAXII_PAGE_MAX", 1000)),
             max_json_depth=int(env.get("NCERT_MAX_JSON_DEPTH", MAX_JSON_DEPTH)),
             playbooks_dir=Path(env.get("NCERT_PLAYBOOKS_DIR") or PLAYBOOK_LIBRARY).resolve(),
+            attachment_max_bytes=_whole(env, "NCERT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
             risk_drift_days=_risk_drift_days(env),
             **_scoring_from_env(env),
             **_sign_in_from_env(env),
@@ -165,6 +168,14 @@ def _risk_drift_days(env: Mapping[str, str]) -> int:
     text = env.get("NCERT_RISK_DRIFT_DAYS", "").strip() or "14"
     if not text.isdigit() or int(text) < 1:
         raise ConfigError(f"NCERT_RISK_DRIFT_DAYS: {text!r} is not a whole number of days, at least 1")
+    return int(text)
+
+
+def _whole(env: Mapping[str, str], variable: str, default: int) -> int:
+    """A whole number of at least 1 from ``variable``, ``default`` when unset."""
+    text = env.get(variable, "").strip() or str(default)
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"{variable}: {text!r} is not a whole number of at least 1")
     return int(text)
 
 

@@ -10,21 +10,22 @@ false positives and "2" expirations.
 
 from __future__ import annotations
 
+import copy
 import json
-import re
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timezone
 from typing import Any
 
 from pymisp import MISPAttribute, MISPEvent, MISPOrganisation
-from pymisp.exceptions import PyMISPError
 
 from ncert.records import Category, IncidentRecord, IndicatorRecord
 from ncert.taxonomy import TLP
 
 from .attributes import indicator_pairs, misp_type_of
-from .tags import TLP_COLOURS, category_of_tags, rsit_tag, tlp_of_tags, tlp_tag
+from .distribution import narrower, stricter, tlp_limit
+from .screening import MispEventError, screen_event
+from .tags import TLP_COLOURS, TLP_FOR_TAG, category_of_tags, rsit_tag, tlp_of_tags, tlp_tag
 
 DEFAULT_TLP = TLP.AMBER
 # threat_level_id → ncert severity hint (SEVERITY_LEVELS): High 3, Medium 2,
@@ -36,47 +37,19 @@ _MAX_CONTEXT = 50
 _MAX_CONTEXT_VALUE = 200
 
 
-class MispEventError(ValueError):
-    """The data is not a MISP event PyMISP can load; the message says why."""
-
-
 def load_event(data: Any) -> MISPEvent:
     """A MISPEvent from MISP JSON: ``{"Event": {...}}`` or the bare event dict, as a dict, str or bytes.
 
-    The caller's dict is not modified. Raises MispEventError for anything
-    PyMISP refuses (no ``info``, unknown attribute type, bad enumerations...).
+    Invalid attributes and objects are left out and attachment data is never read
+    (``screening.screen_event``). The caller's dict is not modified. Raises
+    MispEventError when the event itself is invalid (no ``info``, a bad enumeration...).
     """
-    try:
-        if isinstance(data, (str, bytes)):
+    if isinstance(data, (str, bytes)):
+        try:
             data = json.loads(data)
-        if isinstance(data, dict) and isinstance(data.get("Event"), dict):
-            data = data["Event"]
-        if not isinstance(data, dict):
-            raise MispEventError("a MISP event must be a JSON object")
-        _check_object_names(data)
-        event = MISPEvent()
-        event.from_dict(**json.loads(json.dumps(data)))  # PyMISP pops from nested dicts: work on a copy
-    except MispEventError:
-        raise
-    # OverflowError: a timestamp beyond datetime's range; OSError: PyMISP looking an odd object name up on disk.
-    except (PyMISPError, ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError) as exc:
-        raise MispEventError(f"not a valid MISP event: {exc}") from None
-    return event
-
-
-# MISP object names are misp-objects template names (https://github.com/MISP/misp-objects): lowercase
-# words and hyphens. PyMISP looks a name up as a template directory, so nothing else may reach it.
-_OBJECT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,127}")
-
-
-def _check_object_names(event: dict) -> None:
-    objects = event.get("Object") or []
-    if not isinstance(objects, list):
-        raise MispEventError("Object must be a list")
-    for obj in objects:
-        name = obj.get("name") if isinstance(obj, dict) else None
-        if not isinstance(name, str) or not _OBJECT_NAME.fullmatch(name):
-            raise MispEventError(f"not a valid MISP object name: {name!r}")
+        except ValueError as exc:
+            raise MispEventError(f"not a valid MISP event: {exc}") from None
+    return screen_event(data, attachment_max_bytes=None).event
 
 
 def _flag(value: Any) -> bool:
@@ -99,12 +72,17 @@ def event_version(event: MISPEvent) -> int | None:
     return int(stamp.timestamp()) if isinstance(stamp, datetime) else None
 
 
-def _live_attributes(event: MISPEvent) -> Iterator[MISPAttribute]:
-    """Attributes of the event and of its objects, leaving out deleted ones and those of deleted objects."""
-    yield from (a for a in event.attributes if not _flag(a.get("deleted")))
+def _live_attributes(event: MISPEvent, within: TLP | None = None) -> Iterator[MISPAttribute]:
+    """Attributes of the event and of its objects, leaving out deleted ones and those of deleted objects;
+    with ``within``, also those whose distribution is stricter than that label (``distribution``)."""
+    def shared(attribute: MISPAttribute, obj: Any = None) -> bool:
+        limit = tlp_limit(narrower(attribute.get("distribution"), obj.get("distribution") if obj else None))
+        return within is None or limit is None or limit.rank <= within.rank
+
+    yield from (a for a in event.attributes if not _flag(a.get("deleted")) and shared(a))
     for obj in event.objects:
         if not _flag(obj.get("deleted")):
-            yield from (a for a in obj.attributes if not _flag(a.get("deleted")))
+            yield from (a for a in obj.attributes if not _flag(a.get("deleted")) and shared(a, obj))
 
 
 def _sightings(attribute: MISPAttribute) -> tuple[int, datetime | None]:
@@ -138,15 +116,16 @@ def _seen(attribute: MISPAttribute) -> tuple[datetime | None, datetime | None]:
 IndicatorValue = tuple[str, str, int, datetime | None, datetime | None]  # type, value, count, first, last seen
 
 
-def indicator_values(event: MISPEvent) -> list[IndicatorValue]:
-    """The event's indicators: live ``to_ids`` attributes whose values normalise, one per (type, value).
+def indicator_values(event: MISPEvent, within: TLP | None = None) -> list[IndicatorValue]:
+    """The event's indicators: live ``to_ids`` attributes whose values normalise, one per (type, value);
+    with ``within``, only attributes whose distribution allows that label.
 
     ``count`` is the number of sightings, at least 1 (the report itself);
     first and last seen are the attribute's ``first_seen``/``last_seen``.
     Not capped: large events are the bulk path's to store.
     """
     found: dict[tuple[str, str], IndicatorValue] = {}
-    for attribute in _live_attributes(event):
+    for attribute in _live_attributes(event, within):
         if not attribute.to_ids:
             continue
         sighted, _ = _sightings(attribute)
@@ -173,10 +152,10 @@ def sighting_counts(event: MISPEvent) -> list[tuple[str, str, int, datetime | No
     return [(kind, value, count, last) for (kind, value), (count, last) in found.items()]
 
 
-def _context(event: MISPEvent, indicators: set[tuple[str, str]]) -> str:
-    """A bounded "type: value" list of live attributes that are not indicators."""
+def _context(event: MISPEvent, indicators: set[tuple[str, str]], within: TLP) -> str:
+    """A bounded "type: value" list of live attributes shared ``within`` the label that are not indicators."""
     lines, more = [], 0
-    for attribute in _live_attributes(event):
+    for attribute in _live_attributes(event, within):
         pairs = indicator_pairs(attribute.type, attribute.value) if attribute.to_ids else []
         if pairs and all(pair in indicators for pair in pairs):
             continue
@@ -197,12 +176,14 @@ def event_record(event: MISPEvent) -> IncidentRecord:
     """The IncidentRecord of a MISP event.
 
     - title from ``info``; TLP from the event's ``tlp:`` tags (``tags.tlp_of_tags``),
-      TLP:AMBER when untagged; category from ``rsit:``/``ecsirt:`` tags;
+      TLP:AMBER when untagged, made stricter by the event's ``distribution``
+      (``distribution.tlp_limit``); category from ``rsit:``/``ecsirt:`` tags;
     - severity from ``threat_level_id`` (``SEVERITY_FOR_THREAT_LEVEL``);
     - ``occurred_at`` is the event ``date`` at 00:00 UTC;
       ``external_ids={"misp": uuid}``;
     - indicators from ``indicator_values``, the first 10,000; attribute tags
-      are not read: the record has one TLP, the event's;
+      are not read: the record has one TLP, the event's, and attributes or objects
+      whose distribution is stricter than it are left out (they are not shared);
     - the description lists the other attributes (bounded) and how many
       indicators were left out, if any.
 
@@ -210,14 +191,15 @@ def event_record(event: MISPEvent) -> IncidentRecord:
     the event's own text: a NUL character in ``info``, which no database text
     column can hold.
     """
-    values = indicator_values(event)
+    tlp = stricter(tlp_of_tags(event.tags) or DEFAULT_TLP, tlp_limit(event.get("distribution")))
+    values = indicator_values(event, tlp)
     kept = values[:_MAX_INDICATORS]
     indicators = [
         IndicatorRecord.model_construct(type=kind, value=value, confidence=50, count=min(count, 1_000_000_000),
                                         first_seen=first, last_seen=last)
         for kind, value, count, first, last in kept
     ]
-    description = _context(event, {(kind, value) for kind, value, *_ in values})
+    description = _context(event, {(kind, value) for kind, value, *_ in values}, tlp)
     if len(values) > len(kept):
         description = f"{len(values) - len(kept)} more indicators are in the MISP event.\n\n" + description
     event_date = event.get("date")
@@ -227,7 +209,7 @@ def event_record(event: MISPEvent) -> IncidentRecord:
         description=description.strip(),
         category=category_of_tags(event.tags),
         severity=SEVERITY_FOR_THREAT_LEVEL.get(int(threat_level)) if threat_level is not None else None,
-        tlp=tlp_of_tags(event.tags) or DEFAULT_TLP,
+        tlp=tlp,
         occurred_at=datetime.combine(event_date, time(), timezone.utc) if isinstance(event_date, date) else None,
         external_ids={"misp": str(event.uuid)},
         indicators=indicators,
@@ -298,13 +280,29 @@ def render_event(
     return {"Event": body}
 
 
+def _shared(event: MISPEvent) -> tuple[MISPEvent, list[int]]:
+    """A feed drops distribution fields, so what they restrict must travel otherwise: (a copy of
+    the event whose ``tlp:`` tag is the label its distribution gives, when that is stricter;
+    the distributions a feed of that label may carry, for ``to_feed(valid_distributions=...)``)."""
+    tagged = tlp_of_tags(event.tags) or DEFAULT_TLP
+    label = stricter(tagged, tlp_limit(event.get("distribution")))
+    if label is not tagged:
+        event = copy.deepcopy(event)
+        event.tags = [t for t in event.tags if t.name.lower() not in TLP_FOR_TAG]
+        event.add_tag(name=tlp_tag(label), colour=TLP_COLOURS[label])
+    return event, [d for d in range(6) if (tlp_limit(d) or TLP.CLEAR).rank <= label.rank]
+
+
 def feed_event(event: MISPEvent) -> dict[str, Any]:
     """The ``<uuid>.json`` document of a MISP feed for ``event`` (PyMISP ``to_feed``); needs ``Orgc``.
 
-    As in MISP's own feeds, attributes keep only their feed fields: no
-    sightings, no distribution or sharing group.
+    As in MISP's own feeds, attributes keep only their feed fields: no sightings, no
+    distribution or sharing group. So a distribution stricter than the event's ``tlp:``
+    tag becomes its TLP tag, and attributes and objects whose distribution is stricter
+    than the event's are left out (``_shared``).
     """
-    return event.to_feed()
+    shared, valid = _shared(event)
+    return shared.to_feed(valid_distributions=valid)
 
 
 def feed_files(events: Iterable[MISPEvent]) -> tuple[dict[str, Any], str]:
@@ -318,7 +316,8 @@ def feed_files(events: Iterable[MISPEvent]) -> tuple[dict[str, Any], str]:
     manifest: dict[str, Any] = {}
     lines: list[str] = []
     for event in events:
-        feed = event.to_feed(with_meta=True)["Event"]
+        shared, valid = _shared(event)
+        feed = shared.to_feed(valid_distributions=valid, with_meta=True)["Event"]
         manifest.update(feed["_manifest"])
         lines.extend(f"{md5},{event.uuid}\n" for md5 in feed["_hashes"])
     return manifest, "".join(lines)

@@ -49,7 +49,10 @@ def action(controller: str, name: str, *methods: str):
 @bp.errorhandler(NcertError)
 def _domain_error(exc: NcertError):
     errors = getattr(exc, "errors", None)
-    return protocol.error_response(exc.status, exc.detail, errors)
+    response = protocol.error_response(exc.status, exc.detail, errors)
+    if isinstance(exc, misp_events.EventExists):  # MISP points at the existing event
+        response.headers["Location"] = exc.location
+    return response
 
 
 @bp.errorhandler(HTTPException)
@@ -123,10 +126,23 @@ def describe_types(_cake):
 # -- events ---------------------------------------------------------------------------------
 
 
+def _attachment_max() -> int:
+    return runtime().settings.attachment_max_bytes
+
+
+def _saved(saved: misp_events.Saved, cake: CakePath) -> Response:
+    """The saved event as MISP returns it; beside it, ``dropped`` lists the parts sent that were not
+    saved, with their reasons (absent when nothing was dropped, so the answer is MISP's own)."""
+    body = misp_events.render(db(), saved.event, g.actor, metadata=cake.named.get("metadata") == "1")
+    if saved.dropped:
+        body["dropped"] = [d.as_dict() for d in saved.dropped]
+    return json_response(body)
+
+
 @action("events", "add", "POST")
 def add_event(cake):
-    event = misp_events.add_event(db(), g.actor, protocol.body(required=True))
-    return json_response(misp_events.render(db(), event, metadata=cake.named.get("metadata") == "1"))
+    return _saved(misp_events.add_event(db(), g.actor, protocol.body(required=True),
+                                        attachment_max_bytes=_attachment_max()), cake)
 
 
 @action("events", "view", "GET", "HEAD", "POST")
@@ -136,13 +152,13 @@ def view_event(cake):
     event = misp_events.get_event(db(), g.actor, _arg(cake))
     if request.method == "HEAD":
         return Response(status=200)
-    return json_response(misp_events.render(db(), event, deleted=deleted))
+    return json_response(misp_events.render(db(), event, g.actor, deleted=deleted, attachments=True))
 
 
 @action("events", "edit", "POST", "PUT")
 def edit_event(cake):
-    event = misp_events.update_event(db(), g.actor, _arg(cake), protocol.body(required=True))
-    return json_response(misp_events.render(db(), event, metadata=cake.named.get("metadata") == "1"))
+    return _saved(misp_events.update_event(db(), g.actor, _arg(cake), protocol.body(required=True),
+                                           attachment_max_bytes=_attachment_max()), cake)
 
 
 @action("events", "delete", "POST", "DELETE")
@@ -174,7 +190,8 @@ def index(_cake):
 def add_attribute(cake):
     data = protocol.body(required=True)
     many = isinstance(data, list)
-    added = misp_events.add_attributes(db(), g.actor, _arg(cake), data if many else [data])
+    added = misp_events.add_attributes(db(), g.actor, _arg(cake), data if many else [data],
+                                       attachment_max_bytes=_attachment_max())
     rendered = [misp_events.render_attribute(db(), a) for a in added]
     if not many:
         return json_response({"Attribute": rendered[0]})

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ncert.db import Base
 
@@ -22,10 +22,12 @@ VALUE_KEY = 200
 
 class MispEvent(Base):
     __tablename__ = "misp_events"
-    __table_args__ = (Index("ix_misp_events_timestamp", "timestamp"),)
+    # An event UUID names an event within the organisation that sent it: a UUID another
+    # organisation used is no conflict, so pushing one never confirms that it exists.
+    __table_args__ = (Index("ix_misp_events_timestamp", "timestamp"), UniqueConstraint("org_id", "uuid"))
 
     id: Mapped[int] = mapped_column(primary_key=True)  # the MISP event id
-    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    uuid: Mapped[str] = mapped_column(String(36), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)  # the submitting org
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     info: Mapped[str] = mapped_column(Text)
@@ -47,10 +49,11 @@ class MispAttribute(Base):
         Index("ix_misp_attributes_value_key", "value_key"),
         Index("ix_misp_attributes_type", "type"),
         Index("ix_misp_attributes_timestamp", "timestamp"),
+        UniqueConstraint("event_id", "uuid"),  # and per organisation, checked on intake (misp_events)
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    uuid: Mapped[str] = mapped_column(String(36), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("misp_events.id", ondelete="CASCADE"))
     object_uuid: Mapped[str | None] = mapped_column(String(36))
     object_name: Mapped[str | None] = mapped_column(String(128))
@@ -66,6 +69,10 @@ class MispAttribute(Base):
     timestamp: Mapped[int] = mapped_column(BigInteger)
     deleted: Mapped[bool] = mapped_column(default=False)
     tags: Mapped[list] = mapped_column(default=list)
+    # MISP distribution as sent (5: the event's), the object's when it is stricter; see ncert.access.
+    distribution: Mapped[int] = mapped_column(default=5, server_default="5")
+    # A malware-sample or attachment as sent: opaque bytes, never unpacked (NCERT_ATTACHMENT_MAX_BYTES).
+    data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicators.id"))
 
 

@@ -76,17 +76,10 @@ BAD_ADDS = [
     (b"", "application/json", 400),
     (json.dumps({"Attribute": []}).encode(), "application/json", 422),  # no info
     (json.dumps([EVENT]).encode(), "application/json", 422),
-    (json.dumps({**EVENT, "Attribute": [{"type": "no-such-type", "value": "x"}]}).encode(), "application/json", 422),
     (json.dumps({**EVENT, "threat_level_id": 9}).encode(), "application/json", 422),
     (json.dumps({**EVENT, "info": "bad\u0000nul"}).encode(), "application/json", 422),
     (json.dumps({**EVENT, "date": "2999-01-01"}).encode(), "application/json", 422),
     (json.dumps({**EVENT, "uuid": "not-a-uuid-" * 5}).encode(), "application/json", 422),
-    (json.dumps({**EVENT, "Attribute": [{"type": "ip-dst", "value": "192.0.2.5", "timestamp": 10**20}]}).encode(),
-     "application/json", 422),
-    (json.dumps({**EVENT, "Object": [{"name": "../../../etc/passwd", "Attribute": []}]}).encode(),
-     "application/json", 422),
-    (json.dumps({**EVENT, "Object": [{"name": "domain-ip", "Attribute": [
-        {"type": "ip-dst", "value": "192.0.2.6", "object_relation": "r" * 300}]}]}).encode(), "application/json", 422),
 ]
 
 
@@ -101,7 +94,11 @@ def test_duplicate_uuid_is_refused(call, world):
     first = call("POST", "events/add", {**EVENT, "uuid": "6f1e5a4e-0b1c-4bb0-9b5e-8a6d3c2f1e0d"})
     assert first.status_code == 200
     before = _counts(world)
-    _misp_error(call("POST", "events/add", {**EVENT, "uuid": "6f1e5a4e-0b1c-4bb0-9b5e-8a6d3c2f1e0d"}), 409)
+    again = call("POST", "events/add", {**EVENT, "uuid": "6f1e5a4e-0b1c-4bb0-9b5e-8a6d3c2f1e0d"})
+    # MISP's answer (EventsController::add): 404, the message clients match on, the event's URL in Location.
+    body = _misp_error(again, 404)
+    assert body["message"] == "Event already exists, if you would like to edit it, use the url in the location header."
+    assert again.headers["Location"] == f"/misp/events/{first.get_json()['Event']['id']}"
     assert _counts(world) == before
 
 

@@ -90,7 +90,7 @@ def test_context_is_bounded():
 def test_object_event_bare_dict():
     event = load_event(fixture("object_event.json"))
     record = event_record(event)
-    assert record.tlp is TLP.GREEN
+    assert record.tlp is TLP.AMBER  # its distribution 0 ("your organisation only") is stricter than tlp:green
     assert record.category == Category.model_validate("malicious-code/infected-system")  # ecsirt ransomware
     assert record.severity == 2
     assert pairs(record) == [
@@ -180,12 +180,31 @@ def test_load_does_not_modify_the_callers_dict():
     "not json",
     {"Event": {"uuid": "no info"}},
     {"info": "x", "threat_level_id": "9"},
-    {"info": "x", "Attribute": [{"type": "no-such-type", "value": "v"}]},
-    {"info": "x", "Attribute": [{"type": "ip-dst"}]},
+    {"info": "x", "Object": "file"},
 ])
 def test_unloadable_events_raise_misp_event_error(document):
     with pytest.raises(MispEventError):
         load_event(document)
+
+
+GOOD = {"type": "ip-dst", "value": "192.0.2.1", "to_ids": True}
+
+
+@pytest.mark.parametrize("part", [
+    {"Attribute": [{"type": "no-such-type", "value": "v"}]},
+    {"Attribute": [{"type": "ip-dst"}]},
+    {"Attribute": [{"type": "ip-dst", "value": "192.0.2.9", "uuid": "not-a-uuid"}]},
+    {"Attribute": [{"type": "ip-dst", "value": "192.0.2.9", "timestamp": "99999999999999999"}]},
+    {"Object": [{"name": "../../etc/passwd", "Attribute": [{"type": "ip-dst", "value": "192.0.2.9"}]}]},
+    {"Object": [{"name": "a" * 300, "Attribute": []}]},
+    {"Object": [{"name": "domain-ip", "uuid": "not-a-uuid", "Attribute": [{"type": "ip-dst", "value": "192.0.2.9"}]}]},
+])
+def test_invalid_parts_are_left_out_and_the_rest_loads(part):
+    """As MISP saves an event's valid attributes and objects (Event::_add), a bad part drops alone."""
+    document = {"info": "x", "Attribute": [GOOD, *part.get("Attribute", [])], "Object": part.get("Object", [])}
+    event = load_event(document)
+    assert [a.value for a in event.attributes] == ["192.0.2.1"] and not event.objects
+    assert pairs(event_record(event)) == [("ipv4-addr", "192.0.2.1")]
 
 
 def test_nul_in_context_is_replaced_but_nul_in_the_title_is_refused():
@@ -196,10 +215,9 @@ def test_nul_in_context_is_replaced_but_nul_in_the_title_is_refused():
 
 
 @pytest.mark.parametrize("hostile", [
-    {"info": "x", "Object": [{"name": "../../etc/passwd", "Attribute": []}]},
-    {"info": "x", "Object": [{"name": "a" * 300, "Attribute": []}]},
     {"info": "x", "Object": "file"},
-    {"info": "x", "Attribute": [{"type": "ip-dst", "value": "192.0.2.1", "timestamp": "99999999999999999"}]},
+    {"info": "x", "Attribute": {"type": "ip-dst"}},
+    {"info": "x", "timestamp": "99999999999999999"},
 ])
 def test_hostile_events_are_refused_cleanly(hostile):
     from ingest.misp.mapping import MispEventError, load_event
