@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from ncert import periods
 from ncert.db import transaction, utcnow
 from ncert.models import Incident
 from ncert.services import incidents
@@ -96,3 +97,34 @@ def test_overview_page_rows(as_user, refs):
     sectors = page[page.index('id="by-sector"'):page.index("By severity")]
     assert re.findall(r'>([A-Za-z ]+)</a></th><td class="n">(\d+)<', sectors) == [
         ("Energy", "2"), ("Banking and financial market infrastructure", "1"), ("Health", "1")]
+
+
+def test_merged_duplicates_are_not_counted(world, refs):
+    with transaction(world.runtime.sessions) as s:
+        incidents.merge(s, world.operator, refs["c"], refs["a"])
+    with world.runtime.sessions() as s:
+        o = overview(s, world.actor("leader@ncert.test"))
+    assert o.total == 3 and "merged" not in o.by_status
+    assert [(c.slug, c.count) for c in o.by_sector] == [("energy", 1), ("finance", 1), ("health", 1)]
+    assert o.acknowledged == 2
+
+
+def test_a_quarter_or_a_custom_range_is_picked(as_user, world, refs):
+    q = periods.quarter_of(utcnow() - timedelta(days=250))  # ends before d (120 days ago) was reported
+    backdate(world, refs["b"], reported_ago=utcnow() - (q.start + timedelta(days=1)),
+             acknowledged_after=timedelta(minutes=40))
+    leader = as_user("leader@ncert.test")
+    page = html(leader.get("/overview", query_string={"period": q.label}))
+    assert f"in {q.label}" in page and f'<option value="{q.label}" selected>' in page
+    assert kpi(page, "total") == "1" and kpi(page, "mtta") == "40m"
+    day = (q.start + timedelta(days=1)).date().isoformat()
+    page = html(leader.get("/overview", query_string={"from": day, "to": day}))
+    assert f"in {day}..{day}" in page and kpi(page, "total") == "1"
+    page = html(leader.get("/overview", query_string={"days": "2"}))
+    assert "in the last 2 days" in page and kpi(page, "total") == "2"  # a (a day ago) and e (just now)
+
+
+@pytest.mark.parametrize("query", [{"period": "2026Q9"}, {"from": "2026-01-01"}, {"days": "zero"}])
+def test_a_bad_period_is_a_400_page(as_user, query):
+    response = as_user("leader@ncert.test").get("/overview", query_string=query)
+    assert response.status_code == 400
