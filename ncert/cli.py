@@ -600,3 +600,63 @@ def detection_train(ctx: Context) -> None:
     click.echo(f"features: {', '.join(anomaly.FEATURES)}")
     click.echo(f"incidents flagged at threshold {service.settings().anomaly_threshold}: score is the share of "
                "the training window's reports less anomalous")
+
+
+@main.group("risks")
+def risks_group() -> None:
+    """The national cyber-risk register."""
+
+
+@risks_group.command("list")
+@click.option("--sector", default=None, help="Sector slug")
+@click.option("--owner", default=None, help="Owner organisation or team slug")
+@click.option("--status", default=None)
+@pass_ctx
+def risks_list(ctx: Context, sector: str | None, owner: str | None, status: str | None) -> None:
+    """Reference, status, current and residual level, review date, title."""
+    from ncert.services import risks
+
+    with ctx.runtime.sessions() as session:
+        for r in risks.list_risks(session, ctx.actor(session), sector=sector, owner=owner, status=status):
+            levels = [r.assessment[k]["level"] if r.assessment else "-" for k in ("current", "residual")]
+            click.echo(f"{r.reference}\t{r.status}\t{levels[0]}\t{levels[1]}\t{r.next_review_on or '-'}\t{r.title}")
+
+
+@risks_group.command("show")
+@click.argument("reference")
+@pass_ctx
+def risks_show(ctx: Context, reference: str) -> None:
+    """One risk as YAML, with its evidence from incidents and its versions."""
+    import yaml
+
+    from ncert.services import risk_evidence, risks
+
+    with ctx.runtime.sessions() as session:
+        actor = ctx.actor(session)
+        risk = risks.get(session, actor, reference)
+        found = risk_evidence.evidence(session, actor, risk)
+        out = {"reference": risk.reference, "version": risk.version, **risks.snapshot(risk),
+               "evidence_from_incidents": {"quarter": dict(found.trend), "last_12_months": found.yearly_count,
+                                           "observed_likelihood": found.observed_likelihood,
+                                           "review_suggested": risk.review_suggested_at is not None},
+               "history": [f"v{v.version} {v.at:%Y-%m-%d %H:%M} {v.author}: {v.reason}"
+                           for v in risks.history(session, actor, reference)]}
+    click.echo(yaml.safe_dump(out, sort_keys=False, allow_unicode=True), nl=False)
+
+
+@risks_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_ctx
+def risks_import(ctx: Context, path: Path) -> None:
+    """Create or update risks from a YAML list; importing the same file again changes nothing."""
+    import yaml
+
+    from ncert.services import risks
+
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: not YAML: {exc}") from None
+    with transaction(ctx.runtime.sessions) as session:
+        result = risks.import_register(session, ctx.actor(session), entries, source=path.name)
+    click.echo(result.summary())

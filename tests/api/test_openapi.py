@@ -16,6 +16,7 @@ from ncert.models import Incident
 from ncert.services import clocks, taxii
 from tests.api.helpers import PREFIX, bearer
 from tests.api.test_kpi_openapi import exercise as exercise_kpi
+from tests.api.test_risks import exercise as exercise_risks
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -42,7 +43,7 @@ def test_the_document_lists_exactly_the_flask_routes(app, doc):
     }
     documented = {(path, method) for path, item in doc["paths"].items() for method in item if method in METHODS}
     assert documented == served
-    assert len(served) == 22
+    assert len(served) == 29
 
 
 def test_every_route_but_the_document_needs_a_key(doc):
@@ -180,6 +181,7 @@ def test_real_responses_match_the_documented_schemas(api, doc, world):
     assert check(one, "get", c.get(f"{incidents}/{ref}", headers=an_key))["assessment"] is None
 
     exercise_kpi(check, api)
+    exercise_risks(check, api)
 
     # Every documented operation was exercised with a success and at least one error.
     for path, item in doc["paths"].items():

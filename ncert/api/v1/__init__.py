@@ -3,14 +3,14 @@
 Modules: ``routing`` (blueprint and operation table), ``auth`` (bearer keys),
 ``payloads`` (request bodies and query strings), ``serialize`` (response
 models), ``errors`` (the one error shape), and the routes in ``incidents``, ``kpi``, ``landscape``,
-``me``, ``stix`` and ``openapi``.
+``me``, ``risks``, ``stix`` and ``openapi``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from ncert.api.v1 import auth, errors, incidents, kpi, landscape, me, openapi, stix  # noqa: F401  (declares the routes)
+from ncert.api.v1 import auth, errors, incidents, kpi, landscape, me, openapi, risks, stix  # noqa: F401  (routes)
 from ncert.api.v1.routing import bp
 from ncert.web.extensions import csrf
 

@@ -26,12 +26,14 @@ ERRORS = {
     400: "Malformed JSON, query parameters or URL",
     401: "Missing, unknown or revoked API key",
     403: "The key's role or organisation may not do this",
-    404: "No such incident, or not one this key may see",
+    404: "No such incident (or risk), or not one this key may see",
     409: "Conflicts with the incident's state, e.g. an invalid status transition",
     413: "Body larger than the server's limit",
     415: "Body not sent as application/json",
     422: "Body does not match the schema or breaks a domain rule",
 }
+
+PATH_PARAMETERS = {"risk_reference": "Risk reference, e.g. R-2026-0001"}
 
 
 class OpenAPIDocument(Out):
@@ -103,7 +105,7 @@ def _operation(op: Operation, refs: dict, schemas: dict, page_size_max: int) -> 
         "tags": [op.rule.strip("/").split("/")[0].removesuffix(".json")],
         "parameters": [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"},
-             "description": "Incident reference, e.g. NC-2026-000042"}
+             "description": PATH_PARAMETERS.get(name, "Incident reference, e.g. NC-2026-000042")}
             for name in op.path_params
         ],
         "responses": {},
