@@ -31,8 +31,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.misp import mapping as misp
 from ingest.stix import mapping as stix
 from ingest.stix.validate import StixObjectError, check
+from ncert import bodies
 from ncert.access import AUDIENCES, collection_access, scope_stix
 from ncert.actor import Actor
+from ncert.config import MAX_JSON_DEPTH
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NcertError, NotFound
 from ncert.models import FeedSource, Organization, StixObject, TaxiiCollection
@@ -320,22 +322,41 @@ def _misp_headers(secret: _Credentials) -> dict[str, str]:
     return {"Authorization": secret.api_key, "Accept": "application/json"} if secret.api_key else {}
 
 
-def _get_json(http: requests.Session, url: str, headers: dict, retry: Retry) -> Any:
+@dataclass(frozen=True)
+class _Limits:
+    """The JSON limits (ncert.bodies) the runtime gives its sessions: bulk intake's size, the one depth."""
+
+    max_bytes: int
+    max_depth: int
+
+    @classmethod
+    def of(cls, session: Session) -> "_Limits":
+        return cls(session.info.get("max_intake_bytes", 100 * 1024 * 1024),
+                   session.info.get("max_json_depth", MAX_JSON_DEPTH))
+
+    def check_size(self, response: requests.Response) -> None:
+        """Refuse a response past the size limit before its body is held: by its length, else while reading it."""
+        if int(response.headers.get("Content-Length") or 0) > self.max_bytes:
+            raise bodies.TooLarge(f"{response.url} is larger than {self.max_bytes:,} bytes")
+        response._content = bodies.read_capped(response.iter_content(bodies.CHUNK), self.max_bytes, response.url)
+
+
+def _get_json(http: requests.Session, url: str, headers: dict, retry: Retry, limits: _Limits) -> Any:
     def call():
-        response = http.get(url, headers=headers, timeout=HTTP_TIMEOUT_S)
-        response.raise_for_status()
-        return response.content
-    return orjson.loads(_with_retries(retry, call))
+        with http.get(url, headers=headers, timeout=HTTP_TIMEOUT_S, stream=True) as response:
+            response.raise_for_status()
+            return bodies.read_capped(response.iter_content(bodies.CHUNK), limits.max_bytes, url)
+    return bodies.loads(_with_retries(retry, call), max_depth=limits.max_depth, what=url)
 
 
 def _pull_misp(session: Session, feed: FeedSource, secret: _Credentials, http: requests.Session, retry: Retry,
                result: PullResult) -> None:
     base = feed.url.rstrip("/") + "/"
-    headers = _misp_headers(secret)
+    headers, limits = _misp_headers(secret), _Limits.of(session)
     try:
-        manifest = _get_json(http, base + "manifest.json", headers, retry)
-    except orjson.JSONDecodeError:
-        raise FeedUnavailable("manifest.json is not JSON") from None
+        manifest = _get_json(http, base + "manifest.json", headers, retry, limits)
+    except NcertError as exc:
+        raise FeedUnavailable(f"manifest.json is not JSON within the limits: {exc.detail}") from None
     if not isinstance(manifest, dict):
         raise FeedUnavailable("manifest.json is not a MISP feed manifest (an object of events by UUID)")
     actor = _feed_actor(feed)
@@ -350,11 +371,12 @@ def _pull_misp(session: Session, feed: FeedSource, secret: _Credentials, http: r
             continue
         try:
             result.counts["fetched"] += 1
-            outcome = _take_event(session, actor, _get_json(http, f"{base}{event_uuid}.json", headers, retry))
+            outcome = _take_event(session, actor, _get_json(http, f"{base}{event_uuid}.json", headers, retry,
+                                                            limits))
         except FeedUnavailable as exc:
             result.fail(f"{event_uuid}: {exc}")
             continue
-        except (orjson.JSONDecodeError, misp.MispEventError, ValueError, NcertError) as exc:
+        except (misp.MispEventError, ValueError, NcertError) as exc:
             session.rollback()
             result.fail(f"{event_uuid}: {getattr(exc, 'detail', None) or str(exc).splitlines()[0]}")
             continue
@@ -390,6 +412,8 @@ def _pull_taxii(session: Session, feed: FeedSource, secret: _Credentials, http: 
     conn = _HTTPConnection(user=secret.username, password=secret.password, version="2.1",
                            auth=TokenAuth(secret.api_key) if secret.api_key else None)
     last_added: list[str] = []
+    limits = _Limits.of(session)
+    conn.session.hooks["response"].append(lambda response, *a, **k: limits.check_size(response))
     conn.session.hooks["response"].append(
         lambda response, *a, **k: last_added.append(response.headers.get("X-TAXII-Date-Added-Last", "")))
     url = f"{feed.url.rstrip('/')}/collections/{feed.collection_id}/"
@@ -399,7 +423,8 @@ def _pull_taxii(session: Session, feed: FeedSource, secret: _Credentials, http: 
                                                              per_request=TAXII_PAGE, **filters)))
         for envelope in pages:
             objects = envelope.get("objects") or [] if isinstance(envelope, dict) else []
-            for intake in taxii.store(session, actor, inbox, objects, on_stored=stix_intake.apply):
+            for intake in taxii.store(session, actor, inbox, objects, on_stored=stix_intake.apply,
+                                      max_depth=limits.max_depth):
                 pass
             if objects:
                 result.counts.update(created=intake.created, updated=intake.updated, unchanged=intake.unchanged)
@@ -412,9 +437,10 @@ def _pull_taxii(session: Session, feed: FeedSource, secret: _Credentials, http: 
     except requests.RequestException as exc:
         session.rollback()
         result.errors.append(f"the TAXII collection failed mid-way: {type(exc).__name__}")
-    except (TAXIIServiceException, ValueError, NcertError) as exc:
+    except (TAXIIServiceException, ValueError, NcertError, RecursionError) as exc:
+        # RecursionError: taxii2client parses with the json module, which recurses per nesting level.
         session.rollback()
-        result.errors.append(f"the TAXII collection served something unusable: {exc}")
+        result.errors.append(f"the TAXII collection served something unusable: {getattr(exc, 'detail', exc)}")
     finally:
         conn.close()
 

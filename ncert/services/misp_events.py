@@ -15,6 +15,7 @@ goes through ``ncert.access.scope``. Field meanings follow the MISP core format
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -26,8 +27,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from pymisp import MISPAttribute, MISPEvent
-from pymisp.exceptions import PyMISPError
-from sqlalchemy import and_, exists, insert, not_, or_, select
+from sqlalchemy import and_, case, exists, insert, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,9 @@ from ingest.misp import (
     load_event,
     tlp_tag,
 )
+from ingest.misp.distribution import distribution_of, narrower, stricter, tlp_limit
+from ingest.misp.mapping import DISTRIBUTION_FOR_TLP
+from ingest.misp.screening import ATTACHMENT_TYPES, Dropped, Screened, screen_attribute, screen_event
 from ingest.misp.tags import TLP_COLOURS, TLP_FOR_TAG
 from ncert.access import scope
 from ncert.actor import Actor
@@ -52,6 +55,17 @@ from ncert.taxonomy import Role
 
 CHANNEL = "misp"
 NO_PERMISSION = "You do not have permission to do that."  # MISP's text; PyMISP matches it (api.py add_attribute)
+# MISP's answer to a second events/add of an event UUID (EventsController::add: a NotFoundException,
+# 404, with the existing event's URL in Location); MISP clients match on the text.
+EVENT_EXISTS = "Event already exists, if you would like to edit it, use the url in the location header."
+
+
+class EventExists(NotFound):
+    """The caller's organisation already sent an event with this UUID; ``location`` is its URL."""
+
+    def __init__(self, event_id: int):
+        super().__init__(EVENT_EXISTS)
+        self.location = f"/misp/events/{event_id}"
 
 
 def now_epoch() -> int:
@@ -97,9 +111,16 @@ def _ident_clause(ident: str | int):
         raise NotFound(f"Invalid event: {text!r} is neither an event id nor a UUID") from None
 
 
+def _own_first(actor: Actor) -> list:
+    """Ordering for a UUID several organisations used: the actor's own event first, then the oldest."""
+    return [case((MispEvent.org_id == actor.org_id, 0), else_=1), MispEvent.id]
+
+
 def get_event(session: Session, actor: Actor, ident: str | int, *, deleted: bool = False) -> MispEvent:
-    """The event by id or UUID if the actor may see it; 404 otherwise (never 403, which would confirm it)."""
-    event = session.scalar(_visible_events(actor, deleted=deleted).where(_ident_clause(ident)))
+    """The event by id or UUID if the actor may see it; 404 otherwise (never 403, which would confirm it).
+    A UUID names the actor's own event first (a UUID is unique per organisation)."""
+    event = session.scalar(_visible_events(actor, deleted=deleted).where(_ident_clause(ident))
+                           .order_by(*_own_first(actor)).limit(1))
     if event is None:
         raise NotFound("Invalid event.")
     return event
@@ -119,9 +140,16 @@ def _writable(session: Session, actor: Actor, ident: str | int) -> MispEvent:
     return event
 
 
+def _require_writer(actor: Actor) -> None:
+    """Leadership writes nothing through this door: no events, attributes, tags or sightings."""
+    if actor.role is Role.LEADERSHIP:
+        raise Forbidden(NO_PERMISSION)
+
+
 def _require_write(actor: Actor, event: MispEvent) -> None:
     """The submitting organisation edits its events; SOC operators and admins edit any."""
-    if actor.can_triage or (actor.org_id == event.org_id and actor.role is not Role.LEADERSHIP):
+    _require_writer(actor)
+    if actor.can_triage or actor.org_id == event.org_id:
         return
     raise Forbidden(NO_PERMISSION)
 
@@ -129,40 +157,54 @@ def _require_write(actor: Actor, event: MispEvent) -> None:
 _RENDERED = [MispAttribute.id, MispAttribute.uuid, MispAttribute.object_uuid, MispAttribute.object_name,
              MispAttribute.object_relation, MispAttribute.type, MispAttribute.category, MispAttribute.value,
              MispAttribute.to_ids, MispAttribute.comment, MispAttribute.timestamp, MispAttribute.deleted,
-             MispAttribute.tags]
+             MispAttribute.tags, MispAttribute.distribution]
 
 
-def attributes_of(session: Session, event: MispEvent, *, deleted: bool = False) -> list:
-    """The event's attributes as rows of the rendered columns (no ORM objects: events can be large)."""
+def _scoped_attributes(actor: Actor, stmt):
+    """``stmt`` over MispAttribute joined to its event and incident, narrowed to the actor's view."""
+    stmt = stmt.join(MispEvent, MispEvent.id == MispAttribute.event_id).join(
+        Incident, Incident.id == MispEvent.incident_id)
+    return scope(actor, scope(actor, stmt), MispAttribute)
+
+
+def attributes_of(session: Session, event: MispEvent, viewer: Actor | None = None, *,
+                  deleted: bool = False) -> list:
+    """The event's attributes as rows of the rendered columns (no ORM objects: events can be large);
+    those ``viewer`` may see, or all of them when no viewer is given (the intake's own reads)."""
     stmt = select(*_RENDERED).where(MispAttribute.event_id == event.id).order_by(MispAttribute.id)
+    if viewer is not None:
+        stmt = _scoped_attributes(viewer, stmt)
     if not deleted:
         stmt = stmt.where(MispAttribute.deleted.is_(False))
     return list(session.execute(stmt))
 
 
+def _attachments(session: Session, ids: list[int]) -> dict[int, bytes]:
+    """Stored attachment bytes by attribute id."""
+    found: dict[int, bytes] = {}
+    for i in range(0, len(ids), 500):
+        found.update(session.execute(select(MispAttribute.id, MispAttribute.data).where(
+            MispAttribute.id.in_(ids[i:i + 500]), MispAttribute.data.is_not(None))).all())
+    return found
+
+
 # -- writing ----------------------------------------------------------------------------
 
 
-_OBJECT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,127}", re.IGNORECASE)
-
-
 def _load(body: Any) -> MISPEvent:
-    _check_object_names(body)
     try:
         return load_event(body)
     except MispEventError as exc:
         raise Invalid(str(exc)) from None
-    except (OverflowError, OSError) as exc:  # a timestamp out of range; an object name PyMISP cannot look up
-        raise Invalid(f"not a valid MISP event: {exc}") from None
 
 
-def _check_object_names(body: Any) -> None:
-    """Object names are template names, which PyMISP looks up as file paths: only plain names pass."""
-    event = body.get("Event", body) if isinstance(body, dict) else None
-    for obj in (event.get("Object") if isinstance(event, dict) else None) or []:
-        name = obj.get("name") if isinstance(obj, dict) else None
-        if not isinstance(name, str) or not _OBJECT_NAME.fullmatch(name) or ".." in name:
-            raise Invalid(f"object name {name!r} is not a MISP object template name")
+def _screen(body: Any, attachment_max_bytes: int) -> Screened:
+    """The pushed event with its valid parts, its attachments and what was dropped; 422 if the event itself
+    is invalid."""
+    try:
+        return screen_event(body, attachment_max_bytes=attachment_max_bytes)
+    except MispEventError as exc:
+        raise Invalid(str(exc)) from None
 
 
 def _uuid(value: Any) -> str:
@@ -201,16 +243,29 @@ def _int(value: Any, default: int, allowed: range) -> int:
     return number
 
 
-def add_event(session: Session, actor: Actor, body: Any) -> MispEvent:
+@dataclass(frozen=True)
+class Saved:
+    """An event as stored, and the parts of what was sent that were not (with their reasons)."""
+
+    event: MispEvent
+    dropped: list[Dropped]
+
+
+def add_event(session: Session, actor: Actor, body: Any, *, attachment_max_bytes: int) -> Saved:
     """Take a pushed event (PyMISP ``add_event``'s body) into the national queue.
 
-    The submitter is the authenticated organisation, whatever ``Orgc`` says.
+    The submitter is the authenticated organisation, whatever ``Orgc`` says. An event UUID
+    names an event within its organisation: the caller's own UUID again is MISP's 404
+    ``EventExists``, and a UUID another organisation used is stored as the caller's own
+    event, so no answer tells whether someone else used it. Invalid attributes and objects
+    are dropped and listed, as MISP saves the valid rest (``ingest.misp.screening``).
     An event without a timestamp is stamped with the time of receipt, as MISP does.
     """
-    misp = _load(body)
+    _require_writer(actor)
+    screened = _screen(body, attachment_max_bytes)
+    misp = screened.event
     uid = _uuid(misp.get("uuid"))
-    if session.scalar(select(MispEvent.id).where(MispEvent.uuid == uid)) is not None:
-        raise Conflict("Event already exists, if you would like to edit it, use the edit endpoint.")
+    _refuse_own_duplicate(session, actor, uid)
     misp.uuid = uid
     record = _record(misp)
     submission = incidents.submit(session, actor, record, channel=CHANNEL)
@@ -218,17 +273,27 @@ def add_event(session: Session, actor: Actor, body: Any) -> MispEvent:
     event = MispEvent(uuid=uid, org_id=actor.org_id, incident_id=submission.incident.id, timestamp=stamp,
                       tags=_tag_names(misp.tags), deleted=False)
     _take_fields(event, misp)
+    if distribution_of(misp.get("distribution")) is None:  # none sent: show the audience the label gives
+        event.distribution = DISTRIBUTION_FOR_TLP[submission.incident.tlp]
     event.published = bool(misp.get("published"))
     event.publish_timestamp = stamp if event.published else 0
     session.add(event)
     try:
-        session.flush()
-    except IntegrityError:  # another organisation pushed the same UUID at the same moment
-        raise Conflict("Event already exists, if you would like to edit it, use the edit endpoint.") from None
-    pushed = list(_pushed_attributes(misp))
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # the same organisation pushed the same UUID at the same moment
+        _refuse_own_duplicate(session, actor, uid)
+        raise
+    pushed = list(_pushed_attributes(misp, screened.attachments))
     _ensure_tags(session, actor, _all_tags(event.tags, pushed))
     _insert_attributes(session, event, pushed, stamp)
-    return event
+    return Saved(event, screened.dropped)
+
+
+def _refuse_own_duplicate(session: Session, actor: Actor, uid: str) -> None:
+    own = session.scalar(select(MispEvent.id).where(MispEvent.org_id == actor.org_id, MispEvent.uuid == uid))
+    if own is not None:
+        raise EventExists(own)
 
 
 def _all_tags(event_tags: list[str], pushed: list[_Pushed]) -> list[str]:
@@ -240,7 +305,7 @@ def _take_fields(event: MispEvent, misp: MISPEvent) -> None:
     event.date = misp.get("date") if isinstance(misp.get("date"), date) else datetime.now(timezone.utc).date()
     event.threat_level_id = _int(misp.get("threat_level_id"), 4, range(1, 5))
     event.analysis = _int(misp.get("analysis"), 0, range(0, 3))
-    event.distribution = _int(misp.get("distribution"), 0, range(0, 5))
+    event.distribution = _int(misp.get("distribution"), event.distribution or 0, range(0, 5))
 
 
 @dataclass(frozen=True)
@@ -248,13 +313,20 @@ class _Pushed:
     attribute: MISPAttribute
     object_uuid: str | None = None
     object_name: str | None = None
+    distribution: int = 5  # the attribute's, or its object's when that is stricter
+    data: bytes | None = None  # an attachment, as sent
 
 
-def _pushed_attributes(misp: MISPEvent) -> Iterator[_Pushed]:
-    yield from (_Pushed(a) for a in misp.attributes)
+def _pushed_attributes(misp: MISPEvent, attachments: dict[str, bytes] | None = None) -> Iterator[_Pushed]:
+    attachments = attachments or {}
+
+    def pushed(a: MISPAttribute, obj=None) -> _Pushed:
+        return _Pushed(a, _uuid(obj.get("uuid")) if obj else None, str(obj.name) if obj else None,
+                       narrower(a.get("distribution"), obj.get("distribution") if obj else None),
+                       attachments.get(str(a.get("uuid"))))
+    yield from (pushed(a) for a in misp.attributes)
     for obj in misp.objects:
-        obj_uuid = _uuid(obj.get("uuid"))
-        yield from (_Pushed(a, obj_uuid, str(obj.name)) for a in obj.attributes)
+        yield from (pushed(a, obj) for a in obj.attributes)
 
 
 def _flag(value: Any) -> bool:
@@ -271,37 +343,43 @@ def _stamp(value: Any, default: int) -> int:
 
 
 _ATTRIBUTE_COLUMNS = ("uuid", "event_id", "object_uuid", "object_name", "object_relation", "type", "category",
-                      "value", "value_key", "to_ids", "comment", "timestamp", "deleted", "tags", "indicator_id")
+                      "value", "value_key", "to_ids", "comment", "timestamp", "deleted", "tags", "indicator_id",
+                      "distribution", "data")
+
+
+def _own_attributes(session: Session, event: MispEvent, uuids: list[str]):
+    """Attributes with these UUIDs in the events of ``event``'s organisation: an attribute UUID is
+    unique per organisation, so another organisation's use of one is never a conflict (nor an oracle)."""
+    found = []
+    for i in range(0, len(uuids), 500):
+        found += session.scalars(select(MispAttribute).join(MispEvent, MispEvent.id == MispAttribute.event_id).where(
+            MispEvent.org_id == event.org_id, MispAttribute.uuid.in_(uuids[i:i + 500])))
+    return found
 
 
 def _insert_attributes(session: Session, event: MispEvent, pushed, stamp: int) -> list[str]:
-    """Store attributes (skipping UUIDs already stored), linking to_ids ones to their indicators;
-    returns the UUIDs stored. Written through the driver's executemany: a 50,000-attribute
+    """Store attributes (skipping UUIDs the organisation already stored), linking to_ids ones to their
+    indicators; returns the UUIDs stored. Written through the driver's executemany: a 50,000-attribute
     event is the size MISP users push."""
     rows, seen = [], set()
     for p in pushed:
         a = p.attribute
         uid = _uuid(a.get("uuid"))
-        relation = a.get("object_relation")
-        if relation is not None and len(str(relation)) > 128:
-            raise Invalid("object_relation is longer than 128 characters")
         if uid in seen:
             continue
         seen.add(uid)
         value = str(a.value)
         rows.append({
             "uuid": uid, "event_id": event.id, "object_uuid": p.object_uuid, "object_name": p.object_name,
-            "object_relation": relation, "type": a.type, "category": a.get("category") or "Other",
+            "object_relation": a.get("object_relation"), "type": a.type, "category": a.get("category") or "Other",
             "value": value, "value_key": value[:VALUE_KEY], "to_ids": bool(a.get("to_ids")),
             "comment": str(a.get("comment") or ""), "timestamp": _stamp(a.get("timestamp"), stamp),
             "deleted": _flag(a.get("deleted")), "tags": json.dumps(_tag_names(a.tags)), "indicator_id": None,
+            "distribution": p.distribution, "data": p.data,
         })
     if not rows:
         return []
-    taken = set()
-    for i in range(0, len(rows), 500):
-        chunk = [r["uuid"] for r in rows[i:i + 500]]
-        taken.update(session.scalars(select(MispAttribute.uuid).where(MispAttribute.uuid.in_(chunk))))
+    taken = {a.uuid for a in _own_attributes(session, event, [r["uuid"] for r in rows])}
     rows = [r for r in rows if r["uuid"] not in taken]
     wanted = {r["uuid"]: pairs[0] for r in rows
               if r["to_ids"] and (pairs := indicator_pairs(r["type"], r["value"]))}
@@ -344,31 +422,30 @@ def _touch(event: MispEvent) -> None:
     event.timestamp = max(now_epoch(), event.timestamp + 1)
 
 
-def update_event(session: Session, actor: Actor, ident: str | int, body: Any) -> MispEvent:
+def update_event(session: Session, actor: Actor, ident: str | int, body: Any, *, attachment_max_bytes: int) -> Saved:
     """A newer version of the event. An older or equal ``timestamp`` changes nothing, as on MISP;
     an edited event without one (PyMISP drops it from edited events) is newer by definition.
     Attributes with new UUIDs are added; attributes already stored are updated in place;
-    ``deleted`` set on the event soft-deletes it."""
+    invalid ones are dropped and listed, as in ``add_event``; ``deleted`` set on the event
+    soft-deletes it."""
     event = _writable(session, actor, ident)
-    misp = _load(body)
+    screened = _screen(body, attachment_max_bytes)
+    misp = screened.event
     sent = body.get("Event", body) if isinstance(body, dict) else {}  # what was sent: PyMISP invents a missing uuid
     if isinstance(sent, dict) and sent.get("uuid") and _uuid(sent["uuid"]) != event.uuid:
         raise Invalid("the event's uuid does not match the event edited")
     version = event_version(misp)
     if version is not None and version <= event.timestamp:
-        return event
+        return Saved(event, screened.dropped)
     _take_fields(event, misp)
     event.tags = _tag_names(misp.tags)
     stamp = version or max(now_epoch(), event.timestamp + 1)
     event.timestamp = stamp
     if misp.get("published") is not None and not _flag(misp.get("published")):
         event.published = False
-    pushed = list(_pushed_attributes(misp))
+    pushed = list(_pushed_attributes(misp, screened.attachments))
     _ensure_tags(session, actor, _all_tags(event.tags, pushed))
-    for p in pushed:  # canonical UUIDs, so a stored attribute is recognised however the client wrote it
-        p.attribute.uuid = _uuid(p.attribute.get("uuid"))
-    stored = {a.uuid: a for a in session.scalars(select(MispAttribute).where(
-        MispAttribute.uuid.in_([p.attribute.uuid for p in pushed])))}
+    stored = {a.uuid: a for a in _own_attributes(session, event, [p.attribute.uuid for p in pushed])}
     for p in pushed:
         old = stored.get(p.attribute.uuid)
         if old is None:
@@ -382,13 +459,15 @@ def update_event(session: Session, actor: Actor, ident: str | int, body: Any) ->
             old.type, old.category = a.type, a.get("category") or old.category
             old.to_ids, old.comment = bool(a.get("to_ids")), str(a.get("comment") or "")
             old.deleted, old.tags, old.timestamp = _flag(a.get("deleted")), _tag_names(a.tags), new_stamp
-            old.indicator_id = None
+            old.distribution, old.indicator_id = p.distribution, None
+            if p.data is not None:
+                old.data = p.data
     _insert_attributes(session, event, [p for p in pushed if p.attribute.uuid not in stored], stamp)
     session.flush()
     _sync(session, actor, event)
     if is_deleted(misp):
         delete_event(session, actor, event.id)
-    return event
+    return Saved(event, screened.dropped)
 
 
 def delete_event(session: Session, actor: Actor, ident: str | int) -> MispEvent:
@@ -410,8 +489,10 @@ def publish(session: Session, actor: Actor, ident: str | int) -> MispEvent:
     return event
 
 
-def add_attributes(session: Session, actor: Actor, ident: str | int, bodies: list[Any]) -> list[MispAttribute]:
-    """``attributes/add``: one attribute or a list; each needs ``type`` and ``value``."""
+def add_attributes(session: Session, actor: Actor, ident: str | int, bodies: list[Any], *,
+                   attachment_max_bytes: int) -> list[MispAttribute]:
+    """``attributes/add``: one attribute or a list; each needs ``type`` and ``value``; any invalid one
+    refuses the request. A UUID is "already" taken only among the organisation's own attributes."""
     event = _writable(session, actor, ident)
     if not bodies:
         raise Invalid("no attribute given")
@@ -419,23 +500,20 @@ def add_attributes(session: Session, actor: Actor, ident: str | int, bodies: lis
     for body in bodies:
         if not isinstance(body, dict):
             raise Invalid("an attribute must be a JSON object")
-        body = body.get("Attribute", body) if isinstance(body.get("Attribute"), dict) else body
-        if not body.get("type") or body.get("value") in (None, ""):
-            raise Invalid("an attribute needs a type and a value")
-        attribute = MISPAttribute()
         try:
-            attribute.from_dict(**json.loads(json.dumps(body)))
-        except (PyMISPError, ValueError, TypeError, KeyError, OverflowError) as exc:
-            raise Invalid(f"not a valid MISP attribute: {exc}") from None
-        if attribute.get("uuid") and session.scalar(
-                select(MispAttribute.id).where(MispAttribute.uuid == str(attribute.uuid))) is not None:
-            raise Invalid(f"attribute {attribute.uuid} already exists")
-        pushed.append(_Pushed(attribute))
+            attribute, data = screen_attribute(body, attachment_max_bytes=attachment_max_bytes)
+        except MispEventError as exc:
+            raise Invalid(str(exc)) from None
+        pushed.append(_Pushed(attribute, distribution=narrower(attribute.get("distribution")), data=data))
+    taken = _own_attributes(session, event, [str(p.attribute.uuid) for p in pushed])
+    if taken:
+        raise Invalid(f"attribute {taken[0].uuid} already exists")
     _touch(event)
     added = _insert_attributes(session, event, pushed, event.timestamp)
     session.flush()
     _sync(session, actor, event)
-    return list(session.scalars(select(MispAttribute).where(MispAttribute.uuid.in_(added)).order_by(MispAttribute.id)))
+    return list(session.scalars(select(MispAttribute).where(
+        MispAttribute.event_id == event.id, MispAttribute.uuid.in_(added)).order_by(MispAttribute.id)))
 
 
 # -- sightings ----------------------------------------------------------------------------
@@ -444,16 +522,16 @@ def add_attributes(session: Session, actor: Actor, ident: str | int, bodies: lis
 def add_sighting(session: Session, actor: Actor, body: Any, attribute_ident: str | None = None) -> dict:
     """``sightings/add``: a sighting (``type`` "0") of an attribute by id/UUID, or of every visible
     attribute with ``value``, becomes an ncert Sighting of its indicator for the actor's organisation.
-    False positives ("1") and expirations ("2") are acknowledged and not counted."""
+    False positives ("1") and expirations ("2") are acknowledged and not counted. Audited."""
+    _require_writer(actor)
     if not isinstance(body, dict):
         raise Invalid("a sighting must be a JSON object")
     kind = str(body.get("type", "0"))
     if kind not in ("0", "1", "2"):
         raise Invalid("sighting type must be 0 (sighting), 1 (false positive) or 2 (expiration)")
     ident = attribute_ident or body.get("id") or body.get("uuid")
-    stmt = select(MispAttribute, MispEvent).join(MispEvent, MispEvent.id == MispAttribute.event_id).join(
-        Incident, Incident.id == MispEvent.incident_id).where(MispAttribute.deleted.is_(False),
-                                                               MispEvent.deleted.is_(False))
+    stmt = _scoped_attributes(actor, select(MispAttribute, MispEvent)).where(
+        MispAttribute.deleted.is_(False), MispEvent.deleted.is_(False)).order_by(MispAttribute.id)
     if ident:
         text = str(ident).strip()
         try:
@@ -466,7 +544,7 @@ def add_sighting(session: Session, actor: Actor, body: Any, attribute_ident: str
         stmt = stmt.where(MispAttribute.value_key == value[:VALUE_KEY], MispAttribute.value == value)
     else:
         raise Invalid("give the attribute id or uuid, or a value")
-    found = session.execute(scope(actor, stmt)).all()
+    found = session.execute(stmt).all()
     if not found:
         raise NotFound("No valid attributes found.")
     seen_at = datetime.now(timezone.utc)
@@ -481,15 +559,15 @@ def add_sighting(session: Session, actor: Actor, body: Any, attribute_ident: str
         if rows:
             session.execute(insert(Sighting), rows)
     attribute, event = found[0]
+    audit.record(session, actor, "misp.sighting-add", "misp_attribute", attribute.id, type=kind,
+                 attributes=[a.id for a, _ in found], counted=kind == "0",
+                 seen_at=int(seen_at.timestamp()), source=str(body.get("source") or "")[:255])
     return {"id": "0", "attribute_id": str(attribute.id), "event_id": str(event.id), "org_id": str(actor.org_id),
             "date_sighting": str(int(seen_at.timestamp())), "uuid": str(uuidlib.uuid4()),
             "source": str(body.get("source") or ""), "type": kind}
 
 
 # -- tags -----------------------------------------------------------------------------------
-
-_COMMUNITY_TAG = re.compile(r"^(tlp|rsit|ecsirt):", re.IGNORECASE)
-
 
 def _ensure_tags(session: Session, actor: Actor, names: list[str], colour: str | None = None) -> list[MispTag]:
     found = {t.name: t for t in session.scalars(select(MispTag).where(MispTag.name.in_(names)))} if names else {}
@@ -511,8 +589,20 @@ def tags(session: Session, actor: Actor) -> list[MispTag]:
     """Known tags: the TLP tags, community taxonomies (rsit, ecsirt), and tags the actor's organisation
     introduced (national staff see all). Other organisations' free-text tags can name their victims."""
     _ensure_tags(session, actor, [tlp_tag(t) for t in TLP_COLOURS])
-    rows = session.scalars(select(MispTag).order_by(MispTag.id))
-    return [t for t in rows if actor.is_national or t.org_id == actor.org_id or _COMMUNITY_TAG.match(t.name)]
+    return list(session.scalars(scope(actor, select(MispTag).order_by(MispTag.id), MispTag)))
+
+
+def _tag_by_id(session: Session, actor: Actor, text: str) -> MispTag:
+    """A tag by numeric id, among the tags the actor may see: another organisation's private tag
+    answers as a tag nobody has."""
+    try:
+        number = _id(text)
+    except ValueError:
+        raise NotFound("Invalid Tag.") from None
+    tag = session.scalar(scope(actor, select(MispTag).where(MispTag.id == number), MispTag))
+    if tag is None:
+        raise NotFound("Invalid Tag.")
+    return tag
 
 
 def add_tag(session: Session, actor: Actor, body: Any) -> MispTag:
@@ -525,8 +615,7 @@ def add_tag(session: Session, actor: Actor, body: Any) -> MispTag:
     colour = str(body.get("colour") or "#ffffff")
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
         raise Invalid("colour must look like #rrggbb")
-    if actor.role is Role.LEADERSHIP:
-        raise Forbidden(NO_PERMISSION)
+    _require_writer(actor)
     return _ensure_tags(session, actor, [name], colour)[0]
 
 
@@ -537,17 +626,17 @@ def _tag_target(session: Session, actor: Actor, body: Any) -> tuple[MispEvent, M
     if not uid or not name:
         raise Invalid("send the uuid of an event or attribute and the tag name")
     if name.isdigit():  # MISP accepts a tag id too
-        tag = session.get(MispTag, int(name))
-        if tag is None:
-            raise NotFound("Invalid Tag.")
-        name = tag.name
-    event = session.scalar(_visible_events(actor).where(MispEvent.uuid == uid))
+        name = _tag_by_id(session, actor, name).name
+    try:
+        uid = str(uuidlib.UUID(uid))
+    except ValueError:
+        raise NotFound("Invalid Target.") from None
+    event = session.scalar(_visible_events(actor).where(MispEvent.uuid == uid).order_by(*_own_first(actor)))
     attribute = None
     if event is None:
-        row = session.execute(scope(actor, select(MispAttribute, MispEvent)
-                                    .join(MispEvent, MispEvent.id == MispAttribute.event_id)
-                                    .join(Incident, Incident.id == MispEvent.incident_id)
-                                    .where(MispAttribute.uuid == uid, MispEvent.deleted.is_(False)))).first()
+        row = session.execute(_scoped_attributes(actor, select(MispAttribute, MispEvent)).where(
+            MispAttribute.uuid == uid, MispAttribute.deleted.is_(False), MispEvent.deleted.is_(False))
+            .order_by(*_own_first(actor), MispAttribute.id)).first()
         if row is None:
             raise NotFound("Invalid Target.")
         attribute, event = row
@@ -564,9 +653,16 @@ def tag(session: Session, actor: Actor, body: Any) -> MispEvent:
         target.tags = [*target.tags, name]
         _ensure_tags(session, actor, [name])
         _touch(event)
+        _audit_tag(session, actor, "misp.tag-attach", event, attribute, name)
         session.flush()
         _sync(session, actor, event)
     return event
+
+
+def _audit_tag(session: Session, actor: Actor, action: str, event: MispEvent, attribute: MispAttribute | None,
+               name: str) -> None:
+    target = ("misp_attribute", attribute.id) if attribute is not None else ("misp_event", event.id)
+    audit.record(session, actor, action, *target, tag=name, event=event.id, uuid=(attribute or event).uuid)
 
 
 def untag(session: Session, actor: Actor, body: Any) -> MispEvent:
@@ -577,6 +673,7 @@ def untag(session: Session, actor: Actor, body: Any) -> MispEvent:
         raise NotFound("Invalid Tag: it is not attached.")
     target.tags = [t for t in target.tags if t != name]
     _touch(event)
+    _audit_tag(session, actor, "misp.tag-detach", event, attribute, name)
     return event
 
 
@@ -593,10 +690,23 @@ def _tag_body(name: str, colour_of: dict[str, str]) -> dict:
             "local": False}
 
 
+def _shown_distribution(level: int) -> str:
+    """A stored distribution as rendered: ncert has no sharing groups, so 4 is shown as what it
+    gets, 0 (PyMISP refuses a 4 without a sharing group id)."""
+    return str(0 if level == 4 else level)
+
+
+def event_distribution(event: MispEvent, incident: Incident) -> str:
+    """The audience the event actually has, as a MISP distribution: its incident's label, made
+    stricter by the distribution it was sent with (``ingest.misp.distribution``)."""
+    return str(DISTRIBUTION_FOR_TLP[stricter(incident.tlp, tlp_limit(event.distribution))])
+
+
 def _attribute_body(a: MispAttribute, event: MispEvent, colours: dict[str, str]) -> dict:
     return {
         "id": str(a.id), "type": a.type, "category": a.category, "to_ids": a.to_ids, "uuid": a.uuid,
-        "event_id": str(event.id), "distribution": "5", "sharing_group_id": "0", "timestamp": str(a.timestamp),
+        "event_id": str(event.id), "distribution": _shown_distribution(a.distribution), "sharing_group_id": "0",
+        "timestamp": str(a.timestamp),
         "comment": a.comment, "deleted": a.deleted, "disable_correlation": False, "object_id": "0",
         "object_relation": a.object_relation, "first_seen": None, "last_seen": None, "value": a.value,
         "Tag": [_tag_body(t, colours) for t in a.tags],
@@ -618,29 +728,34 @@ def _meta(event: MispEvent, incident: Incident, org: Organization, tag_names: li
         "id": str(event.id), "orgc_id": str(org.id), "org_id": str(org.id), "date": event.date.isoformat(),
         "threat_level_id": str(event.threat_level_id), "info": event.info, "published": event.published,
         "uuid": event.uuid, "analysis": str(event.analysis), "timestamp": str(event.timestamp),
-        "distribution": str(event.distribution), "proposal_email_lock": False, "locked": False,
+        "distribution": event_distribution(event, incident), "proposal_email_lock": False, "locked": False,
         "publish_timestamp": str(event.publish_timestamp), "sharing_group_id": "0", "disable_correlation": False,
         "extends_uuid": "", "Org": _org_body(org), "Orgc": _org_body(org),
         "Tag": [_tag_body(t, colours) for t in tag_names],
     }
 
 
-def render(session: Session, event: MispEvent, *, metadata: bool = False, raw_tags: bool = False,
-           deleted: bool = False) -> dict:
-    """The event as MISP's API returns it: ``{"Event": {...}}``, ids and epochs as strings.
+def render(session: Session, event: MispEvent, viewer: Actor | None = None, *, metadata: bool = False,
+           raw_tags: bool = False, deleted: bool = False, attachments: bool = False) -> dict:
+    """The event as MISP's API returns it to ``viewer``: ``{"Event": {...}}``, ids and epochs as strings.
 
-    Objects are the attribute groups sharing an ``object_uuid``. ``raw_tags`` keeps
-    the tags as sent instead of showing the incident's TLP (the intake path's view).
+    Objects are the attribute groups sharing an ``object_uuid``; only the attributes the viewer
+    may see are shown (all of them without a viewer: the intake path's own view). ``raw_tags``
+    keeps the tags as sent instead of showing the incident's TLP; ``attachments`` includes the
+    stored ``data`` of malware samples and attachments, base64 as MISP sends it.
     """
     incident = session.get(Incident, event.incident_id)
     org = session.get(Organization, event.org_id)
     tag_names = list(event.tags) if raw_tags else event_tags(event, incident)
-    attributes = [] if metadata else attributes_of(session, event, deleted=deleted)
+    attributes = [] if metadata else attributes_of(session, event, viewer, deleted=deleted)
     colours = _colours(session, set(tag_names) | {t for a in attributes for t in a.tags})
+    data = _attachments(session, [a.id for a in attributes if a.type in ATTACHMENT_TYPES]) if attachments else {}
     body = _meta(event, incident, org, tag_names, colours)
     loose, objects = [], {}
     for a in attributes:
         rendered = _attribute_body(a, event, colours)
+        if a.id in data:
+            rendered["data"] = base64.b64encode(data[a.id]).decode()
         if a.object_uuid is None:
             loose.append(rendered)
             continue
@@ -662,8 +777,9 @@ def render_attribute(session: Session, attribute: MispAttribute, event: MispEven
     event = event or session.get(MispEvent, attribute.event_id)
     body = _attribute_body(attribute, event, _colours(session, set(attribute.tags)))
     if with_event:
+        incident = session.get(Incident, event.incident_id)
         body["Event"] = {"id": str(event.id), "uuid": event.uuid, "info": event.info, "org_id": str(event.org_id),
-                         "orgc_id": str(event.org_id), "distribution": str(event.distribution)}
+                         "orgc_id": str(event.org_id), "distribution": event_distribution(event, incident)}
     return body
 
 
@@ -836,7 +952,14 @@ def _query(body: Any) -> Query:
     return Query(body)
 
 
-def _event_clauses(q: Query) -> list:
+def _attribute_exists(actor: Actor, conditions: list):
+    """An event has a live attribute, one the actor may see, meeting ``conditions`` (an attribute
+    hidden from the actor never makes its event match)."""
+    return scope(actor, exists().where(MispAttribute.event_id == MispEvent.id, MispAttribute.deleted.is_(False),
+                                       *conditions), MispAttribute)
+
+
+def _event_clauses(actor: Actor, q: Query) -> list:
     clauses = []
     attr = []  # conditions an event's attribute must meet
     for clause in (
@@ -850,8 +973,7 @@ def _event_clauses(q: Query) -> list:
     if to_ids is not None:
         attr.append(MispAttribute.to_ids.is_(to_ids))
     if attr:
-        clauses.append(exists().where(MispAttribute.event_id == MispEvent.id, MispAttribute.deleted.is_(False),
-                                      *attr))
+        clauses.append(_attribute_exists(actor, attr))
     clauses += [*_common(q), _range(MispEvent.timestamp, q.get("timestamp"), "timestamp")]
     return [c for c in clauses if c is not None]
 
@@ -909,10 +1031,11 @@ def search_events(session: Session, actor: Actor, body: Any) -> list[dict]:
     """``events/restSearch``: full events (``metadata`` leaves out attributes)."""
     q = _query(body)
     uuid = _match(MispEvent.uuid, q.get("uuid"))
-    found = _events(session, actor, q, _event_clauses(q) + ([uuid] if uuid is not None else []))
+    found = _events(session, actor, q, _event_clauses(actor, q) + ([uuid] if uuid is not None else []))
     metadata = bool(_bool(q.get("metadata"), "metadata"))
     audit.record(session, actor, "misp.export", "misp_search", "events/restSearch", events=len(found))
-    return [render(session, e, metadata=metadata) for e, _ in found]
+    attachments = bool(_bool(q.get("withAttachments"), "withAttachments"))
+    return [render(session, e, actor, metadata=metadata, attachments=attachments) for e, _ in found]
 
 
 def search_index(session: Session, actor: Actor, body: Any) -> list[dict]:
@@ -920,11 +1043,11 @@ def search_index(session: Session, actor: Actor, body: Any) -> list[dict]:
     q = _query(body)
     clauses = [c for c in (*_common(q), _range(MispEvent.timestamp, q.get("timestamp"), "timestamp")) if c is not None]
     if q.get("attribute") is not None:
-        clauses += _event_clauses(Query({"value": q.get("attribute")}))
+        clauses += _event_clauses(actor, Query({"value": q.get("attribute")}))
     found = _events(session, actor, q, clauses)
     out = []
     for event, _ in found:
-        meta = render(session, event, metadata=True)["Event"]
+        meta = render(session, event, actor, metadata=True)["Event"]
         meta["EventTag"] = [{"Tag": t} for t in meta["Tag"]]
         out.append(meta)
     return out
@@ -949,11 +1072,9 @@ def search_attributes(session: Session, actor: Actor, body: Any) -> list[dict]:
     deleted = _bool(q.get("deleted"), "deleted")
     if not deleted:  # deleted=1 includes soft-deleted attributes
         clauses.append(MispAttribute.deleted.is_(False))
-    stmt = scope(actor, select(MispAttribute, MispEvent, Incident)
-                 .join(MispEvent, MispEvent.id == MispAttribute.event_id)
-                 .join(Incident, Incident.id == MispEvent.incident_id)
-                 .where(MispEvent.deleted.is_(False), *[c for c in clauses if c is not None])
-                 .order_by(MispAttribute.id))
+    stmt = (_scoped_attributes(actor, select(MispAttribute, MispEvent, Incident))
+            .where(MispEvent.deleted.is_(False), *[c for c in clauses if c is not None])
+            .order_by(MispAttribute.id))
     limit, offset = _page(q)
     tags = _tag_predicate(q.get("tags"))
     if tags is None and limit is not None:

@@ -55,7 +55,7 @@ class Exporter:
             created="2026-01-01T00:00:00.000Z", modified="2026-01-01T00:00:00.000Z")
         self.common = {"created_by_ref": self.identity.id, "object_marking_refs": [self.marking["id"]]}
 
-    def indicator(self, ind: Indicator):
+    def indicator(self, ind: indicators.IndicatorFacts):
         if ind.type == "cve":
             return stix2.Vulnerability(
                 id=_id("vulnerability", ind.value), name=ind.value, created=ind.first_seen, modified=ind.last_seen,
@@ -106,7 +106,9 @@ def incident_objects(session: Session, actor: Actor, reference: str, national: O
     incident = exporter.incident(inc)
     objects = [incident]
     stix_of: dict[int, object] = {}
-    for ind in indicators.of_incident(session, inc.id):
+    # An export shows the actor what it may see; publishing shares what the report itself said.
+    facts = indicators.facts_of(session, actor, inc) if tlp is None else indicators.reported_facts(session, inc)
+    for ind in facts:
         obj = exporter.indicator(ind)
         stix_of[ind.id] = obj
         objects += [obj, exporter.relationship(obj, incident)]

@@ -4,8 +4,9 @@ This is the backend of ``ncert.taxii`` (the HTTP door), in the shape of the
 TAXII spec (https://docs.oasis-open.org/cti/taxii/v2.1/os/taxii-v2.1-os.html):
 collections, add objects (§5.5), get objects / manifest (§5.3, §5.4, §5.6),
 versions (§5.8), delete (§5.7) and status (§4.3). Object versions are stored
-verbatim as JSON text, keyed by (collection, id, version), so a page is built
-by joining stored text, never by re-serialising.
+verbatim as JSON text, keyed by (collection, pushing organisation, id,
+version), so a page is built by joining stored text, never by re-serialising,
+and what one organisation pushed never tells another that an object exists.
 
 Paging is keyset over (date_added, row id) with a stateless token, so it costs
 the same at the end of a million-object collection as at the start and works
@@ -23,6 +24,7 @@ from typing import Iterable, Iterator
 
 import orjson
 from sqlalchemy import Select, false, func, or_, select, tuple_, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from ingest.stix.timestamps import parse_timestamp
@@ -30,6 +32,8 @@ from ingest.stix.tlp import tlp_of
 from ingest.stix.validate import StixObjectError, check
 from ncert.access import AUDIENCE_LABELS, CollectionAccess, collection_access, scope_stix
 from ncert.actor import Actor
+from ncert.bodies import nests_deeper, too_deep_message
+from ncert.config import MAX_JSON_DEPTH
 from ncert.db import bulk_insert, utcnow
 from ncert.errors import BadRequest, Forbidden, NotFound
 from ncert.models import Sector, StixObject, TaxiiCollection, TaxiiStatus
@@ -42,6 +46,8 @@ LOOKUP_CHUNK = 400
 # Status resources list successes and failures only for pushes up to this size
 # (the lists are optional in TAXII 2.1 §4.3.1; counts are always exact).
 STATUS_LIST_LIMIT = 10_000
+# The width of StixObject.type: longer STIX type names (up to 250, §3.1) are refused per object.
+STIX_TYPE_MAX = StixObject.__table__.c.type.type.length
 NATIONAL_COLLECTIONS = {
     "national-sector-certs": ("National sharing: sector CERTs", "sector-certs"),
     "national-partners": ("National sharing: international partners", "international-partners"),
@@ -150,10 +156,10 @@ class Intake:
 
 
 def add_objects(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterable[dict],
-                *, on_stored=None) -> TaxiiStatus:
+                *, on_stored=None, max_depth: int = MAX_JSON_DEPTH) -> TaxiiStatus:
     """Store a push of STIX objects and record its status resource (TAXII 2.1 §5.5)."""
     intake = Intake()
-    for intake in store(session, actor, coll, objects, on_stored=on_stored):
+    for intake in store(session, actor, coll, objects, on_stored=on_stored, max_depth=max_depth):
         pass
     status = _status(coll, actor, intake)
     session.add(status)
@@ -165,11 +171,13 @@ def add_objects(session: Session, actor: Actor, coll: TaxiiCollection, objects: 
 
 
 def store(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterable[dict], *, on_stored=None,
-          batch_size: int = BATCH) -> Iterator[Intake]:
+          batch_size: int = BATCH, max_depth: int = MAX_JSON_DEPTH) -> Iterator[Intake]:
     """Store objects batch by batch, yielding the running Intake after each.
 
-    One bad object never loses the good ones: it is reported in the Intake.
-    The same version again is a no-op; a newer version becomes the latest.
+    One bad object never loses the good ones: it is reported in the Intake,
+    whether it is invalid, nests deeper than ``max_depth`` or fails at storage.
+    The same version again from the same organisation is a no-op; a newer
+    version becomes that organisation's latest.
     ``on_stored(session, actor, coll, objects)`` receives each batch's new
     objects (checked ``ingest.stix.validate.StixObject``), so the domain
     mapping runs in the same transaction as the store; it may return, by STIX
@@ -179,7 +187,7 @@ def store(session: Session, actor: Actor, coll: TaxiiCollection, objects: Iterab
         raise Forbidden(f"you cannot write to collection {coll.alias}")
     intake, clock = Intake(), _Clock()
     for batch in _batches(objects, batch_size):
-        stored = _store_batch(session, actor, coll, batch, intake, clock)
+        stored = _store_batch(session, actor, coll, batch, intake, clock, max_depth)
         if stored and on_stored is not None:
             intake.note(on_stored(session, actor, coll, stored) or {}, len(batch))
         yield intake
@@ -215,67 +223,110 @@ def _batches(items: Iterable[dict], size: int) -> Iterator[list]:
 
 
 def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: list, intake: Intake,
-                 clock: _Clock) -> list:
+                 clock: _Clock, max_depth: int) -> list:
     clock.start_batch()
     checked = []
     for raw in batch:
         try:
+            if nests_deeper(raw, max_depth):
+                raise StixObjectError(too_deep_message(max_depth, "the object"), raw)
             obj = check(raw)
+            body = _storable(obj)
         except StixObjectError as exc:
             intake.failure(_failure(raw, str(exc)))
             continue
-        checked.append((obj, taxii_timestamp(obj.version) if obj.version else ""))
+        checked.append((obj, taxii_timestamp(obj.version) if obj.version else "", body))
     if not checked:
         return []
 
     known: dict[str, set[str]] = {}
     latest: dict[str, str] = {}
-    ids = list({obj.id for obj, _ in checked})
+    ids = list({obj.id for obj, _, _ in checked})
     for i in range(0, len(ids), LOOKUP_CHUNK):
         stmt = select(StixObject.stix_id, StixObject.version, StixObject.is_latest).where(
-            StixObject.collection_id == coll.id, StixObject.stix_id.in_(ids[i : i + LOOKUP_CHUNK]))
+            *_own(actor, coll), StixObject.stix_id.in_(ids[i : i + LOOKUP_CHUNK]))
         for stix_id, version, is_latest in session.execute(stmt):
             known.setdefault(stix_id, set()).add(version)
             if is_latest:
                 latest[stix_id] = version
 
-    rows, stored, newest = [], [], {}
-    for obj, version in checked:
+    rows, pending, newest = [], [], {}
+    for obj, version, body in checked:
         versions = known.setdefault(obj.id, set())
         entry = {"id": obj.id, "version": obj.raw.get("modified") or obj.raw.get("created") or "",
-                 "message": "stored"}
+                 "message": "stored; revoked" if obj.revoked else "stored"}
         if version in versions:
             intake.unchanged += 1
             entry["message"] = "unchanged: this version is already stored"
             intake.success(entry)
             continue
-        if versions:
-            intake.updated += 1
-        else:
-            intake.created += 1
+        pending.append((obj, version, entry, bool(versions)))
         versions.add(version)
         if version >= max(latest.get(obj.id, ""), newest.get(obj.id, "")):
             newest[obj.id] = version
         label = tlp_of(obj)
         rows.append([coll.id, obj.id, obj.type, obj.spec_version, version, clock.next(), actor.org_id,
-                     label.value if label else None, obj.revoked, False, orjson.dumps(obj.raw).decode()])
-        stored.append((obj, version))
-        if obj.revoked:
-            entry["message"] = "stored; revoked"
-        intake.success(entry)
+                     label.value if label else None, obj.revoked, False, body])
 
     superseded = [sid for sid in newest if sid in latest]
     for i in range(0, len(superseded), LOOKUP_CHUNK):
         session.execute(update(StixObject).where(
-            StixObject.collection_id == coll.id, StixObject.stix_id.in_(superseded[i : i + LOOKUP_CHUNK]),
+            *_own(actor, coll), StixObject.stix_id.in_(superseded[i : i + LOOKUP_CHUNK]),
             StixObject.is_latest.is_(True),
         ).values(is_latest=False))
     for row in rows:
         row[9] = newest.get(row[1]) == row[4]  # is_latest
-    bulk_insert(session, StixObject.__table__, STORED_COLUMNS, rows)
-    # Only what became the latest version means something now: an older version
-    # arriving late is kept for TAXII, but must not roll the queue back.
-    return [obj for obj, version in stored if newest.get(obj.id) == version]
+    refused = _insert(session, actor, coll, rows)
+
+    stored = []
+    for (obj, version, entry, update_of_stored), row in zip(pending, rows):
+        if id(row) in refused:
+            intake.failure({**entry, "message": refused[id(row)]})
+            continue
+        intake.updated += update_of_stored
+        intake.created += not update_of_stored
+        intake.success(entry)
+        # Only what became the latest version means something now: an older version
+        # arriving late is kept for TAXII, but must not roll the queue back.
+        if row[9]:
+            stored.append(obj)
+    return stored
+
+
+def _own(actor: Actor, coll: TaxiiCollection) -> tuple:
+    """The rows of ``coll`` pushed by the actor's organisation: versions and existence are per organisation."""
+    return StixObject.collection_id == coll.id, StixObject.org_id == actor.org_id
+
+
+def _storable(obj) -> str:
+    """The object's JSON text for storage; a StixObjectError when storage could not hold it."""
+    if len(obj.type) > STIX_TYPE_MAX:  # the id is the type and 38 characters more: it fits when the type does
+        raise StixObjectError(f"'type' longer than {STIX_TYPE_MAX} characters is not stored here", obj.raw)
+    try:
+        return orjson.dumps(obj.raw).decode()
+    except orjson.JSONEncodeError as exc:  # integers past 64 bits, lone surrogates
+        raise StixObjectError(f"the object cannot be stored: {exc}", obj.raw) from None
+
+
+def _insert(session: Session, actor: Actor, coll: TaxiiCollection, rows: list) -> dict[int, str]:
+    """Insert the batch at once; should the database refuse it, row by row, each in its own
+    savepoint. Returns why, by ``id(row)``, the rows it refused."""
+    try:
+        with session.begin_nested():
+            bulk_insert(session, StixObject.__table__, STORED_COLUMNS, rows)
+        return {}
+    except DBAPIError:
+        pass
+    refused = {}
+    for row in rows:
+        try:
+            with session.begin_nested():
+                bulk_insert(session, StixObject.__table__, STORED_COLUMNS, [row])
+        except DBAPIError as exc:
+            refused[id(row)] = f"the object cannot be stored: {type(exc.orig).__name__}"
+    for stix_id in {row[1] for row in rows}:  # the latest flags as the rows stored make them
+        _relatest(session, coll, actor.org_id, stix_id)
+    return refused
 
 
 def _failure(raw, message: str) -> dict:
@@ -368,25 +419,25 @@ def delete_object(session: Session, actor: Actor, coll: TaxiiCollection, stix_id
         raise Forbidden("only admins delete objects")
     f = ObjectFilter(ids=(stix_id,), versions=f.versions if f.versions != ("last",) else ("all",),
                      spec_versions=f.spec_versions)
-    ids = list(session.scalars(_filtered(actor, coll, select(StixObject.id), f)))
-    if not ids:
+    found = session.execute(_filtered(actor, coll, select(StixObject.id, StixObject.org_id), f)).all()
+    if not found:
         raise NotFound(f"no object {stix_id!r} in collection {coll.id}")
+    ids = [row_id for row_id, _ in found]
     for i in range(0, len(ids), LOOKUP_CHUNK):
         session.execute(StixObject.__table__.delete().where(StixObject.id.in_(ids[i : i + LOOKUP_CHUNK])))
-    _relatest(session, coll, stix_id)
+    for org_id in {org_id for _, org_id in found}:
+        _relatest(session, coll, org_id, stix_id)
     audit.record(session, actor, "taxii.delete_object", "stix_object", stix_id, collection=coll.alias,
                  versions=len(ids))
     return len(ids)
 
 
-def _relatest(session: Session, coll: TaxiiCollection, stix_id: str) -> None:
-    """After a delete, the newest remaining version becomes the latest again."""
-    newest = session.scalar(select(func.max(StixObject.version)).where(
-        StixObject.collection_id == coll.id, StixObject.stix_id == stix_id))
+def _relatest(session: Session, coll: TaxiiCollection, org_id: int, stix_id: str) -> None:
+    """The newest version an organisation holds of an object is its latest (after a delete or a refused row)."""
+    own = (StixObject.collection_id == coll.id, StixObject.org_id == org_id, StixObject.stix_id == stix_id)
+    newest = session.scalar(select(func.max(StixObject.version)).where(*own))
     if newest is not None:
-        session.execute(update(StixObject).where(
-            StixObject.collection_id == coll.id, StixObject.stix_id == stix_id, StixObject.version == newest
-        ).values(is_latest=True))
+        session.execute(update(StixObject).where(*own).values(is_latest=StixObject.version == newest))
 
 
 def _filtered(actor: Actor, coll: TaxiiCollection, stmt: Select, f: ObjectFilter) -> Select:
@@ -406,7 +457,8 @@ def _filtered(actor: Actor, coll: TaxiiCollection, stmt: Select, f: ObjectFilter
         if "first" in f.versions:
             older = aliased(StixObject)
             first = select(func.min(older.version)).where(
-                older.collection_id == StixObject.collection_id, older.stix_id == StixObject.stix_id
+                older.collection_id == StixObject.collection_id, older.org_id == StixObject.org_id,
+                older.stix_id == StixObject.stix_id,
             ).scalar_subquery()
             conditions.append(StixObject.version == first)
         exact = [v for v in f.versions if v not in ("last", "first")]
