@@ -4,6 +4,9 @@ Used by the tests that go over real HTTP (REST API, console in a browser):
 
     with running_server(runtime) as base_url:
         requests.get(f"{base_url}/api/v1/me", headers=...)
+
+``serving(runtime)`` yields the same server with its process, for tests that
+watch it (is it still up, how much memory did it take at its peak).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -32,6 +36,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    process: subprocess.Popen
+
+    def peak_rss_bytes(self) -> int:
+        """The process's peak resident set size (VmHWM in /proc/<pid>/status, proc(5))."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError(f"no VmHWM for process {self.process.pid}")
+
+
 @contextmanager
 def running_server(runtime: Runtime) -> Iterator[str]:
     """Start ``ncert serve`` on a free port over ``runtime``'s database; yield its base URL.
@@ -39,6 +56,13 @@ def running_server(runtime: Runtime) -> Iterator[str]:
     The process gets its own data dir and is always stopped on exit. Startup
     failures raise with the server's output, so a broken app is easy to read.
     """
+    with serving(runtime) as server:
+        yield server.url
+
+
+@contextmanager
+def serving(runtime: Runtime) -> Iterator[Server]:
+    """``running_server``, yielding the base URL with the server's process."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="ncert-serve-") as data_dir:
@@ -59,7 +83,7 @@ def running_server(runtime: Runtime) -> Iterator[str]:
             )
             try:
                 _wait_until_answering(proc, base_url, log_path)
-                yield base_url
+                yield Server(base_url, proc)
             finally:
                 proc.terminate()
                 try:
