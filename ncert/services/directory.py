@@ -154,8 +154,6 @@ def add_user(
         user_role = Role(role)
     except ValueError:
         raise Invalid(f"unknown role {role!r}; expected one of {', '.join(Role)}") from None
-    organisation = org_by_slug(session, org)
-    require_role_fits_org(session, user_role, organisation)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
     email = email.strip().lower()
@@ -163,6 +161,8 @@ def add_user(
         raise Invalid(f"{email!r} is not an e-mail address")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"user {email!r} already exists")
+    organisation = org_by_slug(session, org)
+    require_role_fits_org(session, user_role, organisation)
     user = User(
         email=email,
         name=name,
