@@ -88,7 +88,8 @@ def test_an_assessment_keeps_the_matrix_it_was_scored_under(world):
     assert snap["assessment"]["residual"]["level"] == "medium"  # 2 × 3 = 6
     assert snap["assessment"]["matrix"]["version"] == 0
 
-    changed = risk_matrix.current(world.runtime.sessions())
+    with world.runtime.sessions() as s:
+        changed = risk_matrix.current(s)
     changed["cells"][2][3] = "critical"
     with transaction(world.runtime.sessions) as s:
         with pytest.raises(Forbidden):
@@ -102,7 +103,8 @@ def test_an_assessment_keeps_the_matrix_it_was_scored_under(world):
 
 
 def test_a_matrix_must_be_five_by_five_with_known_levels(world):
-    bad = risk_matrix.current(world.runtime.sessions())
+    with world.runtime.sessions() as s:
+        bad = risk_matrix.current(s)
     bad["cells"][0][0] = "extreme"
     with transaction(world.runtime.sessions) as s:
         with pytest.raises(Invalid, match="unknown cell level 'extreme'"):
