@@ -51,6 +51,7 @@ from ncert.models import (
     MispEvent,
     MispTag,
     Organization,
+    RegulatoryDeadline,
     Risk,
     RiskIncident,
     Sighting,
@@ -102,6 +103,10 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
             return stmt
         return stmt.where(or_(MispTag.org_id == actor.org_id,
                               *(func.lower(MispTag.name).like(f"{ns}:%") for ns in COMMUNITY_TAG_NAMESPACES)))
+    if entity is RegulatoryDeadline:  # a clock a national rule started (crisis mode) is national
+        if actor.is_national:
+            return stmt
+        return stmt.where(RegulatoryDeadline.internal.is_(False))
     if entity is Task:  # as ncert.services.tasks.of_incident: the reporter sees the requests addressed to it
         if actor.is_national:
             return stmt
@@ -120,6 +125,29 @@ def misp_distributions(actor: Actor) -> list[int]:
     """MISP distribution levels of another organisation's attributes the actor may see (in an event it sees)."""
     labels = community_labels(actor)
     return [level for level in range(6) if LABEL_FOR_MISP_DISTRIBUTION.get(level, TLP.CLEAR) in labels]
+
+
+def severity_column(actor: Actor):
+    """The severity the actor sees, as a column: national staff the national severity;
+    everyone else the severity communicated to the reporter, which no other
+    organisation's report moves (the national one counts them: playbooks, the score)."""
+    return Incident.severity if actor.is_national else Incident.communicated_severity
+
+
+def severity_of(actor: Actor, incident: Incident) -> int:
+    """``severity_column`` for a loaded incident."""
+    return incident.severity if actor.is_national else incident.communicated_severity
+
+
+def updated_column(actor: Actor):
+    """When the incident last changed, as the actor may know: national staff count
+    internal notes too; everyone else only what they may read."""
+    return Incident.updated_at if actor.is_national else Incident.shared_updated_at
+
+
+def updated_of(actor: Actor, incident: Incident):
+    """``updated_column`` for a loaded incident."""
+    return incident.updated_at if actor.is_national else incident.shared_updated_at
 
 
 def visible(actor: Actor, incident: Incident) -> bool:

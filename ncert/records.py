@@ -111,9 +111,13 @@ class IncidentRecord(BaseModel):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     description: Annotated[str, StringConstraints(max_length=100_000)] = ""
     category: Category | None = Field(None, description="RSIT category; uncategorised when omitted")
-    severity: int | None = Field(None, ge=0, le=5, description="Reporter's severity hint, national level 0-5")
+    severity: int | None = Field(None, ge=0, le=5, description=(
+        "Severity hint on the national scale 0-5, kept as the reporter's hint; from national staff filing by hand "
+        "(REST, console), the national severity"))
     tlp: TLP = Field(TLP.AMBER, description="TLP 2.0 label; TLP:AMBER when omitted")
-    sector: Slug | None = Field(None, description="Reporting sector; the reporting organisation's when omitted")
+    sector: Slug | None = Field(None, description=(
+        "Reporting sector: the reporting organisation's own (the default); national staff may give any, and an "
+        "organisation without a sector (an international partner) names the one it reports about"))
     affected_sectors: list[Slug] = Field(default_factory=list, max_length=64)
     reporter_org: Slug | None = Field(
         None, description="Reporting organisation; national staff only, others always report as themselves"
@@ -145,7 +149,9 @@ class IncidentPatch(BaseModel):
         None, description="User id or e-mail of a national operator; 'me' for yourself; null unassigns"
     )
     category: Category | None = None
-    severity: int | None = Field(None, ge=0, le=5)
+    severity: int | None = Field(None, ge=0, le=5, description="National severity (national staff see it)")
+    communicated_severity: int | None = Field(None, ge=0, le=5, description=(
+        "The severity the reporter sees; only this explicit decision changes it"))
     tlp: TLP | None = None
     team: Annotated[str, StringConstraints(max_length=80)] | None = Field(
         None, description="Slug of a national-centre team; null or \"\" clears it"
@@ -157,8 +163,9 @@ class IncidentPatch(BaseModel):
     @model_validator(mode="after")
     def _not_empty(self):
         if not self.model_fields_set - {"reason"}:
-            raise ValueError("nothing to change: give status, assignee, category, severity, tlp or team")
-        for name in ("category", "severity", "tlp", "status"):
+            raise ValueError("nothing to change: give status, assignee, category, severity, communicated_severity, "
+                             "tlp or team")
+        for name in ("category", "severity", "communicated_severity", "tlp", "status"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self

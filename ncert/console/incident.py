@@ -55,7 +55,7 @@ def incident(reference: str):
         shared=indicators.shared(session, actor, inc, list(values)),
         sightings=[(s, values.get(s.indicator_id)) for s in indicators.sightings_of_incident(session, actor, inc.id)],
         timeline=incidents.timeline(session, actor, inc),
-        deadlines=[clocks.countdown(row, utcnow()) for row in clocks.of_incident(session, inc)],
+        deadlines=[clocks.countdown(row, utcnow()) for row in clocks.of_incident(session, actor, inc)],
         merged_into_visible=inc.merged_into is not None and visible(actor, inc.merged_into),
         duplicates=incidents.duplicates(session, actor, inc),
         forms=action_forms,
@@ -98,12 +98,19 @@ def _action_forms(session, inc: Incident) -> dict:
         "status": status if status.to.choices else None,
         "team": _team_form(session, inc),
         "category": forms.CategoryForm(prefix="category", data={"category": inc.category}),
-        "severity": forms.SeverityForm(prefix="severity", data={"severity": str(inc.severity)}),
+        "severity": _severity_form("severity", inc.severity, "Severity"),
+        "communicated": _severity_form("communicated", inc.communicated_severity, "Severity shown to the reporter"),
         "tlp": forms.TlpForm(prefix="tlp", data={"tlp": inc.tlp.value}),
         "merge": forms.MergeForm(prefix="merge") if inc.status is not Status.MERGED else None,
         "reopen": forms.ReopenForm(prefix="reopen") if inc.status in REOPENABLE else None,
         "publish": forms.PublishForm(prefix="publish"),
     }
+
+
+def _severity_form(prefix: str, level: int, label: str) -> forms.SeverityForm:
+    form = forms.SeverityForm(prefix=prefix, data={"severity": str(level)})
+    form.severity.label.text = label
+    return form
 
 
 def _team_form(session, inc: Incident) -> forms.TeamForm:
@@ -186,6 +193,18 @@ def change_severity(reference: str):
     level = int(form.severity.data)
     incidents.update_fields(db(), current_actor(), reference, IncidentPatch(severity=level, reason=form.reason.data))
     return _done(reference, f"Severity set to {level} ({SEVERITY_LEVELS[level]}).")
+
+
+@bp.post("/incidents/<reference>/communicated-severity")
+@incident_action
+def communicate_severity(reference: str):
+    form = forms.SeverityForm(prefix="communicated")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    level = int(form.severity.data)
+    patch = IncidentPatch(communicated_severity=level, reason=form.reason.data)
+    incidents.update_fields(db(), current_actor(), reference, patch)
+    return _done(reference, f"The reporter now sees severity {level} ({SEVERITY_LEVELS[level]}).")
 
 
 @bp.post("/incidents/<reference>/tlp")

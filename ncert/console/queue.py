@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_login import login_required
 
+from ncert.access import severity_of, updated_of
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor
 from ncert.console.forms import QUEUE_SORTS, QueueFilterForm, category_choices, options
@@ -15,6 +16,18 @@ from ncert.taxonomy import OPEN_STATUSES, TLP, Status
 from ncert.web.session import db
 
 PAGE_SIZE = 50
+
+
+@bp.app_template_filter("shown_severity")
+def shown_severity(incident) -> int:
+    """The severity the signed-in user may see of an incident (``access.severity_of``)."""
+    return severity_of(current_actor(), incident)
+
+
+@bp.app_template_filter("shown_updated")
+def shown_updated(incident):
+    """When the incident last changed, as the signed-in user may know (``access.updated_of``)."""
+    return updated_of(current_actor(), incident)
 
 
 @bp.get("/")
@@ -47,7 +60,7 @@ def queue_page():
         form=form,
         page=page,
         counts=counts,
-        deadlines=clocks.next_open(session, [i.id for i in page.items]) if page else {},
+        deadlines=clocks.next_open(session, actor, [i.id for i in page.items]) if page else {},
         open_count=sum(counts[s] for s in OPEN_STATUSES) if counts else 0,
         problems=problems,
         queue_url=_queue_url,

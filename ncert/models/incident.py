@@ -37,6 +37,8 @@ class Incident(Base):
         Index("ix_incidents_reported", "reported_at", "id"),
         Index("ix_incidents_updated", "updated_at", "id"),
         Index("ix_incidents_severity", "severity", "id"),
+        Index("ix_incidents_communicated_severity", "communicated_severity", "id"),
+        Index("ix_incidents_shared_updated", "shared_updated_at", "id"),
         Index("ix_incidents_status_reported", "status", "reported_at", "id"),
         Index("ix_incidents_sector_reported", "sector_id", "reported_at", "id"),
         Index("ix_incidents_reporter_reported", "reporter_org_id", "reported_at", "id"),
@@ -51,7 +53,13 @@ class Incident(Base):
     status: Mapped[Status] = mapped_column(EnumText(Status, 16), default=Status.NEW)
     rsit_class: Mapped[str] = mapped_column(String(48))
     rsit_type: Mapped[str] = mapped_column(String(64))
+    # The national severity: set by national staff, the national score and
+    # playbooks, and shown to national staff only (``access.severity_of``).
     severity: Mapped[int] = mapped_column(default=1)
+    # The reporter's hint as given, and what the reporter (and anyone else who
+    # may read the report) sees: the hint until an operator explicitly decides another.
+    reported_severity: Mapped[int | None]
+    communicated_severity: Mapped[int] = mapped_column(default=1, server_default="1")
     tlp: Mapped[TLP] = mapped_column(EnumText(TLP, 20))
     occurred_at: Mapped[datetime | None]
     aware_at: Mapped[datetime | None]
@@ -61,6 +69,8 @@ class Incident(Base):
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last change the reporter may see (``access.updated_column``): internal notes leave it.
+    shared_updated_at: Mapped[datetime] = mapped_column(default=utcnow, server_default="1970-01-01 00:00:00")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     source_channel: Mapped[str] = mapped_column(String(16))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)

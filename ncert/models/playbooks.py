@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ncert.db import Base, utcnow
@@ -48,6 +48,8 @@ class RegulatoryDeadline(Base):
     approaching_fired_at: Mapped[datetime | None]
     overdue_fired_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Started by a rule reading national data (crisis mode): national staff only.
+    internal: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class PlaybookFiring(Base):

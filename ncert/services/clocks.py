@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from ncert import clocks
+from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
@@ -23,23 +24,26 @@ from ncert.services import incidents, regimes
 RECEIVE_SKEW = timedelta(minutes=5)  # a received-at this far past our clock still counts as now
 
 
-def start(session: Session, incident: Incident, regime: clocks.Regime, aware_at: datetime) -> list[RegulatoryDeadline]:
-    """Create the regime's deadlines counted from ``aware_at``; stages already running are kept."""
+def start(session: Session, incident: Incident, regime: clocks.Regime, aware_at: datetime, *,
+          internal: bool = False) -> list[RegulatoryDeadline]:
+    """Create the regime's deadlines counted from ``aware_at``; stages already running are kept.
+    ``internal`` deadlines (a clock a rule on national data started) are national staff's only."""
     session.flush()  # a clock started earlier in this unit of work counts
     have = {d.stage for d in _of(session, incident.id, regime.name)}
     now = utcnow()
     added = [
         RegulatoryDeadline(incident_id=incident.id, regime=regime.name, stage=d.stage, aware_at=aware_at,
-                           due_at=d.due_at, created_at=now)
+                           due_at=d.due_at, created_at=now, internal=internal)
         for d in clocks.deadlines(regime, aware_at) if d.stage not in have
     ]
     session.add_all(added)
     return added
 
 
-def of_incident(session: Session, incident: Incident) -> list[RegulatoryDeadline]:
-    """Every deadline of an incident the caller was allowed to read, soonest first."""
-    stmt = select(RegulatoryDeadline).where(RegulatoryDeadline.incident_id == incident.id)
+def of_incident(session: Session, actor: Actor, incident: Incident) -> list[RegulatoryDeadline]:
+    """Every deadline the actor may see of an incident it was allowed to read, soonest first."""
+    stmt = scope(actor, select(RegulatoryDeadline).where(RegulatoryDeadline.incident_id == incident.id),
+                 RegulatoryDeadline)
     return list(session.scalars(stmt.order_by(RegulatoryDeadline.due_at, RegulatoryDeadline.id)))
 
 
@@ -60,15 +64,17 @@ def countdown(row: RegulatoryDeadline, now: datetime) -> Countdown:
     return Countdown(row, clocks.state(_deadline(row), now, row.received_at), row.due_at - now)
 
 
-def next_open(session: Session, incident_ids: list[int], now: datetime | None = None) -> dict[int, Countdown]:
-    """The soonest unreported deadline of each of ``incident_ids`` (a page the caller
-    has already read through the scoped queue), as a countdown."""
+def next_open(session: Session, actor: Actor, incident_ids: list[int], now: datetime | None = None
+              ) -> dict[int, Countdown]:
+    """The soonest unreported deadline the actor may see of each of ``incident_ids``
+    (a page the caller has already read through the scoped queue), as a countdown."""
     if not incident_ids:
         return {}
     now = now or utcnow()
     stmt = (select(RegulatoryDeadline)
             .where(RegulatoryDeadline.incident_id.in_(incident_ids), RegulatoryDeadline.received_at.is_(None))
             .order_by(RegulatoryDeadline.due_at, RegulatoryDeadline.id))
+    stmt = scope(actor, stmt, RegulatoryDeadline)
     soonest: dict[int, Countdown] = {}
     for row in session.scalars(stmt):
         soonest.setdefault(row.incident_id, countdown(row, now))
@@ -116,7 +122,8 @@ def receive(session: Session, actor: Actor, incident: Incident, regime_name: str
                 rows[d.stage].due_at = d.due_at
         else:
             session.add(RegulatoryDeadline(incident_id=incident.id, regime=regime.name, stage=d.stage,
-                                           aware_at=row.aware_at, due_at=d.due_at, created_at=utcnow()))
+                                           aware_at=row.aware_at, due_at=d.due_at, created_at=utcnow(),
+                                           internal=row.internal))
     incidents.note(session, actor, incident, "deadline", f"{regime.title}: {stage} received",
                    action="incident.deadline-received", internal=True, regime=regime.name, stage=stage)
     return row

@@ -33,6 +33,14 @@ from ncert.taxonomy import REOPENABLE, TRANSITIONS, UNCATEGORISED, Role, Status
 
 CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_SEVERITY = 1
+# A hint starts the national severity at most here: crisis levels (4 Severe, 5
+# Emergency) need a national decision (an operator, the national score, or a rule
+# that does not read the hint), never a reporter's word alone. Level 3 is
+# "significant" under PPD-41 (standards digest §5.1), so a high hint still sorts high.
+HINT_CEILING = 3
+# Where national staff type a severity themselves, it is their decision, not a
+# hint; machine intake (TAXII, MISP, feeds) carries the reporter's.
+DECIDING_CHANNELS = ("api", "console")
 
 # Domain event hook: called as listener(session, actor, incident, change) with
 # change "created" after submit made a new incident and "patched" after
@@ -106,13 +114,16 @@ def submit(session: Session, actor: Actor, record: IncidentRecord, *, channel: s
         status=Status.NEW,
         rsit_class=rsit_class,
         rsit_type=rsit_type,
-        severity=DEFAULT_SEVERITY if record.severity is None else record.severity,
+        severity=_national_severity(actor, record.severity, channel),
+        reported_severity=record.severity,
+        communicated_severity=DEFAULT_SEVERITY if record.severity is None else record.severity,
         tlp=record.tlp,
         occurred_at=record.occurred_at,
         aware_at=record.aware_at,
         reported_at=now,
         created_at=now,
         updated_at=now,
+        shared_updated_at=now,
         source_channel=channel,
         affected_sectors=affected,
     )
@@ -143,6 +154,16 @@ def _reporter(session: Session, actor: Actor, record: IncidentRecord) -> Organiz
         return directory.org_by_slug(session, record.reporter_org)
     except NotFound as exc:
         raise Invalid(exc.detail) from None
+
+
+def _national_severity(actor: Actor, hint: int | None, channel: str) -> int:
+    """The national severity a new report starts at: a national person's own entry
+    as given; a reporter's hint trusted up to ``HINT_CEILING``."""
+    if hint is None:
+        return DEFAULT_SEVERITY
+    if actor.is_national and channel in DECIDING_CHANNELS:
+        return hint
+    return min(hint, HINT_CEILING)
 
 
 def _by_external_id(session: Session, org_id: int, external_ids: dict[str, str]) -> Incident | None:
@@ -220,7 +241,10 @@ def _require_triage(actor: Actor) -> None:
 
 
 def update_fields(session: Session, actor: Actor, reference: str, patch: IncidentPatch) -> Incident:
-    """Apply a PATCH: status, assignee, team, category, severity and TLP, each logged."""
+    """Apply a PATCH: status, assignee, team, category, severity and TLP, each logged.
+
+    The national severity is national: its changes are internal notes. What the
+    reporter sees changes only with ``communicated_severity``, an explicit decision."""
     _require_triage(actor)
     incident = get(session, actor, reference)
     fields = patch.model_fields_set
@@ -236,7 +260,14 @@ def update_fields(session: Session, actor: Actor, reference: str, patch: Inciden
         old = incident.severity
         incident.severity = patch.severity
         _log(session, actor, incident, "severity", f"Severity {old} → {patch.severity}",
-             action="incident.severity", old=old, new=patch.severity, reason=patch.reason)
+             action="incident.severity", internal=True, old=old, new=patch.severity, reason=patch.reason)
+    if "communicated_severity" in fields and patch.communicated_severity != incident.communicated_severity:
+        old = incident.communicated_severity
+        incident.communicated_severity = patch.communicated_severity
+        _log(session, actor, incident, "severity", f"The national centre set the severity {old} → "
+             f"{patch.communicated_severity}" + (f": {patch.reason}" if patch.reason else ""),
+             action="incident.communicated-severity",
+             old=old, new=patch.communicated_severity, reason=patch.reason)
     if "tlp" in fields and patch.tlp != incident.tlp:
         old = incident.tlp
         incident.tlp = patch.tlp
@@ -415,9 +446,12 @@ def note(session: Session, actor: Actor, incident: Incident, kind: str, body: st
 
 def _log(session: Session, actor: Actor, incident: Incident, kind: str, body: str, *, action: str,
          internal: bool = False, **details: Any) -> TimelineEntry:
-    """One timeline entry and one audit event for one change."""
+    """One timeline entry and one audit event for one change; an internal one
+    leaves the time the reporter sees the incident last changed."""
     now = utcnow()
     incident.updated_at = now
+    if not internal:
+        incident.shared_updated_at = now
     entry = TimelineEntry(incident_id=incident.id, at=now, kind=kind, actor=actor.label, user_id=actor.user_id,
                           org_id=actor.org_id, body=body, internal=internal, details=details)
     session.add(entry)

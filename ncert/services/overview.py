@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ncert.access import severity_column
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.models import Incident, Sector
@@ -60,11 +61,12 @@ def overview(session: Session, actor: Actor, period: Period | None = None) -> Ov
          for sid, n in count_by(session, actor, Incident.sector_id, window).items()),
         key=lambda c: (-c.count, c.slug),
     )
-    by_severity = dict.fromkeys(SEVERITY_LEVELS, 0) | count_by(session, actor, Incident.severity, window)
+    severity = severity_column(actor)  # an analyst counts what its reporters were told
+    by_severity = dict.fromkeys(SEVERITY_LEVELS, 0) | count_by(session, actor, severity, window)
     by_status = {str(s): 0 for s in Status if s is not Status.MERGED}
     by_status |= {str(status): n for status, n in count_by(session, actor, Incident.status, window).items()}
     open_by_severity = dict.fromkeys(SEVERITY_LEVELS, 0) | count_by(
-        session, actor, Incident.severity, Incident.status.in_(OPEN_STATUSES))
+        session, actor, severity, Incident.status.in_(OPEN_STATUSES))
     waits = spread(session, counted(actor, seconds_between(Incident.acknowledged_at, Incident.reported_at))
                    .where(window), at=(0.5,))
     median = waits.percentiles[0.5]

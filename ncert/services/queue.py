@@ -14,17 +14,17 @@ import orjson
 from sqlalchemy import Select, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from ncert.access import scope
+from ncert.access import scope, severity_column, updated_column
 from ncert.actor import Actor
 from ncert.errors import BadRequest, Invalid
 from ncert.models import Incident, Organization, Sector, Team, TeamMember, User, incident_affected_sectors
 from ncert.search import incident_text_filter
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, Status
 
-SORTS = {
-    "reported_at": Incident.reported_at,
-    "updated_at": Incident.updated_at,
-    "severity": Incident.severity,
+SORTS = {  # sort name → the column for the actor (severity and update time differ by who asks)
+    "reported_at": lambda actor: Incident.reported_at,
+    "updated_at": updated_column,
+    "severity": severity_column,
 }
 DEFAULT_SORT = "-reported_at"
 
@@ -58,7 +58,7 @@ def list_incidents(
     session: Session, actor: Actor, filters: QueueFilter, *, sort: str = DEFAULT_SORT, limit: int = 50,
     cursor: str | None = None,
 ) -> Page:
-    column, descending = _sort(sort)
+    column, descending = _sort(sort, actor)
     stmt = _filtered(session, actor, select(Incident), filters)
     key = tuple_(column, Incident.id)
     if cursor:
@@ -90,10 +90,11 @@ def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter) -> S
             incident_affected_sectors.c.incident_id == Incident.id, incident_affected_sectors.c.sector_id.in_(ids)
         )
         stmt = stmt.where(or_(Incident.sector_id.in_(ids), affected))
+    severity = severity_column(actor)
     if f.severity:
-        stmt = stmt.where(Incident.severity.in_(f.severity))
+        stmt = stmt.where(severity.in_(f.severity))
     if f.severity_min is not None:
-        stmt = stmt.where(Incident.severity >= f.severity_min)
+        stmt = stmt.where(severity >= f.severity_min)
     if f.category:
         rsit_class, _, rsit_type = f.category.partition("/")
         if rsit_class not in RSIT or (rsit_type and rsit_type not in RSIT[rsit_class]):
@@ -144,11 +145,11 @@ def _team_clause(session: Session, actor: Actor, team: str):
     return Incident.team_id == team_id
 
 
-def _sort(sort: str):
+def _sort(sort: str, actor: Actor):
     name = sort.lstrip("-")
     if name not in SORTS:
         raise BadRequest(f"unknown sort {sort!r}; expected one of {', '.join(SORTS)}, optionally prefixed with '-'")
-    return SORTS[name], sort.startswith("-")
+    return SORTS[name](actor), sort.startswith("-")
 
 
 def _encode(sort: str, value, last_id: int) -> str:

@@ -9,13 +9,14 @@ bundle includes the marking definitions and the national centre's identity.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import orjson
 import stix2
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from ncert.access import AUDIENCE_LABELS
+from ncert.access import AUDIENCE_LABELS, severity_of, updated_of
 from ncert.actor import Actor
 from ncert.errors import Forbidden, Invalid
 from ncert.models import Incident, Indicator, Organization
@@ -66,15 +67,16 @@ class Exporter:
             modified=max(ind.first_seen, ind.last_seen), confidence=ind.confidence,
             indicator_types=["malicious-activity"], **self.common)
 
-    def incident(self, inc: Incident):
+    def incident(self, inc: Incident, severity: int, updated_at: datetime):
+        """The incident as STIX, with the severity and update time its reader may know."""
         status = "new" if inc.status is Status.NEW else "open" if inc.status in OPEN_STATUSES else "closed"
         return stix2.Incident(
             id=_id("incident", inc.reference), name=inc.title, description=inc.description or None,
-            created=inc.reported_at, modified=max(inc.reported_at, inc.updated_at),
+            created=inc.reported_at, modified=max(inc.reported_at, updated_at),
             external_references=[{"source_name": "ncert", "external_id": inc.reference},
                                  {"source_name": "rsit", "external_id": f"{inc.rsit_class}/{inc.rsit_type}"}],
             extensions={INCIDENT_CORE: {"extension_type": "property-extension", "determination": "suspected",
-                                        "investigation_status": status, "criticality": inc.severity * 20}},
+                                        "investigation_status": status, "criticality": severity * 20}},
             **self.common)
 
     def relationship(self, source, target, kind: str = "related-to"):
@@ -103,7 +105,10 @@ def incident_objects(session: Session, actor: Actor, reference: str, national: O
     """The incident, its indicators, sightings and relationships as STIX objects."""
     inc = incidents.get(session, actor, reference)
     exporter = Exporter(national, tlp or inc.tlp)
-    incident = exporter.incident(inc)
+    if tlp is None:  # an export: what the actor may see
+        incident = exporter.incident(inc, severity_of(actor, inc), updated_of(actor, inc))
+    else:  # published to an audience, the reporter's among them: what the reporter was told
+        incident = exporter.incident(inc, inc.communicated_severity, inc.shared_updated_at)
     objects = [incident]
     stix_of: dict[int, object] = {}
     # An export shows the actor what it may see; publishing shares what the report itself said.

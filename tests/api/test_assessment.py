@@ -35,9 +35,12 @@ def test_an_operator_assesses_and_the_severity_follows(api):
     assert [e["kind"] for e in incident["timeline"]][-2:] == ["assessment", "severity"]
     assert api.get(f"/incidents/{ref}/assessment", "leader").json == body
 
+    # The score counts other organisations' reports: neither it nor the national
+    # severity it sets reaches the reporter, who sees what it was told (its hint, none here).
     reporter = api.get(f"/incidents/{ref}", "gridco").json
-    assert reporter["severity"] == 3 and reporter["assessment"] is None
-    assert "assessment" not in [e["kind"] for e in reporter["timeline"]]  # the score note is internal
+    assert reporter["severity"] == 1 and reporter["communicated_severity"] == 1 and reporter["assessment"] is None
+    kinds = [e["kind"] for e in reporter["timeline"]]
+    assert "assessment" not in kinds and "severity" not in kinds  # both notes are internal
     response = api.get(f"/incidents/{ref}/assessment", "gridco")
     assert response.status_code == 403 and "national staff only" in response.json["detail"]
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from tests.api.helpers import PREFIX, bearer, snapshot
 
 SUMMARY_KEYS = {
-    "reference", "title", "status", "severity", "severity_label", "category", "tlp", "sector", "affected_sectors",
+    "reference", "title", "status", "severity", "severity_label", "severity_hint", "communicated_severity",
+    "category", "tlp", "sector", "affected_sectors",
     "reporter_org", "assignee", "team", "source_channel", "merged_into", "occurred_at", "aware_at", "reported_at",
     "acknowledged_at", "resolved_at", "closed_at", "updated_at",
 }

@@ -69,12 +69,13 @@ def test_a_bad_answer_is_a_form_error_and_writes_nothing(as_user, ref, world):
     assert state(world.runtime, ref) == before
 
 
-def test_the_reporter_sees_the_severity_but_not_the_score(as_user, ref, world):
+def test_the_reporter_sees_neither_the_score_nor_the_national_severity_it_sets(as_user, ref, world):
     assess(as_user("operator@ncert.test"), ref, ANSWERS)
     page = as_user("analyst@gridco.test").text(f"/incidents/{ref}")
     assert "National severity score" not in page and 'id="assessment-score"' not in page
     assert "Record assessment" not in page and f"/incidents/{ref}/assessment" not in page
-    assert 'class="sev sev-3"' in page  # the outcome, as the incident's severity
+    # The score counts other organisations' reports: the reporter sees what it was told, not the outcome.
+    assert '<dd id="fact-severity"><span class="sev sev-1"' in page and 'class="sev sev-3"' not in page
     leader = as_user("leader@ncert.test").text(f"/incidents/{ref}")
     assert 'id="assessment-score"><b>85</b>/100' in leader and "Record assessment" not in leader
 

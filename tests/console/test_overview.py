@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ncert import periods
 from ncert.db import transaction, utcnow
 from ncert.models import Incident
+from ncert.records import IncidentPatch
 from ncert.services import incidents
 from ncert.services.overview import overview
 from ncert.taxonomy import Status
@@ -37,6 +38,8 @@ def refs(world) -> dict[str, str]:
     }
     with transaction(world.runtime.sessions) as s:
         incidents.transition(s, world.operator, refs["a"], Status.TRIAGED)
+        for ref, level in ((refs["a"], 4), (refs["d"], 5)):  # hints above the ceiling take an operator's decision
+            incidents.update_fields(s, world.operator, ref, IncidentPatch(severity=level))
         incidents.transition(s, world.operator, refs["b"], Status.RESOLVED)
         incidents.transition(s, world.operator, refs["c"], Status.INVESTIGATING)
     backdate(world, refs["a"], reported_ago=timedelta(days=1), acknowledged_after=timedelta(minutes=10))

@@ -26,7 +26,8 @@ def refs(world) -> dict[str, str]:
                              tlp="TLP:RED", category="information-content-security/data-leak"),
     }
     with transaction(world.runtime.sessions) as s:
-        incidents.update_fields(s, world.operator, refs["scada"], IncidentPatch(status="triaged", assignee="me"))
+        incidents.update_fields(s, world.operator, refs["scada"], IncidentPatch(status="triaged", assignee="me",
+                                                                               severity=4))  # above the hint ceiling
         incidents.transition(s, world.operator, refs["ddos"], Status.INVESTIGATING)
     return refs
 

@@ -94,9 +94,9 @@ def test_crisis_status_clock_repeats_hourly(world):
         engine.uninstall()
     with transaction(world.runtime.sessions) as s:
         incident = s.scalar(select(Incident).where(Incident.reference == ref))
-        [first] = clocks.of_incident(s, incident)
+        [first] = clocks.of_incident(s, world.operator, incident)
         clocks.receive(s, world.operator, incident, "crisis-status", "status-report", first.due_at,
                        now=first.due_at)
-        stages = [(d.stage, d.due_at - first.due_at) for d in clocks.of_incident(s, incident)]
+        stages = [(d.stage, d.due_at - first.due_at) for d in clocks.of_incident(s, world.operator, incident)]
     assert stages == [("status-report", timedelta(0)), ("status-report#2", timedelta(hours=1))]
     assert _check(world, first.due_at + timedelta(minutes=50), library) == [("status-report#2", False)]

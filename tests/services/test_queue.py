@@ -25,6 +25,9 @@ def queue(world):
     with transaction(world.runtime.sessions) as s:
         for ref in refs[:5]:
             incidents.update_fields(s, world.operator, ref, IncidentPatch(status="triaged", assignee="me"))
+        for i, ref in enumerate(refs):  # a hint above the ceiling takes an operator's decision
+            if i % 6 > incidents.HINT_CEILING:
+                incidents.update_fields(s, world.operator, ref, IncidentPatch(severity=i % 6))
     return refs
 
 

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from detection import anomaly
-from ncert.access import visible
+from ncert.access import severity_of, updated_of, visible
 from ncert.actor import Actor
 from ncert.clocks import ClockState
 from ncert.db import utcnow
@@ -69,8 +69,12 @@ class IncidentSummary(Out):
     reference: str = Field(examples=["NC-2026-000042"])
     title: str
     status: Status
-    severity: int = Field(ge=0, le=5, description="National severity level 0-5")
+    severity: int = Field(ge=0, le=5, description=(
+        "Severity level 0-5 as the caller may see it: the national severity for national staff; for everyone else "
+        "the severity communicated to the reporter (its hint until an operator decides another)"))
     severity_label: str
+    severity_hint: int | None = Field(ge=0, le=5, description="The reporter's severity hint, as given; null if none")
+    communicated_severity: int = Field(ge=0, le=5, description="The severity the reporter sees")
     category: CategoryView
     tlp: TLP
     sector: str = Field(description="Reporting sector slug")
@@ -217,12 +221,15 @@ class Me(Out):
 
 def summary_fields(actor: Actor, incident: Incident) -> dict[str, Any]:
     target = incident.merged_into
+    severity = severity_of(actor, incident)
     return dict(
         reference=incident.reference,
         title=incident.title,
         status=incident.status,
-        severity=incident.severity,
-        severity_label=SEVERITY_LEVELS[incident.severity],
+        severity=severity,
+        severity_label=SEVERITY_LEVELS[severity],
+        severity_hint=incident.reported_severity,
+        communicated_severity=incident.communicated_severity,
         category=CategoryView(rsit_class=incident.rsit_class, type=incident.rsit_type),
         tlp=incident.tlp,
         sector=incident.sector.slug,
@@ -238,7 +245,7 @@ def summary_fields(actor: Actor, incident: Incident) -> dict[str, Any]:
         acknowledged_at=incident.acknowledged_at,
         resolved_at=incident.resolved_at,
         closed_at=incident.closed_at,
-        updated_at=incident.updated_at,
+        updated_at=updated_of(actor, incident),
     )
 
 
@@ -269,7 +276,7 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
         ],
         sightings=[sighting(s, by_id) for s in indicators.sightings_of_incident(session, actor, incident.id)],
         timeline=[timeline_entry(e) for e in incidents.timeline(session, actor, incident)],
-        deadlines=[deadline(clocks.countdown(row, now)) for row in clocks.of_incident(session, incident)],
+        deadlines=[deadline(clocks.countdown(row, now)) for row in clocks.of_incident(session, actor, incident)],
         anomaly_score=anomaly.score_for(session, actor, incident),
         assessment=assessment_view(found) if actor.is_national and (found := assessments.current(
             session, actor, incident)) else None,
