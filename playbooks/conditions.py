@@ -181,6 +181,7 @@ FACTS: dict[str, FactSpec] = {
     "entity_class": FactSpec("label", _attr("entity_class"), _one_of(("essential", "important"), "NIS2 entity class")),
     "tlp": FactSpec("ordered", _tlp_rank, _tlp),
     "severity": FactSpec("number", _attr("severity"), _number(0, 5, integer=True)),
+    "severity_hint": FactSpec("number", _attr("severity_hint"), _number(0, 5, integer=True)),
     "sector_criticality": FactSpec("number", _attr("sector_criticality"), _number(1, 5, integer=True)),
     "indicator_count": FactSpec("number", _attr("indicator_count"), _number(0, None, integer=True)),
     "sighting_count": FactSpec("number", _attr("sighting_count"), _number(0, None, integer=True)),
@@ -226,6 +227,23 @@ OPERATORS: dict[str, dict[str, tuple[bool, Callable[[Any, Any], bool]]]] = {
 }
 
 _COMBINATORS = ("all", "any", "not")
+# Facts that other organisations' reports or national decisions shape: the
+# national severity (the score and correlation rules raise it), correlation
+# itself, the anomaly percentile among everyone's reports, others' sightings.
+NATIONAL_FACTS = frozenset({"severity", "sectors_sharing_indicator", "anomaly_score", "sighting_count"})
+
+
+def facts_read(data: Any) -> frozenset[str]:
+    """The fact names a (checked) condition reads."""
+    if isinstance(data, Mapping):
+        found = {data["fact"]} if isinstance(data.get("fact"), str) else set()
+        for key in _COMBINATORS:
+            if key in data:
+                found |= facts_read(data[key])
+        return frozenset(found)
+    if isinstance(data, list):
+        return frozenset().union(*(facts_read(item) for item in data))
+    return frozenset()
 
 
 # --- compilation --------------------------------------------------------------

@@ -1,6 +1,9 @@
 """The playbook engine: applies the library to incidents through the services.
 
 Ordered: playbooks run by (priority, name), actions in the order written.
+National: a playbook fired by other organisations' reports or national state
+(``Playbook.national``) changes only what national staff see: the national
+severity, internal tasks and clocks, national incidents, national e-mails.
 Deterministic: the facts are a snapshot built once per incident and updated
 in memory as the engine itself changes severity, category or TLP, after which
 the library is evaluated again until nothing new fires. Idempotent: each
@@ -176,7 +179,7 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
             note = notifications.webhook(session, incident, url, payload, created_by=_by(book))
             return f"webhook {url}: {note.status}"
         case StartClock(regime):
-            return _start_clock(session, incident, regime, now)
+            return _start_clock(session, incident, regime, now, internal=book.national)
         case OpenNationalIncident(title):
             national, added = playbook_runs.group(session, actor, incident, title or f"National: {incident.title}",
                                                   now)
@@ -195,11 +198,12 @@ def _link_risk(session: Session, actor: Actor, incident: Incident, reference: st
     return f"linked to risk {risk.reference}" + ("" if added else " (already linked)")
 
 
-def _start_clock(session: Session, incident: Incident, name: str, now: datetime) -> str:
+def _start_clock(session: Session, incident: Incident, name: str, now: datetime, *, internal: bool) -> str:
     """NIS2 counts from the incident's awareness time, and its sector's regime
     applies (trust service providers report sooner); a repeating status clock
     counts from now. Regimes come from the effective registry (built-in and stored);
-    an unknown name is reported on the timeline instead of failing the run."""
+    an unknown name is reported on the timeline instead of failing the run. A clock a
+    national playbook starts (crisis mode) is internal: the reporter does not see it."""
     if name == regimes.DEFAULT_REGIME:
         regime = effective_regimes.regime_for(session, incident.sector.slug)
     else:
@@ -207,7 +211,7 @@ def _start_clock(session: Session, incident: Incident, name: str, now: datetime)
     if regime is None:
         return f"clock {name} not started: no such reporting regime"
     start = now if regime.repeat else (incident.aware_at or incident.reported_at)
-    added = clocks.start(session, incident, regime, start)
+    added = clocks.start(session, incident, regime, start, internal=internal)
     return f"clock {regime.name} started ({len(added)} deadline(s))"
 
 

@@ -22,7 +22,8 @@ class Facts:
     sector: str | None = None  # slug of the reporting organisation's sector
     sector_criticality: int | None = None  # 1 (low) … 5 (vital)
     affected_sectors: frozenset[str] = field(default_factory=frozenset)
-    severity: int | None = None  # national level 0 (Baseline) … 5 (Emergency)
+    severity: int | None = None  # national level 0 (Baseline) … 5 (Emergency), never the reporter's hint alone
+    severity_hint: int | None = None  # the reporter's own hint, as given (0 … 5)
     tlp: str | None = None  # TLP 2.0 label, e.g. "TLP:AMBER+STRICT"
     indicator_count: int = 0
     sighting_count: int = 0

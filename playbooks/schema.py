@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from ncert.clocks import REGIMES
 from ncert.taxonomy import TLP, Role, validate_category
-from playbooks.conditions import Predicate, RuleError, compile_condition, type_name
+from playbooks.conditions import NATIONAL_FACTS, Predicate, RuleError, compile_condition, facts_read, type_name
 from playbooks.facts import Facts
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -143,6 +143,9 @@ class Playbook:
     actions: tuple[Action, ...]
     path: str | None = None
     predicate: Predicate = field(default=lambda facts: True, repr=False, compare=False)
+    # Fires on other organisations' reports or national decisions (``national_because``):
+    # its actions may change only national state, and its clocks are internal.
+    national: bool = False
 
     def applies(self, trigger: Trigger | str, facts: Facts) -> bool:
         """Whether this playbook fires for ``trigger`` on ``facts`` (never raises)."""
@@ -398,6 +401,10 @@ def build_playbook(data: Any, path: str | None = None) -> Playbook:
         raise RuleError(("actions",), f"'actions' needs a non-empty list, got {type_name(raw_actions)}")
     actions = tuple(_action(item, ("actions", i)) for i, item in enumerate(raw_actions))
     f.done()
+    read = facts_read(data.get("when"))
+    national = national_because(frozenset(triggers), read)
+    _check_reporter_view(actions, national)
+    _check_hint_trust(actions, read)
     return Playbook(
         name=name,
         version=version,
@@ -409,4 +416,50 @@ def build_playbook(data: Any, path: str | None = None) -> Playbook:
         actions=actions,
         path=path,
         predicate=predicate or (lambda facts: True),
+        national=national is not None,
     )
+
+
+# --- what a rule may change -------------------------------------------------------
+
+# Every trigger but the report's own creation and update is raised by other
+# organisations' reports or by national state (correlation, anomaly, clocks, risks).
+NATIONAL_TRIGGERS = frozenset(Trigger) - {Trigger.INCIDENT_CREATED, Trigger.INCIDENT_UPDATED}
+# Actions whose effect the reporter sees (its category, its label, who handles it, a request to it).
+REPORTER_VISIBLE = (SetCategory, SetTlp, Assign, RequestInformation)
+CRISIS_LEVEL = 4  # Severe and above: crisis mode (standards digest §5.1)
+
+
+def national_because(triggers: frozenset[Trigger], read: frozenset[str]) -> str | None:
+    """Why a playbook's firing depends on more than the report itself, or None if it does not."""
+    for trigger in sorted(triggers & NATIONAL_TRIGGERS):
+        return f"it fires on {trigger}"
+    for fact in sorted(read & NATIONAL_FACTS):
+        return f"it reads {fact}"
+    return None
+
+
+def _check_reporter_view(actions: tuple[Action, ...], national: str | None) -> None:
+    """The reporter's view of its report is a function of its own data and of explicit
+    national decisions: a rule fired by other organisations' reports may not change it."""
+    if national is None:
+        return
+    for i, action in enumerate(actions):
+        if isinstance(action, REPORTER_VISIBLE):
+            raise RuleError(("actions", i), f"{_ACTION_NAMES[type(action)]} changes what the reporter sees, and "
+                            f"this playbook depends on other organisations' reports ({national}); an operator "
+                            "decides that")
+
+
+def _check_hint_trust(actions: tuple[Action, ...], read: frozenset[str]) -> None:
+    """A reporter's hint is not a national decision: a rule reading it may not reach crisis level."""
+    if "severity_hint" not in read:
+        return
+    for i, action in enumerate(actions):
+        if isinstance(action, (SetSeverity, RaiseSeverityTo)) and action.level >= CRISIS_LEVEL:
+            raise RuleError(("actions", i, "level"), f"a playbook reading severity_hint cannot set severity "
+                            f"{CRISIS_LEVEL} or above: crisis levels need a national decision, not the reporter's hint")
+
+
+_ACTION_NAMES = {SetCategory: "set_category", SetTlp: "set_tlp", Assign: "assign",
+                 RequestInformation: "request_information"}

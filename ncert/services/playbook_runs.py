@@ -63,6 +63,7 @@ def facts_of(incident: Incident, now: datetime, indicator_count: int, sighting_c
         affected_sectors=frozenset([sector.slug, *(s.slug for s in incident.affected_sectors)]),
         severity=incident.severity,
         tlp=str(incident.tlp),
+        severity_hint=incident.reported_severity,
         indicator_count=indicator_count,
         sighting_count=sighting_count,
         sectors_sharing_indicator=sharing,
