@@ -1,5 +1,10 @@
 """Cross-sector correlation: the same indicator reported by several sectors.
 
+A report counts for the sector its reporting organisation belongs to, not the
+sector field it was filed under: one organisation reporting a value three times
+under three sectors is one sector, and an organisation without a sector (an
+international partner) adds none.
+
 When an incident is created or updated, each of its indicators is looked up
 among the reports of the sharing window (``playbook_runs.SHARING_WINDOW``, the
 window the ``sectors_sharing_indicator`` fact counts over, so a firing and the
@@ -36,10 +41,10 @@ from sqlalchemy.orm import Session
 
 from ncert.access import scope
 from ncert.actor import Actor
-from ncert.models import Incident, IncidentIndicator
+from ncert.models import Incident, IncidentIndicator, Organization
 from ncert.services.playbook_runs import SHARING_WINDOW
 
-MIN_SECTORS = 2  # "cross-sector": the reporters' sectors differ
+MIN_SECTORS = 2  # "cross-sector": the reporting organisations' sectors differ
 CHUNK = 500  # ids per IN-list
 
 
@@ -63,8 +68,9 @@ def correlate(session: Session, actor: Actor, batch: list[Incident], now: dateti
     sectors: dict[int, int] = {}
     for chunk in range(0, len(ids), CHUNK):
         own = select(IncidentIndicator.indicator_id).where(IncidentIndicator.incident_id.in_(ids[chunk:chunk + CHUNK]))
-        counts = (select(IncidentIndicator.indicator_id, func.count(), func.count(Incident.sector_id.distinct()))
+        counts = (select(IncidentIndicator.indicator_id, func.count(), func.count(Organization.sector_id.distinct()))
                   .join(Incident, Incident.id == IncidentIndicator.incident_id)
+                  .join(Organization, Organization.id == Incident.reporter_org_id)
                   .where(IncidentIndicator.indicator_id.in_(own.scalar_subquery()), *window)
                   .group_by(IncidentIndicator.indicator_id))
         sectors.update((ind, n_sectors) for ind, n_incidents, n_sectors in session.execute(scope(actor, counts))

@@ -1,9 +1,11 @@
 """National severity assessment: the analyst answers, the data supplies the rest,
-``ncert.scoring`` scores it, and the incident's severity follows the level.
+``ncert.scoring`` scores it, and the incident's national severity follows the
+level. The score counts other organisations' reports, so neither it nor the
+national severity reaches the reporter: it sees the communicated severity.
 
 Sector criticality, the sectors affected and the NIS2 entity class are derived,
 not typed in: the most critical of the incident's sectors, the union of its
-sectors with those of visible incidents sharing one of its indicators (reported
+sectors with those of the organisations reporting one of its indicators (reported
 within ``SHARING_WINDOW`` of it, as the playbooks count "sectors sharing an
 indicator"), and the reporting organisation's ``nis2_entity``.
 """
@@ -23,7 +25,7 @@ from ncert.access import scope, visible
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
-from ncert.models import Incident, IncidentAssessment, IncidentIndicator
+from ncert.models import Incident, IncidentAssessment, IncidentIndicator, Organization
 from ncert.records import IncidentPatch
 from ncert.services import incidents
 from ncert.services.playbook_runs import SHARING_WINDOW
@@ -125,7 +127,7 @@ def current(session: Session, actor: Actor, incident: Incident) -> IncidentAsses
     404 for whoever may not see the incident, 403 for sector organisations that
     may: the score counts the sectors of other organisations' reports sharing an
     indicator with this one, which their TLP may not let this reporter learn.
-    The reporter sees the outcome as the incident's severity."""
+    Nor does its outcome reach the reporter: it sets the national severity only."""
     if not visible(actor, incident):
         raise NotFound(f"no incident {incident.reference!r}")
     if not actor.is_national:
@@ -145,15 +147,20 @@ def derive(session: Session, actor: Actor, incident: Incident) -> dict[str, Any]
 
 
 def _sectors_sharing(session: Session, actor: Actor, incident: Incident) -> set[int]:
-    """Sectors of the visible incidents that carry one of this incident's indicators, reported near it."""
+    """Sectors of the organisations that reported one of this incident's indicators
+    near it, in visible incidents (as the playbooks count: not the sector field a
+    report was filed under)."""
     mine, theirs = aliased(IncidentIndicator), aliased(IncidentIndicator)
     stmt = (
-        select(Incident.sector_id).distinct()
+        select(Organization.sector_id).distinct()
+        .select_from(Incident)
+        .join(Organization, Organization.id == Incident.reporter_org_id)
         .join(theirs, theirs.incident_id == Incident.id)
         .join(mine, mine.indicator_id == theirs.indicator_id)
         .where(mine.incident_id == incident.id, Incident.id != incident.id,
                Incident.reported_at.between(incident.reported_at - SHARING_WINDOW,
-                                            incident.reported_at + SHARING_WINDOW))
+                                            incident.reported_at + SHARING_WINDOW),
+               Organization.sector_id.is_not(None))
     )
     return set(session.scalars(scope(actor, stmt)))
 

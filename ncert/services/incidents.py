@@ -98,9 +98,7 @@ def submit(session: Session, actor: Actor, record: IncidentRecord, *, channel: s
         when = getattr(record, name)
         if when and when > now + CLOCK_SKEW:
             raise Invalid(f"{name} is in the future")
-    sector = directory.sector_by_slug(session, record.sector) if record.sector else reporter.sector
-    if sector is None:
-        raise Invalid(f"organisation {reporter.slug!r} has no sector; give 'sector'")
+    sector = _reporting_sector(session, actor, reporter, record.sector)
     affected = [directory.sector_by_slug(session, slug) for slug in dict.fromkeys(record.affected_sectors)]
     category = record.category
     rsit_class, rsit_type = (category.rsit_class, category.type) if category else UNCATEGORISED
@@ -154,6 +152,27 @@ def _reporter(session: Session, actor: Actor, record: IncidentRecord) -> Organiz
         return directory.org_by_slug(session, record.reporter_org)
     except NotFound as exc:
         raise Invalid(exc.detail) from None
+
+
+def _reporting_sector(session: Session, actor: Actor, reporter: Organization, slug: str | None):
+    """The sector a report is filed under. An organisation reports for its own sector
+    (a sector CERT's constituency is its sector); national staff file under any. An
+    organisation without one (an international partner) names the sector it reports
+    about; cross-sector rules count reporting organisations' sectors, so that name
+    never counts as a national sector's report."""
+    if slug is None:
+        if reporter.sector is None:
+            raise _sector_error(f"organisation {reporter.slug!r} has no sector; give 'sector'")
+        return reporter.sector
+    sector = directory.sector_by_slug(session, slug)
+    if actor.is_national or reporter.sector is None or sector.id == reporter.sector_id:
+        return sector
+    raise _sector_error(f"{reporter.slug!r} reports for its own sector {reporter.sector.slug!r}, not {slug!r}; "
+                        "the national centre files reports for other sectors")
+
+
+def _sector_error(msg: str) -> Invalid:
+    return Invalid(f"sector: {msg}", errors=[{"loc": ["sector"], "msg": msg, "type": "value_error"}])
 
 
 def _national_severity(actor: Actor, hint: int | None, channel: str) -> int:

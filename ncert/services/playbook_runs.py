@@ -17,6 +17,7 @@ from ncert.models import (
     IncidentIndicator,
     NationalIncident,
     NationalIncidentMember,
+    Organization,
     PlaybookFiring,
     Sighting,
 )
@@ -62,8 +63,8 @@ def facts_of(incident: Incident, now: datetime, indicator_count: int, sighting_c
         sector_criticality=sector.criticality,
         affected_sectors=frozenset([sector.slug, *(s.slug for s in incident.affected_sectors)]),
         severity=incident.severity,
-        tlp=str(incident.tlp),
         severity_hint=incident.reported_severity,
+        tlp=str(incident.tlp),
         indicator_count=indicator_count,
         sighting_count=sighting_count,
         sectors_sharing_indicator=sharing,
@@ -79,13 +80,16 @@ def facts_of(incident: Incident, now: datetime, indicator_count: int, sighting_c
 
 def sectors_sharing(session: Session, actor: Actor, ids: list[int], now: datetime) -> dict[int, int]:
     """For each incident, the most sectors that reported any one of its indicators
-    within ``SHARING_WINDOW`` up to ``now`` (its own sector included)."""
+    within ``SHARING_WINDOW`` up to ``now`` (its own included). A sector is that of
+    a reporting organisation, never the sector field a report was filed under, so
+    one organisation cannot make a value cross-sector alone."""
     own = aliased(IncidentIndicator)
     other = aliased(IncidentIndicator)
     stmt = (
-        select(own.incident_id, own.indicator_id, func.count(Incident.sector_id.distinct()))
+        select(own.incident_id, own.indicator_id, func.count(Organization.sector_id.distinct()))
         .join(other, other.indicator_id == own.indicator_id)
         .join(Incident, Incident.id == other.incident_id)
+        .join(Organization, Organization.id == Incident.reporter_org_id)
         .where(own.incident_id.in_(ids), Incident.reported_at >= now - SHARING_WINDOW, Incident.reported_at <= now)
         .group_by(own.incident_id, own.indicator_id)
     )
