@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from stix2patterns.validator import run_validator
 
 from ingest.stix import pattern_errors, simple_observables
+from ingest.stix.patterns import SLOW_PATTERN_MAX
 from ncert.observables import normalise
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
@@ -92,10 +93,19 @@ def test_invalid_patterns_are_refused_like_stix2_patterns_does(pattern):
 @pytest.mark.parametrize("pattern,error", [
     ("", "the pattern is empty"),  # stix2-patterns itself fails with UnboundLocalError here
     (" \n", "the pattern is empty"),
-    ("(" * 5000 + "[a:b = 'c']" + ")" * 5000, "stix2-patterns could not parse it (RecursionError)"),
+    ("(" * 2000 + "[a:b = 'c']" + ")" * 2000, "stix2-patterns could not parse it (RecursionError)"),
 ])
 def test_patterns_that_crash_stix2_patterns_are_refused(pattern, error):
     assert pattern_errors(pattern) == [error]
+
+
+def test_a_pattern_beyond_the_slow_path_cap_is_refused_without_parsing_it():
+    slow = " AND ".join(f"[file:name MATCHES '^a{i}$']" for i in range(400))
+    assert len(slow) > SLOW_PATTERN_MAX
+    assert pattern_errors(slow) == [f"it is {len(slow):,} characters long; beyond simple equality comparisons, "
+                                    "patterns of up to 8,192 characters are accepted"]
+    simple = " OR ".join(f"[ipv4-addr:value = '10.0.{i // 256}.{i % 256}']" for i in range(600))
+    assert len(simple) > SLOW_PATTERN_MAX and pattern_errors(simple) == []  # the fast path has no cap
 
 
 # Generated patterns around the edges of the fast path: object types and
