@@ -181,6 +181,12 @@ def national_incidents_readable(actor: Actor) -> bool:
     return actor.is_national
 
 
+def quarterly_report_readable(actor: Actor) -> bool:
+    """The quarterly national report puts every organisation's card and the whole register
+    side by side: national staff only (anyone else is answered as if it did not exist)."""
+    return actor.is_national
+
+
 def sees_risk_signals(actor: Actor) -> bool:
     """Whether the actor sees what national incident data says about a risk."""
     return actor.is_national

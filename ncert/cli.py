@@ -129,7 +129,8 @@ def demo(ctx: Context, seed: int, days: int, count: int) -> None:
     from sector_certs import demo as demo_data
 
     with transaction(ctx.runtime.sessions) as session:
-        report = demo_data.seed(session, ctx.actor(session), seed=seed, days=days, count=count)
+        report = demo_data.seed(session, ctx.actor(session), seed=seed, days=days, count=count,
+                                drift_days=ctx.runtime.settings.risk_drift_days)
     click.echo(report.summary())
     for login in report.logins:
         click.echo(f"  {login.role:<15} {login.email:<32} password: {login.password}")
@@ -660,3 +661,24 @@ def risks_import(ctx: Context, path: Path) -> None:
     with transaction(ctx.runtime.sessions) as session:
         result = risks.import_register(session, ctx.actor(session), entries, source=path.name)
     click.echo(result.summary())
+
+
+@main.group("report")
+def report_group() -> None:
+    """Reports for leadership."""
+
+
+@report_group.command("quarterly")
+@click.argument("period")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Where to write the PDF")
+@pass_ctx
+def report_quarterly(ctx: Context, period: str, out: Path) -> None:
+    """Write the quarterly national report for PERIOD (e.g. 2026Q3) as PDF."""
+    from ncert.reports import pdf, quarterly
+
+    with ctx.runtime.sessions() as session:
+        report = quarterly.build(session, ctx.actor(session), period)
+        body = pdf.render(report)
+    out.write_bytes(body)
+    click.echo(f"{out}: the {report.period.label} report, {len(body)} bytes")

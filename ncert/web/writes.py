@@ -13,6 +13,7 @@ LEADERSHIP_RECORDS = frozenset({
     "api_v1.review_sector_card",
     "api_v1.put_responsible",
     "api_v1.put_target",
+    "console.kpi_review",
 })
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 §9.2.1
 

@@ -1,0 +1,128 @@
+"""The register's console forms, and their translation into the service's input
+(``ncert.services.risk_records``), which checks every value once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from pydantic import BaseModel, ValidationError
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ncert.console.forms import TEXT, options
+from ncert.errors import Invalid
+from ncert.services.risk_records import ACTION_STATUSES, STATUSES, STRATEGIES
+
+LEVELS = ("inherent", "current", "residual")
+REASON = "Why (kept in the history)"
+
+
+class RiskForm(FlaskForm):
+    """A new register entry, or a change to its description, owner and status."""
+
+    title = StringField("Title", [DataRequired(), Length(max=300)], **TEXT)
+    scenario = TextAreaField("Scenario", [Length(max=20_000)], **TEXT)
+    # The service checks the owner exists, and names a missing one (``risks._org``).
+    owner_org = SelectField("Owner organisation", choices=[], default="", validate_choice=False)
+    owner_team = SelectField("or owner team", choices=[], default="", validate_choice=False)
+    owner_person = StringField("Named owner", [DataRequired(), Length(max=300)], **TEXT)
+    owner_email = StringField("Owner's e-mail", [Length(max=320)], **TEXT)
+    shared_with_owner = BooleanField("Share with the owner organisation (read-only)")
+    sectors = SelectMultipleField("Sectors", choices=[], widget=ListWidget(prefix_label=False),
+                                  option_widget=CheckboxInput())
+    threat = TextAreaField("Threat (RSIT)", [Length(max=5000)], **TEXT,
+                           description="One RSIT class or class/type per line, e.g. malicious-code/ransomware")
+    attack = StringField("ATT&CK techniques", [Length(max=2000)], **TEXT, description="e.g. T1486, T1566.001")
+    status = SelectField("Status", choices=options(*((s, s.replace("_", " ")) for s in STATUSES)))
+    review_frequency_days = IntegerField("Review every (days)", [Optional(), NumberRange(min=1, max=3650)])
+    next_review_on = DateField("Next review", [Optional()])
+    reason = StringField(REASON, [Length(max=2000)], **TEXT)
+
+    def fields(self) -> dict:
+        return {
+            "title": self.title.data, "scenario": self.scenario.data,
+            "owner": {"org": self.owner_org.data or None, "team": self.owner_team.data or None,
+                      "person": self.owner_person.data, "email": self.owner_email.data or None},
+            "shared_with_owner": self.shared_with_owner.data, "sectors": self.sectors.data,
+            "threat": {"rsit": lines(self.threat.data),
+                       "attack": [t.strip().upper() for t in self.attack.data.split(",") if t.strip()]},
+            "status": self.status.data, "review_frequency_days": self.review_frequency_days.data,
+            "next_review_on": self.next_review_on.data, "reason": self.reason.data,
+        }
+
+
+def _level_choices() -> list:
+    return options(*((n, str(n)) for n in range(1, 6)))
+
+
+class AssessmentForm(FlaskForm):
+    """Likelihood and impact at the three levels, each with its rationale."""
+
+    inherent_likelihood = SelectField("Likelihood", choices=_level_choices())
+    inherent_impact = SelectField("Impact", choices=_level_choices())
+    inherent_rationale = TextAreaField("Rationale", [DataRequired(), Length(max=5000)], **TEXT)
+    current_likelihood = SelectField("Likelihood", choices=_level_choices())
+    current_impact = SelectField("Impact", choices=_level_choices())
+    current_rationale = TextAreaField("Rationale", [DataRequired(), Length(max=5000)], **TEXT)
+    residual_likelihood = SelectField("Likelihood", choices=_level_choices())
+    residual_impact = SelectField("Impact", choices=_level_choices())
+    residual_rationale = TextAreaField("Rationale", [DataRequired(), Length(max=5000)], **TEXT)
+    reason = StringField(REASON, [DataRequired(), Length(max=2000)], **TEXT)
+
+    def fields(self) -> dict:
+        return {"assessment": {level: {"likelihood": int(self[f"{level}_likelihood"].data),
+                                       "impact": int(self[f"{level}_impact"].data),
+                                       "rationale": self[f"{level}_rationale"].data} for level in LEVELS},
+                "reason": self.reason.data}
+
+
+class TreatmentForm(FlaskForm):
+    strategy = SelectField("Strategy", choices=options(*((s, s) for s in STRATEGIES)))
+    actions = TextAreaField("Plan of actions", [Length(max=20_000)], **TEXT,
+                            description="One per line: action | owner | due YYYY-MM-DD | "
+                                        + " or ".join(ACTION_STATUSES))
+    approver = StringField("Accepted by", [Length(max=300)], **TEXT, description="Accept only")
+    expires_on = DateField("Acceptance expires on", [Optional()])
+    reason = StringField(REASON, [DataRequired(), Length(max=2000)], **TEXT)
+
+    def fields(self) -> dict:
+        acceptance = None
+        if self.strategy.data == "accept" or self.approver.data or self.expires_on.data:
+            acceptance = {"approver": self.approver.data, "expires_on": self.expires_on.data}
+        return {"treatment": {"strategy": self.strategy.data, "actions": [_action(n, line) for n, line in
+                                                                         enumerate(lines(self.actions.data), 1)],
+                              "acceptance": acceptance},
+                "reason": self.reason.data}
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _action(number: int, line: str) -> dict:
+    parts = [p.strip() for p in line.split("|")]
+    if len(parts) not in (3, 4):
+        raise Invalid(f"plan of actions, line {number}: write 'action | owner | due YYYY-MM-DD | status'")
+    return {"title": parts[0], "owner": parts[1], "due": parts[2], "status": parts[3] if len(parts) == 4 else "planned"}
+
+
+def action_lines(treatment: dict | None) -> str:
+    """A treatment's actions written back as the form's lines."""
+    return "\n".join(f"{a['title']} | {a['owner']} | {a['due']} | {a['status']}"
+                     for a in (treatment or {}).get("actions", []))
+
+
+def validated(model: type[BaseModel], data: dict) -> BaseModel:
+    """``data`` as the service's input model; the first fault is a 422 naming its field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "risk"
+        raise Invalid(f"{where}: {first['msg']}") from None
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
