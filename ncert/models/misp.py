@@ -77,11 +77,13 @@ class MispAttribute(Base):
 
 
 class MispTag(Base):
-    """A tag name known to the API (``tags/index``, ``tags/add``); ``org_id`` is who first used it."""
+    """A tag name an organisation uses (``tags/index``, ``tags/add``), with its colour: each
+    organisation has its own, so no answer tells whether another one uses a name."""
 
     __tablename__ = "misp_tags"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
     colour: Mapped[str] = mapped_column(String(7), default="#ffffff")
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))

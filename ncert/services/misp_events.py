@@ -40,7 +40,7 @@ from ingest.misp import (
     load_event,
     tlp_tag,
 )
-from ingest.misp.distribution import distribution_of, narrower, stricter, tlp_limit
+from ingest.misp.distribution import distribution_of, narrower
 from ingest.misp.mapping import DISTRIBUTION_FOR_TLP
 from ingest.misp.screening import ATTACHMENT_TYPES, Dropped, Screened, screen_attribute, screen_event
 from ingest.misp.tags import TLP_COLOURS, TLP_FOR_TAG
@@ -285,7 +285,7 @@ def add_event(session: Session, actor: Actor, body: Any, *, attachment_max_bytes
         _refuse_own_duplicate(session, actor, uid)
         raise
     pushed = list(_pushed_attributes(misp, screened.attachments))
-    _ensure_tags(session, actor, _all_tags(event.tags, pushed))
+    _ensure_tags(session, event.org_id, _all_tags(event.tags, pushed))
     _insert_attributes(session, event, pushed, stamp)
     return Saved(event, screened.dropped)
 
@@ -444,7 +444,7 @@ def update_event(session: Session, actor: Actor, ident: str | int, body: Any, *,
     if misp.get("published") is not None and not _flag(misp.get("published")):
         event.published = False
     pushed = list(_pushed_attributes(misp, screened.attachments))
-    _ensure_tags(session, actor, _all_tags(event.tags, pushed))
+    _ensure_tags(session, event.org_id, _all_tags(event.tags, pushed))
     stored = {a.uuid: a for a in _own_attributes(session, event, [p.attribute.uuid for p in pushed])}
     for p in pushed:
         old = stored.get(p.attribute.uuid)
@@ -569,26 +569,29 @@ def add_sighting(session: Session, actor: Actor, body: Any, attribute_ident: str
 
 # -- tags -----------------------------------------------------------------------------------
 
-def _ensure_tags(session: Session, actor: Actor, names: list[str], colour: str | None = None) -> list[MispTag]:
-    found = {t.name: t for t in session.scalars(select(MispTag).where(MispTag.name.in_(names)))} if names else {}
+def _ensure_tags(session: Session, org_id: int, names: list[str], colour: str | None = None) -> list[MispTag]:
+    """The organisation's tags of these names, made when new. Tags are per organisation: a name
+    another organisation uses is never answered with that organisation's tag (its id or colour)."""
+    found = {t.name: t for t in session.scalars(select(MispTag).where(
+        MispTag.org_id == org_id, MispTag.name.in_(names)))} if names else {}
     for name in names:
         if name in found:
             continue
         tlp = TLP_FOR_TAG.get(name.lower())
-        tag = MispTag(name=name, colour=colour or (TLP_COLOURS[tlp] if tlp else "#ffffff"), org_id=actor.org_id)
+        tag = MispTag(name=name, colour=colour or (TLP_COLOURS[tlp] if tlp else "#ffffff"), org_id=org_id)
         try:
             with session.begin_nested():
                 session.add(tag)
         except IntegrityError:  # another request created it first
-            tag = session.scalar(select(MispTag).where(MispTag.name == name))
+            tag = session.scalar(select(MispTag).where(MispTag.org_id == org_id, MispTag.name == name))
         found[name] = tag
     return [found[n] for n in names]
 
 
 def tags(session: Session, actor: Actor) -> list[MispTag]:
-    """Known tags: the TLP tags, community taxonomies (rsit, ecsirt), and tags the actor's organisation
-    introduced (national staff see all). Other organisations' free-text tags can name their victims."""
-    _ensure_tags(session, actor, [tlp_tag(t) for t in TLP_COLOURS])
+    """The tags of the actor's organisation, the TLP tags among them (national staff see every
+    organisation's). Other organisations' tags can name their victims."""
+    _ensure_tags(session, actor.org_id, [tlp_tag(t) for t in TLP_COLOURS])
     return list(session.scalars(scope(actor, select(MispTag).order_by(MispTag.id), MispTag)))
 
 
@@ -616,7 +619,7 @@ def add_tag(session: Session, actor: Actor, body: Any) -> MispTag:
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
         raise Invalid("colour must look like #rrggbb")
     _require_writer(actor)
-    return _ensure_tags(session, actor, [name], colour)[0]
+    return _ensure_tags(session, actor.org_id, [name], colour)[0]
 
 
 def _tag_target(session: Session, actor: Actor, body: Any) -> tuple[MispEvent, MispAttribute | None, str]:
@@ -651,7 +654,7 @@ def tag(session: Session, actor: Actor, body: Any) -> MispEvent:
     target = attribute or event
     if name not in target.tags:
         target.tags = [*target.tags, name]
-        _ensure_tags(session, actor, [name])
+        _ensure_tags(session, event.org_id, [name])
         _touch(event)
         _audit_tag(session, actor, "misp.tag-attach", event, attribute, name)
         session.flush()
@@ -696,10 +699,10 @@ def _shown_distribution(level: int) -> str:
     return str(0 if level == 4 else level)
 
 
-def event_distribution(event: MispEvent, incident: Incident) -> str:
-    """The audience the event actually has, as a MISP distribution: its incident's label, made
-    stricter by the distribution it was sent with (``ingest.misp.distribution``)."""
-    return str(DISTRIBUTION_FOR_TLP[stricter(incident.tlp, tlp_limit(event.distribution))])
+def event_distribution(incident: Incident) -> str:
+    """The audience the event actually has, as a MISP distribution: its incident's label, which
+    the distribution it was sent with made stricter on intake (``ingest.misp.distribution``)."""
+    return str(DISTRIBUTION_FOR_TLP[incident.tlp])
 
 
 def _attribute_body(a: MispAttribute, event: MispEvent, colours: dict[str, str]) -> dict:
@@ -717,10 +720,12 @@ def _org_body(org: Organization) -> dict:
     return {"id": str(org.id), "name": org.name, "uuid": org_uuid(org), "local": True}
 
 
-def _colours(session: Session, names: set[str]) -> dict[str, str]:
+def _colours(session: Session, event: MispEvent, names: set[str]) -> dict[str, str]:
+    """Colours of the event's tags, as its organisation's tags have them."""
     if not names:
         return {}
-    return dict(session.execute(select(MispTag.name, MispTag.colour).where(MispTag.name.in_(list(names)))).all())
+    return dict(session.execute(select(MispTag.name, MispTag.colour).where(
+        MispTag.org_id == event.org_id, MispTag.name.in_(list(names)))).all())
 
 
 def _meta(event: MispEvent, incident: Incident, org: Organization, tag_names: list[str], colours) -> dict:
@@ -728,7 +733,7 @@ def _meta(event: MispEvent, incident: Incident, org: Organization, tag_names: li
         "id": str(event.id), "orgc_id": str(org.id), "org_id": str(org.id), "date": event.date.isoformat(),
         "threat_level_id": str(event.threat_level_id), "info": event.info, "published": event.published,
         "uuid": event.uuid, "analysis": str(event.analysis), "timestamp": str(event.timestamp),
-        "distribution": event_distribution(event, incident), "proposal_email_lock": False, "locked": False,
+        "distribution": event_distribution(incident), "proposal_email_lock": False, "locked": False,
         "publish_timestamp": str(event.publish_timestamp), "sharing_group_id": "0", "disable_correlation": False,
         "extends_uuid": "", "Org": _org_body(org), "Orgc": _org_body(org),
         "Tag": [_tag_body(t, colours) for t in tag_names],
@@ -748,7 +753,7 @@ def render(session: Session, event: MispEvent, viewer: Actor | None = None, *, m
     org = session.get(Organization, event.org_id)
     tag_names = list(event.tags) if raw_tags else event_tags(event, incident)
     attributes = [] if metadata else attributes_of(session, event, viewer, deleted=deleted)
-    colours = _colours(session, set(tag_names) | {t for a in attributes for t in a.tags})
+    colours = _colours(session, event, set(tag_names) | {t for a in attributes for t in a.tags})
     data = _attachments(session, [a.id for a in attributes if a.type in ATTACHMENT_TYPES]) if attachments else {}
     body = _meta(event, incident, org, tag_names, colours)
     loose, objects = [], {}
@@ -775,11 +780,11 @@ def render(session: Session, event: MispEvent, viewer: Actor | None = None, *, m
 def render_attribute(session: Session, attribute: MispAttribute, event: MispEvent | None = None,
                      with_event: bool = False) -> dict:
     event = event or session.get(MispEvent, attribute.event_id)
-    body = _attribute_body(attribute, event, _colours(session, set(attribute.tags)))
+    body = _attribute_body(attribute, event, _colours(session, event, set(attribute.tags)))
     if with_event:
         incident = session.get(Incident, event.incident_id)
         body["Event"] = {"id": str(event.id), "uuid": event.uuid, "info": event.info, "org_id": str(event.org_id),
-                         "orgc_id": str(event.org_id), "distribution": event_distribution(event, incident)}
+                         "orgc_id": str(event.org_id), "distribution": event_distribution(incident)}
     return body
 
 

@@ -62,6 +62,22 @@ def test_a_tag_id_reads_back_no_other_organisations_tag(door, world):
                                             "url": "/misp/tags/attachTagToObject"}]
 
 
+def test_a_tag_name_another_organisation_uses_is_new_to_the_caller(door, world):
+    probe = Differential(secret="victim:acme-hospital-ward-7", control="victim:nobody-used-this")
+    door("powergen")("POST", "tags/add", {"name": probe.secret, "colour": "#123456"})
+    _hidden_event(door, Tag=[{"name": "tlp:amber"}, {"name": probe.secret}])
+    gridco = door("gridco")
+
+    def fetch(value: str) -> list:
+        added = gridco("POST", "tags/add", {"name": value})
+        own = gridco("POST", "events/add", {"info": "GridCo report", "Tag": [{"name": "tlp:green"}]}).get_json()
+        gridco("POST", "tags/attachTagToObject", {"uuid": own["Event"]["uuid"], "tag": value})
+        listed = [t for t in gridco("GET", "tags/index").get_json()["Tag"] if t["name"] == value]
+        return [_answer(added), _ids_off(listed), _answer(gridco("GET", f"events/view/{own['Event']['id']}"))]
+
+    probe.assert_same(fetch)
+
+
 def test_another_organisations_event_uuid_is_no_conflict(door, world):
     hidden = _hidden_event(door, uuid=SECRET_UUID)
     probe = Differential(secret=SECRET_UUID, control=CONTROL_UUID)
