@@ -21,9 +21,8 @@ is ever served there, whatever was published.
 
 MISP (``MispAttribute``, ``MispTag``): an event is seen by whoever sees its
 incident. An attribute whose MISP distribution is stricter than that is seen
-by its organisation and national staff only (``misp_distributions``), and a
-tag name by the organisation that introduced it, unless it belongs to a
-shared taxonomy (tlp, rsit, ecsirt).
+by its organisation and national staff only (``misp_distributions``). Each
+organisation has its own tags, seen by it and national staff.
 
 KPI cards (``card_readable``): national staff read every card; an analyst
 reads their own organisation's card, and a sector CERT also the cards of the
@@ -42,7 +41,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, or_, select
 
 from ncert.actor import Actor
 from ncert.models import (
@@ -67,9 +66,6 @@ AUDIENCE_LABELS = (TLP.CLEAR, TLP.GREEN)
 # MISP distribution → the least strict label its sender allows (ingest/misp/distribution.py explains
 # the reading); 3 (all communities) and 5 (inherit the event's) set no limit of their own.
 LABEL_FOR_MISP_DISTRIBUTION = {0: TLP.AMBER, 1: TLP.GREEN, 2: TLP.GREEN, 4: TLP.AMBER}
-# Tags of shared taxonomies, which name no victim: every organisation sees them. Other tag names
-# are seen by the organisation that introduced them (and national staff).
-COMMUNITY_TAG_NAMESPACES = ("tlp", "rsit", "ecsirt")
 
 
 def community_labels(actor: Actor) -> tuple[TLP, ...]:
@@ -101,8 +97,7 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
     if entity is MispTag:
         if actor.is_national:
             return stmt
-        return stmt.where(or_(MispTag.org_id == actor.org_id,
-                              *(func.lower(MispTag.name).like(f"{ns}:%") for ns in COMMUNITY_TAG_NAMESPACES)))
+        return stmt.where(MispTag.org_id == actor.org_id)
     if entity is RegulatoryDeadline:  # a clock a national rule started (crisis mode) is national
         if actor.is_national:
             return stmt
