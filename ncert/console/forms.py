@@ -174,6 +174,7 @@ class SubmitForm(FlaskForm):
                            choices=[*options(("", "uncategorised (other/undetermined)")), *category_choices()])
     severity = SelectField("Severity hint", default="", choices=[*options(("", "no hint")), *severity_choices()])
     tlp = SelectField("TLP", choices=values(TLP), default=TLP.AMBER.value)
+    sector = SelectField("Reporting sector", default="", choices=[])
     affected_sectors = SelectMultipleField("Affected sectors", choices=[], widget=ListWidget(prefix_label=False),
                                            option_widget=CheckboxInput())
     occurred_at = DateTimeLocalField("Occurred at (UTC)", [Optional()], format=DATETIME_LOCAL)

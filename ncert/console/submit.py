@@ -30,7 +30,12 @@ def submit():
         raise Forbidden("leadership accounts review; they do not submit incidents")
     own = session.get(Organization, actor.org_id)
     form = SubmitForm()
-    form.affected_sectors.choices = options(*((s.slug, s.name) for s in directory.sectors(session)))
+    sectors = [(s.slug, s.name) for s in directory.sectors(session)]
+    form.affected_sectors.choices = options(*sectors)
+    # An organisation reports for its own sector; national staff, and an organisation
+    # without one (an international partner), name it (``incidents.submit`` decides).
+    mine = [(own.sector.slug, own.sector.name)] if own.sector and not actor.is_national else sectors
+    form.sector.choices = options(("", "the reporting organisation's own"), *mine)
     if actor.is_national:
         orgs = directory.organizations(session)
         form.reporter_org.choices = options(*((o.slug, f"{o.name} ({o.slug})") for o in orgs))
@@ -90,6 +95,7 @@ def _record(form: SubmitForm, indicators: list[IndicatorRecord]) -> IncidentReco
         category=form.category.data or None,
         severity=int(form.severity.data) if form.severity.data else None,
         tlp=form.tlp.data,
+        sector=form.sector.data or None,
         affected_sectors=form.affected_sectors.data or [],
         reporter_org=form.reporter_org.data,
         occurred_at=_utc(form.occurred_at.data),
