@@ -36,7 +36,7 @@ class TooLarge(NcertError):
     status, code = 413, "too_large"
 
 
-def too_deep_message(max_depth: int, what: str = "the JSON") -> str:
+def too_deep_message(max_depth: int, what: str) -> str:
     return f"{what} nests deeper than {max_depth} levels of arrays and objects"
 
 
@@ -57,10 +57,8 @@ def nests_deeper(value: Any, max_depth: int) -> bool:
     return False
 
 
-def loads(data: bytes | str, *, max_depth: int, max_bytes: int | None = None, what: str = "the body") -> Any:
-    """Parse JSON within the limits: 413 past ``max_bytes``, 400 when malformed or nested past ``max_depth``."""
-    if max_bytes is not None and len(data) > max_bytes:
-        raise TooLarge(f"{what} is larger than {max_bytes:,} bytes")
+def loads(data: bytes | str, *, max_depth: int, what: str = "the body") -> Any:
+    """Parse JSON whose size the door already bounded: 400 when malformed or nested past ``max_depth``."""
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:  # orjson also refuses nesting past 1024 levels
@@ -71,7 +69,7 @@ def loads(data: bytes | str, *, max_depth: int, max_bytes: int | None = None, wh
 
 
 def read_capped(chunks: Iterable[bytes], max_bytes: int, what: str) -> bytes:
-    """Join ``chunks`` (a streamed HTTP response), refusing past ``max_bytes`` before holding more."""
+    """Join ``chunks`` (a streamed HTTP response), refusing (413) as soon as they pass ``max_bytes``."""
     out = bytearray()
     for chunk in chunks:
         out += chunk
@@ -122,11 +120,8 @@ class DepthGuard:
 
     def _scan(self, data: bytes) -> None:
         # Escapes become two inert bytes, so every quote left opens or closes a string.
-        if b"\\" in data:
-            data_ = data.replace(b"\\\\", b"__").replace(b'\\"', b"__")
-        else:
-            data_ = data
-        codes = np.frombuffer(data_, dtype=np.uint8)
+        plain = data.replace(b"\\\\", b"__").replace(b'\\"', b"__") if b"\\" in data else data
+        codes = np.frombuffer(plain, dtype=np.uint8)
         every = _STEPS[codes]
         at = np.flatnonzero(every)  # brackets, in strings or not
         quotes = np.flatnonzero(codes == _QUOTE)
