@@ -19,6 +19,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def _safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
+    if isinstance(value, float):
+        return round(value, 3)  # durations are computed in floating point: no false precision
     return "" if value is None else value
 
 

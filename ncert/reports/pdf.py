@@ -158,6 +158,9 @@ def _risks(doc: _Document, report: QuarterlyReport) -> None:
         unscored = f" {found.unscored} risks are not assessed yet." if found.unscored else ""
         doc.chart(charts.heat_map(f"pdf-{found.kind}", f"{found.kind.title()} risk ({found.kind} likelihood and "
                                   f"impact).{unscored}", "", found.matrix, found.counts, palette=charts.PRINT), 115)
+    if not report.top_risks:
+        doc.paragraph("No risk is assessed yet, so there are no top risks.")
+        return
     doc.add_page()
     doc.heading(f"Top {len(report.top_risks)} risks by current score")
     rows = []
@@ -170,19 +173,21 @@ def _risks(doc: _Document, report: QuarterlyReport) -> None:
                      (f"{residual['level']} L{residual['likelihood']}×I{residual['impact']}",
                       LEVEL_FILL[residual["level"]]),
                      (r.status.replace("_", " "), None), ((r.treatment or {}).get("strategy", "—"), None)])
-    if rows:
-        doc.table(["Reference", "Title", "Owner", "Current", "Residual", "Status", "Treatment"], rows,
-                  [22, 58, 32, 24, 24, 16, 14])
-    else:
-        doc.paragraph("No risk is assessed yet.")
+    doc.table(["Reference", "Title", "Owner", "Current", "Residual", "Status", "Treatment"], rows,
+              [22, 58, 32, 24, 24, 16, 14])
 
 
 def _landscape(doc: _Document, report: QuarterlyReport) -> None:
     found = report.landscape
     doc.add_page()
     doc.heading(f"Threat landscape {found.period.label}")
-    for chart in [*trend_charts(found, report.generated_at, charts.PRINT), *top_charts(found, charts.PRINT)]:
-        doc.chart(chart, 150)
+    for chart in trend_charts(found, report.generated_at, charts.PRINT):
+        doc.chart(chart, 140)
+    for chart in top_charts(found, charts.PRINT):
+        if chart.rows:
+            doc.chart(chart, 115)
+        else:  # a sentence, not an empty chart that could fill a page of its own
+            doc.paragraph(f"{chart.title}: none in {found.period.label}.")
     if found.national_incidents:
         doc.heading("National incidents", 12)
         doc.table(["Reference", "Title", "Incidents", "Sectors"],
