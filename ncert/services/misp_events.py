@@ -8,8 +8,13 @@ to their ncert indicators. Every later change re-reads the stored event
 through ``event_record`` into ``incidents.refresh_from_source``, which takes
 new indicators and a stricter TLP and never a looser one.
 
-Who sees an event is who sees its incident: every read joins the incident and
-goes through ``ncert.access.scope``. Field meanings follow the MISP core format
+Invalid attributes and objects are dropped and listed, attachments kept opaque
+(``ingest.misp.screening``). Who sees an event is who sees its incident, and an
+attribute stricter than its event (its distribution) only its organisation and
+national staff: every read joins the incident and goes through
+``ncert.access.scope``. Event UUIDs, attribute UUIDs and tags are per
+organisation, so none of them tells one organisation what another sent; the
+leadership role writes nothing here. Field meanings follow the MISP core format
 (https://www.misp-project.org/datamodels/) and PyMISP ``api.py``/``mispevent.py``.
 """
 
