@@ -119,8 +119,9 @@ def test_reporting_analyst_comments_but_cannot_write_internal_notes_or_triage(as
 
 def test_other_analysts_cannot_comment_on_a_green_incident_they_can_read(as_user, world):
     green = world.submit(world.actor("analyst@gridco.test"), title="Phishing wave", tlp="TLP:GREEN")
+    analyst = as_user("analyst@centralbank.test")  # signing in is audited: before the snapshot
     before = state(world.runtime, green)
-    response = act(as_user("analyst@centralbank.test"), green, "comment", {"comment-body": "we saw it too"})
+    response = act(analyst, green, "comment", {"comment-body": "we saw it too"})
     assert flashes(response) == [("error", "you can comment only on your own organisation's incidents")]
     assert state(world.runtime, green) == before
 
