@@ -52,3 +52,17 @@ def test_scoring_weights_thresholds_and_spread_from_the_environment(tmp_path):
 def test_invalid_scoring_settings_fail_at_startup_naming_the_variable(tmp_path, variable, value, message):
     with pytest.raises(ConfigError, match=f"^{variable}: .*{re.escape(message)}"):
         Settings.from_env({"NCERT_DATA_DIR": str(tmp_path), variable: value})
+
+
+def test_sign_in_and_session_settings_from_the_environment(tmp_path):
+    s = Settings.from_env({"NCERT_DATA_DIR": str(tmp_path), "NCERT_SIGNIN_ACCOUNT_LIMIT": "3",
+                           "NCERT_SESSION_IDLE_S": "600", "NCERT_TRUSTED_PROXIES": "2"})
+    assert (s.signin_account_limit, s.signin_address_limit, s.session_idle_s, s.trusted_proxies) == (3, 50, 600, 2)
+    assert s.describe()["NCERT_SESSION_ABSOLUTE_S"] == str(12 * 3600)
+
+
+@pytest.mark.parametrize("variable, value", [("NCERT_SIGNIN_WINDOW_S", "0"), ("NCERT_SESSION_IDLE_S", "half an hour"),
+                                             ("NCERT_TRUSTED_PROXIES", "-1")])
+def test_invalid_sign_in_settings_fail_at_startup_naming_the_variable(tmp_path, variable, value):
+    with pytest.raises(ConfigError, match=f"^{variable}: "):
+        Settings.from_env({"NCERT_DATA_DIR": str(tmp_path), variable: value})

@@ -53,6 +53,12 @@ def test_https_behind_a_trusted_proxy_gets_secure_cookies_and_hsts(runtime, worl
         assert forwarded.getheader("Strict-Transport-Security") is None
 
 
+def test_a_request_over_tls_gets_secure_cookies_and_hsts(client):
+    response = client.get("/login", base_url="https://ncert.example")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
 def test_the_sign_in_throttle_counts_the_forwarded_address_only_from_a_trusted_proxy(runtime, world):
     for trusted, address in ((0, "127.0.0.1"), (1, "198.51.100.7")):
         app = create_app(Runtime(replace(runtime.settings, trusted_proxies=trusted), runtime.engine, runtime.sessions))
