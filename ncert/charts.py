@@ -59,13 +59,14 @@ class Chart:
                 f"{label}{self.body}</svg>")
 
     def html(self) -> Markup:
-        """The chart for a page: the SVG, and its numbers as a table only screen readers are given."""
+        """The chart for a page: the SVG, and its numbers as a table only screen readers are given
+        (hidden in a clipped box: a table itself would widen the page whatever its width says)."""
         head = "".join(f'<th scope="col">{escape(h)}</th>' for h in self.headers)
         rows = "".join("<tr>" + "".join(_cell(i, text, link) for i, (text, link) in enumerate(row)) + "</tr>"
                        for row in self.rows)
         return Markup(f'<figure class="chart" id="{self.key}">{self.svg()}'
-                      f'<table class="sr-only"><caption>{escape(self.title)}</caption>'
-                      f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></figure>")
+                      f'<div class="sr-only"><table><caption>{escape(self.title)}</caption>'
+                      f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></figure>")
 
 
 def _cell(index: int, text: str, link: str | None) -> str:

@@ -33,7 +33,7 @@ class RiskForm(FlaskForm):
     sectors = SelectMultipleField("Sectors", choices=[], widget=ListWidget(prefix_label=False),
                                   option_widget=CheckboxInput())
     threat = TextAreaField("Threat (RSIT)", [Length(max=5000)], **TEXT,
-                           description="One RSIT class or class/type per line, e.g. malicious-code/ransomware")
+                           description="One RSIT class or class/type per line, e.g. malicious-code/infected-system")
     attack = StringField("ATT&CK techniques", [Length(max=2000)], **TEXT, description="e.g. T1486, T1566.001")
     status = SelectField("Status", choices=options(*((s, s.replace("_", " ")) for s in STATUSES)))
     review_frequency_days = IntegerField("Review every (days)", [Optional(), NumberRange(min=1, max=3650)])
