@@ -129,7 +129,8 @@ def demo(ctx: Context, seed: int, days: int, count: int) -> None:
     from sector_certs import demo as demo_data
 
     with transaction(ctx.runtime.sessions) as session:
-        report = demo_data.seed(session, ctx.actor(session), seed=seed, days=days, count=count)
+        report = demo_data.seed(session, ctx.actor(session), seed=seed, days=days, count=count,
+                                drift_days=ctx.runtime.settings.risk_drift_days)
     click.echo(report.summary())
     for login in report.logins:
         click.echo(f"  {login.role:<15} {login.email:<32} password: {login.password}")

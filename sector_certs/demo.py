@@ -7,6 +7,12 @@ resolved, closed or merged by the demo operators, in simulated-time order, so
 timelines, indicators, sightings and audit events are the services' own.
 Only the timestamps are rewritten, in ``_Clock.backdated``.
 
+Before the stream, the national risk register (``sector_certs.demo_risks``) is
+imported as it stood three weeks before the first report; operators link the
+incidents they triage to the risks these evidence, and the drift check then
+runs at simulated times. KPI targets, responsible persons and signed-off
+reviews of the two previous quarters come last (``sector_certs.demo_kpi``).
+
 Demo logins (fixed, documented, for a local demo only; change or delete them
 before exposing a server):
 
@@ -25,7 +31,7 @@ import heapq
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterator
 
 from sqlalchemy import event, func, select, update
@@ -34,14 +40,15 @@ from sqlalchemy.orm import Session
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Invalid
-from ncert.models import Incident, IncidentIndicator, Organization, TimelineEntry, User
+from ncert.models import Incident, IncidentIndicator, Organization, RiskIncident, TimelineEntry, User
 from ncert.records import IncidentPatch
 from ncert.services import directory, incidents, teams
 from ncert.taxonomy import Status
-from sector_certs import registry
+from sector_certs import demo_kpi, demo_risks, registry
 from sector_certs.simulator import SimulatedEvent, Step, simulate
 
 CHANNEL = "demo"
+REGISTER_LEAD = timedelta(days=21)  # the register's assessments predate the first simulated report
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,9 @@ class DemoReport:
     sectors: int = 0
     first: datetime | None = None
     last: datetime | None = None
+    risks: int = 0
+    review_suggested: int = 0
+    reviews: int = 0
 
     def summary(self) -> str:
         if self.skipped:
@@ -89,12 +99,16 @@ class DemoReport:
             return "demo users created; no incidents seeded. Demo logins:"
         statuses = ", ".join(f"{status} {n}" for status, n in self.by_status.items())
         return (f"demo data seeded: {self.incidents} incidents in {self.sectors} sectors, reported "
-                f"{self.first:%Y-%m-%d} to {self.last:%Y-%m-%d} ({statuses}). Demo logins:")
+                f"{self.first:%Y-%m-%d} to {self.last:%Y-%m-%d} ({statuses}); {self.risks} national risks "
+                f"({self.review_suggested} with a review suggested); {self.reviews} signed-off KPI reviews. "
+                "Demo logins:")
 
 
 def seed(session: Session, actor: Actor, *, seed: int = 2026, days: int = 90, count: int = 400,
-         now: datetime | None = None) -> DemoReport:
-    """Seed demo users and ``count`` incidents over the last ``days`` days, once."""
+         now: datetime | None = None, drift_days: int = 14) -> DemoReport:
+    """Seed demo users, the risk register, ``count`` incidents over the last ``days`` days
+    and the KPI cards' targets, persons and reviews, once. ``drift_days`` is the
+    setting ``NCERT_RISK_DRIFT_DAYS`` the drift check runs with."""
     present = session.scalar(select(func.count()).select_from(Incident).where(Incident.source_channel == CHANNEL))
     if present or session.scalar(select(User.id).where(User.email.in_([login.email for login in LOGINS]))):
         return DemoReport(skipped=True, incidents=present)
@@ -117,29 +131,37 @@ def seed(session: Session, actor: Actor, *, seed: int = 2026, days: int = 90, co
             teams.add_member(session, actor, slug, member)
 
     now = now or utcnow()
-    replay = _Replay(session, actor, operators, analysts)
+    start = now - timedelta(days=days)
+    register = demo_risks.import_register(session, operators[0], start - REGISTER_LEAD, now.date())
+    replay = _Replay(session, actor, operators, analysts, demo_risks.Linker(session, register))
     try:
         for simulated in simulate(seed=seed, count=count, end=now, days=days, registry=reg):
             replay.submit(simulated)
         replay.finish()
     finally:
         replay.clock.close()
-    return _report(session)
+    flagged = demo_risks.watch_drift(session, actor, drift_days, start, now)
+    director = next(directory.actor_for_user(users[login.email], actor.interface)
+                    for login in LOGINS if login.role == "leadership")
+    reviews = demo_kpi.seed(session, director, now)
+    return _report(session, risks=len(register), review_suggested=len(flagged), reviews=len(reviews))
 
 
 class _Replay:
     """Runs simulated events and their lifecycle steps through the services, oldest first."""
 
-    def __init__(self, session: Session, actor: Actor, operators: list[Actor], analysts: dict[str, Actor]):
+    def __init__(self, session: Session, actor: Actor, operators: list[Actor], analysts: dict[str, Actor],
+                 linker: demo_risks.Linker):
         self.session = session
         self.actor = actor
         self.operators = operators
         self.analysts = analysts
+        self.linker = linker
         self.clock = _Clock(session)
         self.references: dict[int, str] = {}  # simulated seq -> incident reference
         # Strong references keep the incidents in the session's (weak) identity map, so the
         # services' reads and the back-dating do not reload them for every step.
-        self.incidents: list[Incident] = []
+        self.incidents: dict[int, Incident] = {}  # simulated seq -> incident
         self.reporters: dict[int, str] = {}  # simulated seq -> reporting organisation slug
         self.pending: list[tuple[datetime, int, int, Step, int]] = []  # (at, seq, index, step, operator)
 
@@ -149,7 +171,7 @@ class _Replay:
         with self.clock.backdated(simulated.reported_at, links=True):
             submission = incidents.submit(self.session, submitter, simulated.record, channel=CHANNEL)
         self.references[simulated.seq] = submission.incident.reference
-        self.incidents.append(submission.incident)
+        self.incidents[simulated.seq] = submission.incident
         self.reporters[simulated.seq] = simulated.record.reporter_org
         for index, step in enumerate(simulated.lifecycle.steps):
             heapq.heappush(self.pending, (step.at, simulated.seq, index, step, simulated.lifecycle.operator))
@@ -162,9 +184,9 @@ class _Replay:
         while self.pending and (until is None or self.pending[0][0] <= until):
             at, seq, _, step, operator_index = heapq.heappop(self.pending)
             with self.clock.backdated(at, links=step.action == "merge"):
-                self._step(seq, step, self.operators[operator_index % len(self.operators)])
+                self._step(seq, step, self.operators[operator_index % len(self.operators)], at)
 
-    def _step(self, seq: int, step: Step, operator: Actor) -> None:
+    def _step(self, seq: int, step: Step, operator: Actor, at: datetime) -> None:
         s, reference = self.session, self.references[seq]
         if step.action == "triage":
             patch = {"status": step.status, "reason": step.text}
@@ -173,6 +195,7 @@ class _Replay:
             if step.severity is not None:
                 patch["severity"] = step.severity
             incidents.update_fields(s, operator, reference, IncidentPatch(**patch))
+            self.linker.triaged(self.incidents[seq], operator, at)
         elif step.action == "status":
             incidents.transition(s, operator, reference, step.status, step.text)
         elif step.action == "comment":
@@ -232,6 +255,8 @@ class _Clock:
             if isinstance(row, TimelineEntry):
                 row.at = self.at
                 self.touched.add(row.incident_id)
+            elif isinstance(row, RiskIncident):
+                row.linked_at = self.at
             elif isinstance(row, Incident):
                 for name in self.STAMPS:
                     value = getattr(row, name)
@@ -239,7 +264,7 @@ class _Clock:
                         setattr(row, name, self.at)
 
 
-def _report(session: Session) -> DemoReport:
+def _report(session: Session, **register) -> DemoReport:
     demo = Incident.source_channel == CHANNEL
     rows = session.execute(select(Incident.status, func.count()).where(demo).group_by(Incident.status))
     by_status = Counter({status: n for status, n in rows})
@@ -248,4 +273,5 @@ def _report(session: Session) -> DemoReport:
                func.count(Incident.sector_id.distinct())).where(demo)
     ).one()
     ordered = {str(status): by_status[status] for status in Status if by_status[status]}
-    return DemoReport(skipped=False, incidents=total, by_status=ordered, sectors=sectors, first=first, last=last)
+    return DemoReport(skipped=False, incidents=total, by_status=ordered, sectors=sectors, first=first, last=last,
+                      **register)

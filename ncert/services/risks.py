@@ -277,10 +277,12 @@ class ImportResult:
         return f"created {len(self.created)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}"
 
 
-def import_register(session: Session, actor: Actor, entries: object, *, source: str) -> ImportResult:
+def import_register(session: Session, actor: Actor, entries: object, *, source: str,
+                    now: datetime | None = None) -> ImportResult:
     """Create or update risks from a list of entries (a YAML register): an entry with
     a reference updates that risk, else the risk of the same title; importing the
-    same file again changes nothing. All or nothing: a bad entry fails the import."""
+    same file again changes nothing. All or nothing: a bad entry fails the import.
+    ``now`` dates the versions and assessments (the demo imports its register in the past)."""
     require_writer(actor)
     if isinstance(entries, dict) and "risks" in entries:
         entries = entries["risks"]
@@ -296,12 +298,12 @@ def import_register(session: Session, actor: Actor, entries: object, *, source: 
             raise Invalid(f"risk {index + 1}: {where}: {first['msg']}") from None
         existing = _existing(session, data)
         if existing is None:
-            result.created.append(create(session, actor, data).reference)
+            result.created.append(create(session, actor, data, now=now).reference)
             continue
         fields = data.model_dump(exclude_unset=True, exclude={"reference", "reason"})
         version = existing.version
         patch = RiskPatch.model_validate({**fields, "reason": data.reason or f"import {source}"})
-        update(session, actor, existing.reference, patch)
+        update(session, actor, existing.reference, patch, now=now)
         (result.updated if existing.version != version else result.unchanged).append(existing.reference)
     return result
 
