@@ -18,13 +18,13 @@ from detection import anomaly
 from detection.service import settings as detection_settings
 from ncert.access import visible
 from ncert.actor import Actor
-from ncert.console import forms
+from ncert.console import forms, incident_risks
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
 from ncert.db import utcnow
 from ncert.models import Incident, IncidentAssessment
 from ncert.records import IncidentPatch
-from ncert.services import assessments, clocks, incidents, indicators, stix_export, teams
+from ncert.services import assessments, clocks, incidents, indicators, risk_links, stix_export, teams
 from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, Status
 from ncert.web.session import db, national_org
 
@@ -65,6 +65,7 @@ def incident(reference: str):
         anomaly_score=anomaly.score_for(session, actor, inc),
         anomaly_threshold=detection_settings().anomaly_threshold,
         **_assessment_panel(session, actor, inc),
+        **incident_risks.panel(session, actor, inc),
     )
 
 
@@ -123,10 +124,10 @@ def incident_action(view):
     """Find the incident first (404 if hidden), then send domain errors back to its page."""
 
     @wraps(view)
-    def wrapper(reference: str):
+    def wrapper(reference: str, **more):
         inc = incidents.get(db(), current_actor(), reference)
         return_to(url_for("console.incident", reference=inc.reference))
-        return view(inc.reference)
+        return view(inc.reference, **more)
 
     return login_required(wrapper)
 
@@ -301,3 +302,21 @@ def assess(reference: str):
                              current_app.extensions["ncert"].settings.scoring)
     return _done(reference, f"National severity score {row.score:g}/100: level {row.level} "
                             f"({SEVERITY_LEVELS[row.level]}).")
+
+
+@bp.post("/incidents/<reference>/risks")
+@incident_action
+def link_risk(reference: str):
+    form = incident_risks.RiskLinkForm(prefix="risk-link")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    _, risk, made = risk_links.link(db(), current_actor(), reference, form.risk.data)
+    return _done(reference, f"Linked to risk {risk.reference}." if made else f"Already linked to {risk.reference}.")
+
+
+@bp.post("/incidents/<reference>/risks/<risk_reference>/unlink")
+@incident_action
+def unlink_risk(reference: str, risk_reference: str):
+    _, risk, removed = risk_links.unlink(db(), current_actor(), reference, risk_reference)
+    return _done(reference, f"Unlinked from risk {risk.reference}." if removed
+                 else f"Not linked to {risk.reference}.")

@@ -13,7 +13,7 @@ SUMMARY_KEYS = {
     "acknowledged_at", "resolved_at", "closed_at", "updated_at",
 }
 DETAIL_KEYS = SUMMARY_KEYS | {"description", "external_ids", "merged", "indicators", "sightings", "timeline", "deadlines",
-                                 "assessment", "anomaly_score"}
+                                 "assessment", "anomaly_score", "risks"}
 
 RANSOMWARE = {
     "title": "Ransomware on SCADA jump host",

@@ -19,7 +19,7 @@ from ncert.actor import Actor
 from ncert.clocks import ClockState
 from ncert.db import utcnow
 from ncert.models import ApiKey, Incident, IncidentAssessment, Sighting, TimelineEntry
-from ncert.services import assessments, clocks, incidents, indicators
+from ncert.services import assessments, clocks, incidents, indicators, risk_links
 from ncert.services.assessments import AssessmentInputs
 from ncert.taxonomy import SEVERITY_LEVELS, TLP, Role, Status
 
@@ -194,6 +194,8 @@ class IncidentDetail(IncidentSummary):
     assessment: AssessmentView | None = Field(description=(
         "The national severity assessment; null until assessed, and for sector organisations (it draws on other "
         "organisations' reports; they see its outcome as the severity)"))
+    risks: list[str] | None = Field(None, examples=[["R-2026-0004"]], description=(
+        "References of the national risks this incident is linked to; national staff only, null for everyone else"))
 
 
 class IncidentList(Out):
@@ -280,6 +282,7 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
         anomaly_score=anomaly.score_for(session, actor, incident),
         assessment=assessment_view(found) if actor.is_national and (found := assessments.current(
             session, actor, incident)) else None,
+        risks=[r.reference for r in risk_links.risks_of(session, actor, incident)] if actor.is_national else None,
     )
 
 
