@@ -1,4 +1,5 @@
-"""KPI cards: the cards the viewer may read for a period (``/kpi``), one card with
+"""KPI cards: the cards the viewer may read for a period (``/kpi``, with each sector's
+incident count from one landscape query rather than every card computed), one card with
 its figures, responsible person and quarterly reviews (``/kpi/<slug>``), and
 leadership's review and sign-off of it. Figures and who reads which card are
 ``ncert.services.kpi``'s; a card the viewer may not read is a 404."""
@@ -12,16 +13,15 @@ from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ncert import charts, periods
+from ncert.access import quarterly_report_readable
 from ncert.console import period_picker
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
 from ncert.db import utcnow
 from ncert.errors import NotFound
 from ncert.reports import figures
-from ncert.services import kpi
+from ncert.services import kpi, landscape
 from ncert.web.session import db
-
-HEADLINES = ("incidents", "time_to_acknowledge_median", "nis2_early_warning_on_time", "open_criticals")
 
 
 class ReviewForm(FlaskForm):
@@ -41,10 +41,10 @@ def kpi_cards():
     actor, session, now = current_actor(), db(), utcnow()
     period = period_picker.picked(now)
     orgs, sectors = kpi.readable_cards(session, actor)
-    sector_cards = [kpi.sector_card(session, actor, s.slug, period) for s in sectors]
+    counts = {t.key: t for t in landscape.landscape(session, actor, period).by_sector} if sectors else {}
     return render_template("console/kpi_cards.html", period=period, quarters=period_picker.quarters(now),
-                           orgs=orgs, sector_cards=sector_cards, headlines=HEADLINES,
-                           query=period_picker.query(period))
+                           orgs=orgs, sectors=[(s, counts.get(s.slug)) for s in sectors],
+                           query=period_picker.query(period), reports_shown=quarterly_report_readable(actor))
 
 
 @bp.get("/kpi/<slug>")

@@ -35,6 +35,14 @@ def org_links(page: str) -> list[str]:
     return re.findall(r'<a href="/kpi/([\w-]+)\?', table)
 
 
+def sector_counts(page: str) -> dict[str, tuple[str, str]]:
+    """The sectors listed on /kpi with their incidents in the period and the previous one."""
+    table = page[page.index('id="sector-cards"'):page.index('id="org-cards"')]
+    rows = re.findall(r'<a href="/kpi/([\w-]+)\?[^"]*">[^<]*</a></td><td class="mono">(\d+)</td>'
+                      r'<td class="mono muted">(\d+)</td>', table)
+    return {slug: (now, before) for slug, now, before in rows}
+
+
 @pytest.fixture
 def quarters(world) -> None:
     """GridCo: five incidents in 2026Q3 acknowledged within 30 minutes, two in 2026Q2 (one
@@ -99,7 +107,9 @@ def test_who_reads_which_card(world, quarters, as_user):
     assert sorted(org_links(cert.text("/kpi"))) == ["energy-cert", "gridco", "powergen"]
     assert cert.get("/kpi/powergen").status_code == 200 and cert.get("/kpi/energy").status_code == 200
     assert cert.get("/kpi/centralbank").status_code == 404 and cert.get("/kpi/finance").status_code == 404
-    # The CERT counts only what it may see: PowerGen's TLP:AMBER report is not on its card.
+    # The CERT counts only what it may see: PowerGen's TLP:AMBER report is not on its cards.
+    assert sector_counts(cert.text("/kpi?period=2026Q3")) == {"energy": ("5", "2")}
+    assert sector_counts(everyone)["energy"] == ("6", "2")
     assert figure(html(cert.get("/kpi/powergen?period=2026Q3")), "incidents")["value"] == "0"
     assert figure(html(as_user(LEADER).get("/kpi/powergen?period=2026Q3")), "incidents")["value"] == "1"
 
