@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from pydantic import BaseModel, ValidationError
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -122,7 +120,3 @@ def validated(model: type[BaseModel], data: dict) -> BaseModel:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "risk"
         raise Invalid(f"{where}: {first['msg']}") from None
-
-
-def iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
