@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from ncert import clocks, periods
-from ncert.access import card_readable, scope, sees_whole_card
+from ncert.access import card_readable, scope, sees_whole_card, severity_column
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
@@ -208,7 +208,8 @@ def _measure(session: Session, actor: Actor, subject: ColumnElement[bool], perio
         kpi = KPIS.get(key)
         out[key] = (group, label or kpi.label, unit or kpi.unit, value, n)
 
-    by_severity = count_by(session, actor, Incident.severity, *mine)
+    severity = severity_column(actor)  # an analyst counts the severities its reporters were told
+    by_severity = count_by(session, actor, severity, *mine)
     total = sum(by_severity.values())
     put("incidents", "incidents", total, total)
     for level, name in SEVERITY_LEVELS.items():
@@ -241,7 +242,7 @@ def _measure(session: Session, actor: Actor, subject: ColumnElement[bool], perio
     _nis2(session, actor, subject, period, put)
     _rfis(session, actor, subject, period, put)
 
-    criticals = count(session, counted(actor, Incident.id).where(subject, Incident.severity >= CRITICAL,
+    criticals = count(session, counted(actor, Incident.id).where(subject, severity >= CRITICAL,
                                                                   open_at(period.end)))
     put("open_criticals", "open", criticals, criticals)
     return out
@@ -258,8 +259,8 @@ def _nis2(session: Session, actor: Actor, subject: ColumnElement[bool], period: 
     received = RegulatoryDeadline.received_at
     decided = received.is_not(None) | (RegulatoryDeadline.due_at <= now)
     on_time = received.is_not(None) & (received <= RegulatoryDeadline.due_at)
-    stmt = (counted(actor, RegulatoryDeadline.stage, func.count(), func.sum(case((on_time, 1), else_=0)))
-            .join(RegulatoryDeadline, RegulatoryDeadline.incident_id == Incident.id)
+    stmt = (scope(actor, counted(actor, RegulatoryDeadline.stage, func.count(), func.sum(case((on_time, 1), else_=0)))
+                  .join(RegulatoryDeadline, RegulatoryDeadline.incident_id == Incident.id), RegulatoryDeadline)
             .where(subject, RegulatoryDeadline.regime.in_(NIS2_REGIMES), decided,
                    RegulatoryDeadline.due_at >= period.start, RegulatoryDeadline.due_at < period.end)
             .group_by(RegulatoryDeadline.stage))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ncert.access import national_incidents_readable
+from ncert.access import national_incidents_readable, severity_column
 from ncert.actor import Actor
 from ncert.models import (
     Incident,
@@ -85,7 +85,7 @@ def landscape(session: Session, actor: Actor, period: Period) -> Landscape:
     by_class = _trends(session, actor, Incident.rsit_class, period, months, str)
     by_sector = _trends(session, actor, Incident.sector_id, period, months, lambda sid: sectors[sid].name,
                         lambda sid: sectors[sid].slug)
-    by_severity = _trends(session, actor, Incident.severity, period, months,
+    by_severity = _trends(session, actor, severity_column(actor), period, months,
                           lambda level: f"Level {level} ({SEVERITY_LEVELS[level]})", str)
     return Landscape(
         period=period,
