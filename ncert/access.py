@@ -27,7 +27,9 @@ organisation has its own tags, seen by it and national staff.
 KPI cards (``card_readable``): national staff read every card; an analyst
 reads their own organisation's card, and a sector CERT also the cards of the
 organisations of its sector and the sector's own card. Every figure on a card
-is computed through ``scope``, so a card shows only what its reader may see.
+is computed through ``scope``, so a card shows only what its reader may see;
+figures read from the incident rollups (``IncidentRollup``) are scoped by the
+same rule, on the reporting organisation and label each rollup row is keyed by.
 
 The risk register (``Risk``) is national staff's, except a risk explicitly
 shared with its owner organisation, which that organisation's analysts may
@@ -46,6 +48,7 @@ from sqlalchemy import Select, false, or_, select
 from ncert.actor import Actor
 from ncert.models import (
     Incident,
+    IncidentRollup,
     MispAttribute,
     MispEvent,
     MispTag,
@@ -81,6 +84,11 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
         if actor.is_national:
             return stmt
         return stmt.where(or_(Incident.reporter_org_id == actor.org_id, Incident.tlp.in_(community_labels(actor))))
+    if entity is IncidentRollup:  # counts keyed by the same reporter and label as their incidents
+        if actor.is_national:
+            return stmt
+        return stmt.where(or_(IncidentRollup.reporter_org_id == actor.org_id,
+                              IncidentRollup.tlp.in_(community_labels(actor))))
     if entity is TimelineEntry:
         if actor.is_national:
             return stmt

@@ -20,8 +20,9 @@ from ncert.models.playbooks import (
     Task,
 )
 from ncert.models.regimes import ReportingRegime, SectorRegime
-from ncert.models.sign_in import ConsoleSession, SignInFailure
 from ncert.models.risks import Risk, RiskIncident, RiskMatrix, RiskNotification, RiskVersion
+from ncert.models.rollups import IncidentRollup, RollupDuration
+from ncert.models.sign_in import ConsoleSession, SignInFailure
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 from ncert.models.teams import Team, TeamMember
 
@@ -37,6 +38,7 @@ __all__ = [
     "Incident",
     "IncidentAssessment",
     "IncidentIndicator",
+    "IncidentRollup",
     "Indicator",
     "KpiReview",
     "KpiTarget",
@@ -58,6 +60,7 @@ __all__ = [
     "RiskMatrix",
     "RiskNotification",
     "RiskVersion",
+    "RollupDuration",
     "Sector",
     "SectorRegime",
     "Sighting",

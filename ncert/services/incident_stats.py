@@ -1,20 +1,26 @@
-"""Aggregates over incidents, computed in SQL: the one small API behind the KPI
-cards, the threat landscape and the leadership overview (a later rollup
-table can answer these same calls).
+"""Aggregates over incidents: the one small API behind the KPI cards, the threat
+landscape and the leadership overview.
 
-Every statement is built on ``counted(actor, ...)``: scoped through
-``ncert.access.scope`` and without merged duplicates, which are counted in the
-incident they were merged into. Durations are seconds between two timestamps
-(``seconds_between``, one SQL variant per backend), and percentiles are read
-row by row with ORDER BY … LIMIT/OFFSET, so no backend sends every value to
-Python.
+Counts, severities, classes, statuses and duration percentiles are read from
+the incident rollups (``ncert.models.rollups``, kept on write by
+``ncert.services.rollups``): ``rolled(actor, ...)`` selects rollup rows scoped
+through ``ncert.access.scope`` by the reporting organisation and label they are
+keyed by, so a page costs the same at a million incidents as at a thousand.
+Rollups count whole UTC days: a period given to them starts and ends at
+midnight. Merged duplicates are never counted.
+
+Figures about things other than the incident (indicators, deadlines, requests
+for information) are read from the incidents through ``counted(actor, ...)``,
+scoped the same way; their durations are seconds between two timestamps
+(``seconds_between``, one SQL variant per backend), and ``spread`` reads their
+percentiles row by row with ORDER BY … LIMIT/OFFSET.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, Float, Select, case, func, select
@@ -22,10 +28,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from ncert.access import scope
+from ncert.access import scope, severity_column
 from ncert.actor import Actor
-from ncert.models import Incident
+from ncert.errors import Invalid
+from ncert.models import Incident, IncidentRollup, RollupDuration
 from ncert.periods import Period
+from ncert.services.rollups import Bucket, percentile
 
 
 class seconds_between(FunctionElement):
@@ -62,20 +70,6 @@ def count(session: Session, stmt: Select) -> int:
     return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
-def count_by(session: Session, actor: Actor, key: Any, *where: Any) -> dict[Any, int]:
-    """Incident counts per value of ``key`` (a column or expression)."""
-    stmt = counted(actor, key, func.count()).where(*where).group_by(key)
-    return {value: n for value, n in session.execute(stmt)}
-
-
-def month_of(period: Period) -> ColumnElement[str]:
-    """The calendar month (``YYYY-MM``) an incident of ``period`` was reported in:
-    a CASE over the month boundaries, the same SQL on every backend."""
-    months = period.months()
-    whens = [(Incident.reported_at < end, label) for label, _, end in months[:-1]] or [(Incident.id.is_(None), "")]
-    return case(*whens, else_=months[-1][0])  # a CASE needs one WHEN: a period within one month gets a void one
-
-
 @dataclass(frozen=True)
 class Spread:
     """How many values there were, and their percentiles (None when there were none)."""
@@ -108,10 +102,64 @@ def spread(session: Session, values: Select, at: tuple[float, ...] = (0.5, 0.9))
     return Spread(n, out)
 
 
-def open_at(moment: datetime) -> ColumnElement[bool]:
-    """The incident was reported before ``moment`` and neither resolved nor closed by then."""
-    return (
-        (Incident.reported_at < moment)
-        & (Incident.resolved_at.is_(None) | (Incident.resolved_at >= moment))
-        & (Incident.closed_at.is_(None) | (Incident.closed_at >= moment))
-    )
+# -- from the rollups ------------------------------------------------------------------
+
+
+def rolled(actor: Actor, *columns: Any) -> Select:
+    """SELECT ``columns`` over the rollup rows of the incidents the actor may see."""
+    return scope(actor, select(*columns).select_from(IncidentRollup), IncidentRollup)
+
+
+def _day(moment: datetime) -> date:
+    moment = moment.astimezone(timezone.utc)
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) != (0, 0, 0, 0):
+        raise Invalid(f"period: rollups count whole UTC days, and {moment.isoformat()} is not midnight")
+    return moment.date()
+
+
+def rolled_in(period: Period) -> ColumnElement[bool]:
+    """The rollup rows of the incidents reported in ``period``."""
+    return (IncidentRollup.day >= _day(period.start)) & (IncidentRollup.day < _day(period.end))
+
+
+def rolled_severity(actor: Actor):
+    """``ncert.access.severity_column`` on the rollups: each keeps both severities under the incident's names."""
+    return getattr(IncidentRollup, severity_column(actor).key)
+
+
+def tally(session: Session, actor: Actor, key: Any, *where: Any) -> dict[Any, int]:
+    """Incident counts per value of ``key`` (a rollup column or expression)."""
+    stmt = rolled(actor, key, func.sum(IncidentRollup.incidents)).where(*where).group_by(key)
+    return {value: int(n) for value, n in session.execute(stmt)}
+
+
+def total(session: Session, actor: Actor, *where: Any) -> int:
+    return int(session.scalar(rolled(actor, func.sum(IncidentRollup.incidents)).where(*where)) or 0)
+
+
+def rolled_month(period: Period) -> ColumnElement[str]:
+    """The calendar month (``YYYY-MM``) of a rollup row of ``period``: a CASE over the
+    month boundaries, the same SQL on every backend."""
+    months = period.months()
+    whens = [(IncidentRollup.day < _day(end), label) for label, _, end in months[:-1]]
+    whens = whens or [(IncidentRollup.id.is_(None), "")]  # a CASE needs one WHEN: a one-month period gets a void one
+    return case(*whens, else_=months[-1][0])
+
+
+def durations(session: Session, actor: Actor, measure: str, *where: Any,
+              at: tuple[float, ...] = (0.5, 0.9)) -> Spread:
+    """How many incidents have a ``measure`` duration (``ncert.services.rollups.MEASURES``),
+    and its percentiles, from the rollups' histograms (``rollups.percentile``)."""
+    stmt = (rolled(actor, RollupDuration.bucket, func.sum(RollupDuration.n), func.min(RollupDuration.least),
+                   func.max(RollupDuration.greatest))
+            .join(RollupDuration, RollupDuration.rollup_id == IncidentRollup.id)
+            .where(RollupDuration.measure == measure, *where)
+            .group_by(RollupDuration.bucket).order_by(RollupDuration.bucket))
+    buckets = [Bucket(int(n), least, greatest) for _, n, least, greatest in session.execute(stmt)]
+    return Spread(sum(b.n for b in buckets), {p: percentile(buckets, p) for p in at})
+
+
+def rolled_open_at(moment: datetime) -> ColumnElement[bool]:
+    """The incident was reported before ``moment`` (a midnight) and neither resolved nor closed by then."""
+    day = _day(moment)
+    return (IncidentRollup.day < day) & (IncidentRollup.ended_on.is_(None) | (IncidentRollup.ended_on >= day))

@@ -11,6 +11,9 @@ not due yet is left out); requests for information (tasks addressed to the
 reporter, created in the period: tasks carry no due date) answered, and how fast;
 open criticals (level 4 and above) at the period's end. Each figure comes with
 the previous period's value and, where a target exists, a green/amber/red status.
+The incidents' own figures are read from the incident rollups
+(``ncert.services.incident_stats``): percentiles from their histograms, at the
+resolution ``ncert.services.rollups`` documents.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from ncert import clocks, periods
-from ncert.access import card_readable, scope, sees_whole_card, severity_column
+from ncert.access import card_readable, scope, sees_whole_card
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.models import (
     Incident,
+    IncidentRollup,
     KpiReview,
     KpiTarget,
     Organization,
@@ -36,12 +40,21 @@ from ncert.models import (
     ResponsiblePerson,
     Sector,
     Task,
-    TimelineEntry,
 )
 from ncert.periods import Period
 from ncert.services import audit
-from ncert.services.incident_stats import count, count_by, counted, open_at, reported_in, seconds_between, spread
-from ncert.taxonomy import RSIT, SEVERITY_LEVELS, Role, Status
+from ncert.services.incident_stats import (
+    count,
+    counted,
+    durations,
+    rolled_in,
+    rolled_open_at,
+    rolled_severity,
+    seconds_between,
+    spread,
+    tally,
+)
+from ncert.taxonomy import RSIT, SEVERITY_LEVELS, Role
 
 MIN_COUNT = 5  # percentiles over fewer values mislead: shown as None, with the count
 CRITICAL = 4
@@ -135,7 +148,7 @@ class Card:
 def organization_card(session: Session, actor: Actor, slug: str, period: Period) -> Card:
     """An organisation's card; an organisation whose card the actor may not read is a 404."""
     org = _org(session, actor, slug)
-    figures = _figures(session, actor, Incident.reporter_org_id == org.id, org.id, period)
+    figures = _figures(session, actor, Subject("reporter_org_id", org.id), org.id, period)
     return Card("organization", org.slug, org.name, org.sector.slug if org.sector else None, period,
                 period.previous(), figures, session.get(ResponsiblePerson, org.id),
                 _review(session, KpiReview.org_id == org.id, period), _history(session, KpiReview.org_id == org.id),
@@ -145,7 +158,7 @@ def organization_card(session: Session, actor: Actor, slug: str, period: Period)
 def sector_card(session: Session, actor: Actor, slug: str, period: Period) -> Card:
     """A sector's card over the incidents its organisations reported (by reporting sector)."""
     sector = _sector(session, actor, slug)
-    figures = _figures(session, actor, Incident.sector_id == sector.id, None, period)
+    figures = _figures(session, actor, Subject("sector_id", sector.id), None, period)
     return Card("sector", sector.slug, sector.name, None, period, period.previous(), figures, None,
                 _review(session, KpiReview.sector_id == sector.id, period),
                 _history(session, KpiReview.sector_id == sector.id), sees_whole_card(actor, org_id=None))
@@ -173,7 +186,21 @@ def _sector(session: Session, actor: Actor, slug: str) -> Sector:
     return sector
 
 
-def _figures(session: Session, actor: Actor, subject: ColumnElement[bool], org_id: int | None,
+@dataclass(frozen=True)
+class Subject:
+    """Whose card: the incidents (and their rollup rows) of one reporting organisation or sector."""
+
+    column: Literal["reporter_org_id", "sector_id"]
+    id: int
+
+    def incidents(self) -> ColumnElement[bool]:
+        return getattr(Incident, self.column) == self.id
+
+    def rollups(self) -> ColumnElement[bool]:
+        return getattr(IncidentRollup, self.column) == self.id
+
+
+def _figures(session: Session, actor: Actor, subject: Subject, org_id: int | None,
              period: Period) -> list[Figure]:
     targets = effective_targets(session, org_id)
     now, before = _measure(session, actor, subject, period), _measure(session, actor, subject, period.previous())
@@ -199,51 +226,38 @@ def status(better: Better, value: float | None, target: Target) -> Literal["gree
 Measured = dict[str, tuple[str, str, str, float | None, int]]  # key -> (group, label, unit, value, count)
 
 
-def _measure(session: Session, actor: Actor, subject: ColumnElement[bool], period: Period) -> Measured:
-    """Every figure of one card for one period, straight from SQL."""
-    mine = (subject, reported_in(period))
+def _measure(session: Session, actor: Actor, subject: Subject, period: Period) -> Measured:
+    """Every figure of one card for one period: the incidents' own from the rollups,
+    NIS2 stages and requests for information from their tables."""
+    mine = (subject.rollups(), rolled_in(period))
     out: Measured = {}
 
     def put(key: str, group: str, value: float | None, n: int, label: str | None = None, unit: str | None = None):
         kpi = KPIS.get(key)
         out[key] = (group, label or kpi.label, unit or kpi.unit, value, n)
 
-    severity = severity_column(actor)  # an analyst counts the severities its reporters were told
-    by_severity = count_by(session, actor, severity, *mine)
+    severity = rolled_severity(actor)  # an analyst counts the severities its reporters were told
+    by_severity = tally(session, actor, severity, *mine)
     total = sum(by_severity.values())
     put("incidents", "incidents", total, total)
     for level, name in SEVERITY_LEVELS.items():
         put(f"severity_{level}", "severity", by_severity.get(level, 0), total, f"Level {level} ({name})", "count")
-    by_class = count_by(session, actor, Incident.rsit_class, *mine)
+    by_class = tally(session, actor, IncidentRollup.rsit_class, *mine)
     for rsit_class in RSIT:
         put(f"rsit_{rsit_class}", "rsit_class", by_class.get(rsit_class, 0), total, rsit_class, "count")
 
-    ack = spread(session, counted(actor, seconds_between(Incident.acknowledged_at, Incident.reported_at))
-                 .where(*mine))
+    ack = durations(session, actor, "acknowledge", *mine)
     _percentiles(put, "time_to_acknowledge", "response", ack)
     put("unacknowledged", "response", total - ack.count, total)
+    _percentiles(put, "time_to_contain", "response", durations(session, actor, "contain", *mine))
+    _percentiles(put, "time_to_resolve", "response", durations(session, actor, "resolve", *mine))
+    _percentiles(put, "reporting_delay", "reporting", durations(session, actor, "delay", *mine))
 
-    contained = (scope(actor, select(TimelineEntry.incident_id, func.min(TimelineEntry.at).label("at")),
-                       TimelineEntry)
-                 .where(TimelineEntry.kind == "status",
-                        TimelineEntry.details["new"].as_string() == Status.CONTAINED.value)
-                 .group_by(TimelineEntry.incident_id).subquery())
-    contain = spread(session, counted(actor, seconds_between(func.coalesce(contained.c.at, Incident.resolved_at),
-                                                               Incident.reported_at))
-                     .outerjoin(contained, contained.c.incident_id == Incident.id).where(*mine))
-    _percentiles(put, "time_to_contain", "response", contain)
-    resolve = spread(session, counted(actor, seconds_between(Incident.resolved_at, Incident.reported_at)).where(*mine))
-    _percentiles(put, "time_to_resolve", "response", resolve)
+    _nis2(session, actor, subject.incidents(), period, put)
+    _rfis(session, actor, subject.incidents(), period, put)
 
-    delay = spread(session, counted(actor, seconds_between(
-        Incident.reported_at, func.coalesce(Incident.aware_at, Incident.occurred_at))).where(*mine))
-    _percentiles(put, "reporting_delay", "reporting", delay)
-
-    _nis2(session, actor, subject, period, put)
-    _rfis(session, actor, subject, period, put)
-
-    criticals = count(session, counted(actor, Incident.id).where(subject, severity >= CRITICAL,
-                                                                  open_at(period.end)))
+    criticals = sum(tally(session, actor, severity, subject.rollups(), severity >= CRITICAL,
+                          rolled_open_at(period.end)).values())
     put("open_criticals", "open", criticals, criticals)
     return out
 

@@ -1,7 +1,7 @@
 """The threat landscape of a period, within the viewer's scope.
 
 Trends per calendar month by RSIT class, reporting sector and severity (with the
-previous period's totals); the CVEs (``cve`` indicators), malware families and
+previous period's totals), read from the incident rollups; the CVEs (``cve`` indicators), malware families and
 ATT&CK techniques (MISP galaxy tags) reported in the most incidents; and the
 national incidents (campaigns) that group them. Everything is counted over the
 incidents the viewer may see, merged duplicates excluded (``incident_stats``).
@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ncert.access import national_incidents_readable, severity_column
+from ncert.access import national_incidents_readable
 from ncert.actor import Actor
 from ncert.models import (
     Incident,
     IncidentIndicator,
+    IncidentRollup,
     Indicator,
     MispEvent,
     NationalIncident,
@@ -27,7 +28,7 @@ from ncert.models import (
     Sector,
 )
 from ncert.periods import Period
-from ncert.services.incident_stats import count_by, counted, month_of, reported_in
+from ncert.services.incident_stats import counted, reported_in, rolled, rolled_in, rolled_month, rolled_severity, tally
 from ncert.taxonomy import SEVERITY_LEVELS
 
 TOP = 10
@@ -82,10 +83,10 @@ class Landscape:
 def landscape(session: Session, actor: Actor, period: Period) -> Landscape:
     months = [label for label, _, _ in period.months()]
     sectors = {s.id: s for s in session.scalars(select(Sector))}
-    by_class = _trends(session, actor, Incident.rsit_class, period, months, str)
-    by_sector = _trends(session, actor, Incident.sector_id, period, months, lambda sid: sectors[sid].name,
+    by_class = _trends(session, actor, IncidentRollup.rsit_class, period, months, str)
+    by_sector = _trends(session, actor, IncidentRollup.sector_id, period, months, lambda sid: sectors[sid].name,
                         lambda sid: sectors[sid].slug)
-    by_severity = _trends(session, actor, severity_column(actor), period, months,
+    by_severity = _trends(session, actor, rolled_severity(actor), period, months,
                           lambda level: f"Level {level} ({SEVERITY_LEVELS[level]})", str)
     return Landscape(
         period=period,
@@ -104,10 +105,11 @@ def landscape(session: Session, actor: Actor, period: Period) -> Landscape:
 
 
 def _trends(session, actor, column, period: Period, months: list[str], label, key=str) -> list[Trend]:
-    month = month_of(period)
-    stmt = counted(actor, column, month, func.count()).where(reported_in(period)).group_by(column, month)
-    cells = {(value, m): n for value, m, n in session.execute(stmt)}
-    previous = count_by(session, actor, column, reported_in(period.previous()))
+    month = rolled_month(period)
+    stmt = (rolled(actor, column, month, func.sum(IncidentRollup.incidents)).where(rolled_in(period))
+            .group_by(column, month))
+    cells = {(value, m): int(n) for value, m, n in session.execute(stmt)}
+    previous = tally(session, actor, column, rolled_in(period.previous()))
     values = {value for value, _ in cells} | set(previous)
     trends = [Trend(key(value), label(value), [cells.get((value, m), 0) for m in months],
                     sum(cells.get((value, m), 0) for m in months), previous.get(value, 0)) for value in values]

@@ -1,25 +1,25 @@
 """The leadership overview: scoped aggregate counts over a period's incidents.
 
 The period is a quarter or a custom range (``ncert.periods``), by default the
-last 90 days. Every figure is computed from incidents the actor may see,
-merged duplicates left out (through ``ncert.services.incident_stats``), so an
-analyst's overview counts only what their queue shows.
+last 90 days (whole UTC days, today included). Every figure is read from the
+incident rollups the actor may see, merged duplicates left out (through
+``ncert.services.incident_stats``), so an analyst's overview counts only what
+their queue shows, and the page costs the same whatever the number of incidents.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ncert.access import severity_column
 from ncert.actor import Actor
 from ncert.db import utcnow
-from ncert.models import Incident, Sector
+from ncert.models import IncidentRollup, Sector
 from ncert.periods import Period
-from ncert.services.incident_stats import count_by, counted, reported_in, seconds_between, spread
+from ncert.services.incident_stats import durations, rolled_in, rolled_severity, tally
 from ncert.taxonomy import OPEN_STATUSES, SEVERITY_LEVELS, Status
 
 DEFAULT_DAYS = 90
@@ -45,30 +45,30 @@ class Overview:
 
 
 def recent(days: int = DEFAULT_DAYS, now: datetime | None = None) -> Period:
-    """The last ``days`` days up to ``now``, the overview's default period."""
-    end = now or utcnow()
+    """The last ``days`` whole UTC days up to ``now``'s, today included: the overview's default period."""
+    today = (now or utcnow()).astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = today + timedelta(days=1)
     return Period(end - timedelta(days=days), end, f"last {days} days")
 
 
 def overview(session: Session, actor: Actor, period: Period | None = None) -> Overview:
     """Counts over the incidents reported in ``period`` (the last 90 days by default) that the actor may see."""
     period = period or recent()
-    window = reported_in(period)
+    window = rolled_in(period)
 
     sectors = {s.id: s for s in session.scalars(select(Sector))}
     by_sector = sorted(
         (SectorCount(sectors[sid].slug, sectors[sid].name, n)
-         for sid, n in count_by(session, actor, Incident.sector_id, window).items()),
+         for sid, n in tally(session, actor, IncidentRollup.sector_id, window).items()),
         key=lambda c: (-c.count, c.slug),
     )
-    severity = severity_column(actor)  # an analyst counts what its reporters were told
-    by_severity = dict.fromkeys(SEVERITY_LEVELS, 0) | count_by(session, actor, severity, window)
+    severity = rolled_severity(actor)  # an analyst counts what its reporters were told
+    by_severity = dict.fromkeys(SEVERITY_LEVELS, 0) | tally(session, actor, severity, window)
     by_status = {str(s): 0 for s in Status if s is not Status.MERGED}
-    by_status |= {str(status): n for status, n in count_by(session, actor, Incident.status, window).items()}
-    open_by_severity = dict.fromkeys(SEVERITY_LEVELS, 0) | count_by(
-        session, actor, severity, Incident.status.in_(OPEN_STATUSES))
-    waits = spread(session, counted(actor, seconds_between(Incident.acknowledged_at, Incident.reported_at))
-                   .where(window), at=(0.5,))
+    by_status |= {str(status): n for status, n in tally(session, actor, IncidentRollup.status, window).items()}
+    open_by_severity = dict.fromkeys(SEVERITY_LEVELS, 0) | tally(
+        session, actor, severity, IncidentRollup.status.in_(OPEN_STATUSES))
+    waits = durations(session, actor, "acknowledge", window, at=(0.5,))
     median = waits.percentiles[0.5]
 
     return Overview(

@@ -1,0 +1,56 @@
+"""Incident rollups: the leadership pages' aggregates, maintained on write.
+
+One ``IncidentRollup`` row counts the incidents (merged duplicates left out)
+reported on one day by one organisation that share every key the overview,
+the KPI cards and the landscape group or filter by, including the reporting
+organisation and the label that ``ncert.access.scope`` decides visibility by.
+Durations that percentiles are read from (time to acknowledge, contain and
+resolve, reporting delay) are kept per rollup row as log-scale histograms
+(``RollupDuration``); ``ncert.services.rollups`` maintains both.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ncert.db import Base, EnumText
+from ncert.taxonomy import TLP, Status
+
+
+class IncidentRollup(Base):
+    __tablename__ = "incident_rollups"
+    __table_args__ = (
+        Index("ix_incident_rollups_day_org", "day", "reporter_org_id"),
+        Index("ix_incident_rollups_org_day", "reporter_org_id", "day"),
+        Index("ix_incident_rollups_sector_day", "sector_id", "day"),
+        Index("ix_incident_rollups_status", "status", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]  # the UTC day the incidents were reported
+    reporter_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sectors.id", ondelete="CASCADE"))
+    rsit_class: Mapped[str] = mapped_column(String(48))
+    severity: Mapped[int]  # the national severity
+    communicated_severity: Mapped[int]  # the severity communicated to the reporter
+    tlp: Mapped[TLP] = mapped_column(EnumText(TLP, 20))
+    status: Mapped[Status] = mapped_column(EnumText(Status, 16))
+    ended_on: Mapped[date | None]  # the UTC day of the earlier of resolution and closure, if any
+    incidents: Mapped[int]
+
+
+class RollupDuration(Base):
+    """How many of a rollup row's incidents took a duration within one histogram bucket,
+    with the least and greatest such duration (seconds)."""
+
+    __tablename__ = "incident_rollup_durations"
+
+    rollup_id: Mapped[int] = mapped_column(ForeignKey("incident_rollups.id", ondelete="CASCADE"), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)  # acknowledge | contain | resolve | delay
+    bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int]
+    least: Mapped[float] = mapped_column(Float)
+    greatest: Mapped[float] = mapped_column(Float)

@@ -1,0 +1,232 @@
+"""Keeping the incident rollups (``ncert.models.rollups``) equal to the incidents.
+
+Maintained on write: a session listener notes, at every flush, the cells
+(UTC report day × reporting organisation) of each incident written, before and
+after the change, and of each status entry added to a timeline, and recounts
+those cells from their incidents in the same transaction. Every door, bulk
+path and test that writes incidents through the ORM keeps them current, and a
+cell is a few incidents, so a write costs the same at any table size.
+``rebuild`` recounts every day (``ncert rollups rebuild``, and migration 0010b
+for data written before the rollups existed).
+
+Durations are kept as histograms of log-scale buckets, four per doubling
+(edges 2^(1/4) ≈ 19 % apart), each with the least and greatest duration in it;
+``percentile`` interpolates within a bucket between them, so a percentile is
+exact where its bucket holds at most two distinct durations and otherwise
+within that bucket's edges.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import Connection, delete, event, func, insert, select
+from sqlalchemy.orm import Session
+
+from ncert.actor import Actor
+from ncert.errors import Forbidden
+from ncert.models import Incident, IncidentRollup, RollupDuration, TimelineEntry
+from ncert.services import audit
+from ncert.taxonomy import Status
+
+PER_DOUBLING = 4
+LAST_BUCKET = 1 + PER_DOUBLING * 26  # 2^26 s is about two years: anything longer shares the last bucket
+MEASURES = ("acknowledge", "contain", "resolve", "delay")
+
+Cell = tuple[date, int]  # (UTC report day, reporting organisation)
+_PENDING = "ncert.rollups.cells"
+
+
+def bucket_of(seconds: float) -> int:
+    """The histogram bucket of a duration: 0 below one second, then four per doubling."""
+    if seconds < 1:
+        return 0
+    return min(LAST_BUCKET, 1 + math.floor(PER_DOUBLING * math.log2(seconds)))
+
+
+@dataclass(frozen=True)
+class Bucket:
+    n: int
+    least: float
+    greatest: float
+
+
+def percentile(buckets: list[Bucket], p: float) -> float | None:
+    """The ``p`` percentile of the durations counted in ``buckets`` (in bucket order),
+    interpolated between the two nearest ranks as ``incident_stats.spread`` does; a
+    rank inside a bucket is placed evenly between the bucket's least and greatest."""
+    n = sum(b.n for b in buckets)
+    if not n:
+        return None
+    rank = (n - 1) * p
+    low = math.floor(rank)
+    a = _at_rank(buckets, low)
+    b = _at_rank(buckets, low + 1) if low + 1 < n else a
+    return a + (b - a) * (rank - low)
+
+
+def _at_rank(buckets: list[Bucket], rank: int) -> float:
+    before = 0
+    for b in buckets:
+        if rank < before + b.n:
+            if b.n == 1:
+                return b.least
+            return b.least + (b.greatest - b.least) * (rank - before) / (b.n - 1)
+        before += b.n
+    raise IndexError(rank)
+
+
+# -- maintained on write --------------------------------------------------------------
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(timezone.utc).date()
+
+
+@event.listens_for(Session, "after_flush")
+def _recount_touched_cells(session: Session, _context) -> None:
+    cells: set[Cell] = set()
+    entries: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Incident):
+            cells |= _cells_of(obj)
+        elif isinstance(obj, TimelineEntry) and obj.kind == "status":
+            entries.add(obj.incident_id)
+    if entries:
+        stmt = select(Incident.reported_at, Incident.reporter_org_id).where(Incident.id.in_(entries))
+        cells |= {(_day(at), org) for at, org in session.connection().execute(stmt)}
+    if cells:
+        recount(session.connection(), cells)
+
+
+def _cells_of(incident: Incident) -> set[Cell]:
+    """The cells the incident is counted in now and was counted in before this flush."""
+    state = incident._sa_instance_state
+    days = {_day(v) for v in _now_and_before(state, "reported_at")}
+    orgs = set(_now_and_before(state, "reporter_org_id"))
+    return {(d, o) for d in days for o in orgs}
+
+
+def _now_and_before(state, name: str) -> list:
+    history = state.attrs[name].history
+    return [v for v in (*history.unchanged, *history.added, *history.deleted) if v is not None]
+
+
+def recount(conn: Connection, cells: Iterable[Cell]) -> None:
+    """Recount the rollup rows of ``cells`` from their incidents."""
+    by_day: dict[date, set[int]] = defaultdict(set)
+    for day, org in cells:
+        by_day[day].add(org)
+    for day, orgs in by_day.items():
+        _replace(conn, day, orgs)
+
+
+def _replace(conn: Connection, day: date, orgs: set[int] | None) -> int:
+    """Replace the rollup rows of ``day`` (for ``orgs``, or every organisation); answers
+    how many incidents they count."""
+    mine = [IncidentRollup.day == day]
+    incidents = _incidents_of(day)
+    if orgs is not None:
+        mine.append(IncidentRollup.reporter_org_id.in_(orgs))
+        incidents = incidents.where(Incident.reporter_org_id.in_(orgs))
+    conn.execute(delete(RollupDuration.__table__).where(
+        RollupDuration.rollup_id.in_(select(IncidentRollup.id).where(*mine))))
+    conn.execute(delete(IncidentRollup.__table__).where(*mine))
+    cells = _tally(day, conn.execute(incidents))
+    for key, cell in cells.items():
+        rollup_id = conn.execute(insert(IncidentRollup.__table__).values(
+            **dict(zip(_KEY, key, strict=True)), day=day, incidents=cell.incidents)).inserted_primary_key[0]
+        durations = [{"rollup_id": rollup_id, "measure": m, "bucket": b, "n": x.n, "least": x.least,
+                      "greatest": x.greatest} for (m, b), x in sorted(cell.durations.items())]
+        if durations:
+            conn.execute(insert(RollupDuration.__table__), durations)
+    return sum(cell.incidents for cell in cells.values())
+
+
+_KEY = ("reporter_org_id", "sector_id", "rsit_class", "severity", "communicated_severity", "tlp", "status",
+        "ended_on")
+
+
+def _incidents_of(day: date):
+    """The day's incidents that count (merged duplicates do not), with the first move to
+    contained that their reporter may read (a status entry that is not internal)."""
+    start = datetime.combine(day, time(), tzinfo=timezone.utc)
+    contained = (select(TimelineEntry.incident_id, func.min(TimelineEntry.at).label("at"))
+                 .where(TimelineEntry.kind == "status", TimelineEntry.internal.is_(False),
+                        TimelineEntry.details["new"].as_string() == Status.CONTAINED.value)
+                 .group_by(TimelineEntry.incident_id).subquery())
+    i = Incident
+    return (select(i.reporter_org_id, i.sector_id, i.rsit_class, i.severity, i.communicated_severity, i.tlp, i.status,
+                   i.reported_at, i.acknowledged_at, i.resolved_at, i.closed_at, i.aware_at, i.occurred_at,
+                   contained.c.at)
+            .outerjoin(contained, contained.c.incident_id == i.id)
+            .where(i.reported_at >= start, i.reported_at < start + timedelta(days=1), i.merged_into_id.is_(None)))
+
+
+@dataclass
+class _Cell:
+    incidents: int = 0
+    durations: dict[tuple[str, int], Bucket] = field(default_factory=dict)
+
+    def add(self, measure: str, seconds: float | None) -> None:
+        if seconds is None:
+            return
+        key = (measure, bucket_of(seconds))
+        b = self.durations.get(key)
+        self.durations[key] = (Bucket(1, seconds, seconds) if b is None else
+                               Bucket(b.n + 1, min(b.least, seconds), max(b.greatest, seconds)))
+
+
+def _tally(day: date, rows) -> dict[tuple, _Cell]:
+    cells: dict[tuple, _Cell] = defaultdict(_Cell)
+    for (org, sector, rsit_class, severity, communicated, tlp, status, reported, acknowledged, resolved, closed,
+         aware, occurred, contained) in rows:
+        ends = [t for t in (resolved, closed) if t is not None]
+        cell = cells[(org, sector, rsit_class, severity, communicated, tlp, status,
+                      _day(min(ends)) if ends else None)]
+        cell.incidents += 1
+        cell.add("acknowledge", _seconds(acknowledged, reported))
+        cell.add("contain", _seconds(contained or resolved, reported))
+        cell.add("resolve", _seconds(resolved, reported))
+        cell.add("delay", _seconds(reported, aware or occurred))
+    return cells
+
+
+def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
+    return (later - earlier).total_seconds() if later is not None and earlier is not None else None
+
+
+# -- rebuilt on demand ----------------------------------------------------------------
+
+
+def rebuild(session: Session, actor: Actor, progress: Callable[[date, int], None] | None = None) -> int:
+    """Recount every day's rollups from the incidents (idempotent): national staff only.
+    Calls ``progress(day, incidents)`` after each day; answers how many incidents are counted."""
+    if not actor.is_national:
+        raise Forbidden("only the national centre rebuilds the rollups")
+    session.flush()
+    total = rebuild_all(session.connection(), progress)
+    audit.record(session, actor, "rollups.rebuild", "incident_rollups", "all", incidents=total)
+    return total
+
+
+def rebuild_all(conn: Connection, progress: Callable[[date, int], None] | None = None) -> int:
+    """``rebuild`` on a bare connection (the migration's)."""
+    conn.execute(delete(RollupDuration.__table__))
+    conn.execute(delete(IncidentRollup.__table__))
+    first, last = conn.execute(select(func.min(Incident.reported_at), func.max(Incident.reported_at))).one()
+    total = 0
+    if first is None:
+        return total
+    day, last_day = _day(first), _day(last)
+    while day <= last_day:
+        counted = _replace(conn, day, None)
+        total += counted
+        if progress:
+            progress(day, counted)
+        day += timedelta(days=1)
+    return total
