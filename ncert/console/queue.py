@@ -1,5 +1,5 @@
 """The triage queue: filters and sorting from the query string, keyset paging,
-and per-status counts as tabs."""
+and per-status counts as tabs (bounded: a tab over ``queue.COUNT_CAP`` shows "1000+")."""
 
 from __future__ import annotations
 
@@ -54,18 +54,26 @@ def queue_page():
         except BadRequest as exc:  # a tampered or stale cursor
             problems.append(f"Paging: {exc.detail}. Start again from the first page.")
         else:
-            counts = queue.status_counts(session, actor, filters)
+            counts = queue.bounded_status_counts(session, actor, filters)
     return render_template(
         "console/queue.html",
         form=form,
         page=page,
-        counts=counts,
+        counts=_shown_counts(counts) if counts else None,
         deadlines=clocks.next_open(session, actor, [i.id for i in page.items]) if page else {},
-        open_count=sum(counts[s] for s in OPEN_STATUSES) if counts else 0,
         problems=problems,
         queue_url=_queue_url,
         statuses=[s.value for s in Status],
     ), 400 if problems else 200
+
+
+def _shown_counts(counts: dict[str, int]) -> dict[str, str]:
+    """Tab labels from bounded counts: each status, "open" and "all"; a sum with a capped
+    status in it is a lower bound, written "N+"."""
+    def label(statuses) -> str:
+        capped = any(counts[s] > queue.COUNT_CAP for s in statuses)
+        return f"{sum(min(counts[s], queue.COUNT_CAP) for s in statuses)}{'+' if capped else ''}"
+    return {"all": label(list(Status)), "open": label(OPEN_STATUSES), **{s.value: label([s]) for s in Status}}
 
 
 def _filter_form(session, actor) -> QueueFilterForm:

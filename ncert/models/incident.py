@@ -42,6 +42,10 @@ class Incident(Base):
         Index("ix_incidents_status_reported", "status", "reported_at", "id"),
         Index("ix_incidents_sector_reported", "sector_id", "reported_at", "id"),
         Index("ix_incidents_reporter_reported", "reporter_org_id", "reported_at", "id"),
+        # The analyst's visibility rule (access.scope: own organisation OR a community label):
+        # per-status counts from the index alone, and the label arm in date order (0010a).
+        Index("ix_incidents_status_visibility", "status", "tlp", "reporter_org_id"),
+        Index("ix_incidents_tlp_reported", "tlp", "reported_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

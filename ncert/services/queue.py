@@ -2,6 +2,11 @@
 
 Paging is by keyset (sort value, id) with an opaque cursor, so page N costs
 the same as page 1 on a million rows and nothing is kept between requests.
+A page is read in two steps: the ids of the page (filters, visibility, sort,
+keyset, LIMIT page + 1) through the indexes alone, then those rows with their
+joins, so no query joins or sorts more than a page. Counts per status are
+exact on request (``status_counts``) or bounded (``bounded_status_counts``)
+for a page that shows them on every view.
 """
 
 from __future__ import annotations
@@ -11,13 +16,23 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 import orjson
-from sqlalchemy import Select, exists, func, or_, select, tuple_
+from sqlalchemy import Select, exists, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from ncert.access import scope, severity_column, updated_column
 from ncert.actor import Actor
 from ncert.errors import BadRequest, Invalid
-from ncert.models import Incident, Organization, Sector, Team, TeamMember, User, incident_affected_sectors
+from ncert.models import (
+    Incident,
+    IncidentIndicator,
+    Indicator,
+    Organization,
+    Sector,
+    Team,
+    TeamMember,
+    User,
+    incident_affected_sectors,
+)
 from ncert.search import incident_text_filter
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, Status
 
@@ -43,6 +58,7 @@ class QueueFilter:
     q: str | None = None
     reported_after: datetime | None = None
     reported_before: datetime | None = None
+    indicator: tuple[str, str] | None = None  # (type, normalised value): the incidents carrying it
 
 
 @dataclass(frozen=True)
@@ -59,15 +75,17 @@ def list_incidents(
     cursor: str | None = None,
 ) -> Page:
     column, descending = _sort(sort, actor)
-    stmt = _filtered(session, actor, select(Incident), filters)
+    stmt = _filtered(session, actor, select(Incident.id, column), filters, ordered_by=column)
     key = tuple_(column, Incident.id)
     if cursor:
         value, last_id = _decode(cursor, sort)
         stmt = stmt.where(key < (value, last_id) if descending else key > (value, last_id))
     order = (column.desc(), Incident.id.desc()) if descending else (column.asc(), Incident.id.asc())
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
-    items, more = rows[:limit], len(rows) > limit
-    next_cursor = _encode(sort, getattr(items[-1], column.key), items[-1].id) if more else None
+    keys = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
+    ids = [row[0] for row in keys[:limit]]
+    loaded = {i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(ids)))} if ids else {}
+    items = [loaded[i] for i in ids]
+    next_cursor = _encode(sort, keys[limit - 1][1], ids[-1]) if len(keys) > limit else None
     return Page(items, next_cursor, sort, limit, filters)
 
 
@@ -80,7 +98,23 @@ def status_counts(session: Session, actor: Actor, filters: QueueFilter) -> dict[
     return counts
 
 
-def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter) -> Select:
+COUNT_CAP = 1000  # a page shown on every view counts each status up to this, then says "1000+"
+
+
+def bounded_status_counts(session: Session, actor: Actor, filters: QueueFilter,
+                          cap: int = COUNT_CAP) -> dict[str, int]:
+    """``status_counts``, each status counted only up to ``cap`` + 1 rows: a count above
+    ``cap`` is ``cap + 1``, so one page view reads at most (cap + 1) index entries per status."""
+    # ordered_by: a common search word is checked per row, as a page would, rather than collected
+    matching = _filtered(session, actor, select(Incident.id), replace(filters, status=()),
+                         ordered_by=Incident.reported_at)
+    arms = [select(literal(str(s)).label("status"), select(func.count()).select_from(
+        matching.where(Incident.status == s).limit(cap + 1).subquery()).scalar_subquery().label("n"))
+        for s in Status]
+    return {status: n for status, n in session.execute(union_all(*arms))}
+
+
+def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter, ordered_by=None) -> Select:
     stmt = scope(actor, stmt)
     if f.status:
         stmt = stmt.where(Incident.status.in_(f.status))
@@ -112,7 +146,12 @@ def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter) -> S
         org_id = session.scalar(select(Organization.id).where(Organization.slug == f.reporter_org))
         stmt = stmt.where(Incident.reporter_org_id == org_id)
     if f.q:
-        stmt = stmt.where(incident_text_filter(session.get_bind().dialect.name, f.q))
+        stmt = stmt.where(incident_text_filter(session, f.q, ordered_by=ordered_by))
+    if f.indicator:
+        carrying = (select(IncidentIndicator.incident_id)
+                    .join(Indicator, Indicator.id == IncidentIndicator.indicator_id)
+                    .where(Indicator.type == f.indicator[0], Indicator.value == f.indicator[1]))
+        stmt = stmt.where(Incident.id.in_(carrying))
     if f.reported_after:
         stmt = stmt.where(Incident.reported_at > f.reported_after)
     if f.reported_before:
