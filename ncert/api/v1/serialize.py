@@ -193,7 +193,7 @@ class IncidentDetail(IncidentSummary):
         "national staff only, null when not scored"))
     assessment: AssessmentView | None = Field(description=(
         "The national severity assessment; null until assessed, and for sector organisations (it draws on other "
-        "organisations' reports; they see its outcome as the severity)"))
+        "organisations' reports; they see the communicated severity, never its outcome)"))
     risks: list[str] | None = Field(None, examples=[["R-2026-0004"]], description=(
         "References of the national risks this incident is linked to; national staff only, null for everyone else"))
 
