@@ -11,7 +11,7 @@ from datetime import UTC
 from functools import wraps
 
 import orjson
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from detection import anomaly
@@ -21,10 +21,13 @@ from ncert.actor import Actor
 from ncert.console import forms, incident_risks
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
+from ncert.console.queue import PAGE_SIZE
 from ncert.db import utcnow
+from ncert.errors import BadRequest
 from ncert.models import Incident, IncidentAssessment
+from ncert.observables import normalise
 from ncert.records import IncidentPatch
-from ncert.services import assessments, clocks, incidents, indicators, risk_links, stix_export, teams
+from ncert.services import assessments, clocks, incidents, indicators, queue, risk_links, stix_export, teams
 from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, Status
 from ncert.web.session import db, national_org
 
@@ -67,6 +70,21 @@ def incident(reference: str):
         **_assessment_panel(session, actor, inc),
         **incident_risks.panel(session, actor, inc),
     )
+
+
+@bp.get("/indicators/incidents", endpoint="indicator_incidents")
+@login_required
+def incidents_carrying():
+    """The full "also in" list: every incident the user may see carrying one value, paged."""
+    kind, value, cursor = request.args.get("type", ""), request.args.get("value", ""), request.args.get("cursor")
+    try:
+        value = normalise(kind, value)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    page = queue.list_incidents(db(), current_actor(), queue.QueueFilter(indicator=(kind, value)),
+                                limit=PAGE_SIZE, cursor=cursor or None)
+    return render_template("console/indicator_incidents.html", kind=kind, value=value, page=page,
+                           first_page=bool(cursor))
 
 
 def _assessment_panel(session, actor: Actor, inc: Incident) -> dict:

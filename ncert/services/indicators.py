@@ -3,7 +3,6 @@ and find who else reported the same value."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -223,34 +222,43 @@ def _as_reported(session: Session, stmt: Select) -> list[IndicatorFacts]:
     return sorted(seen.values(), key=lambda f: (f.type, f.value))
 
 
+SHARED_SHOWN = 10  # the "also in" list names this many; the rest is a paged list (queue filter ``indicator``)
+SHARED_COUNTED = 1000  # a value on thousands of incidents is counted up to this, then "1000+"
+
+
 @dataclass(frozen=True)
 class SharedWith:
-    """Other incidents the actor can see that carry the same indicator."""
+    """Other incidents the actor can see that carry the same indicator: the newest few,
+    how many (up to ``SHARED_COUNTED``, ``capped`` above), and the sectors among those counted."""
 
     references: tuple[str, ...]
     sectors: tuple[str, ...]
+    count: int
+    capped: bool
 
 
 def shared(session: Session, actor: Actor, incident: Incident, indicator_ids: list[int]) -> dict[int, SharedWith]:
-    """For each indicator, the other visible incidents and their sectors."""
-    if not indicator_ids:
-        return {}
-    stmt = (
-        select(IncidentIndicator.indicator_id, Incident.reference, Incident.sector_id)
-        .join(Incident, Incident.id == IncidentIndicator.incident_id)
-        .where(IncidentIndicator.indicator_id.in_(indicator_ids), Incident.id != incident.id)
-        .order_by(Incident.reported_at.desc())
-    )
-    refs: dict[int, list[str]] = defaultdict(list)
-    sector_ids: dict[int, set[int]] = defaultdict(set)
-    for ind_id, ref, sector_id in session.execute(scope(actor, stmt)):
-        refs[ind_id].append(ref)
-        sector_ids[ind_id].add(sector_id)
-    names = {s.id: s.slug for s in session.scalars(select(Sector))} if sector_ids else {}
-    return {
-        ind_id: SharedWith(tuple(refs[ind_id]), tuple(sorted(names[s] for s in sector_ids[ind_id])))
-        for ind_id in refs
-    }
+    """For each indicator, the other visible incidents (newest first) and their sectors, bounded:
+    each value reads at most SHARED_COUNTED + 1 links along ix_incident_indicators_indicator."""
+    found: dict[int, SharedWith] = {}
+    names: dict[int, str] = {}
+    for ind_id in indicator_ids:
+        stmt = (
+            select(Incident.reference, Incident.sector_id)
+            .join(IncidentIndicator, Incident.id == IncidentIndicator.incident_id)
+            .where(IncidentIndicator.indicator_id == ind_id, Incident.id != incident.id)
+            .order_by(IncidentIndicator.incident_id.desc())
+            .limit(SHARED_COUNTED + 1)
+        )
+        rows = session.execute(scope(actor, stmt)).all()
+        if not rows:
+            continue
+        names = names or {s.id: s.slug for s in session.scalars(select(Sector))}
+        counted = rows[:SHARED_COUNTED]
+        found[ind_id] = SharedWith(tuple(ref for ref, _ in counted[:SHARED_SHOWN]),
+                                   tuple(sorted({names[sector] for _, sector in counted})),
+                                   len(counted), len(rows) > SHARED_COUNTED)
+    return found
 
 
 def sightings_of_incident(session: Session, actor: Actor, incident_id: int) -> list[Sighting]:

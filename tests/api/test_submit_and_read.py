@@ -60,7 +60,7 @@ def test_submit_answers_201_with_the_incident_and_its_location(api):
     by_type = {i["type"]: i for i in inc["indicators"]}
     assert by_type["domain-name"]["value"] == "evil.example.com"
     assert by_type["ipv4-addr"]["confidence"] == 80
-    assert by_type["ipv4-addr"]["shared_with"] == {"incidents": [], "sectors": []}
+    assert by_type["ipv4-addr"]["shared_with"] == {"incidents": [], "sectors": [], "count": 0, "count_capped": False}
     assert _utc(by_type["domain-name"]["first_seen"]) == _utc("2026-01-09T00:00:00Z")
     assert {(s["type"], s["org"], s["count"]) for s in inc["sightings"]} == {
         ("ipv4-addr", "gridco", 3), ("domain-name", "gridco", 1)}

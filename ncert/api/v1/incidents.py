@@ -6,10 +6,14 @@ permission checks and domain rules are the services' own.
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from flask import Response, current_app, url_for
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ncert.api.v1.auth import actor
 from ncert.api.v1.payloads import (
+    DEFAULT_LIMIT,
     CommentRequest,
     IncidentQuery,
     MergeRequest,
@@ -31,6 +35,7 @@ from ncert.api.v1.serialize import (
 )
 from ncert.errors import NotFound
 from ncert.models import Incident
+from ncert.observables import INDICATOR_TYPES, normalise
 from ncert.records import IncidentPatch, IncidentRecord
 from ncert.services import assessments, clocks, incidents, queue
 from ncert.services.assessments import AssessmentInputs
@@ -68,6 +73,35 @@ def list_incidents():
     return respond(IncidentList(items=items, next_cursor=page.next_cursor, limit=page.limit), exclude={"counts"})
 
 
+class CarryingQuery(BaseModel):
+    """One indicator value (normalised as intake does) and a page of ``GET /indicators/incidents``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal[INDICATOR_TYPES]  # type: ignore[valid-type]
+    value: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=200, description="Page size")
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = Field(
+        None, description="next_cursor of the previous page")
+
+    @model_validator(mode="after")
+    def _normalised(self) -> CarryingQuery:
+        self.value = normalise(self.type, self.value)
+        return self
+
+
+@operation("GET", "/indicators/incidents", query=CarryingQuery, returns=IncidentList,
+           summary="List the incidents carrying an indicator")
+def list_incidents_carrying():
+    """The incidents the key may see that carry one indicator value, newest first and keyset-paged:
+    the full list behind an indicator's ``shared_with``. A value nobody visible carries is an empty list."""
+    query = parse_query(CarryingQuery)
+    page = queue.list_incidents(db(), actor(), queue.QueueFilter(indicator=(query.type, query.value)),
+                                limit=query.limit, cursor=query.cursor)
+    items = [summary(actor(), i) for i in page.items]
+    return respond(IncidentList(items=items, next_cursor=page.next_cursor, limit=page.limit), exclude={"counts"})
+
+
 @operation("GET", "/incidents/<reference>", returns=IncidentDetail, summary="Get one incident")
 def get_incident(reference: str):
     """One incident with its indicators, sightings and timeline, as the key may see them.
@@ -78,8 +112,9 @@ def get_incident(reference: str):
 @operation("PATCH", "/incidents/<reference>", body=IncidentPatch, returns=IncidentDetail, errors=(403, 409),
            summary="Triage an incident")
 def patch_incident(reference: str):
-    """Change status, assignee, team, category, severity or TLP; only the fields given change.
-    SOC operators and admins only. An invalid status move is a 409 naming the allowed ones."""
+    """Change status, assignee, team, category, severity, communicated_severity or TLP; only the fields
+    given change. ``severity`` is the national one; the reporter sees ``communicated_severity``, which
+    changes only here. SOC operators and admins only. An invalid status move is a 409 naming the allowed ones."""
     patch = parse_body(IncidentPatch)
     return _incident(incidents.update_fields(db(), actor(), reference, patch))
 

@@ -94,10 +94,13 @@ class IncidentSummary(Out):
 
 
 class SharedWithView(Out):
-    """Other incidents visible to the caller that carry the same indicator."""
+    """Other incidents visible to the caller that carry the same indicator, bounded: the newest
+    few, and the whole list paged at ``GET /indicators/incidents``."""
 
-    incidents: list[str]
-    sectors: list[str]
+    incidents: list[str] = Field(description="References of the newest 10")
+    sectors: list[str] = Field(description="Sectors of the incidents counted")
+    count: int = Field(0, description="How many, counted up to 1000")
+    count_capped: bool = Field(False, description="True when there are more than 1000")
 
 
 class IndicatorView(Out):
@@ -270,9 +273,9 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
                 type=i.type, value=i.value, confidence=i.confidence, tlp=i.tlp,
                 first_seen=i.first_seen, last_seen=i.last_seen,
                 shared_with=SharedWithView(
-                    incidents=list(shared[i.id].references) if i.id in shared else [],
-                    sectors=list(shared[i.id].sectors) if i.id in shared else [],
-                ),
+                    incidents=list(shared[i.id].references), sectors=list(shared[i.id].sectors),
+                    count=shared[i.id].count, count_capped=shared[i.id].capped,
+                ) if i.id in shared else SharedWithView(incidents=[], sectors=[]),
             )
             for i in inds
         ],
