@@ -419,6 +419,26 @@ def audit_verify(ctx: Context) -> None:
                f"hash {verdict.head_hash}")
 
 
+@main.group("rollups")
+def rollups_group() -> None:
+    """The incident rollups the leadership pages read."""
+
+
+@rollups_group.command("rebuild")
+@pass_ctx
+def rollups_rebuild(ctx: Context) -> None:
+    """Recount the incident rollups from the incidents (idempotent), showing progress per day."""
+    from ncert.services import rollups
+
+    def progress(done: int, days: int) -> None:
+        if done == days or done % max(1, days // 20) == 0:
+            click.echo(f"{done}/{days} days recounted", err=True)
+
+    with transaction(ctx.runtime.sessions) as session:
+        counted = rollups.rebuild(session, ctx.actor(session), progress)
+    click.echo(f"rollups rebuilt: {counted} incident(s) counted")
+
+
 @main.command()
 @pass_ctx
 def config(ctx: Context) -> None:

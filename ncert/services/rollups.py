@@ -200,12 +200,26 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
     return (later - earlier).total_seconds() if later is not None and earlier is not None else None
 
 
+def incidents_written(session: Session, incident_ids: Iterable[int]) -> None:
+    """Recount the cells of incidents a path wrote without ORM objects (a bulk insert
+    through ``ncert.db.bulk_insert``), which the flush listener cannot see."""
+    ids = sorted(set(incident_ids))
+    conn = session.connection()
+    cells: set[Cell] = set()
+    for i in range(0, len(ids), 500):
+        stmt = select(Incident.reported_at, Incident.reporter_org_id).where(Incident.id.in_(ids[i:i + 500]))
+        cells |= {(_day(at), org) for at, org in conn.execute(stmt)}
+    recount(conn, cells)
+
+
 # -- rebuilt on demand ----------------------------------------------------------------
 
+Progress = Callable[[int, int], None]  # (days recounted, days in all)
 
-def rebuild(session: Session, actor: Actor, progress: Callable[[date, int], None] | None = None) -> int:
+
+def rebuild(session: Session, actor: Actor, progress: Progress | None = None) -> int:
     """Recount every day's rollups from the incidents (idempotent): national staff only.
-    Calls ``progress(day, incidents)`` after each day; answers how many incidents are counted."""
+    Answers how many incidents they count."""
     if not actor.is_national:
         raise Forbidden("only the national centre rebuilds the rollups")
     session.flush()
@@ -214,19 +228,18 @@ def rebuild(session: Session, actor: Actor, progress: Callable[[date, int], None
     return total
 
 
-def rebuild_all(conn: Connection, progress: Callable[[date, int], None] | None = None) -> int:
+def rebuild_all(conn: Connection, progress: Progress | None = None) -> int:
     """``rebuild`` on a bare connection (the migration's)."""
     conn.execute(delete(RollupDuration.__table__))
     conn.execute(delete(IncidentRollup.__table__))
     first, last = conn.execute(select(func.min(Incident.reported_at), func.max(Incident.reported_at))).one()
-    total = 0
     if first is None:
-        return total
-    day, last_day = _day(first), _day(last)
-    while day <= last_day:
-        counted = _replace(conn, day, None)
-        total += counted
+        return 0
+    first_day = _day(first)
+    days = (_day(last) - first_day).days + 1
+    total = 0
+    for n in range(days):
+        total += _replace(conn, first_day + timedelta(days=n), None)
         if progress:
-            progress(day, counted)
-        day += timedelta(days=1)
+            progress(n + 1, days)
     return total

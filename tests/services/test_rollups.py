@@ -1,0 +1,204 @@
+"""Incident rollups (issue 15): kept on write, equal to a recount and to the figures
+computed straight from the incidents, and the only rows the leadership figures read."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from ncert import periods
+from ncert.access import severity_column
+from ncert.db import transaction, utcnow
+from ncert.models import Incident, IncidentRollup, RollupDuration
+from ncert.records import IncidentPatch
+from ncert.services import incidents, kpi, rollups
+from ncert.services.incident_stats import counted, reported_in, seconds_between, spread
+from ncert.services.overview import overview, recent
+from ncert.taxonomy import OPEN_STATUSES, SEVERITY_LEVELS, Status
+from tests.services.kpi_helpers import contained, place
+
+ORGS = ("gridco", "centralbank", "powergen", "cityhospital")  # the hospital's through an operator
+TLPS = ("TLP:GREEN", "TLP:AMBER", "TLP:CLEAR", "TLP:RED", "TLP:GREEN")
+READERS = ("operator@ncert.test", "analyst@gridco.test", "analyst@powergen.test", "analyst@partner.test")
+RESOLUTION = 2 ** (1 / 4)  # a percentile read from a histogram lies within its bucket's edges (rollups.py)
+
+
+@pytest.fixture
+def story(world) -> dict[str, str]:
+    """Thirty-two incidents over nine weeks from four organisations at every label, then the
+    lifecycle: triage, containment, resolution, a merge, a reopening, severity and label
+    changes, and a report moved to another day (another rollup cell)."""
+    today = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    refs = {}
+    for i in range(32):
+        org = ORGS[i % 4]
+        who = world.operator if org == "cityhospital" else world.actor(f"analyst@{org}.test")
+        ref = world.submit(who, title=f"Report {i}", tlp=TLPS[i % 5], severity=i % 4,
+                           category=("availability/ddos", "fraud/phishing")[i % 2],
+                           **({"reporter_org": org} if org == "cityhospital" else {}))
+        reported = today - timedelta(days=2 * i, hours=i)
+        place(world, ref, reported_at=reported, aware_at=reported - timedelta(hours=3 * i + 1),
+              acknowledged_at=reported + timedelta(minutes=7 * i + 3) if i % 5 else None,
+              resolved_at=reported + timedelta(hours=5 * i + 2) if i % 3 != 2 else None,
+              severity=(i * 7) % 6)
+        refs[f"r{i}"] = ref
+    with transaction(world.runtime.sessions) as s:
+        op = world.operator
+        incidents.transition(s, op, refs["r0"], Status.TRIAGED)
+        incidents.transition(s, op, refs["r0"], Status.INVESTIGATING)
+        incidents.transition(s, op, refs["r0"], Status.CONTAINED)
+        incidents.transition(s, op, refs["r0"], Status.RESOLVED)
+        incidents.reopen(s, op, refs["r0"], "the attacker came back")
+        incidents.transition(s, op, refs["r2"], Status.TRIAGED)
+        incidents.transition(s, op, refs["r2"], Status.CLOSED)
+        incidents.update_fields(s, op, refs["r3"], IncidentPatch(severity=5, communicated_severity=4))
+        incidents.update_fields(s, op, refs["r5"], IncidentPatch(tlp="TLP:RED"))
+        incidents.update_fields(s, op, refs["r6"], IncidentPatch(tlp="TLP:CLEAR"))
+        incidents.merge(s, op, refs["r8"], into=refs["r4"], reason="same DDoS")
+    contained(world, refs["r7"], utcnow() - timedelta(days=13))
+    place(world, refs["r9"], reported_at=utcnow().replace(microsecond=0) - timedelta(days=1, hours=3))
+    return refs
+
+
+def rollup_rows(session) -> list[tuple]:
+    """Every rollup row and its histogram, without ids: what a recount must reproduce."""
+    keys = [c for c in IncidentRollup.__table__.c if c.name != "id"]
+    out = []
+    for row in session.execute(select(IncidentRollup.id, *keys)):
+        buckets = session.execute(select(RollupDuration.measure, RollupDuration.bucket, RollupDuration.n,
+                                         RollupDuration.least, RollupDuration.greatest)
+                                  .where(RollupDuration.rollup_id == row[0])
+                                  .order_by(RollupDuration.measure, RollupDuration.bucket)).all()
+        out.append((tuple(row[1:]), tuple(tuple(b) for b in buckets)))
+    return sorted(out, key=repr)
+
+
+def test_rollups_kept_on_write_equal_a_recount(world, story):
+    with world.runtime.sessions() as s:
+        kept = rollup_rows(s)
+    assert sum(row[0][-1] for row in kept) == 31  # thirty-two reports, one merged away
+    with transaction(world.runtime.sessions) as s:
+        assert rollups.rebuild(s, world.operator) == 31
+    with transaction(world.runtime.sessions) as s:
+        assert rollup_rows(s) == kept
+        assert rollups.rebuild(s, world.operator) == 31  # idempotent
+    with world.runtime.sessions() as s:
+        assert rollup_rows(s) == kept
+
+
+def test_only_national_staff_rebuild(world):
+    from ncert.errors import Forbidden
+
+    with transaction(world.runtime.sessions) as s, pytest.raises(Forbidden):
+        rollups.rebuild(s, world.actor("analyst@gridco.test"))
+
+
+def _direct_by(session, actor, key, *where) -> dict:
+    stmt = counted(actor, key, func.count()).where(*where).group_by(key)
+    return {value: n for value, n in session.execute(stmt)}
+
+
+def _close(rolled: float | None, direct: float | None) -> bool:
+    if rolled is None or direct is None:
+        return rolled is direct
+    if direct <= 0 or rolled <= 0:
+        return abs(rolled - direct) < 1.0  # the sub-second bucket
+    return 1 / RESOLUTION - 1e-6 <= rolled / direct <= RESOLUTION + 1e-6
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_overview_from_rollups_equals_the_incidents(world, story, reader):
+    actor = world.actor(reader)
+    period = recent()
+    window = reported_in(period)
+    slugs = {sid: slug for slug, sid in world.sectors.items()}
+    with world.runtime.sessions() as s:
+        o = overview(s, actor, period)
+        severity = severity_column(actor)
+        assert o.by_severity == dict.fromkeys(SEVERITY_LEVELS, 0) | _direct_by(s, actor, severity, window)
+        statuses = {str(k): v for k, v in _direct_by(s, actor, Incident.status, window).items()}
+        assert {k: v for k, v in o.by_status.items() if v} == statuses
+        assert {c.slug: c.count for c in o.by_sector} == {
+            slugs[sid]: n for sid, n in _direct_by(s, actor, Incident.sector_id, window).items()}
+        assert o.open_by_severity == dict.fromkeys(SEVERITY_LEVELS, 0) | _direct_by(
+            s, actor, severity, Incident.status.in_(OPEN_STATUSES))
+        waits = spread(s, counted(actor, seconds_between(Incident.acknowledged_at, Incident.reported_at))
+                       .where(window), at=(0.5,))
+    assert o.total == sum(statuses.values()) > 0
+    assert o.acknowledged == waits.count
+    median = o.median_time_to_acknowledge.total_seconds() if o.median_time_to_acknowledge else None
+    assert _close(median, round(waits.percentiles[0.5]) if waits.percentiles[0.5] is not None else None)
+
+
+def _direct_card(session, actor, org_id: int, period) -> dict:
+    mine = (Incident.reporter_org_id == org_id, reported_in(period))
+    severity = severity_column(actor)
+    by_severity = _direct_by(session, actor, severity, *mine)
+    out = {f"severity_{level}": by_severity.get(level, 0) for level in SEVERITY_LEVELS}
+    out["incidents"] = sum(by_severity.values())
+    for name, later, earlier in (
+            ("time_to_acknowledge", Incident.acknowledged_at, Incident.reported_at),
+            ("time_to_resolve", Incident.resolved_at, Incident.reported_at),
+            ("reporting_delay", Incident.reported_at, func.coalesce(Incident.aware_at, Incident.occurred_at))):
+        values = spread(session, counted(actor, seconds_between(later, earlier)).where(*mine))
+        for p, suffix in ((0.5, "median"), (0.9, "p90")):
+            out[f"{name}_{suffix}"] = (values.percentiles[p] if values.count >= kpi.MIN_COUNT else None, values.count)
+    return out
+
+
+@pytest.mark.parametrize("reader", ("operator@ncert.test", "analyst@gridco.test"))
+def test_kpi_card_from_rollups_equals_the_incidents(world, story, reader):
+    actor = world.actor(reader)
+    today = utcnow().date()
+    period = periods.parse(None, str(today - timedelta(days=60)), str(today), now=utcnow())
+    with world.runtime.sessions() as s:
+        for slug in ("gridco", "powergen") if actor.is_national else ("gridco",):
+            figures = {f.key: f for f in kpi.organization_card(s, actor, slug, period).figures}
+            direct = _direct_card(s, actor, world.orgs[slug], period)
+            assert [key for key, v in direct.items() if isinstance(v, tuple) and v[0] is not None]  # percentiles met
+            for key, expected in direct.items():
+                if isinstance(expected, tuple):
+                    value, n = expected
+                    assert figures[key].count == n, key
+                    assert _close(figures[key].value, value), (key, figures[key].value, value)
+                else:
+                    assert figures[key].value == expected, key
+
+
+class Statements:
+    """Every SQL statement the engine runs while in use."""
+
+    def __init__(self, engine):
+        self.engine, self.seen = engine, []
+
+    def _record(self, conn, cursor, statement, *args):
+        self.seen.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def reading(self, table: str) -> list[str]:
+        return [sql for sql in self.seen if re.search(rf"\b(FROM|JOIN)\s+{table}\b", sql, re.IGNORECASE)]
+
+
+@pytest.mark.parametrize("reader", ("leader@ncert.test", "analyst@gridco.test"))
+def test_leadership_figures_read_only_rollup_rows(world, story, reader):
+    actor = world.actor(reader)
+    period = periods.quarter_of(utcnow())
+    with world.runtime.sessions() as s:
+        with Statements(world.runtime.engine) as overview_sql:
+            overview(s, actor)
+        with Statements(world.runtime.engine) as card_sql:
+            kpi.organization_card(s, actor, "gridco", period)
+    assert overview_sql.reading("incident_rollups")
+    assert overview_sql.reading("incidents") == []
+    assert card_sql.reading("incident_rollups")
+    # Only the NIS2 stages and requests for information, which are not incidents, join them.
+    assert [sql for sql in card_sql.reading("incidents") if not re.search(r"\b(regulatory_deadlines|incident_tasks)\b", sql)] == []
