@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from ncert import planner_statistics
 from ncert.db import transaction
 from ncert.errors import NcertError
 from ncert.models import Organization
@@ -131,6 +132,7 @@ def demo(ctx: Context, seed: int, days: int, count: int) -> None:
     with transaction(ctx.runtime.sessions) as session:
         report = demo_data.seed(session, ctx.actor(session), seed=seed, days=days, count=count,
                                 drift_days=ctx.runtime.settings.risk_drift_days)
+    planner_statistics.refresh(ctx.runtime.engine, after_bulk=True)
     click.echo(report.summary())
     for login in report.logins:
         click.echo(f"  {login.role:<15} {login.email:<32} password: {login.password}")
@@ -173,6 +175,7 @@ def import_(ctx: Context, path: Path, org_slug: str | None, collection_key: str 
         except StixDocumentError as exc:
             session.rollback()
             raise click.ClickException(f"{path}: {exc}") from None
+    planner_statistics.refresh(ctx.runtime.engine, after_bulk=True)
     _print_import_summary(intake)
 
 

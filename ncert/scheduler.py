@@ -1,6 +1,7 @@
 """The in-process scheduler of ``ncert serve``: one APScheduler job per enabled feed,
 the minute-by-minute check of regulatory deadlines,
-and the hourly detection run (anomaly model retraining, volume spikes).
+the hourly detection run (anomaly model retraining, volume spikes), and the hourly
+refresh of the query planner's statistics (``ncert.planner_statistics``).
 
 APScheduler 3 ``BackgroundScheduler`` (https://apscheduler.readthedocs.io/en/3.x/):
 each feed's job runs at its interval with ``max_instances=1`` (a slow pull is
@@ -16,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
+from ncert import planner_statistics
 from ncert.db import transaction, utcnow
 from ncert.models import FeedSource
 from ncert.runtime import Runtime
@@ -29,6 +31,8 @@ DETECTION_JOB = "detection:hourly"
 DETECTION_MINUTES = 60  # retrain the anomaly model and look for volume spikes
 RISKS_JOB = "risks:daily"
 RISKS_MINUTES = 24 * 60  # risk reviews due or overdue, and drift (issue 10)
+STATISTICS_JOB = "planner:statistics"
+STATISTICS_MINUTES = 60  # SQLite's docs suggest PRAGMA optimize "once per day or once per hour" (issue 15)
 
 
 def job_id(feed_name: str) -> str:
@@ -80,6 +84,11 @@ def check_risks(runtime: Runtime) -> None:
         risk_evidence.check_drift(session, system, runtime.settings.risk_drift_days)
 
 
+def refresh_statistics(runtime: Runtime) -> None:
+    """Keep the planner's statistics fresh as the tables grow."""
+    planner_statistics.refresh(runtime.engine)
+
+
 def build(runtime: Runtime) -> BackgroundScheduler:
     """A scheduler holding the feed jobs, the housekeeping job and the deadline check; not started."""
     scheduler = BackgroundScheduler(timezone="UTC")
@@ -92,6 +101,8 @@ def build(runtime: Runtime) -> BackgroundScheduler:
                       max_instances=1, coalesce=True, replace_existing=True, next_run_time=utcnow())  # and at start
     scheduler.add_job(check_risks, IntervalTrigger(minutes=RISKS_MINUTES), id=RISKS_JOB, args=[runtime],
                       max_instances=1, coalesce=True, replace_existing=True, next_run_time=utcnow())
+    scheduler.add_job(refresh_statistics, IntervalTrigger(minutes=STATISTICS_MINUTES), id=STATISTICS_JOB,
+                      args=[runtime], max_instances=1, coalesce=True, replace_existing=True)
     return scheduler
 
 

@@ -17,7 +17,8 @@ def _add(world, name, interval, enabled=True):
 def _table(sched):
     return {job.id: (job.trigger.interval, job.max_instances, job.coalesce)
             for job in sched.get_jobs()
-            if job.id not in (scheduler.SYNC_JOB, scheduler.CLOCKS_JOB, scheduler.DETECTION_JOB, scheduler.RISKS_JOB)}
+            if job.id not in (scheduler.SYNC_JOB, scheduler.CLOCKS_JOB, scheduler.DETECTION_JOB, scheduler.RISKS_JOB,
+                              scheduler.STATISTICS_JOB)}
 
 
 def test_one_job_per_enabled_feed(world):
