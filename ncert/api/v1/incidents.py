@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from flask import Response, current_app, url_for
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from ncert.api.v1.auth import actor
 from ncert.api.v1.payloads import (
@@ -84,10 +84,12 @@ class CarryingQuery(BaseModel):
     cursor: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = Field(
         None, description="next_cursor of the previous page")
 
-    @model_validator(mode="after")
-    def _normalised(self) -> CarryingQuery:
-        self.value = normalise(self.type, self.value)
-        return self
+    @field_validator("value")
+    @classmethod
+    def _normalised(cls, value: str, info: ValidationInfo) -> str:
+        if "type" not in info.data:  # the type was refused already
+            return value
+        return normalise(info.data["type"], value)
 
 
 @operation("GET", "/indicators/incidents", query=CarryingQuery, returns=IncidentList,

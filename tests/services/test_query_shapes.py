@@ -1,0 +1,148 @@
+"""Query shapes that stop early (issue 15), asserted in rows and plans, never in time.
+
+Thirty incidents and pages of five: a queue page, a search page and the bounded
+counts and "also in" lists must read about a page of rows whatever the table
+holds, on SQLite and PostgreSQL. Plans are read after ANALYZE; PostgreSQL's
+with sequential scans disabled, since on thirty rows a scan is rightly cheapest
+and the question is which index the query can walk.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ncert import planner_statistics, search
+from ncert.db import transaction
+from ncert.records import IncidentPatch
+from ncert.services import incidents, indicators, queue
+from ncert.taxonomy import Status
+from tests.sql_rows import Statements
+
+PAGE = 5
+NO_SEQSCAN = "enable_seqscan = off"
+
+
+@pytest.fixture
+def many(world) -> list[str]:
+    """30 phishing reports by GridCo and the central bank; every third is TLP:AMBER."""
+    gridco, bank = world.actor("analyst@gridco.test"), world.actor("analyst@centralbank.test")
+    refs = [world.submit(gridco if i % 2 else bank, title=f"Phishing wave {i}", severity=i % 4,
+                         tlp="TLP:AMBER" if i % 3 == 0 else "TLP:GREEN") for i in range(30)]
+    with transaction(world.runtime.sessions) as s:
+        incidents.update_fields(s, world.operator, refs[0], IncidentPatch(status="triaged"))
+    planner_statistics.refresh(world.runtime.engine, after_bulk=True)
+    return refs
+
+
+def _page(world, actor, filters, sort="-reported_at"):
+    statements = Statements(world.runtime.engine)
+    with statements.recording(), world.runtime.sessions() as s:
+        page = queue.list_incidents(s, actor, filters, sort=sort, limit=PAGE)
+        refs = [i.reference for i in page.items]
+    return refs, statements
+
+
+def _walks_an_index(statements: Statements, which: int) -> bool:
+    plan = statements.plan(which, NO_SEQSCAN)
+    if statements.engine.dialect.name == "sqlite":
+        return "USING" in plan and "INDEX" in plan and "TEMP B-TREE" not in plan
+    return "Index" in plan and "Sort" not in plan and "Bitmap" not in plan
+
+
+@pytest.mark.parametrize("who", ["operator@ncert.test", "analyst@gridco.test"])
+@pytest.mark.parametrize(("filters", "sort"), [
+    (queue.QueueFilter(), "-reported_at"),
+    (queue.QueueFilter(status=(Status.NEW,)), "-reported_at"),
+    (queue.QueueFilter(), "-severity"),
+    (queue.QueueFilter(), "updated_at"),
+])
+def test_a_queue_page_selects_a_page_of_ids_then_loads_only_those(world, many, who, filters, sort):
+    refs, statements = _page(world, world.actor(who), filters, sort)
+    assert len(refs) == PAGE
+    ids_query = statements.seen[0][0]
+    assert "JOIN" not in ids_query.upper()  # the joins come after the limit, with the page's ids
+    assert max(statements.rows()) == PAGE + 1  # no statement returns more than the page and its look-ahead
+    assert _walks_an_index(statements, 0), statements.plan(0, NO_SEQSCAN)
+
+
+def test_paging_with_ids_first_still_visits_every_visible_row_once(world, many):
+    analyst = world.actor("analyst@gridco.test")
+    seen, cursor = [], None
+    with world.runtime.sessions() as s:
+        while True:
+            page = queue.list_incidents(s, analyst, queue.QueueFilter(), sort="-severity", limit=PAGE, cursor=cursor)
+            seen += [(i.communicated_severity, i.id) for i in page.items]
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+    visible = [r for i, r in enumerate(many) if i % 2 or i % 3]  # its own reports, and the bank's GREEN ones
+    assert len(seen) == len(set(seen)) == len(visible)
+    assert seen == sorted(seen, reverse=True)
+
+
+@pytest.mark.parametrize("who", ["operator@ncert.test", "analyst@gridco.test"])
+def test_a_common_word_is_checked_along_the_date_index_and_stops_at_the_page(world, many, monkeypatch, who):
+    actor = world.actor(who)
+    monkeypatch.setattr(search, "COMMON_MATCHES", 40)  # 30 matches: rare, found through the text index
+    rare, _ = _page(world, actor, queue.QueueFilter(q="phishing"))
+    monkeypatch.setattr(search, "COMMON_MATCHES", 3)  # common: walked
+    common, statements = _page(world, actor, queue.QueueFilter(q="phishing"))
+
+    assert common == rare and len(common) == PAGE
+    probe, ids_query = statements.rows()[:2]
+    assert probe == 1 and ids_query == PAGE + 1
+    assert _walks_an_index(statements, 1), statements.plan(1, NO_SEQSCAN)
+    assert "ix_incidents_reported" in statements.plan(1, NO_SEQSCAN)
+
+
+def test_the_common_word_probe_reads_one_match_past_its_threshold(world, many, monkeypatch):
+    monkeypatch.setattr(search, "COMMON_MATCHES", 3)
+    statements = Statements(world.runtime.engine)
+    with statements.recording(), world.runtime.sessions() as s:
+        assert search.is_common(s, s.get_bind().dialect.name, ["phishing"])
+        assert not search.is_common(s, s.get_bind().dialect.name, ["ransomware"])
+    assert "LIMIT" in statements.seen[0][0].upper()
+
+
+@pytest.mark.parametrize("who", ["operator@ncert.test", "analyst@gridco.test"])
+def test_tab_counts_stop_at_their_cap_and_read_the_visibility_index(world, many, who):
+    actor = world.actor(who)
+    statements = Statements(world.runtime.engine)
+    with world.runtime.sessions() as s:
+        exact = queue.status_counts(s, actor, queue.QueueFilter())
+        with statements.recording():
+            bounded = queue.bounded_status_counts(s, actor, queue.QueueFilter(), cap=3)
+        under_cap = queue.bounded_status_counts(s, actor, queue.QueueFilter(), cap=100)
+    assert exact["new"] > 4
+    assert bounded == {**exact, "new": 4}  # a capped status is cap + 1; the others are exact
+    assert under_cap == exact
+    plan = statements.plan(0, NO_SEQSCAN)
+    if world.runtime.engine.dialect.name == "sqlite":
+        assert plan.count("COVERING INDEX ix_incidents_status_") == len(Status), plan
+    else:
+        assert plan.count("Index Only Scan using ix_incidents_status_") == len(Status), plan
+
+
+def test_an_also_in_list_names_a_few_and_counts_up_to_its_cap(world, monkeypatch):
+    monkeypatch.setattr(indicators, "SHARED_SHOWN", 2)
+    monkeypatch.setattr(indicators, "SHARED_COUNTED", 3)
+    gridco, powergen = world.actor("analyst@gridco.test"), world.actor("analyst@powergen.test")
+    ioc = [{"type": "cve", "value": "CVE-2026-1234"}]
+    mine = world.submit(gridco, title="Exploited VPN", tlp="TLP:GREEN", indicators=ioc)
+    others = [world.submit(powergen, title=f"Same CVE {i}", tlp="TLP:GREEN", indicators=ioc) for i in range(5)]
+    world.submit(powergen, title="Same CVE, hidden", tlp="TLP:AMBER", indicators=ioc)
+
+    statements = Statements(world.runtime.engine)
+    with world.runtime.sessions() as s:
+        inc = incidents.get(s, gridco, mine)
+        [fact] = indicators.facts_of(s, gridco, inc)
+        with statements.recording():
+            shared = indicators.shared(s, gridco, inc, [fact.id])[fact.id]
+    assert shared.references == (others[4], others[3])  # the newest two
+    assert (shared.count, shared.capped, shared.sectors) == (3, True, ("energy",))
+    assert max(statements.rows()) <= 4  # cap + 1 links, never all of them
+
+    monkeypatch.setattr(indicators, "SHARED_COUNTED", 1000)
+    with world.runtime.sessions() as s:
+        inc = incidents.get(s, gridco, mine)
+        assert indicators.shared(s, gridco, inc, [fact.id])[fact.id].count == 5  # the AMBER one is not counted
