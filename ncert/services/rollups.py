@@ -117,7 +117,8 @@ def _now_and_before(state, name: str) -> list:
 
 
 def recount(conn: Connection, cells: Iterable[Cell]) -> None:
-    """Recount the rollup rows of ``cells`` from their incidents."""
+    """Recount the rollup rows of ``cells`` from their incidents: the flush listener's work, and
+    what a path that inserts incidents without ORM objects (``ncert.db.bulk_insert``) calls itself."""
     by_day: dict[date, set[int]] = defaultdict(set)
     for day, org in cells:
         by_day[day].add(org)
@@ -155,15 +156,15 @@ def _incidents_of(day: date):
     """The day's incidents that count (merged duplicates do not), with the first move to
     contained that their reporter may read (a status entry that is not internal)."""
     start = datetime.combine(day, time(), tzinfo=timezone.utc)
-    contained = (select(TimelineEntry.incident_id, func.min(TimelineEntry.at).label("at"))
-                 .where(TimelineEntry.kind == "status", TimelineEntry.internal.is_(False),
-                        TimelineEntry.details["new"].as_string() == Status.CONTAINED.value)
-                 .group_by(TimelineEntry.incident_id).subquery())
     i = Incident
+    contained = (select(func.min(TimelineEntry.at))  # per incident, through the timeline's incident index
+                 .where(TimelineEntry.incident_id == i.id, TimelineEntry.kind == "status",
+                        TimelineEntry.internal.is_(False),
+                        TimelineEntry.details["new"].as_string() == Status.CONTAINED.value)
+                 .scalar_subquery())
     return (select(i.reporter_org_id, i.sector_id, i.rsit_class, i.severity, i.communicated_severity, i.tlp, i.status,
                    i.reported_at, i.acknowledged_at, i.resolved_at, i.closed_at, i.aware_at, i.occurred_at,
-                   contained.c.at)
-            .outerjoin(contained, contained.c.incident_id == i.id)
+                   contained)
             .where(i.reported_at >= start, i.reported_at < start + timedelta(days=1), i.merged_into_id.is_(None)))
 
 
@@ -198,18 +199,6 @@ def _tally(day: date, rows) -> dict[tuple, _Cell]:
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
     return (later - earlier).total_seconds() if later is not None and earlier is not None else None
-
-
-def incidents_written(session: Session, incident_ids: Iterable[int]) -> None:
-    """Recount the cells of incidents a path wrote without ORM objects (a bulk insert
-    through ``ncert.db.bulk_insert``), which the flush listener cannot see."""
-    ids = sorted(set(incident_ids))
-    conn = session.connection()
-    cells: set[Cell] = set()
-    for i in range(0, len(ids), 500):
-        stmt = select(Incident.reported_at, Incident.reporter_org_id).where(Incident.id.in_(ids[i:i + 500]))
-        cells |= {(_day(at), org) for at, org in conn.execute(stmt)}
-    recount(conn, cells)
 
 
 # -- rebuilt on demand ----------------------------------------------------------------

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from ncert import periods
-from ncert.access import severity_column
+from ncert.access import scope, severity_column
 from ncert.db import transaction, utcnow
-from ncert.models import Incident, IncidentRollup, RollupDuration
+from ncert.models import Incident, IncidentRollup, RollupDuration, TimelineEntry
 from ncert.records import IncidentPatch
 from ncert.services import incidents, kpi, rollups
 from ncert.services.incident_stats import counted, reported_in, seconds_between, spread
@@ -139,6 +139,16 @@ def _direct_card(session, actor, org_id: int, period) -> dict:
     by_severity = _direct_by(session, actor, severity, *mine)
     out = {f"severity_{level}": by_severity.get(level, 0) for level in SEVERITY_LEVELS}
     out["incidents"] = sum(by_severity.values())
+    first_contained = (scope(actor, select(TimelineEntry.incident_id, func.min(TimelineEntry.at).label("at")),
+                             TimelineEntry)
+                       .where(TimelineEntry.kind == "status", TimelineEntry.details["new"].as_string() == "contained")
+                       .group_by(TimelineEntry.incident_id).subquery())
+    contain = spread(session, counted(actor, seconds_between(func.coalesce(first_contained.c.at, Incident.resolved_at),
+                                                               Incident.reported_at))
+                     .outerjoin(first_contained, first_contained.c.incident_id == Incident.id).where(*mine))
+    for p, suffix in ((0.5, "median"), (0.9, "p90")):
+        out[f"time_to_contain_{suffix}"] = (contain.percentiles[p] if contain.count >= kpi.MIN_COUNT else None,
+                                            contain.count)
     for name, later, earlier in (
             ("time_to_acknowledge", Incident.acknowledged_at, Incident.reported_at),
             ("time_to_resolve", Incident.resolved_at, Incident.reported_at),
