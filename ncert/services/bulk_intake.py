@@ -1,0 +1,279 @@
+"""Historical bulk intake: load many past incidents, with their history, in one statement per table.
+
+A national centre migrating from another system (or a benchmark) brings years
+of incidents that already went through triage. ``load`` takes them as
+``IncidentRecord`` (validated and normalised exactly as ``incidents.submit``
+takes them: the reporter and reporting-sector rules, the national severity from
+the hint, indicator upsert with each report's own facts) plus what happened to
+them: status and its times, the national severity decided, the assignee,
+timeline entries, regulatory clocks and a merge into an earlier incident.
+
+Rows go in through driver-level executemany (``ncert.db.bulk_insert``), not
+one ORM object each. Search indexes follow by themselves (the FTS5 triggers,
+PostgreSQL's expression index) and the incident rollups are recounted for the
+days loaded. Replaying a batch is idempotent: an external
+id its organisation already used is skipped. Domain events and playbooks do
+not run: the history is the one given. One audit event records each batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import Session
+
+from ncert import clocks
+from ncert.actor import Actor
+from ncert.db import UTCDateTime, sqlite_datetime
+from ncert.db import bulk_insert as _bulk_insert
+from ncert.errors import Forbidden, Invalid
+from ncert.models import (
+    ExternalRef,
+    Incident,
+    IncidentIndicator,
+    ReferenceCounter,
+    RegulatoryDeadline,
+    Sighting,
+    TimelineEntry,
+    incident_affected_sectors,
+)
+from ncert.records import IncidentRecord
+from ncert.services import audit, directory, incidents, indicators, rollups
+from ncert.taxonomy import UNCATEGORISED, Status
+
+CHANNEL = "import"
+LOOKUP_CHUNK = 400  # keeps IN-lists well under every dialect's parameter limit
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One timeline entry as it was written at the time."""
+
+    at: datetime
+    kind: str
+    body: str
+    actor: str
+    user_id: int | None = None
+    org_id: int | None = None
+    internal: bool = False
+    details: dict = field(default_factory=dict)  # as the service writing it records them (old/new status…)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A regulatory regime started for the incident, with the stages received and when."""
+
+    regime: str
+    aware_at: datetime
+    received: dict[str, datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HistoricalIncident:
+    record: IncidentRecord
+    reported_at: datetime
+    status: Status = Status.NEW
+    severity: int | None = None  # the national severity decided later; None keeps the intake's
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    assignee_id: int | None = None
+    timeline: tuple[Entry, ...] = ()
+    clocks: tuple[Clock, ...] = ()
+    # The (reporter org slug, system, external id) of an earlier incident this one was merged into.
+    merged_into: tuple[str, str, str] | None = None
+
+
+_INCIDENT_COLUMNS = ("reference", "title", "description", "reporter_org_id", "sector_id", "status", "rsit_class",
+                     "rsit_type", "severity", "reported_severity", "communicated_severity", "tlp", "occurred_at",
+                     "aware_at", "reported_at", "acknowledged_at", "resolved_at", "closed_at", "created_at",
+                     "updated_at", "shared_updated_at", "assignee_id", "source_channel")
+_TIMELINE_COLUMNS = ("incident_id", "at", "kind", "actor", "user_id", "org_id", "body", "internal", "details")
+_LINK_COLUMNS = ("incident_id", "indicator_id", "role", "added_at", "confidence", "first_seen", "last_seen")
+_SIGHTING_COLUMNS = ("indicator_id", "org_id", "incident_id", "seen_at", "count")
+_DEADLINE_COLUMNS = ("incident_id", "regime", "stage", "aware_at", "due_at", "received_at", "created_at",
+                     "approaching_fired_at", "overdue_fired_at", "internal")
+
+
+def load(session: Session, actor: Actor, items: list[HistoricalIncident]) -> list[int | None]:
+    """Store ``items`` in the caller's transaction; their ids in order (None for an external id already used)."""
+    if not actor.is_admin:
+        raise Forbidden("loading historical incidents is an administrator's task")
+    orgs = {o.slug: o for o in directory.organizations(session)}
+    own = next(o.slug for o in orgs.values() if o.id == actor.org_id)
+    items = [item if item.record.reporter_org else _reported_by(item, own) for item in items]
+    sectors = {s.slug: s for s in directory.sectors(session)}
+    known = _known_external_ids(session, orgs, items)
+    fresh = [item for item in items if not _keys(item, orgs) & known]
+    rows = [_incident_row(actor, orgs, sectors, item) for item in fresh]
+    ids = _insert_incidents(session, rows)
+    new_ids = [ids[row[0]] for row in rows]
+    by_key = {key: i for item, i in zip(fresh, new_ids) for key in _keys(item, orgs)}
+
+    bulk_insert(session, ExternalRef.__table__, ("incident_id", "org_id", "system", "value"),
+                [(i, org_id, system, value) for item, i in zip(fresh, new_ids)
+                 for org_id, system, value in _keys(item, orgs)])
+    bulk_insert(session, incident_affected_sectors, ("incident_id", "sector_id"),
+                [(i, sectors[slug].id) for item, i in zip(fresh, new_ids)
+                 for slug in dict.fromkeys(item.record.affected_sectors) if slug != item.record.sector])
+    _attach_indicators(session, fresh, new_ids, orgs)
+    _write_timelines(session, fresh, new_ids)
+    _start_clocks(session, fresh, new_ids)
+    _merge(session, fresh, new_ids, by_key, orgs)
+    # The flush listener that keeps the rollups sees ORM objects only: recount the loaded cells here.
+    rollups.recount(session.connection(), {(item.reported_at.astimezone(timezone.utc).date(),
+                                            orgs[item.record.reporter_org].id) for item in fresh})
+    audit.record(session, actor, "incident.bulk-load", "incident", f"{len(fresh)} incidents",
+                 loaded=len(fresh), skipped=len(items) - len(fresh))
+    by_item = {id(item): i for item, i in zip(fresh, new_ids)}
+    return [by_item.get(id(item)) for item in items]
+
+
+def _reported_by(item: HistoricalIncident, slug: str) -> HistoricalIncident:
+    return replace(item, record=item.record.model_copy(update={"reporter_org": slug}))
+
+
+def bulk_insert(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """``ncert.db.bulk_insert`` for rows whose datetime columns may be None in the first row:
+    on SQLite the table's datetime columns are written as DATETIME text here."""
+    if rows and session.connection().dialect.name == "sqlite":
+        times = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, UTCDateTime)]
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for i in times:
+                if row[i] is not None:
+                    row[i] = sqlite_datetime(row[i])
+    _bulk_insert(session, table, columns, rows)
+
+
+def _keys(item: HistoricalIncident, orgs) -> set[tuple[int, str, str]]:
+    org_id = orgs[item.record.reporter_org].id
+    return {(org_id, system, value) for system, value in item.record.external_ids.items()}
+
+
+def _known_external_ids(session: Session, orgs, items) -> set[tuple[int, str, str]]:
+    keys = sorted({key for item in items for key in _keys(item, orgs)})
+    found = set()
+    for i in range(0, len(keys), LOOKUP_CHUNK):
+        stmt = select(ExternalRef.org_id, ExternalRef.system, ExternalRef.value).where(
+            tuple_(ExternalRef.org_id, ExternalRef.system, ExternalRef.value).in_(keys[i : i + LOOKUP_CHUNK]))
+        found.update(tuple(row) for row in session.execute(stmt))
+    return found
+
+
+def _incident_row(actor: Actor, orgs, sectors, item: HistoricalIncident) -> tuple:
+    """The incidents row ``submit`` would write, then moved on by the item's history.
+
+    The reporting sector follows ``submit``'s rule for national staff (the only
+    ones who load): the sector named, else the reporter's own."""
+    record = item.record
+    reporter = orgs.get(record.reporter_org)
+    if reporter is None:
+        raise Invalid(f"reporter_org: no organisation {record.reporter_org!r}")
+    if record.sector is None and reporter.sector_id is None:
+        raise Invalid(f"sector: organisation {reporter.slug!r} has no sector; give 'sector'")
+    if record.sector is not None and record.sector not in sectors:
+        raise Invalid(f"sector: no sector {record.sector!r}")
+    sector_id = sectors[record.sector].id if record.sector else reporter.sector_id
+    rsit_class, rsit_type = (record.category.rsit_class, record.category.type) if record.category else UNCATEGORISED
+    hint = record.severity
+    severity = item.severity if item.severity is not None else incidents._national_severity(actor, hint, CHANNEL)
+    shared = [e.at for e in item.timeline if not e.internal]
+    updated = max([item.reported_at, *(e.at for e in item.timeline)])
+    return (None, record.title, record.description, reporter.id, sector_id, item.status.value, rsit_class,
+            rsit_type, severity, hint, incidents.DEFAULT_SEVERITY if hint is None else hint, record.tlp.value,
+            record.occurred_at, record.aware_at, item.reported_at, item.acknowledged_at, item.resolved_at,
+            item.closed_at, item.reported_at, updated, max([item.reported_at, *shared]), item.assignee_id, CHANNEL)
+
+
+def _insert_incidents(session: Session, rows: list[tuple]) -> dict[str, int]:
+    """Give each row its NC-<year>-<6 digits> reference (by the year it was reported) and insert them all."""
+    per_year: dict[int, list[int]] = defaultdict(list)
+    for n, row in enumerate(rows):
+        per_year[row[14].year].append(n)
+    for year, members in per_year.items():
+        last = _reserve_references(session, year, len(members))
+        for offset, n in enumerate(members):
+            rows[n] = (f"NC-{year}-{last - len(members) + 1 + offset:06d}", *rows[n][1:])
+    bulk_insert(session, Incident.__table__, _INCIDENT_COLUMNS, rows)
+    refs = [row[0] for row in rows]
+    ids = {}
+    for i in range(0, len(refs), LOOKUP_CHUNK):
+        ids.update(session.execute(select(Incident.reference, Incident.id).where(
+            Incident.reference.in_(refs[i : i + LOOKUP_CHUNK]))).tuples().all())
+    return ids
+
+
+def _reserve_references(session: Session, year: int, count: int) -> int:
+    """Bump the year's reference counter by ``count`` atomically; the last number reserved."""
+    stmt = (update(ReferenceCounter).where(ReferenceCounter.year == year)
+            .values(value=ReferenceCounter.value + count).returning(ReferenceCounter.value))
+    value = session.scalar(stmt)
+    if value is None:  # the year's first: ``submit``'s own way creates the counter (number 1 is ours)
+        first = int(incidents._next_reference(session, year).rsplit("-", 1)[1])
+        value = session.scalar(stmt.values(value=ReferenceCounter.value + count - 1)) if count > 1 else first
+    return value
+
+
+def _attach_indicators(session: Session, items, ids, orgs) -> None:
+    """``indicators.attach`` for the whole batch: one upsert per label, then links and sightings."""
+    by_label = defaultdict(list)
+    for item in items:
+        for rec in item.record.indicators:
+            first = rec.first_seen or item.reported_at
+            by_label[item.record.tlp].append((rec.type, rec.value, rec.confidence, first, rec.last_seen or first))
+    known = {}
+    for label, values in by_label.items():
+        known.update(indicators.upsert_values(session, values, label))
+    links, sightings = {}, []
+    for item, incident_id in zip(items, ids):
+        org_id = orgs[item.record.reporter_org].id
+        for rec in item.record.indicators:
+            first = rec.first_seen or item.reported_at
+            facts = indicators.ReportFacts(rec.confidence, first, rec.last_seen or first)
+            ind_id = known[(rec.type, rec.value)]
+            facts = facts.widen(links.get((incident_id, ind_id)))
+            links[(incident_id, ind_id)] = facts
+            sightings.append((ind_id, org_id, incident_id, rec.last_seen or first, rec.count))
+    added_at = {i: item.reported_at for item, i in zip(items, ids)}
+    bulk_insert(session, IncidentIndicator.__table__, _LINK_COLUMNS,
+                [(inc, ind, "observed", added_at[inc], f.confidence, f.first_seen, f.last_seen)
+                 for (inc, ind), f in links.items()])
+    bulk_insert(session, Sighting.__table__, _SIGHTING_COLUMNS, sightings)
+
+
+def _write_timelines(session: Session, items, ids) -> None:
+    bulk_insert(session, TimelineEntry.__table__, _TIMELINE_COLUMNS,
+                [(i, e.at, e.kind, e.actor, e.user_id, e.org_id, e.body, e.internal, json.dumps(e.details))
+                 for item, i in zip(items, ids) for e in sorted(item.timeline, key=lambda e: e.at)])
+
+
+def _start_clocks(session: Session, items, ids) -> None:
+    rows = []
+    for item, i in zip(items, ids):
+        for clock in item.clocks:
+            for d in clocks.deadlines(clocks.REGIMES[clock.regime], clock.aware_at, clock.received):
+                rows.append((i, clock.regime, d.stage, clock.aware_at, d.due_at, clock.received.get(d.stage),
+                             item.reported_at, None, None, False))
+    bulk_insert(session, RegulatoryDeadline.__table__, _DEADLINE_COLUMNS, rows)
+
+
+def _merge(session: Session, items, ids, by_key, orgs) -> None:
+    """Point merged duplicates at their incident: one in this batch or an earlier one."""
+    wanted = {(orgs[item.merged_into[0]].id, *item.merged_into): i for item, i in zip(items, ids)
+              if item.merged_into}
+    missing = [(k[0], k[2], k[3]) for k in wanted if (k[0], k[2], k[3]) not in by_key]
+    targets = dict(by_key)
+    for n in range(0, len(missing), LOOKUP_CHUNK):
+        stmt = select(ExternalRef.org_id, ExternalRef.system, ExternalRef.value, ExternalRef.incident_id).where(
+            tuple_(ExternalRef.org_id, ExternalRef.system, ExternalRef.value).in_(missing[n : n + LOOKUP_CHUNK]))
+        targets.update({(o, s, v): i for o, s, v, i in session.execute(stmt).tuples()})
+    pairs = [(targets[(k[0], k[2], k[3])], i) for k, i in wanted.items() if (k[0], k[2], k[3]) in targets]
+    if pairs:
+        marker = "?" if session.connection().dialect.name == "sqlite" else "%s"
+        session.connection().exec_driver_sql(
+            f"UPDATE incidents SET merged_into_id = {marker} WHERE id = {marker}", pairs)
