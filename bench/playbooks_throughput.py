@@ -31,9 +31,11 @@ from sqlalchemy import func, select  # noqa: E402
 import detection  # noqa: E402
 from detection import anomaly, service  # noqa: E402
 from detection.settings import DetectionSettings  # noqa: E402
-from ncert.db import make_engine, make_session_factory, transaction, utcnow  # noqa: E402
+from ncert.config import Settings  # noqa: E402
+from ncert.db import transaction, utcnow  # noqa: E402
 from ncert.models import Incident, Organization, PlaybookFiring, Sector  # noqa: E402
 from ncert.records import IncidentRecord  # noqa: E402
+from ncert.runtime import Runtime  # noqa: E402
 from ncert.schema import upgrade  # noqa: E402
 from ncert.services import directory, incidents  # noqa: E402
 from ncert.taxonomy import OrgKind  # noqa: E402
@@ -96,14 +98,15 @@ def main() -> None:
     rng = random.Random(2026)
     library = load_library(engine.DEFAULT_LIBRARY)
     with tempfile.TemporaryDirectory(prefix="ncert-playbooks-") as tmp:
-        db = make_engine(f"sqlite:///{tmp}/bench.db")
+        runtime = Runtime.create(Settings.from_env({"NCERT_DATA_DIR": tmp, "NCERT_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+                                                    "NCERT_SECRET_KEY": "bench"}))
+        db, sessions = runtime.engine, runtime.sessions
         upgrade(db)
-        sessions = make_session_factory(db)
         ids = seed(sessions, count, rng)
         with transaction(sessions) as s:
             anomaly.train(s, directory.system_actor(s, "national-cert", "bench"), min_incidents=1)
-        engine.install(national_org="national-cert")  # detection hands its findings to the installed library
-        detection.install(DetectionSettings())
+        engine.install(runtime)  # detection hands its findings to the installed library
+        detection.install(runtime, DetectionSettings())
         started = time.perf_counter()
         for start in range(0, len(ids), BATCH):
             with transaction(sessions) as s:
@@ -113,8 +116,8 @@ def main() -> None:
                 engine.run_many(s, actor, "incident.created", batch, library)
                 service.detect(s, batch, batch, utcnow())
         seconds = time.perf_counter() - started
-        detection.uninstall()
-        engine.uninstall()
+        detection.uninstall(runtime)
+        engine.uninstall(runtime)
         with sessions() as s:
             firings = s.scalar(select(func.count()).select_from(PlaybookFiring))
             fired_incidents = s.scalar(select(func.count(PlaybookFiring.incident_id.distinct())))

@@ -18,28 +18,28 @@ from detection.settings import DetectionSettings
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.models import AnomalyScore, Incident
+from ncert.runtime import Runtime, hooks_of
 from ncert.services import directory, incidents
 
 INTERFACE = "detection"
 PENDING = "detection.pending"  # session.info key: incidents changed or created in this unit of work
 
 
-@dataclass
-class _Installed:
-    active: bool = False
-    settings: DetectionSettings = field(default_factory=DetectionSettings)
+EXTENSION = "detection"  # its settings on a runtime (``ncert.runtime.Hooks.extensions``)
 
 
-_installed = _Installed()
+def _installed(session: Session) -> DetectionSettings | None:
+    """The settings detection was installed with on the runtime that made ``session``, if any."""
+    return hooks_of(session).extensions.get(EXTENSION)
 
 
-def settings() -> DetectionSettings:
+def settings(session: Session | None = None) -> DetectionSettings:
     """The installed settings; from the environment when detection is not installed (CLI, scheduler)."""
-    return _installed.settings if _installed.active else DetectionSettings.from_env()
+    return (_installed(session) if session is not None else None) or DetectionSettings.from_env()
 
 
 def system_actor(session: Session) -> Actor:
-    return directory.system_actor(session, settings().national_org, INTERFACE)
+    return directory.system_actor(session, settings(session).national_org, INTERFACE)
 
 
 @dataclass
@@ -57,7 +57,7 @@ def on_incident_changed(session: Session, actor: Actor, incident: Incident, chan
     Changes the playbook engine makes are its own and not looked at again."""
     from playbooks import engine
 
-    if not _installed.active or engine.running():
+    if _installed(session) is None or engine.running():
         return
     if PENDING not in session.info:
         event.listen(session, "before_commit", _detect_pending)
@@ -71,7 +71,7 @@ def on_incident_changed(session: Session, actor: Actor, incident: Incident, chan
 
 def _detect_pending(session: Session) -> None:
     pending, session.info[PENDING] = session.info[PENDING], _Pending()
-    if pending.changed and _installed.active:
+    if pending.changed and _installed(session) is not None:
         detect(session, list(pending.changed.values()), list(pending.created.values()), utcnow())
 
 
@@ -82,7 +82,7 @@ def _forget_pending(session: Session) -> None:
 def detect(session: Session, changed: list[Incident], created: list[Incident], now: datetime) -> None:
     """Correlate the changed incidents and score the new ones, firing the playbook triggers."""
     system = system_actor(session)
-    found = correlation.correlate(session, system, changed, now, settings().correlation_max_incidents)
+    found = correlation.correlate(session, system, changed, now, settings(session).correlation_max_incidents)
     correlation.fire(session, found, now)
     score_new(session, system, created, now)
 
@@ -92,14 +92,14 @@ def score_new(session: Session, actor: Actor, batch: list[Incident], now: dateti
     from playbooks import engine
 
     scores = anomaly.score(session, actor, batch, now)
-    threshold = settings().anomaly_threshold
+    threshold = settings(session).anomaly_threshold
     engine.fire(session, "anomaly.flagged", [i for i in batch if scores.get(i.id, 0.0) >= threshold], now=now)
     return scores
 
 
 def train(session: Session, now: datetime | None = None) -> anomaly.Trained | None:
     """Retrain the anomaly model on the recent history (the scheduler and ``ncert detection train``)."""
-    return anomaly.train(session, system_actor(session), min_incidents=settings().anomaly_min_incidents, now=now)
+    return anomaly.train(session, system_actor(session), min_incidents=settings(session).anomaly_min_incidents, now=now)
 
 
 def flag_volume_spikes(session: Session, now: datetime | None = None) -> list[volume.Spike]:
@@ -128,16 +128,16 @@ def flag_volume_spikes(session: Session, now: datetime | None = None) -> list[vo
     return found
 
 
-def install(settings: DetectionSettings | None = None) -> None:
-    """Register detection with the incidents service (idempotent); settings from the environment by default."""
-    _installed.settings = settings or DetectionSettings.from_env()
-    _installed.active = True
-    if on_incident_changed not in incidents.on_incident_changed:
-        incidents.on_incident_changed.append(on_incident_changed)
+def install(runtime: Runtime, settings: DetectionSettings | None = None) -> None:
+    """Make detection a listener of ``runtime``'s incident events (idempotent); settings from the environment
+    by default."""
+    runtime.hooks.extensions[EXTENSION] = settings or DetectionSettings.from_env()
+    if on_incident_changed not in runtime.hooks.incident_listeners:
+        runtime.hooks.incident_listeners.append(on_incident_changed)
 
 
-def uninstall() -> None:
-    """Stop acting on incident events."""
-    while on_incident_changed in incidents.on_incident_changed:
-        incidents.on_incident_changed.remove(on_incident_changed)
-    _installed.active = False
+def uninstall(runtime: Runtime) -> None:
+    """Stop acting on ``runtime``'s incident events."""
+    while on_incident_changed in runtime.hooks.incident_listeners:
+        runtime.hooks.incident_listeners.remove(on_incident_changed)
+    runtime.hooks.extensions.pop(EXTENSION, None)

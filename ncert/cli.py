@@ -27,8 +27,8 @@ class Context:
 
     @property
     def runtime(self) -> Runtime:
-        if self._runtime is None:
-            self._runtime = Runtime.create()
+        if self._runtime is None:  # the same runtime, playbooks and detection listening, for every command
+            self._runtime = Runtime.start()
         return self._runtime
 
     def actor(self, session):
@@ -93,14 +93,9 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
     from ncert.web import create_app
 
     app = create_app(ctx.runtime)
-    import detection
-    from playbooks.engine import install
-
     with transaction(ctx.runtime.sessions) as session:  # the folder's new playbooks join the stored library
         books = playbook_library.sync_folder(session, ctx.actor(session), ctx.runtime.settings.playbooks_dir)
     click.echo(f"playbooks: {books.summary()}", err=True)
-    install(ctx.runtime.settings.playbooks_dir, ctx.runtime.settings.national_org)
-    detection.install()  # correlation and anomaly scores feed the playbooks' triggers
     # Requests (a TAXII push, a MISP event) allocate many short-lived acyclic
     # objects; the same tuning as bulk import, kept for the server's life.
     gc.freeze()

@@ -67,6 +67,8 @@ class Settings:
     session_idle_s: int = 1800
     session_absolute_s: int = 12 * 3600
     trusted_proxies: int = 0
+    # Elasticsearch (issue 12): the cluster's URL, or None for the database's own text search.
+    elasticsearch_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -88,6 +90,7 @@ class Settings:
             playbooks_dir=Path(env.get("NCERT_PLAYBOOKS_DIR") or PLAYBOOK_LIBRARY).resolve(),
             attachment_max_bytes=_whole(env, "NCERT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
             risk_drift_days=_risk_drift_days(env),
+            elasticsearch_url=env.get("NCERT_ELASTICSEARCH_URL", "").strip() or None,
             **_scoring_from_env(env),
             **_sign_in_from_env(env),
         )

@@ -33,6 +33,7 @@ from ncert.db import utcnow
 from ncert.errors import NotFound
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.records import Category, IncidentPatch
+from ncert.runtime import Runtime, hooks_of
 from ncert.services import clocks, directory, incidents, notifications, playbook_library, playbook_runs, tasks, teams
 from ncert.services import regimes as effective_regimes
 from ncert.services.risk_links import link as link_to_risk
@@ -311,15 +312,20 @@ def check_deadlines(session: Session, now: datetime | None = None, *, library: l
 # -- installation -------------------------------------------------------------------------------
 
 
+EXTENSION = "playbooks"  # the engine's state on a runtime (``ncert.runtime.Hooks.extensions``)
+
+
 @dataclass
 class _Installed:
-    active: bool = False
     library: list[Playbook] = field(default_factory=list)  # the folder's, run while nothing is stored
-    national_org: str = "national-cert"
-    stored: dict[str, tuple[tuple[int, int], list[Playbook]]] = field(default_factory=dict)  # per database
+    stored: tuple[tuple[int, int], list[Playbook]] | None = None  # the stored library at its revision
 
 
-_installed = _Installed()
+def _installed(session: Session) -> _Installed | None:
+    """The engine installed on the runtime that made ``session``, if any."""
+    return hooks_of(session).extensions.get(EXTENSION)
+
+
 _local = threading.local()
 
 
@@ -335,7 +341,7 @@ class _engine_active:
 
 
 def _system_actor(session: Session) -> Actor:
-    return directory.system_actor(session, _installed.national_org, INTERFACE)
+    return directory.system_actor(session, directory.national_org_slug(session), INTERFACE)
 
 
 def fire(session: Session, trigger: Trigger | str, batch: list[Incident], *, subject: str = "",
@@ -343,7 +349,7 @@ def fire(session: Session, trigger: Trigger | str, batch: list[Incident], *, sub
     """Run the installed library over ``batch`` for an event another module produced
     (a correlation, an anomaly); ``subject`` tells its repetitions apart. Does
     nothing while the engine is not installed or is already running."""
-    if running() or not _installed.active or not batch:
+    if running() or _installed(session) is None or not batch:
         return []
     return run_many(session, _system_actor(session), trigger, batch, active_library(session), subject=subject,
                     now=now)
@@ -356,7 +362,7 @@ def running() -> bool:
 
 def on_incident_changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
     """The incidents service hook: created → incident.created, patched → incident.updated."""
-    if running() or not _installed.active:
+    if running() or _installed(session) is None:
         return
     trigger = Trigger.INCIDENT_CREATED if change == "created" else Trigger.INCIDENT_UPDATED
     run(session, _system_actor(session), trigger, incident, active_library(session))
@@ -365,29 +371,25 @@ def on_incident_changed(session: Session, actor: Actor, incident: Incident, chan
 def active_library(session: Session) -> list[Playbook]:
     """The library as stored in the database (``ncert.services.playbook_library``),
     reloaded whenever an admin changes it; the installed folder while nothing is stored."""
+    installed = _installed(session) or _Installed()
     revision = playbook_library.revision(session)
     if revision == (0, 0):
-        return _installed.library
-    database = session.get_bind().url.render_as_string()
-    cached = _installed.stored.get(database)
-    if cached is None or cached[0] != revision:
-        cached = _installed.stored[database] = (revision, playbook_library.library(session))
-    return cached[1]
+        return installed.library
+    if installed.stored is None or installed.stored[0] != revision:
+        installed.stored = (revision, playbook_library.library(session))
+    return installed.stored[1]
 
 
-def install(library_dir: str | Path = DEFAULT_LIBRARY, national_org: str = "national-cert") -> list[Playbook]:
-    """Load the folder library and register the engine with the incidents service (idempotent)."""
-    _installed.library = load_library(library_dir)
-    _installed.national_org = national_org
-    _installed.active = True
-    if on_incident_changed not in incidents.on_incident_changed:
-        incidents.on_incident_changed.append(on_incident_changed)
-    return _installed.library
+def install(runtime: Runtime, library_dir: str | Path = DEFAULT_LIBRARY) -> list[Playbook]:
+    """Load the folder library and make the engine a listener of ``runtime``'s incident events (idempotent)."""
+    runtime.hooks.extensions[EXTENSION] = _Installed(load_library(library_dir))
+    if on_incident_changed not in runtime.hooks.incident_listeners:
+        runtime.hooks.incident_listeners.append(on_incident_changed)
+    return runtime.hooks.extensions[EXTENSION].library
 
 
-def uninstall() -> None:
-    """Stop acting on incident events."""
-    while on_incident_changed in incidents.on_incident_changed:
-        incidents.on_incident_changed.remove(on_incident_changed)
-    _installed.library, _installed.active = [], False
-    _installed.stored.clear()
+def uninstall(runtime: Runtime) -> None:
+    """Stop acting on ``runtime``'s incident events."""
+    while on_incident_changed in runtime.hooks.incident_listeners:
+        runtime.hooks.incident_listeners.remove(on_incident_changed)
+    runtime.hooks.extensions.pop(EXTENSION, None)

@@ -22,7 +22,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ncert.runtime import Runtime
 
@@ -60,9 +60,20 @@ def running_server(runtime: Runtime) -> Iterator[str]:
         yield server.url
 
 
+def ncert_serve(port: int) -> list[str]:
+    return [str(NCERT), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "4"]
+
+
+def waitress_serve(port: int) -> list[str]:
+    """The WSGI application as any WSGI server starts it: ``create_app()`` with no runtime."""
+    return [str(NCERT.with_name("waitress-serve")), "--host", "127.0.0.1", "--port", str(port),
+            "--call", "ncert.web:create_app"]
+
+
 @contextmanager
-def serving(runtime: Runtime) -> Iterator[Server]:
-    """``running_server``, yielding the base URL with the server's process."""
+def serving(runtime: Runtime, command: Callable[[int], list[str]] = ncert_serve) -> Iterator[Server]:
+    """``running_server``, yielding the base URL with the server's process; ``command`` gives the
+    server's command line for a port (``ncert serve`` by default, or ``waitress_serve``)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="ncert-serve-") as data_dir:
@@ -78,7 +89,7 @@ def serving(runtime: Runtime) -> Iterator[Server]:
         log_path = Path(data_dir) / "server.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                [str(NCERT), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
+                command(port),
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             )
             try:

@@ -6,7 +6,6 @@ transaction. Role checks live here, not in the doors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from ncert.models import (
     User,
 )
 from ncert.records import Category, IncidentPatch, IncidentRecord
+from ncert.runtime import hooks_of
 from ncert.services import audit, directory, indicators, teams
 from ncert.taxonomy import REOPENABLE, TRANSITIONS, UNCATEGORISED, Role, Status
 
@@ -42,14 +42,11 @@ HINT_CEILING = 3
 # hint; machine intake (TAXII, MISP, feeds) carries the reporter's.
 DECIDING_CHANNELS = ("api", "console")
 
-# Domain event hook: called as listener(session, actor, incident, change) with
-# change "created" after submit made a new incident and "patched" after
-# update_fields. Playbooks register here; this module knows nothing of them.
-on_incident_changed: list[Callable[[Session, Actor, Incident, str], None]] = []
-
-
 def _changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
-    for listener in list(on_incident_changed):
+    """The domain event: each incident listener of the session's runtime (``ncert.runtime.Hooks``)
+    is called with change "created" after submit made a new incident and "patched" after
+    update_fields. Playbooks and detection listen; this module knows nothing of them."""
+    for listener in list(hooks_of(session).incident_listeners):
         listener(session, actor, incident, change)
 
 

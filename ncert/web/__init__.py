@@ -6,12 +6,14 @@ from __future__ import annotations
 from flask import Flask
 
 from ncert.runtime import Runtime
-from ncert.web import session, transport
+from ncert.web import health, session, transport
 from ncert.web.extensions import csrf, login_manager
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
-    runtime = runtime or Runtime.create()
+    """The WSGI application; without ``runtime`` (``waitress-serve --call ncert.web:create_app``,
+    gunicorn) it starts the same runtime as ``ncert serve``, playbooks and detection included."""
+    runtime = runtime or Runtime.start()
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=runtime.settings.secret_key,
@@ -42,3 +44,4 @@ def _register_blueprints(app: Flask) -> None:
     register_feeds(app)
     register_misp(app)
     register_console(app)
+    app.register_blueprint(health.bp)

@@ -17,12 +17,12 @@ from tests.playbooks.test_library import RANSOMWARE
 
 def _ransomware(world, hours_ago: float) -> str:
     set_entity(world, "gridco", "essential")
-    engine.install()
+    engine.install(world.runtime)
     try:
         return world.submit(world.actor("analyst@gridco.test"), aware_at=utcnow() - timedelta(hours=hours_ago),
                             **RANSOMWARE)
     finally:
-        engine.uninstall()
+        engine.uninstall(world.runtime)
 
 
 def _row(html: str, ref: str) -> str:

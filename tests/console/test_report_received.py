@@ -29,11 +29,11 @@ def aware() -> datetime:
 def ref(world, aware) -> str:
     """A ransomware incident at an essential entity, aware 60 hours ago: the NIS2 clock runs."""
     set_entity(world, "gridco", "essential")
-    engine.install()
+    engine.install(world.runtime)
     try:
         return world.submit(world.actor("analyst@gridco.test"), aware_at=aware, **RANSOMWARE)
     finally:
-        engine.uninstall()
+        engine.uninstall(world.runtime)
 
 
 def _deadlines(world, ref: str) -> dict[str, RegulatoryDeadline]:

@@ -49,8 +49,8 @@ def installed(world, tmp_path):
     shutil.copytree(engine.DEFAULT_LIBRARY, library)
     for i, text in enumerate(WATCHERS.split("---")):
         (library / f"watch-{i}.yaml").write_text(text)
-    books = engine.install(library)
-    detection.install(SETTINGS)
+    books = engine.install(world.runtime, library)
+    detection.install(world.runtime, SETTINGS)
     yield books
-    detection.uninstall()
-    engine.uninstall()
+    detection.uninstall(world.runtime)
+    engine.uninstall(world.runtime)

@@ -63,11 +63,11 @@ def test_the_clock_job_fires_owed_deadlines(world):
     from tests.playbooks.test_library import RANSOMWARE
 
     set_entity(world, "gridco", "essential")
-    engine.install()
+    engine.install(world.runtime)
     try:  # an essential entity's ransomware, aware 25 h ago: the 24 h early warning is overdue
         world.submit(world.actor("analyst@gridco.test"), aware_at=utcnow() - timedelta(hours=25), **RANSOMWARE)
     finally:
-        engine.uninstall()
+        engine.uninstall(world.runtime)
     scheduler.check_clocks(world.runtime)
     with world.runtime.sessions() as s:
         fired = {d.stage: d.overdue_fired_at is not None for d in s.query(RegulatoryDeadline)}

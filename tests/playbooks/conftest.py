@@ -14,8 +14,8 @@ from playbooks import engine
 @pytest.fixture
 def library(world):
     """The default library, acting on every incident submitted while the test runs."""
-    books = engine.install()
-    detection.install(DetectionSettings())
+    books = engine.install(world.runtime)
+    detection.install(world.runtime, DetectionSettings())
     yield books
-    detection.uninstall()
-    engine.uninstall()
+    detection.uninstall(world.runtime)
+    engine.uninstall(world.runtime)

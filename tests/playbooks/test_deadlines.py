@@ -29,11 +29,11 @@ def _ransomware(world):
     """An essential entity's ransomware incident, aware an hour ago: the NIS2 clock runs."""
     set_entity(world, "gridco", "essential")
     aware = (utcnow() - timedelta(hours=1)).replace(microsecond=0)
-    engine.install()
+    engine.install(world.runtime)
     try:
         ref = world.submit(world.actor("analyst@gridco.test"), aware_at=aware, **RANSOMWARE)
     finally:
-        engine.uninstall()
+        engine.uninstall(world.runtime)
     return ref, aware
 
 
@@ -87,11 +87,11 @@ def test_the_final_report_moves_with_the_notification_receipt(world):
 
 def test_crisis_status_clock_repeats_hourly(world):
     library = load_library(engine.DEFAULT_LIBRARY)
-    engine.install()
+    engine.install(world.runtime)
     try:
         ref = world.submit(world.operator, reporter_org="gridco", severity=4, title="Grid instability")
     finally:
-        engine.uninstall()
+        engine.uninstall(world.runtime)
     with transaction(world.runtime.sessions) as s:
         incident = s.scalar(select(Incident).where(Incident.reference == ref))
         [first] = clocks.of_incident(s, world.operator, incident)

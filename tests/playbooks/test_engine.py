@@ -92,11 +92,11 @@ triggers: [incident.created]
 actions:
   - {{type: notify, channel: webhook, url: "{http.url}/soc", template: "New {{reference}} from {{reporter}}"}}
 """)
-        engine.install(tmp_path)
+        engine.install(world.runtime, tmp_path)
         try:
             ref = world.submit(world.actor("analyst@gridco.test"), title="Odd logins")
         finally:
-            engine.uninstall()
+            engine.uninstall(world.runtime)
     [(path, body)] = http.requests
     assert path == "/soc"
     assert body["incident"] == ref and body["playbook"] == "hook-every-report" and body["version"] == 2
@@ -114,11 +114,11 @@ version: 1
 triggers: [incident.created]
 actions: [{{type: notify, channel: webhook, url: "{closed}/x", template: t}}]
 """)
-    engine.install(tmp_path)
+    engine.install(world.runtime, tmp_path)
     try:
         world.submit(world.actor("analyst@gridco.test"), title="Odd logins")
     finally:
-        engine.uninstall()
+        engine.uninstall(world.runtime)
     with world.runtime.sessions() as s:
         note = s.scalar(select(Notification))
         assert note.status == "failed" and note.error.startswith("ConnectionRefusedError")

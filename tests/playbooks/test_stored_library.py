@@ -53,9 +53,9 @@ def _entry(world, name):
 def running(world):
     """The engine listening, with the folder library imported into the database."""
     _import(world)
-    engine.install()
+    engine.install(world.runtime)
     yield
-    engine.uninstall()
+    engine.uninstall(world.runtime)
 
 
 def test_import_stores_every_folder_playbook_once(world):

@@ -43,11 +43,11 @@ def _store(world, assign_to: str | None = "finance"):
 def _bank_ransomware(world):
     set_entity(world, "centralbank", "essential")
     aware = (utcnow() - timedelta(hours=1)).replace(microsecond=0)
-    engine.install()
+    engine.install(world.runtime)
     try:
         ref = world.submit(world.actor("analyst@centralbank.test"), aware_at=aware, **RANSOMWARE)
     finally:
-        engine.uninstall()
+        engine.uninstall(world.runtime)
     return ref, aware
 
 
@@ -95,11 +95,11 @@ def test_receiving_a_stored_stage_re_times_the_next(world):
 def test_other_sectors_keep_nis2(world):
     _store(world)
     set_entity(world, "gridco", "essential")
-    engine.install()
+    engine.install(world.runtime)
     try:
         ref = world.submit(world.actor("analyst@gridco.test"), **RANSOMWARE)
     finally:
-        engine.uninstall()
+        engine.uninstall(world.runtime)
     with look(world, ref) as it:
         assert {d.regime for d in it.deadlines()} == {"nis2"}
 

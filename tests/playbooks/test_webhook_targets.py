@@ -56,13 +56,13 @@ def report_with_webhooks(client, world, tmp_path, urls: list[str]) -> list[Notif
     actions = "\n".join(f'  - {{type: notify, channel: webhook, url: "{url}", template: "{{reference}}"}}'
                         for url in urls)
     (tmp_path / "hooks.yaml").write_text(f"name: hooks\nversion: 1\ntriggers: [incident.created]\nactions:\n{actions}\n")
-    engine.install(tmp_path)
+    engine.install(world.runtime, tmp_path)
     try:
         response = client.post(f"{PREFIX}/incidents", headers=bearer(world.key("gridco")),
                                json={"title": "Odd logins"})
         assert response.status_code == 201, response.json
     finally:
-        engine.uninstall()
+        engine.uninstall(world.runtime)
     with world.runtime.sessions() as s:
         return list(s.scalars(select(Notification).order_by(Notification.id)))
 

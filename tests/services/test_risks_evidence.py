@@ -100,8 +100,8 @@ def drift_library(world, tmp_path):
     (tmp_path / "drift.yaml").write_text(
         "name: drift-review\nversion: 1\ntriggers: [risk.drift]\n"
         "actions:\n  - {type: add_tasks, tasks: [Review the risk register entry]}\n")
-    yield engine.install(tmp_path)
-    engine.uninstall()
+    yield engine.install(world.runtime, tmp_path)
+    engine.uninstall(world.runtime)
 
 
 def test_drift_is_flagged_after_the_configured_days_notifies_the_owner_and_fires_risk_drift(world, drift_library):
@@ -182,11 +182,11 @@ def test_the_playbook_action_link_risk_links_for_real(world, tmp_path):
         "name: link-ransomware\nversion: 1\ntriggers: [incident.created]\n"
         "when: {fact: category_class, eq: malicious-code}\n"
         f"actions:\n  - {{type: link_risk, risk: {ref}}}\n  - {{type: link_risk, risk: R-2026-9999}}\n")
-    engine.install(tmp_path)
+    engine.install(world.runtime, tmp_path)
     try:
         incident = report(world)
     finally:
-        engine.uninstall()
+        engine.uninstall(world.runtime)
     with world.runtime.sessions() as s:
         inc = incidents.get(s, world.operator, incident)
         assert [r.reference for r in risk_links.risks_of(s, world.operator, inc)] == [ref]
