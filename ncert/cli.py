@@ -116,6 +116,29 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
 
 
 @main.command()
+@pass_ctx
+def worker(ctx: Context) -> None:
+    """Run the scheduler alone (feed pulls, deadline clocks, detection, risk reviews), for one
+    worker beside any number of `ncert serve --no-scheduler` web processes; stops on SIGTERM."""
+    import signal
+    import threading
+
+    from ncert import scheduler
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    jobs = scheduler.start(ctx.runtime)
+    click.echo(f"ncert worker: {len(jobs.get_jobs())} jobs scheduled", err=True)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        jobs.shutdown()
+    click.echo("ncert worker: stopped", err=True)
+
+
+@main.command()
 @click.option("--seed", default=2026, show_default=True, type=int, help="Seed for a reproducible stream")
 @click.option("--days", default=90, show_default=True, type=int)
 @click.option("--incidents", "count", default=400, show_default=True, type=int)

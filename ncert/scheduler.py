@@ -1,4 +1,5 @@
-"""The in-process scheduler of ``ncert serve``: one APScheduler job per enabled feed,
+"""The scheduler of ``ncert serve`` (in-process) or of ``ncert worker`` (alone, beside web processes
+started with ``--no-scheduler``): one APScheduler job per enabled feed,
 the minute-by-minute check of regulatory deadlines,
 the hourly detection run (anomaly model retraining, volume spikes), and the hourly
 refresh of the query planner's statistics (``ncert.planner_statistics``).
@@ -9,6 +10,11 @@ never overlapped by the next) and ``coalesce`` (missed runs collapse into
 one). A housekeeping job re-reads the feed table every minute, so feeds added,
 changed or disabled from the console or CLI take effect without a restart.
 Pulls run as the system actor (``feeds.pull_due``).
+
+Jobs live in memory and are rebuilt from the database at start (the feed table, the owed
+deadlines), so a restarted worker loses nothing. Run one scheduler per database: APScheduler 3
+cannot share a job store among processes (https://apscheduler.readthedocs.io/en/3.x/faq.html,
+"How do I share a single job store among one or more worker processes?").
 """
 
 from __future__ import annotations
@@ -96,7 +102,7 @@ def build(runtime: Runtime) -> BackgroundScheduler:
     scheduler.add_job(sync, IntervalTrigger(minutes=SYNC_MINUTES), id=SYNC_JOB, args=[scheduler, runtime],
                       max_instances=1, coalesce=True, replace_existing=True)
     scheduler.add_job(check_clocks, IntervalTrigger(minutes=CLOCKS_MINUTES), id=CLOCKS_JOB, args=[runtime],
-                      max_instances=1, coalesce=True, replace_existing=True)
+                      max_instances=1, coalesce=True, replace_existing=True, next_run_time=utcnow())  # and at start
     scheduler.add_job(detect, IntervalTrigger(minutes=DETECTION_MINUTES), id=DETECTION_JOB, args=[runtime],
                       max_instances=1, coalesce=True, replace_existing=True, next_run_time=utcnow())  # and at start
     scheduler.add_job(check_risks, IntervalTrigger(minutes=RISKS_MINUTES), id=RISKS_JOB, args=[runtime],
