@@ -203,8 +203,8 @@ def _insert_incidents(session: Session, rows: list[tuple]) -> dict[str, int]:
     refs = [row[0] for row in rows]
     ids = {}
     for i in range(0, len(refs), LOOKUP_CHUNK):
-        ids.update(session.execute(select(Incident.reference, Incident.id).where(
-            Incident.reference.in_(refs[i : i + LOOKUP_CHUNK]))).tuples().all())
+        ids.update((ref, incident_id) for ref, incident_id in session.execute(
+            select(Incident.reference, Incident.id).where(Incident.reference.in_(refs[i : i + LOOKUP_CHUNK]))))
     return ids
 
 
@@ -271,7 +271,7 @@ def _merge(session: Session, items, ids, by_key, orgs) -> None:
     for n in range(0, len(missing), LOOKUP_CHUNK):
         stmt = select(ExternalRef.org_id, ExternalRef.system, ExternalRef.value, ExternalRef.incident_id).where(
             tuple_(ExternalRef.org_id, ExternalRef.system, ExternalRef.value).in_(missing[n : n + LOOKUP_CHUNK]))
-        targets.update({(o, s, v): i for o, s, v, i in session.execute(stmt).tuples()})
+        targets.update({(o, s, v): i for o, s, v, i in session.execute(stmt)})
     pairs = [(targets[(k[0], k[2], k[3])], i) for k, i in wanted.items() if (k[0], k[2], k[3]) in targets]
     if pairs:
         marker = "?" if session.connection().dialect.name == "sqlite" else "%s"
