@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Connection, delete, event, func, insert, select
+from sqlalchemy import Connection, delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
@@ -87,33 +87,40 @@ def _day(moment: datetime) -> date:
     return moment.astimezone(timezone.utc).date()
 
 
+@event.listens_for(Session, "before_flush")
+def _note_cells_left(session: Session, _context, _instances) -> None:
+    """The cells incidents about to move (another day or reporter) or go are counted in,
+    read from the database before the flush changes it."""
+    leaving = [obj.id for obj in session.deleted if isinstance(obj, Incident)]
+    leaving += [obj.id for obj in session.dirty if isinstance(obj, Incident) and _moves(obj)]
+    if leaving:
+        session.info.setdefault(_PENDING, set()).update(_cells_now(session.connection(), leaving))
+
+
+def _moves(incident: Incident) -> bool:
+    attrs = inspect(incident).attrs
+    return attrs.reported_at.history.has_changes() or attrs.reporter_org_id.history.has_changes()
+
+
 @event.listens_for(Session, "after_flush")
 def _recount_touched_cells(session: Session, _context) -> None:
-    cells: set[Cell] = set()
-    entries: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Incident):
-            cells |= _cells_of(obj)
-        elif isinstance(obj, TimelineEntry) and obj.kind == "status":
-            entries.add(obj.incident_id)
-    if entries:
-        stmt = select(Incident.reported_at, Incident.reporter_org_id).where(Incident.id.in_(entries))
-        cells |= {(_day(at), org) for at, org in session.connection().execute(stmt)}
+    """Recount the cells of every incident written and of every status entry added."""
+    ids = {obj.id for obj in (*session.new, *session.dirty) if isinstance(obj, Incident)}
+    ids |= {obj.incident_id for obj in session.new if isinstance(obj, TimelineEntry) and obj.kind == "status"}
+    cells = session.info.pop(_PENDING, set())
+    if ids:
+        cells |= _cells_now(session.connection(), ids)
     if cells:
         recount(session.connection(), cells)
 
 
-def _cells_of(incident: Incident) -> set[Cell]:
-    """The cells the incident is counted in now and was counted in before this flush."""
-    state = incident._sa_instance_state
-    days = {_day(v) for v in _now_and_before(state, "reported_at")}
-    orgs = set(_now_and_before(state, "reporter_org_id"))
-    return {(d, o) for d in days for o in orgs}
-
-
-def _now_and_before(state, name: str) -> list:
-    history = state.attrs[name].history
-    return [v for v in (*history.unchanged, *history.added, *history.deleted) if v is not None]
+def _cells_now(conn: Connection, incident_ids: Iterable[int]) -> set[Cell]:
+    ids = sorted(incident_ids)
+    cells: set[Cell] = set()
+    for n in range(0, len(ids), 500):
+        stmt = select(Incident.reported_at, Incident.reporter_org_id).where(Incident.id.in_(ids[n:n + 500]))
+        cells |= {(_day(at), org) for at, org in conn.execute(stmt)}
+    return cells
 
 
 def recount(conn: Connection, cells: Iterable[Cell]) -> None:

@@ -60,6 +60,11 @@ def story(world) -> dict[str, str]:
         incidents.merge(s, op, refs["r8"], into=refs["r4"], reason="same DDoS")
     contained(world, refs["r7"], utcnow() - timedelta(days=13))
     place(world, refs["r9"], reported_at=utcnow().replace(microsecond=0) - timedelta(days=1, hours=3))
+    with world.runtime.sessions() as s:  # moved while its old values are expired: the flush cannot know them
+        moved = s.scalar(select(Incident).where(Incident.reference == refs["r10"]))
+        s.commit()
+        moved.reported_at = utcnow() - timedelta(days=33, hours=5)
+        s.commit()
     return refs
 
 
