@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import event, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from ncert.actor import Actor
@@ -91,13 +92,20 @@ def _within(savepoint: SessionTransaction | None, outer: SessionTransaction) -> 
 
 def _lock_head(session: Session) -> str:
     """Take the chain head for this transaction; returns the last hash."""
-    touched = session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                              .values(last_hash=AuditChainHead.last_hash))
-    if touched.rowcount == 0:  # a database whose head was never made (emptied tables)
-        session.add(AuditChainHead(id=HEAD_ID, last_event_id=None, last_hash=GENESIS_HASH))
-        session.flush()
-        return GENESIS_HASH
+    if _touch_head(session) == 0:  # a database whose head was never made (emptied tables)
+        try:
+            with session.begin_nested():
+                session.add(AuditChainHead(id=HEAD_ID, last_event_id=None, last_hash=GENESIS_HASH))
+        except IntegrityError:
+            pass  # a concurrent writer made it first; its row is locked below like any other
+        _touch_head(session)
     return session.scalar(select(AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID))
+
+
+def _touch_head(session: Session) -> int:
+    """Lock the head row with a no-op UPDATE; how many rows it touched (0 or 1)."""
+    return session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                           .values(last_hash=AuditChainHead.last_hash)).rowcount
 
 
 # -- reading ------------------------------------------------------------------------------
