@@ -71,6 +71,29 @@ def runtime(backend, tmp_path) -> Runtime:
 
 
 @pytest.fixture
+def ncert(runtime, tmp_path):
+    """Run `ncert …` in-process (click's CliRunner) against the test database, with its own data
+    dir (``ncert.data_dir``); returns the click Result."""
+    from click.testing import CliRunner
+
+    from ncert.cli import Context, main
+
+    env = {"NCERT_DATABASE_URL": runtime.settings.database_url, "NCERT_DATA_DIR": str(tmp_path / "cli"),
+           "NCERT_SECRET_KEY": None, "NCERT_NATIONAL_ORG": None}
+
+    def run(*args, input=None):
+        ctx = Context()
+        try:
+            return CliRunner().invoke(main, list(args), env=env, obj=ctx, input=input)
+        finally:
+            if ctx._runtime is not None:
+                ctx._runtime.engine.dispose()
+
+    run.data_dir = tmp_path / "cli"
+    return run
+
+
+@pytest.fixture
 def session(runtime):
     s = runtime.sessions()
     yield s

@@ -5,34 +5,14 @@ loads the sector registry itself.
 """
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from ncert.cli import Context, main
 from ncert.db import transaction
 from ncert.errors import Unauthenticated
 from ncert.models import ApiKey, Organization, Sector, User
 from ncert.services import directory
 from sector_certs import registry
-
-
-@pytest.fixture
-def ncert(runtime, tmp_path):
-    """Run `ncert …` against the test database; returns the click Result."""
-    env = {"NCERT_DATABASE_URL": runtime.settings.database_url, "NCERT_DATA_DIR": str(tmp_path / "cli"),
-           "NCERT_SECRET_KEY": None, "NCERT_NATIONAL_ORG": None}
-
-    def run(*args, input=None):
-        ctx = Context()
-        try:
-            return CliRunner().invoke(main, list(args), env=env, obj=ctx, input=input)
-        finally:
-            if ctx._runtime is not None:
-                ctx._runtime.engine.dispose()
-
-    run.data_dir = tmp_path / "cli"
-    return run
 
 
 @pytest.fixture

@@ -14,10 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from ncert.cli import Context, main
 from tests.console import conftest as console_fixtures
 from tests.console.issue10_helpers import add_cert_analyst, assessment, new_risk
 from tests.services.kpi_helpers import Q3, place, report
@@ -123,18 +121,10 @@ def test_a_bad_period_is_a_clear_400(world, as_user, period, message):
     assert response.status_code == 400 and message in response.get_data(as_text=True)
 
 
-def test_the_cli_writes_the_same_report(world, quarter, runtime, tmp_path):
+def test_the_cli_writes_the_same_report(world, quarter, ncert, tmp_path):
     out = tmp_path / "q3.pdf"
-    env = {"NCERT_DATABASE_URL": runtime.settings.database_url, "NCERT_DATA_DIR": str(tmp_path / "cli"),
-           "NCERT_SECRET_KEY": None, "NCERT_NATIONAL_ORG": None}
-    ctx = Context()
-    try:
-        result = CliRunner().invoke(main, ["report", "quarterly", "2026Q3", "--out", str(out)], env=env, obj=ctx)
-        bad = CliRunner().invoke(main, ["report", "quarterly", "2099Q1", "--out", str(tmp_path / "x.pdf")], env=env,
-                                 obj=ctx)
-    finally:
-        if ctx._runtime is not None:
-            ctx._runtime.engine.dispose()
+    result = ncert("report", "quarterly", "2026Q3", "--out", str(out))
+    bad = ncert("report", "quarterly", "2099Q1", "--out", str(tmp_path / "x.pdf"))
     assert result.exit_code == 0, result.output
     assert "the 2026Q3 report" in result.output
     assert all(share >= MIN_INK for share in pages(out.read_bytes(), tmp_path))

@@ -177,7 +177,7 @@ def test_targets_national_and_per_organisation_set_the_status(api):
     put = _put(api)
     query = {"period": "2026Q3"}
     for ref in api.get("/incidents", "operator").json["items"]:
-        api.triage(ref["reference"], severity=4)
+        api.triage(ref["reference"], severity=4, communicated_severity=4)  # told to the reporter too
     assert figure(api.get(GRIDCO_CARD, "leader", query_string=query).json, "open_criticals")["status"] == "red"
 
     national = put("/kpi/targets/open_criticals", "admin", {"target": 1, "amber": 2})

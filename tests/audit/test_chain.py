@@ -9,30 +9,17 @@ from __future__ import annotations
 import threading
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from ncert.cli import Context, main
 from ncert.db import transaction
 from ncert.models import AuditEvent
 from ncert.services import audit
 
 
 @pytest.fixture
-def verify(runtime, tmp_path):
+def verify(ncert):
     """Run `ncert audit verify` against the test database; returns the click Result."""
-    env = {"NCERT_DATABASE_URL": runtime.settings.database_url, "NCERT_DATA_DIR": str(tmp_path / "cli"),
-           "NCERT_SECRET_KEY": None, "NCERT_NATIONAL_ORG": None}
-
-    def run():
-        ctx = Context()
-        try:
-            return CliRunner().invoke(main, ["audit", "verify"], env=env, obj=ctx)
-        finally:
-            if ctx._runtime is not None:
-                ctx._runtime.engine.dispose()
-
-    return run
+    return lambda: ncert("audit", "verify")
 
 
 def _record(world, n: int, **details) -> list[int]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.api.conftest import api  # noqa: F401  (the REST caller fixture)
 from tests.console.conftest import as_user  # noqa: F401  (signed-in consoles)
 from tests.taxii.conftest import collections  # noqa: F401,E402  (the TAXII collections)

@@ -4,10 +4,8 @@ import json
 import socket
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from ncert.cli import Context, main
 from ncert.db import transaction
 from ncert.models import ExternalRef, FeedSource, Incident
 from ncert.services import feeds
@@ -144,19 +142,8 @@ def test_a_wrong_key_is_reported_without_retrying(world, server):
     assert server.requests == {"/feed/manifest.json": 1}
 
 
-def test_cli_feeds_add_list_and_pull(world, server, runtime, tmp_path):
+def test_cli_feeds_add_list_and_pull(world, server, runtime, ncert):
     server.publish_misp("/feed", [misp_event("From the CLI", stamp=1_767_600_000, ip="203.0.113.5")])
-    env = {"NCERT_DATABASE_URL": runtime.settings.database_url, "NCERT_DATA_DIR": str(tmp_path / "cli"),
-           "NCERT_SECRET_KEY": None, "NCERT_NATIONAL_ORG": None}
-
-    def ncert(*args):
-        ctx = Context()
-        try:
-            return CliRunner().invoke(main, list(args), env=env, obj=ctx)
-        finally:
-            if ctx._runtime is not None:
-                ctx._runtime.engine.dispose()
-
     added = ncert("feeds", "add", "--name", "energy", "--kind", "misp", "--url", server.url + "/feed/",
                   "--org", "energy-cert", "--key", "energy-feed-key", "--interval", "15")
     assert added.exit_code == 0, added.output

@@ -6,10 +6,8 @@ reports holders made before the rule."""
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from ncert.cli import Context, main
 from ncert.db import transaction
 from ncert.errors import Invalid
 from ncert.models import ApiKey, User
@@ -20,22 +18,6 @@ from tests.console.helpers import Console, flashes
 REFUSAL = "role {role} belongs to the national centre's organisation (national-cert) only; gridco may hold " \
           "sector_analyst only"
 NATIONAL_ROLES = ("soc_operator", "leadership", "admin")
-
-
-@pytest.fixture
-def ncert(runtime, tmp_path):
-    env = {"NCERT_DATABASE_URL": runtime.settings.database_url, "NCERT_DATA_DIR": str(tmp_path / "cli"),
-           "NCERT_SECRET_KEY": None, "NCERT_NATIONAL_ORG": None}
-
-    def run(*args):
-        ctx = Context()
-        try:
-            return CliRunner().invoke(main, list(args), env=env, obj=ctx)
-        finally:
-            if ctx._runtime is not None:
-                ctx._runtime.engine.dispose()
-
-    return run
 
 
 def _count(world, model) -> int:

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ncert.db import transaction
-from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.errors import Conflict, Forbidden, Invalid
 from ncert.models import AuditEvent, Incident, TimelineEntry
 from ncert.records import IncidentPatch
 from ncert.services import incidents
