@@ -43,7 +43,7 @@ def test_the_document_lists_exactly_the_flask_routes(app, doc):
     }
     documented = {(path, method) for path, item in doc["paths"].items() for method in item if method in METHODS}
     assert documented == served
-    assert len(served) == 29
+    assert len(served) == 30
 
 
 def test_every_route_but_the_document_needs_a_key(doc):
@@ -157,6 +157,11 @@ def test_real_responses_match_the_documented_schemas(api, doc, world):
     indicator_set = {**share, "indicators": [{"type": "url", "value": "http://example.com/login"}]}
     check(published, "post", c.post(published, json=indicator_set, headers=op_key))
     check(published, "post", c.post(published, json={**indicator_set, "indicators": []}, headers=op_key))  # 422
+    carrying = f"{PREFIX}/indicators/incidents"
+    listed = check(carrying, "get", c.get(carrying, headers=an_key,
+                                          query_string={"type": "url", "value": "http://example.com/login"}))
+    assert [i["reference"] for i in listed["items"]] == [ref]
+    check(carrying, "get", c.get(carrying, headers=an_key, query_string={"type": "url"}))  # 400
 
     received = f"{PREFIX}/incidents/{{reference}}/deadlines/received"
     report = {"regime": "nis2", "stage": "early-warning"}
