@@ -25,6 +25,7 @@ from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import VENV_BIN, free_port, peak_rss_mib, server  # noqa: E402
@@ -63,7 +64,7 @@ def measure(url: str, count: int) -> dict:
     base = f"http://127.0.0.1:{port}"
     load_before = os.getloadavg()
     with server([ncert, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "4", "--no-scheduler"],
-                f"{base}/login", env=env, log=DATA / f"serve-{dataset['database_url'].split(':')[0]}.log") as proc:
+                f"{base}/login", env=env, log=DATA / f"serve-{make_url(url).get_backend_name()}.log") as proc:
         api = {"operator": _api_session(keys["soc_operator"]), "analyst": _api_session(keys["sector_analyst"])}
         console = {who: _console_session(base, *login) for who, login in LOGINS.items()}
         # The register's first risk each may read (an analyst reads its own sector's).
