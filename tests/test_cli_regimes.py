@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ncert.db import transaction
 from ncert.services import directory, regimes
-from tests.test_cli import initialised, ncert  # noqa: F401  (fixtures)
+from tests.test_cli import initialised  # noqa: F401  (fixture; `ncert` is the root conftest's)
 
 
 def test_list_shows_built_ins_and_each_sectors_regime(initialised):  # noqa: F811

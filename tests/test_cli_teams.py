@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_cli import initialised, ncert  # noqa: F401  (fixtures)
+from tests.test_cli import initialised  # noqa: F401  (fixture; `ncert` is the root conftest's)
 
 
 def test_add_list_and_manage_members(initialised):  # noqa: F811

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from tests.test_cli import initialised, ncert  # noqa: F401  (fixtures)
+from tests.test_cli import initialised  # noqa: F401  (fixture; `ncert` is the root conftest's)
 
 REGISTER = """\
 - reference: R-2026-0007
