@@ -145,11 +145,17 @@ def _replace(conn: Connection, day: date, orgs: set[int] | None) -> int:
         RollupDuration.rollup_id.in_(select(IncidentRollup.id).where(*mine))))
     conn.execute(delete(IncidentRollup.__table__).where(*mine))
     cells = _tally(day, conn.execute(incidents))
-    for key, cell in cells.items():
-        rollup_id = conn.execute(insert(IncidentRollup.__table__).values(
-            **dict(zip(_KEY, key, strict=True)), day=day, incidents=cell.incidents)).inserted_primary_key[0]
+    if cells:
+        rows = [{**dict(zip(_KEY, key, strict=True)), "day": day, "incidents": cell.incidents}
+                for key, cell in cells.items()]
+        # One multi-row INSERT ... RETURNING for the day (SQLAlchemy's "insertmanyvalues", ids in row order):
+        # a day holds about one cell per incident, so a statement per cell was most of a bulk load's time.
+        ids = conn.execute(insert(IncidentRollup.__table__).returning(IncidentRollup.id, sort_by_parameter_order=True),
+                           rows).scalars().all()
         durations = [{"rollup_id": rollup_id, "measure": m, "bucket": b, "n": x.n, "least": x.least,
-                      "greatest": x.greatest} for (m, b), x in sorted(cell.durations.items())]
+                      "greatest": x.greatest}
+                     for rollup_id, cell in zip(ids, cells.values(), strict=True)
+                     for (m, b), x in sorted(cell.durations.items())]
         if durations:
             conn.execute(insert(RollupDuration.__table__), durations)
     return sum(cell.incidents for cell in cells.values())
