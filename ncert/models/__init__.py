@@ -9,6 +9,7 @@ from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, Timel
 from ncert.models.indicator import IncidentIndicator, Indicator, Sighting
 from ncert.models.kpi import KpiReview, KpiTarget, ResponsiblePerson
 from ncert.models.misp import MispAttribute, MispEvent, MispTag
+from ncert.models.outbox import OutboxMessage
 from ncert.models.playbooks import (
     NationalIncident,
     NationalIncidentMember,
@@ -49,6 +50,7 @@ __all__ = [
     "NationalIncidentMember",
     "Notification",
     "Organization",
+    "OutboxMessage",
     "PlaybookFiring",
     "PlaybookVersion",
     "ReferenceCounter",
