@@ -100,10 +100,11 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
     # objects; the same tuning as bulk import, kept for the server's life.
     gc.freeze()
     gc.set_threshold(*BULK_GC_THRESHOLDS)
-    if with_scheduler:  # feeds (issue 4): APScheduler jobs, in-process
-        from ncert import scheduler
+    if with_scheduler:  # feeds (issue 4): APScheduler jobs, in-process; side effects delivered after each commit
+        from ncert import outbox, scheduler
 
         scheduler.start(ctx.runtime)
+        outbox.start_delivery(ctx.runtime)
     click.echo(f"ncert serving on http://{host}:{port}/", err=True)
     # Keep request and response bodies of TAXII/MISP size in memory: waitress
     # spools anything over 512 KiB (requests) or 1 MiB (responses) to temporary
@@ -118,7 +119,7 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
 @main.command()
 @pass_ctx
 def worker(ctx: Context) -> None:
-    """Run the scheduler alone (feed pulls, deadline clocks, detection, risk reviews), for one
+    """Run the scheduler alone (feed pulls, deadline clocks, detection, risk reviews, outbox delivery), for one
     worker beside any number of `ncert serve --no-scheduler` web processes; stops on SIGTERM."""
     import signal
     import threading
@@ -127,7 +128,7 @@ def worker(ctx: Context) -> None:
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    jobs = scheduler.start(ctx.runtime)
+    jobs = scheduler.start(ctx.runtime, persistent=True)  # the jobs live in the database (SQLAlchemyJobStore)
     click.echo(f"ncert worker: {len(jobs.get_jobs())} jobs scheduled", err=True)
     try:
         stop.wait()
@@ -704,6 +705,41 @@ def risks_import(ctx: Context, path: Path) -> None:
     click.echo(result.summary())
 
 
+@main.group("outbox")
+def outbox_group() -> None:
+    """Side effects waiting for delivery after commit (e-mails, webhooks, queued pulls)."""
+
+
+@outbox_group.command("status")
+@pass_ctx
+def outbox_status(ctx: Context) -> None:
+    """Rows per topic and state, the oldest of each, and the latest failures with their errors."""
+    from ncert import outbox
+
+    with ctx.runtime.sessions() as session:
+        rows, failed = outbox.status(session), outbox.failed(session)
+        for topic, state, count, oldest in rows:
+            click.echo(f"{topic:24} {state:10} {count:8}  oldest {oldest:%Y-%m-%d %H:%M:%S}Z")
+        if not rows:
+            click.echo("outbox empty")
+        for message in failed:
+            click.echo(f"failed #{message.id} {message.topic} {message.key or ''} after {message.attempts} "
+                       f"attempt(s): {message.last_error}")
+
+
+@outbox_group.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--topic", default=None, help="Only this topic's failed rows")
+@pass_ctx
+def outbox_retry(ctx: Context, ids: tuple[int, ...], topic: str | None) -> None:
+    """Make failed rows (all, or IDS, or --topic's) due again with fresh attempts."""
+    from ncert import outbox
+
+    with transaction(ctx.runtime.sessions) as session:
+        count = outbox.retry(session, list(ids), topic)
+    click.echo(f"{count} failed row(s) queued again")
+
+
 @main.group("report")
 def report_group() -> None:
     """Reports for leadership."""
@@ -723,3 +759,55 @@ def report_quarterly(ctx: Context, period: str, out: Path) -> None:
         body = pdf.render(report)
     out.write_bytes(body)
     click.echo(f"{out}: the {report.period.label} report, {len(body)} bytes")
+
+
+@main.group("search")
+def search_group() -> None:
+    """The Elasticsearch index of incidents (when NCERT_ELASTICSEARCH_URL is set)."""
+
+
+def _search_cluster(ctx: Context):
+    url = ctx.runtime.settings.elasticsearch_url
+    if not url:
+        raise click.ClickException("NCERT_ELASTICSEARCH_URL is not set: search uses the database's own "
+                                   "text index, which needs no rebuild")
+    from ncert.search import elastic
+
+    return elastic.client(url)
+
+
+@search_group.command("reindex")
+@pass_ctx
+def search_reindex(ctx: Context) -> None:
+    """Build a new index from the database, swap the alias to it, delete the old one (no downtime)."""
+    from sqlalchemy import func, select
+
+    from ncert.models import Incident
+    from ncert.search import indexing
+
+    es = _search_cluster(ctx)
+    with ctx.runtime.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(Incident))
+        with click.progressbar(length=total, label="indexing incidents", file=sys.stderr) as bar:
+            rebuilt = indexing.rebuild(session, es, bar.update)
+    removed = ", ".join(rebuilt.removed) or "none"
+    click.echo(f"search index rebuilt: {rebuilt.indexed} incident(s) in {rebuilt.index}, alias swapped "
+               f"(old indices deleted: {removed}; {rebuilt.caught_up} changed meanwhile, re-applied)")
+
+
+@search_group.command("status")
+@pass_ctx
+def search_status(ctx: Context) -> None:
+    """The alias, its documents and the index lag (incidents whose update is not delivered yet)."""
+    from ncert.search import indexing
+
+    es = _search_cluster(ctx)
+    with ctx.runtime.sessions() as session:
+        status = indexing.status(session, es)
+    click.echo(f"alias {status.alias} -> {', '.join(status.indices) or '(no index yet)'}")
+    documents = "unknown (cluster unreachable)" if status.documents is None else status.documents
+    click.echo(f"documents {documents}, incidents in the database {status.incidents}")
+    oldest = f", oldest since {status.oldest_pending:%Y-%m-%d %H:%M:%S} UTC" if status.oldest_pending else ""
+    click.echo(f"index lag {status.lag} incident(s) not yet indexed{oldest}; {status.failed} failed")
+    if status.error:
+        click.echo(f"cluster: {status.error}", err=True)

@@ -11,19 +11,28 @@ one). A housekeeping job re-reads the feed table every minute, so feeds added,
 changed or disabled from the console or CLI take effect without a restart.
 Pulls run as the system actor (``feeds.pull_due``).
 
-Jobs live in memory and are rebuilt from the database at start (the feed table, the owed
-deadlines), so a restarted worker loses nothing. Run one scheduler per database: APScheduler 3
-cannot share a job store among processes (https://apscheduler.readthedocs.io/en/3.x/faq.html,
-"How do I share a single job store among one or more worker processes?").
+Every job is a module-level function with picklable arguments (a feed's name at most): it finds
+the runtime of its process with ``current()``, so ``ncert worker`` keeps its jobs in APScheduler's
+``SQLAlchemyJobStore`` (the ``apscheduler_jobs`` table, in ncert's database; ``build(persistent=True)``)
+and the embedded default (``ncert serve``) in memory. Either way the jobs are rebuilt from the
+database at start (the feed table, the owed deadlines, the due outbox rows), so a restarted worker
+loses nothing. Run one scheduler per database: APScheduler 3 cannot share a job store among
+processes (https://apscheduler.readthedocs.io/en/3.x/faq.html, "How do I share a single job store
+among one or more worker processes?").
+
+The outbox sweep (``ncert.outbox.sweep``) runs every ``OUTBOX_SECONDS``: the deliveries after
+commit of processes that do not deliver themselves (``--no-scheduler``), and every retry.
 """
 
 from __future__ import annotations
 
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
-from ncert import planner_statistics
+from ncert import outbox, planner_statistics
 from ncert.db import transaction, utcnow
 from ncert.models import FeedSource
 from ncert.runtime import Runtime
@@ -39,6 +48,19 @@ RISKS_JOB = "risks:daily"
 RISKS_MINUTES = 24 * 60  # risk reviews due or overdue, and drift (issue 10)
 STATISTICS_JOB = "planner:statistics"
 STATISTICS_MINUTES = 60  # SQLite's docs suggest PRAGMA optimize "once per day or once per hour" (issue 15)
+OUTBOX_JOB = "outbox:sweep"
+OUTBOX_SECONDS = 10
+JOB_TABLE = "apscheduler_jobs"  # declared in ncert.models.outbox, made by migration 0012d
+
+_process: dict = {"runtime": None, "scheduler": None}
+
+
+def current() -> Runtime:
+    """The runtime of this process's scheduler; a job restored in a process that built none makes it
+    from the environment's settings (``Runtime.start``)."""
+    if _process["runtime"] is None:
+        _process["runtime"] = Runtime.start()
+    return _process["runtime"]
 
 
 def job_id(feed_name: str) -> str:
@@ -57,9 +79,19 @@ def sync(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
         current = scheduler.get_job(job_id(name))
         if current is not None and current.trigger.interval.total_seconds() == minutes * 60:
             continue
-        scheduler.add_job(feeds.pull_due, IntervalTrigger(minutes=minutes), id=job_id(name), name=f"pull {name}",
-                          args=[runtime.sessions, runtime.settings.national_org, name], max_instances=1,
-                          coalesce=True, replace_existing=True)
+        scheduler.add_job(pull_feed, IntervalTrigger(minutes=minutes), id=job_id(name), name=f"pull {name}",
+                          args=[name], max_instances=1, coalesce=True, replace_existing=True)
+
+
+def pull_feed(name: str) -> None:
+    """A feed's job: pull it if it is still enabled."""
+    runtime = current()
+    feeds.pull_due(runtime.sessions, runtime.settings.national_org, name)
+
+
+def sync_feeds() -> None:
+    """The housekeeping job: keep this process's scheduler's feed jobs in step with the feed table."""
+    sync(_process["scheduler"], current())
 
 
 def check_clocks(runtime: Runtime) -> None:
@@ -95,24 +127,49 @@ def refresh_statistics(runtime: Runtime) -> None:
     planner_statistics.refresh(runtime.engine)
 
 
-def build(runtime: Runtime) -> BackgroundScheduler:
-    """A scheduler holding the feed jobs, the housekeeping job and the deadline check; not started."""
-    scheduler = BackgroundScheduler(timezone="UTC")
+def run_clocks() -> None:
+    check_clocks(current())
+
+
+def run_detection() -> None:
+    detect(current())
+
+
+def run_risks() -> None:
+    check_risks(current())
+
+
+def run_statistics() -> None:
+    refresh_statistics(current())
+
+
+def run_outbox() -> None:
+    outbox.sweep(current())
+
+
+def build(runtime: Runtime, persistent: bool = False) -> BackgroundScheduler:
+    """A scheduler holding the feed jobs, the housekeeping job, the deadline check, detection, risk reviews,
+    the planner's statistics and the outbox sweep, for ``runtime`` in this process; not started.
+    ``persistent`` keeps the jobs in the database (``SQLAlchemyJobStore``), else in memory."""
+    store = SQLAlchemyJobStore(engine=runtime.engine, tablename=JOB_TABLE) if persistent else MemoryJobStore()
+    scheduler = BackgroundScheduler(timezone="UTC", jobstores={"default": store})
+    _process.update(runtime=runtime, scheduler=scheduler)
     sync(scheduler, runtime)
-    scheduler.add_job(sync, IntervalTrigger(minutes=SYNC_MINUTES), id=SYNC_JOB, args=[scheduler, runtime],
-                      max_instances=1, coalesce=True, replace_existing=True)
-    scheduler.add_job(check_clocks, IntervalTrigger(minutes=CLOCKS_MINUTES), id=CLOCKS_JOB, args=[runtime],
-                      max_instances=1, coalesce=True, replace_existing=True, next_run_time=utcnow())  # and at start
-    scheduler.add_job(detect, IntervalTrigger(minutes=DETECTION_MINUTES), id=DETECTION_JOB, args=[runtime],
-                      max_instances=1, coalesce=True, replace_existing=True, next_run_time=utcnow())  # and at start
-    scheduler.add_job(check_risks, IntervalTrigger(minutes=RISKS_MINUTES), id=RISKS_JOB, args=[runtime],
-                      max_instances=1, coalesce=True, replace_existing=True, next_run_time=utcnow())
-    scheduler.add_job(refresh_statistics, IntervalTrigger(minutes=STATISTICS_MINUTES), id=STATISTICS_JOB,
-                      args=[runtime], max_instances=1, coalesce=True, replace_existing=True)
+    every = {"max_instances": 1, "coalesce": True, "replace_existing": True}
+    scheduler.add_job(sync_feeds, IntervalTrigger(minutes=SYNC_MINUTES), id=SYNC_JOB, **every)
+    scheduler.add_job(run_clocks, IntervalTrigger(minutes=CLOCKS_MINUTES), id=CLOCKS_JOB, **every,
+                      next_run_time=utcnow())  # and at start
+    scheduler.add_job(run_detection, IntervalTrigger(minutes=DETECTION_MINUTES), id=DETECTION_JOB, **every,
+                      next_run_time=utcnow())  # and at start
+    scheduler.add_job(run_risks, IntervalTrigger(minutes=RISKS_MINUTES), id=RISKS_JOB, **every,
+                      next_run_time=utcnow())
+    scheduler.add_job(run_statistics, IntervalTrigger(minutes=STATISTICS_MINUTES), id=STATISTICS_JOB, **every)
+    scheduler.add_job(run_outbox, IntervalTrigger(seconds=OUTBOX_SECONDS), id=OUTBOX_JOB, **every,
+                      next_run_time=utcnow())  # and at start: what waited while no deliverer ran
     return scheduler
 
 
-def start(runtime: Runtime) -> BackgroundScheduler:
-    scheduler = build(runtime)
+def start(runtime: Runtime, persistent: bool = False) -> BackgroundScheduler:
+    scheduler = build(runtime, persistent)
     scheduler.start()
     return scheduler

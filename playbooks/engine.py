@@ -172,13 +172,13 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
             body = render(template, incident, book)
             title = render(subject, incident, book) if subject else f"[{ref}] {incident.title}"
             note = notifications.email(session, incident, to, title, body, created_by=_by(book))
-            return f"e-mail to {', '.join(to) or 'nobody'}: {note.status}"
+            return f"e-mail to {', '.join(to) or 'nobody'}: {_queued(note.status)}"
         case Notify(channel="webhook", template=template, url=url):
             payload = {"incident": ref, "title": incident.title, "severity": incident.severity,
                        "category": incident.category, "sector": incident.sector.slug, "playbook": book.name,
                        "version": book.version, "text": render(template, incident, book)}
             note = notifications.webhook(session, incident, url, payload, created_by=_by(book))
-            return f"webhook {url}: {note.status}"
+            return f"webhook {url}: {_queued(note.status)}"
         case StartClock(regime):
             return _start_clock(session, incident, regime, now, internal=book.national)
         case OpenNationalIncident(title):
@@ -188,6 +188,11 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
         case LinkRisk(risk):
             return _link_risk(session, actor, incident, risk)
     raise TypeError(f"unknown action {action!r}")
+
+
+def _queued(status: str) -> str:
+    """A notification's state when the action ran: queued (sent after commit, ``ncert.outbox``) or why not."""
+    return "queued" if status == notifications.PENDING else status
 
 
 def _link_risk(session: Session, actor: Actor, incident: Incident, reference: str) -> str:

@@ -1,5 +1,5 @@
 """Administration of pulled feeds (admin role only): the list with each feed's
-last success, last error and counts, a form to register one, and "pull now"."""
+last success, last error and counts, a form to register one, and "pull now" (queued, pulled outside the request)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_admin, return_to
 from ncert.services import directory, feeds
-from ncert.web.session import db, runtime
+from ncert.web.session import db
 
 
 class FeedForm(FlaskForm):
@@ -53,7 +53,6 @@ def admin_feeds():
 def admin_feed_pull(name: str):
     actor = current_admin()
     return_to(url_for("console.admin_feeds"))
-    feeds.source(db(), name)  # 404 for an unknown feed
-    result = feeds.pull(runtime().sessions, actor, name)
-    flash(result.summary() + ("" if result.ok else f": {result.errors[0]}"), "success" if result.ok else "error")
+    feeds.queue_pull(db(), actor, name)  # 404 for an unknown feed; pulled after the request (ncert.outbox)
+    flash(f"Pull of {name} queued: its outcome shows here when it is done.", "success")
     return redirect(url_for("console.admin_feeds"))

@@ -114,7 +114,7 @@ class RiskNotification(Base):
     target: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16))  # sent | failed | not-sent
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed | not-sent
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

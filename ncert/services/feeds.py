@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import requests
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.misp import mapping as misp
 from ingest.stix import mapping as stix
 from ingest.stix.validate import StixObjectError, check
-from ncert import bodies
+from ncert import bodies, outbox
 from ncert.access import AUDIENCES, collection_access, scope_stix
 from ncert.actor import Actor
 from ncert.config import MAX_JSON_DEPTH
@@ -41,7 +41,10 @@ from ncert.models import FeedSource, Organization, StixObject, TaxiiCollection
 from ncert.records import Category
 from ncert.sealing import SealError, is_sealed, sealer_of
 from ncert.services import audit, directory, incidents, stix_intake, taxii
-from ncert.taxonomy import TLP, Role
+from ncert.taxonomy import TLP, OrgKind, Role
+
+if TYPE_CHECKING:
+    from ncert.runtime import Runtime
 
 NATIONAL_COLLECTION = {audience: alias for alias, (_, audience) in taxii.NATIONAL_COLLECTIONS.items()}
 KINDS = ("misp", "taxii")
@@ -453,6 +456,26 @@ def _first(pages: Iterator) -> Iterator:
         yield first
         yield from pages
     return chain()
+
+
+PULL_TOPIC = "feeds.pull"
+
+
+def queue_pull(session: Session, actor: Actor, name: str) -> None:
+    """Pull one feed soon, outside the caller's request: an outbox row delivered after commit (``pull_queued``)."""
+    source(session, name)  # NotFound for an unknown feed
+    who = {"role": actor.role.value, "org_id": actor.org_id, "org_kind": actor.org_kind.value,
+           "sector_id": actor.sector_id, "interface": actor.interface, "label": actor.label,
+           "user_id": actor.user_id, "api_key_id": actor.api_key_id}
+    outbox.enqueue(session, PULL_TOPIC, {"feed": name, "actor": who}, key=f"feed:{name}")
+
+
+@outbox.handler(PULL_TOPIC)
+def pull_queued(runtime: Runtime, message: outbox.Message) -> None:
+    """A pull someone asked for, recorded (the feed's outcome, the audit) as theirs."""
+    who = message.payload["actor"]
+    actor = Actor(**{**who, "role": Role(who["role"]), "org_kind": OrgKind(who["org_kind"])})
+    pull(runtime.sessions, actor, message.payload["feed"])
 
 
 def pull_due(sessions: sessionmaker[Session], national_org: str, name: str, retry: Retry | None = None) -> PullResult:

@@ -1,5 +1,10 @@
 """Notifications: e-mail through SMTP and webhook POSTs, each recorded with
-how its delivery went.
+how its delivery went (``Notification.status``: pending, sent, failed, not-sent).
+
+They are written in the caller's transaction as a record plus an outbox row
+(``ncert.outbox``) and sent after commit, with retries: nothing goes out for a
+change that is rolled back, and no lock is held while a server answers. While
+retries remain a notification stays pending with its last error.
 
 Delivery settings come from the environment (``delivery_settings``):
 NCERT_SMTP_HOST (unset: e-mails are recorded, not sent), NCERT_SMTP_PORT (25),
@@ -13,21 +18,28 @@ from __future__ import annotations
 import json
 import os
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ncert import outbox
 from ncert.actor import Actor
-from ncert.db import utcnow
-from ncert.models import Incident, Notification, User
+from ncert.db import transaction, utcnow
+from ncert.models import Incident, Notification, RiskNotification, User
 from ncert.services import teams, webhook_delivery
 from ncert.taxonomy import Role
 
-SENT, FAILED, NOT_SENT = "sent", "failed", "not-sent"
+if TYPE_CHECKING:
+    from ncert.runtime import Runtime
+
+PENDING, SENT, FAILED, NOT_SENT = "pending", "sent", "failed", "not-sent"
+EMAIL_TOPIC, WEBHOOK_TOPIC = "notification.email", "notification.webhook"
+INCIDENT, RISK = "incident", "risk"
+_MODELS = {INCIDENT: Notification, RISK: RiskNotification}
 
 
 @dataclass(frozen=True)
@@ -72,54 +84,111 @@ def resolve_recipients(session: Session, actor: Actor, recipients: tuple[str, ..
 
 def email(session: Session, incident: Incident, recipients: list[str], subject: str, body: str, *,
           created_by: str, settings: DeliverySettings | None = None) -> Notification:
-    """Record an e-mail and send it through the configured SMTP server."""
+    """Record an e-mail and queue it in the caller's transaction: it is sent after commit (``deliver_email``)."""
     note = _record(session, incident, "email", ", ".join(recipients), subject, body, created_by)
-    note.status, note.error, note.sent_at = send_email(recipients, subject, body, settings)
+    queue_email(session, note, recipients, INCIDENT, settings)
     return note
 
 
-def send_email(recipients: list[str], subject: str, body: str,
-               settings: DeliverySettings | None = None) -> tuple[str, str, datetime | None]:
-    """Send one e-mail through the configured SMTP server: (status, error, sent_at),
-    for callers that record it themselves (incidents above, risk owners in ``risk_reviews``)."""
+def queue_email(session: Session, note: Notification | RiskNotification, recipients: list[str], kind: str,
+                settings: DeliverySettings | None = None) -> None:
+    """Queue ``note`` (an incident's or a risk's) for sending after commit, or record why it will not be:
+    nobody to send to, or no SMTP server configured."""
     settings = settings or delivery_settings()
-    if not recipients:
-        return NOT_SENT, "no recipients", None
-    if settings.smtp_host is None:
-        return NOT_SENT, "NCERT_SMTP_HOST is not set", None
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = settings.smtp_from, ", ".join(recipients), subject
-    msg.set_content(body)
-    try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
-            smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        return FAILED, f"{type(exc).__name__}: {exc}", None
-    return SENT, "", utcnow()
+    reason = "no recipients" if not recipients else "NCERT_SMTP_HOST is not set" if settings.smtp_host is None else ""
+    if reason:
+        note.status, note.error = NOT_SENT, reason
+        return
+    note.status = PENDING
+    session.flush()
+    outbox.enqueue(session, EMAIL_TOPIC, {"kind": kind, "id": note.id}, key=f"{kind}-notification:{note.id}")
 
 
 def webhook(session: Session, incident: Incident, url: str, payload: dict, *, created_by: str,
             settings: DeliverySettings | None = None) -> Notification:
-    """Record a webhook call and POST ``payload`` as JSON to ``url``, if it is a public
-    address or an allowed one (``webhook_delivery``); a redirect is not followed."""
-    settings = settings or delivery_settings()
-    body = json.dumps(payload, sort_keys=True)
-    note = _record(session, incident, "webhook", url, "", body, created_by)
-    try:
-        webhook_delivery.post_json(url, body, timeout=settings.webhook_timeout,
-                                   allowed=settings.webhook_allowed_networks, user_agent="ncert-playbooks")
-        note.status, note.sent_at = SENT, utcnow()
-    except webhook_delivery.FAILURES as exc:
-        note.status, note.error = FAILED, f"{type(exc).__name__}: {exc}"
+    """Record a webhook call and queue the POST of ``payload`` as JSON to ``url`` after commit
+    (``deliver_webhook``)."""
+    note = _record(session, incident, "webhook", url, "", json.dumps(payload, sort_keys=True), created_by)
+    session.flush()
+    outbox.enqueue(session, WEBHOOK_TOPIC, {"kind": INCIDENT, "id": note.id}, key=f"incident:{incident.id}")
     return note
 
 
 def _record(session: Session, incident: Incident, channel: str, target: str, subject: str, body: str,
             created_by: str) -> Notification:
     note = Notification(incident_id=incident.id, channel=channel, target=target, subject=subject[:300], body=body,
-                        created_by=created_by, status="pending", error="", created_at=utcnow())
+                        created_by=created_by, status=PENDING, error="", created_at=utcnow())
     session.add(note)
     return note
+
+
+def _outcome(runtime: Runtime, message: outbox.Message, status: str, error: str = "") -> None:
+    """Write how an attempt went on the notification a user reads."""
+    model = _MODELS[message.payload["kind"]]
+    with transaction(runtime.sessions) as session:
+        note = session.get(model, message.payload["id"])
+        if note is not None:
+            note.status, note.error = status, error
+            note.sent_at = utcnow() if status == SENT else None
+
+
+def _attempt(runtime: Runtime, message: outbox.Message, send: Callable[[Notification | RiskNotification], None]
+             ) -> None:
+    """Send the notification ``message`` names and record the outcome on it: sent; pending with the error while
+    retries remain; failed on the last attempt or a refusal. Failures are raised again for the outbox to retry."""
+    with runtime.sessions() as session:
+        note = session.get(_MODELS[message.payload["kind"]], message.payload["id"])
+        if note is None:  # deleted with its incident or risk: nothing left to tell anyone
+            return
+        session.expunge(note)
+    try:
+        send(note)
+    except Exception as exc:
+        final = message.last_attempt or isinstance(exc, outbox.Permanent)
+        _outcome(runtime, message, FAILED if final else PENDING, f"{type(exc).__name__}: {exc}")
+        raise
+    _outcome(runtime, message, SENT)
+
+
+@outbox.handler(EMAIL_TOPIC)
+def deliver_email(runtime: Runtime, message: outbox.Message) -> None:
+    """Send a queued e-mail. Its Message-ID is the outbox row's idempotency key, the same on every retry,
+    so a receiving system can tell a retried message from a new one (RFC 5322 §3.6.4: one message, one
+    Message-ID)."""
+    settings = delivery_settings()
+
+    def send(note: Notification | RiskNotification) -> None:
+        if settings.smtp_host is None:
+            raise outbox.Permanent("NCERT_SMTP_HOST is not set")
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = settings.smtp_from, note.target, note.subject
+        msg["Message-ID"] = f"<{message.idempotency_key}@{settings.smtp_from.rpartition('@')[2] or 'ncert'}>"
+        msg.set_content(note.body)
+        try:
+            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
+                smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused: retrying cannot help
+            raise outbox.Permanent(str(exc)) from exc
+
+    _attempt(runtime, message, send)
+
+
+@outbox.handler(WEBHOOK_TOPIC)
+def deliver_webhook(runtime: Runtime, message: outbox.Message) -> None:
+    """POST a queued webhook with an ``Idempotency-Key`` header, the outbox row's key, the same on every retry
+    (draft-ietf-httpapi-idempotency-key-header, "The Idempotency-Key HTTP Header Field": a unique key per
+    request, repeated on its retries, lets the receiver process it once). A refused target fails at once."""
+    settings = delivery_settings()
+
+    def send(note: Notification | RiskNotification) -> None:
+        try:
+            webhook_delivery.post_json(note.target, note.body, timeout=settings.webhook_timeout,
+                                       allowed=settings.webhook_allowed_networks, user_agent="ncert-playbooks",
+                                       headers={"Idempotency-Key": message.idempotency_key})
+        except webhook_delivery.Refused as exc:
+            raise outbox.Permanent(str(exc)) from exc
+
+    _attempt(runtime, message, send)
 
 
 def of_incident(session: Session, incident: Incident) -> list[Notification]:

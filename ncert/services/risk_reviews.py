@@ -1,6 +1,7 @@
 """Reviews of the register: which risks are due or overdue, and the e-mails to
 their owners, each sent once per occasion through the notifications service's
-e-mail path (the scheduler calls ``notify_reviews`` daily).
+e-mail path, queued in the transaction and sent after commit (the scheduler
+calls ``notify_reviews`` daily).
 
 A risk is due from ``NOTICE_DAYS`` before its review date and overdue after
 it; an accepted risk is also due for review when its acceptance expires.
@@ -83,11 +84,11 @@ def notify_owner(session: Session, risk: Risk, kind: str, occasion: str, subject
     if risk.owner_team is not None:
         recipients += teams.mailboxes(session, risk.owner_team.slug)
     recipients = list(dict.fromkeys(recipients))
-    status, error, sent_at = notifications.send_email(recipients, subject, body)
     note = RiskNotification(risk_id=risk.id, kind=kind, occasion=occasion, target=", ".join(recipients),
-                            subject=subject[:300], body=body, status=status, error=error, created_at=now,
-                            sent_at=sent_at)
+                            subject=subject[:300], body=body, status=notifications.PENDING, error="",
+                            created_at=now)
     session.add(note)
+    notifications.queue_email(session, note, recipients, notifications.RISK)  # sent after commit
     session.flush()
     return note
 

@@ -100,9 +100,11 @@ class _VettedHTTPS(http.client.HTTPSConnection, _VettedHTTP):
     pass
 
 
-def post_json(url: str, body: str, *, timeout: float, allowed: tuple[Network, ...], user_agent: str) -> None:
-    """POST ``body`` to ``url``; Refused for a forbidden target, OSError for a failed
-    delivery (including any answer other than 2xx: a redirect is not followed)."""
+def post_json(url: str, body: str, *, timeout: float, allowed: tuple[Network, ...], user_agent: str,
+              headers: dict[str, str] | None = None) -> None:
+    """POST ``body`` to ``url`` (with ``headers`` besides the content type and user agent); Refused
+    for a forbidden target, OSError for a failed delivery (including any answer other than 2xx: a
+    redirect is not followed)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused(f"{url!r} is not an http(s) URL")
@@ -111,7 +113,7 @@ def post_json(url: str, body: str, *, timeout: float, allowed: tuple[Network, ..
     conn.addresses = vetted_addresses(parts.hostname, port, allowed)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        conn.request("POST", target, body.encode(), headers={"Content-Type": "application/json",
+        conn.request("POST", target, body.encode(), headers={**(headers or {}), "Content-Type": "application/json",
                                                               "User-Agent": user_agent})
         response = conn.getresponse()
         response.read(_RESPONSE_READ_MAX)

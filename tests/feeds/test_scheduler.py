@@ -18,7 +18,7 @@ def _table(sched):
     return {job.id: (job.trigger.interval, job.max_instances, job.coalesce)
             for job in sched.get_jobs()
             if job.id not in (scheduler.SYNC_JOB, scheduler.CLOCKS_JOB, scheduler.DETECTION_JOB, scheduler.RISKS_JOB,
-                              scheduler.STATISTICS_JOB)}
+                              scheduler.STATISTICS_JOB, scheduler.OUTBOX_JOB)}
 
 
 def test_one_job_per_enabled_feed(world):
@@ -33,7 +33,7 @@ def test_one_job_per_enabled_feed(world):
         assert sched.get_job(scheduler.SYNC_JOB) is not None
         clocks = sched.get_job(scheduler.CLOCKS_JOB)
         assert (clocks.trigger.interval, clocks.max_instances) == (timedelta(minutes=1), 1)
-        assert sched.get_job("feed:energy").args[2] == "energy"
+        assert sched.get_job("feed:energy").args == ("energy",)
 
         # the table follows the feed registry: a disabled feed loses its job, a new interval replaces it
         with transaction(world.runtime.sessions) as s:

@@ -8,8 +8,9 @@ from datetime import timedelta
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from ncert import outbox
 from ncert.cli import Context, main
-from ncert.db import transaction
+from ncert.db import transaction, utcnow
 from ncert.models import AuditEvent, Incident, Notification, PlaybookFiring, Task
 from ncert.records import IncidentPatch
 from ncert.services import directory, incidents, tasks
@@ -73,6 +74,8 @@ def test_crisis_mode_emails_duty_officer_and_leadership(world, library, monkeypa
         monkeypatch.setenv("NCERT_SMTP_PORT", str(smtp.port))
         monkeypatch.setenv("NCERT_SMTP_FROM", "soc@ncert.test")
         ref = world.submit(world.operator, reporter_org="gridco", severity=5, title="Nationwide grid failure")
+        assert smtp.messages == []  # queued in the transaction, sent after commit by the outbox
+        assert outbox.deliver_due(world.runtime) == 1
     [(rcpt, message)] = smtp.messages
     assert rcpt == ["duty-officer@ncert.example", "leader@ncert.test"]
     assert message["From"] == "soc@ncert.test"
@@ -97,6 +100,7 @@ actions:
             ref = world.submit(world.actor("analyst@gridco.test"), title="Odd logins")
         finally:
             engine.uninstall(world.runtime)
+        outbox.deliver_due(world.runtime)
     [(path, body)] = http.requests
     assert path == "/soc"
     assert body["incident"] == ref and body["playbook"] == "hook-every-report" and body["version"] == 2
@@ -119,6 +123,14 @@ actions: [{{type: notify, channel: webhook, url: "{closed}/x", template: t}}]
         world.submit(world.actor("analyst@gridco.test"), title="Odd logins")
     finally:
         engine.uninstall(world.runtime)
+    assert outbox.deliver_due(world.runtime) == 1
+    with world.runtime.sessions() as s:  # retried later (tests/test_outbox.py), the error shown meanwhile
+        note = s.scalar(select(Notification))
+        assert note.status == "pending" and note.error.startswith("ConnectionRefusedError")
+    later = utcnow()
+    for _ in range(outbox.MAX_ATTEMPTS - 1):
+        later += outbox.BACKOFF_CAP
+        assert outbox.deliver_due(world.runtime, now=later) == 1
     with world.runtime.sessions() as s:
         note = s.scalar(select(Notification))
         assert note.status == "failed" and note.error.startswith("ConnectionRefusedError")
