@@ -8,7 +8,9 @@ Features, each one a reason an operator would give for "this report is odd":
   a sector that usually reports itself);
 * how rare its hour of the week is (reports cluster in office hours);
 * the reporter's severity, its indicator and sighting counts, its description
-  length, and the delay from awareness to report (log-scaled counts).
+  length, and the delay from awareness to report (log-scaled counts). Known-benign
+  indicators (``indicators.correlates``) and their sightings are not counted: a
+  report full of public resolvers is not odd for it.
 
 Rarities are smoothed negative log frequencies from the training set, so the
 forest sees numbers, never category names. The isolation forest (Liu, Ting and
@@ -45,9 +47,19 @@ from sqlalchemy.orm import Session
 from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
-from ncert.models import AnomalyModel, AnomalyScore, Incident, IncidentIndicator, Organization, Sector, Sighting
+from ncert.models import (
+    AnomalyModel,
+    AnomalyScore,
+    Incident,
+    IncidentIndicator,
+    Indicator,
+    Organization,
+    Sector,
+    Sighting,
+)
+from ncert.services.indicators import correlates
 
-MODEL_VERSION = "isolation-forest/1"  # bump when the features change: older pickles are then retrained
+MODEL_VERSION = "isolation-forest/2"  # bump when the features change: older pickles are then retrained
 TRAINING_WINDOW = timedelta(days=90)
 RANDOM_STATE = 2026  # fixed: the same history always gives the same model
 TREES = 100
@@ -77,9 +89,13 @@ class Row:
 
 def rows(session: Session, actor: Actor, where) -> list[Row]:
     """Feature rows of the incidents matching ``where`` (one query, counts as correlated subqueries)."""
-    n_indicators = (select(func.count()).where(IncidentIndicator.incident_id == Incident.id)
+    n_indicators = (select(func.count()).select_from(IncidentIndicator)
+                    .join(Indicator, Indicator.id == IncidentIndicator.indicator_id)
+                    .where(IncidentIndicator.incident_id == Incident.id, correlates())
                     .correlate(Incident).scalar_subquery())
-    n_sightings = (select(func.coalesce(func.sum(Sighting.count), 0)).where(Sighting.incident_id == Incident.id)
+    n_sightings = (select(func.coalesce(func.sum(Sighting.count), 0)).select_from(Sighting)
+                   .join(Indicator, Indicator.id == Sighting.indicator_id)
+                   .where(Sighting.incident_id == Incident.id, correlates())
                    .correlate(Incident).scalar_subquery())
     stmt = (select(Incident.id, Sector.slug, Incident.rsit_class, Incident.rsit_type, Organization.kind,
                    Incident.reported_at, Incident.aware_at, Incident.severity,

@@ -25,6 +25,9 @@ with correlation exclusions and an "over-correlating values" cut-off. A real
 campaign reported by that many incidents in three days is already in the queue
 many times over; the operators see it without this producer.
 
+Known-benign values (on a MISP warninglist, or marked a false positive by an
+operator: ``indicators.correlates``) never correlate.
+
 TLP: correlation reads as the national centre (which receives every report),
 and writes nothing but internal playbook actions; no organisation learns of
 another's report from it.
@@ -41,7 +44,8 @@ from sqlalchemy.orm import Session
 
 from ncert.access import scope
 from ncert.actor import Actor
-from ncert.models import Incident, IncidentIndicator, Organization
+from ncert.models import Incident, IncidentIndicator, Indicator, Organization
+from ncert.services.indicators import correlates
 from ncert.services.playbook_runs import SHARING_WINDOW
 
 MIN_SECTORS = 2  # "cross-sector": the reporting organisations' sectors differ
@@ -71,7 +75,8 @@ def correlate(session: Session, actor: Actor, batch: list[Incident], now: dateti
         counts = (select(IncidentIndicator.indicator_id, func.count(), func.count(Organization.sector_id.distinct()))
                   .join(Incident, Incident.id == IncidentIndicator.incident_id)
                   .join(Organization, Organization.id == Incident.reporter_org_id)
-                  .where(IncidentIndicator.indicator_id.in_(own.scalar_subquery()), *window)
+                  .join(Indicator, Indicator.id == IncidentIndicator.indicator_id)
+                  .where(IncidentIndicator.indicator_id.in_(own.scalar_subquery()), correlates(), *window)
                   .group_by(IncidentIndicator.indicator_id))
         sectors.update((ind, n_sectors) for ind, n_incidents, n_sectors in session.execute(scope(actor, counts))
                        if n_sectors >= MIN_SECTORS and n_incidents <= max_incidents)

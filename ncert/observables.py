@@ -126,3 +126,72 @@ _NORMALISERS = {
     "cve": _cve,
     "stix-pattern": _pattern,
 }
+
+
+IP_TYPES = ("ipv4-addr", "ipv6-addr")
+
+
+def ip_bounds(kind: str, value: str) -> tuple[bytes, bytes] | None:
+    """The first and last address of a normalised IP value (an address or a network) as
+    sortable bytes: the version (4 or 6) then the address, big-endian. Byte strings of one
+    length compare as their numbers on both SQLite (BLOB, memcmp) and PostgreSQL (bytea),
+    which holds no 128-bit integer; a version byte keeps IPv4 and IPv6 ranges apart."""
+    if kind not in IP_TYPES:
+        return None
+    net = ipaddress.ip_network(value, strict=False)
+    width = 4 if net.version == 4 else 16
+    head = bytes([net.version])
+    return (head + int(net.network_address).to_bytes(width, "big"),
+            head + int(net.broadcast_address).to_bytes(width, "big"))
+
+
+# Defanged spellings as analysts and vendors write them (hxxp, [.], (dot), [at], [://]…):
+# one typed-in value; free text goes through ioc-finder's own refanging (ncert.ioc_extract).
+_FANGS = (
+    (re.compile(r"^(h[xX]{2}p|hxxps|meow)(s?)(?=(://|\[://\]|\[:\]//))", re.IGNORECASE), lambda m: "http" + m[2]),
+    (re.compile(r"^(fxp|fxps|ftx)(?=(://|\[://\]))", re.IGNORECASE), lambda m: "ftp"),
+    (re.compile(r"\[://\]|\[:\]//|\(://\)"), lambda m: "://"),
+    (re.compile(r"\s*[\[\(\{]\s*(\.|dot)\s*[\]\)\}]\s*", re.IGNORECASE), lambda m: "."),
+    (re.compile(r"\s*[\[\(\{]\s*(@|at)\s*[\]\)\}]\s*", re.IGNORECASE), lambda m: "@"),
+    (re.compile(r"\[:\]"), lambda m: ":"),
+    (re.compile(r"\\\."), lambda m: "."),
+)
+
+
+def refang(value: str) -> str:
+    """``value`` with its defanging undone: ``hxxp://evil[.]example(.)com`` is ``http://evil.example.com``."""
+    value = value.strip()
+    for pattern, repl in _FANGS:
+        value = pattern.sub(repl, value)
+    return value
+
+
+_HASH_BY_LENGTH = {length: kind for kind, length in HASH_LENGTHS.items()}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def guess(value: str) -> tuple[str, str] | None:
+    """The (type, normalised value) a bare, possibly defanged value reads as, or None.
+
+    Hashes are told apart by length (md5 32, sha1 40, sha256 64, sha512 128 hex digits),
+    an address or network by ``ipaddress``, a URL by its scheme, an e-mail by its @."""
+    value = refang(value)
+    if not value or len(value) > MAX_VALUE_LENGTH or "\x00" in value:
+        return None
+    lowered = value.lower()
+    if _HEX.match(lowered) and len(lowered) in _HASH_BY_LENGTH:
+        return _HASH_BY_LENGTH[len(lowered)], lowered
+    if _CVE.match(value.upper()):
+        return "cve", value.upper()
+    for kind in IP_TYPES:
+        try:
+            return kind, normalise(kind, value)
+        except ValueError:
+            pass
+    candidates = ("url",) if "://" in value else ("email-addr",) if _EMAIL.match(value) else ("domain-name",)
+    for kind in candidates:
+        try:
+            return kind, normalise(kind, value)
+        except ValueError:
+            return None
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ncert.db import Base, EnumText, utcnow
@@ -23,7 +23,7 @@ class Indicator(Base):
     the national picture, for national staff only (see ``indicators.facts_of``)."""
 
     __tablename__ = "indicators"
-    __table_args__ = (UniqueConstraint("type", "value"),)
+    __table_args__ = (UniqueConstraint("type", "value"), Index("ix_indicators_ip_from", "ip_from"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(32))
@@ -33,6 +33,24 @@ class Indicator(Base):
     confidence: Mapped[int] = mapped_column(default=50)  # 0..100, as STIX confidence
     # The least restrictive TLP any reporter shared this value under.
     tlp: Mapped[TLP] = mapped_column(EnumText(TLP, 20))
+    # An IP value's first and last address as sortable bytes (``observables.ip_bounds``), so a
+    # CIDR search is one range scan on ix_indicators_ip_from; NULL for every other type.
+    ip_from: Mapped[bytes | None] = mapped_column(LargeBinary(17))
+    ip_to: Mapped[bytes | None] = mapped_column(LargeBinary(17))
+    # The MISP warninglists the value is on, space-separated ("" when none): ``ncert.warninglists``.
+    warninglists: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    # A national decision that the value is benign (``ncert.services.false_positives``).
+    false_positive_reason: Mapped[str | None] = mapped_column(Text)
+    false_positive_by: Mapped[str | None] = mapped_column(String(320))
+    false_positive_at: Mapped[datetime | None] = mapped_column()
+
+    @property
+    def warninglist_names(self) -> list[str]:
+        return self.warninglists.split()
+
+    @property
+    def is_false_positive(self) -> bool:
+        return self.false_positive_at is not None
 
 
 class IncidentIndicator(Base):

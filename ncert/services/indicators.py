@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from ncert import warninglists
 from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import sqlite_datetime, utcnow
 from ncert.models import Incident, IncidentIndicator, Indicator, Sector, Sighting
+from ncert.observables import ip_bounds
 from ncert.records import IndicatorRecord
 from ncert.taxonomy import TLP
 
@@ -27,7 +29,9 @@ def upsert(session: Session, records: list[IndicatorRecord], tlp: TLP,
     value, and the TLP becomes the least restrictive label any reporter shared
     the value under. It is one INSERT … ON CONFLICT DO UPDATE … RETURNING per
     chunk, so bulk feeds cost no lookups, and concurrent reporters of the same
-    value merge in the database rather than collide.
+    value merge in the database rather than collide. Each value is checked against the
+    MISP warninglists here (``ncert.warninglists``), and an IP gets its sortable range
+    for CIDR search (``observables.ip_bounds``).
     """
     now = now or utcnow()
     return upsert_values(session, [(r.type, r.value, r.confidence, r.first_seen or now,
@@ -41,8 +45,10 @@ def upsert_values(session: Session, values, tlp: TLP) -> dict[tuple[str, str], i
     for kind, value, confidence, first, last in values:
         row = wanted.get((kind, value))
         if row is None:
+            ip_from, ip_to = ip_bounds(kind, value) or (None, None)
             wanted[(kind, value)] = {"type": kind, "value": value, "first_seen": first, "last_seen": last,
-                                     "confidence": confidence, "tlp": tlp}
+                                     "confidence": confidence, "tlp": tlp, "ip_from": ip_from, "ip_to": ip_to,
+                                     "warninglists": " ".join(warninglists.matches(kind, value))}
         else:
             row["first_seen"], row["last_seen"] = min(row["first_seen"], first), max(row["last_seen"], last)
             row["confidence"] = max(row["confidence"], confidence)
@@ -55,7 +61,7 @@ def upsert_values(session: Session, values, tlp: TLP) -> dict[tuple[str, str], i
 # bulk feed pays no per-row ORM or compiler cost. SQLite (≥ 3.35) and PostgreSQL
 # accept the same statement; only the two-argument minimum and maximum differ.
 UPSERT_CHUNK = 500
-_COLUMNS = ("type", "value", "first_seen", "last_seen", "confidence", "tlp")
+_COLUMNS = ("type", "value", "first_seen", "last_seen", "confidence", "tlp", "ip_from", "ip_to", "warninglists")
 _RANK = "CASE {} " + " ".join(f"WHEN '{t.value}' THEN {t.rank}" for t in TLP) + " END"
 
 
@@ -70,7 +76,8 @@ def _upsert_rows(session: Session, rows: list[dict]) -> dict[tuple[str, str], in
         f" last_seen = {greatest}(indicators.last_seen, excluded.last_seen),"
         f" confidence = {greatest}(indicators.confidence, excluded.confidence),"
         f" tlp = CASE WHEN {_RANK.format('excluded.tlp')} < {_RANK.format('indicators.tlp')}"
-        " THEN excluded.tlp ELSE indicators.tlp END"
+        " THEN excluded.tlp ELSE indicators.tlp END,"
+        " warninglists = excluded.warninglists"  # the lists of the installed wheel
         " RETURNING id, type, value"
     )
     one = "(" + ", ".join([marker] * len(_COLUMNS)) + ")"
@@ -80,11 +87,17 @@ def _upsert_rows(session: Session, rows: list[dict]) -> dict[tuple[str, str], in
         params = []
         for row in chunk:
             params += (row["type"], row["value"], stamp(row["first_seen"]), stamp(row["last_seen"]),
-                       row["confidence"], row["tlp"].value)
+                       row["confidence"], row["tlp"].value, row["ip_from"], row["ip_to"], row["warninglists"])
         sql = f"INSERT INTO indicators ({', '.join(_COLUMNS)}) VALUES {', '.join([one] * len(chunk))}{tail}"
         for ind_id, kind, value in conn.exec_driver_sql(sql, tuple(params)):
             ids[(kind, value)] = ind_id
     return ids
+
+
+def correlates() -> ColumnElement[bool]:
+    """Whether an Indicator row counts for correlation, anomaly features and the playbooks'
+    ``sectors_sharing_indicator``: on no MISP warninglist and not marked a false positive."""
+    return and_(Indicator.warninglists == "", Indicator.false_positive_at.is_(None))
 
 
 def lookup_ids(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -15,12 +15,14 @@ from ncert.models import (
     AnomalyScore,
     Incident,
     IncidentIndicator,
+    Indicator,
     NationalIncident,
     NationalIncidentMember,
     Organization,
     PlaybookFiring,
     Sighting,
 )
+from ncert.services.indicators import correlates
 from playbooks.facts import Facts
 
 # "The same indicator reported by several sectors" counts reports within this window.
@@ -82,7 +84,8 @@ def sectors_sharing(session: Session, actor: Actor, ids: list[int], now: datetim
     """For each incident, the most sectors that reported any one of its indicators
     within ``SHARING_WINDOW`` up to ``now`` (its own included). A sector is that of
     a reporting organisation, never the sector field a report was filed under, so
-    one organisation cannot make a value cross-sector alone."""
+    one organisation cannot make a value cross-sector alone. Known-benign values
+    (``indicators.correlates``) count for nothing."""
     own = aliased(IncidentIndicator)
     other = aliased(IncidentIndicator)
     stmt = (
@@ -90,7 +93,9 @@ def sectors_sharing(session: Session, actor: Actor, ids: list[int], now: datetim
         .join(other, other.indicator_id == own.indicator_id)
         .join(Incident, Incident.id == other.incident_id)
         .join(Organization, Organization.id == Incident.reporter_org_id)
-        .where(own.incident_id.in_(ids), Incident.reported_at >= now - SHARING_WINDOW, Incident.reported_at <= now)
+        .join(Indicator, Indicator.id == own.indicator_id)
+        .where(own.incident_id.in_(ids), Incident.reported_at >= now - SHARING_WINDOW, Incident.reported_at <= now,
+               correlates())
         .group_by(own.incident_id, own.indicator_id)
     )
     best: dict[int, int] = defaultdict(int)
