@@ -62,17 +62,23 @@ class SmtpSink:
 
 
 class HttpSink:
-    """Records the path and JSON body of every POST; answers 204."""
+    """Records the path and JSON body of every POST it accepts (answering 204) in ``requests``; the first
+    ``fail`` POSTs are answered 503 instead. ``attempts`` holds every POST's (answer, headers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fail: int = 0) -> None:
         self.requests: list[tuple[str, dict]] = []
+        self.attempts: list[tuple[int, dict[str, str]]] = []
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                sink.requests.append((self.path, json.loads(body)))
-                self.send_response(204)
+                status = 503 if len(sink.attempts) < fail else 204
+                sink.attempts.append((status, dict(self.headers)))
+                if status == 204:
+                    sink.requests.append((self.path, json.loads(body)))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args) -> None:
