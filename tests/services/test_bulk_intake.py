@@ -19,7 +19,7 @@ from ncert.models import (
     TimelineEntry,
 )
 from ncert.records import IncidentRecord
-from ncert.services import bulk_intake
+from ncert.services import bulk_intake, queue
 from ncert.services.bulk_intake import Clock, Entry, HistoricalIncident
 from ncert.taxonomy import Status
 
@@ -109,3 +109,30 @@ def test_only_an_administrator_loads_history(world, who):
         bulk_intake.load(s, actor, _history(utcnow()))
     with world.runtime.sessions() as s:
         assert _count(s, Incident) == 0
+
+
+def _found(world, actor, words: str) -> list[str]:
+    with world.runtime.sessions() as s:
+        page = queue.list_incidents(s, actor, queue.QueueFilter(q=words), sort="-reported_at", limit=10)
+        return sorted(i.title for i in page.items)
+
+
+def test_loaded_incidents_are_found_by_their_words_and_later_ones_still_are(world):
+    """SQLite indexes a batch's text in one pass with its per-row trigger suspended for the load
+    only: both the loaded reports and one submitted afterwards are found."""
+    with transaction(world.runtime.sessions) as s:
+        bulk_intake.load(s, world.admin, _history(utcnow()))
+    world.submit(world.operator, title="Phishing kit hosted on a compromised site", reporter_org="gridco")
+    assert _found(world, world.operator, "phishing wave") == [
+        "Phishing wave against the grid operator", "Update: phishing wave"]
+    assert _found(world, world.operator, "compromised") == ["Phishing kit hosted on a compromised site"]
+
+
+def test_a_failed_load_leaves_the_text_index_and_its_trigger_as_they_were(world):
+    items = _history(utcnow())
+    with pytest.raises(RuntimeError), transaction(world.runtime.sessions) as s:
+        bulk_intake.load(s, world.admin, items)
+        raise RuntimeError("the caller fails after the load")
+    assert _found(world, world.operator, "phishing") == []
+    world.submit(world.operator, title="Ransomware note found on a file server", reporter_org="gridco")
+    assert _found(world, world.operator, "ransomware") == ["Ransomware note found on a file server"]
