@@ -18,8 +18,8 @@ from ncert.models import Incident, Notification, RegulatoryDeadline
 from ncert.models.outbox import scheduler_jobs
 from ncert.services import notifications
 from playbooks import engine
-from tests.playbooks.sinks import HttpSink
 from tests.playbooks.helpers import set_entity
+from tests.playbooks.sinks import HttpSink
 from tests.playbooks.test_library import RANSOMWARE
 from tests.serving import NCERT
 
