@@ -48,6 +48,12 @@ class TooManyRequests(NcertError):
         self.retry_after = retry_after
 
 
+class Unavailable(NcertError):
+    """A service ncert depends on (e.g. Elasticsearch) does not answer: try again later."""
+
+    status, code = 503, "unavailable"
+
+
 class Invalid(NcertError):
     """Well-formed input that breaks a domain rule or the schema (422)."""
 

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = ["ncert.services.notifications", "ncert.services.feeds"]
+HANDLER_MODULES = ["ncert.services.notifications", "ncert.services.feeds", "ncert.search.indexing"]
 BACKOFF_BASE = timedelta(seconds=30)  # attempt n waits BACKOFF_BASE * 2**(n-1), at most BACKOFF_CAP
 BACKOFF_CAP = timedelta(hours=1)
 MAX_ATTEMPTS = 8  # about 1 h 4 min of retries before a row fails

@@ -4,6 +4,7 @@ Sessions carry the runtime's ``Sealer`` (``session.info["sealer"]``,
 ``ncert.sealing.sealer_of``) for the secrets ncert stores to present to others,
 the national organisation's slug (``ncert.services.directory.national_org_slug``),
 the JSON limits (``ncert.bodies``) that feed pulls apply (``max_json_depth``, ``max_intake_bytes``),
+the Elasticsearch URL search uses when set (``ncert.search``; its sessions then feed the index),
 and the runtime's ``Hooks`` (``hooks_of``): the consumers of domain events attached to it.
 ``Runtime.create`` attaches none (tests attach what they exercise); ``Runtime.start`` is what
 every entry point (``ncert`` commands, ``create_app`` under any WSGI server) builds: the playbook
@@ -54,8 +55,13 @@ class Runtime:
             engine = make_engine(settings.database_url)
         info = {"sealer": Sealer(settings.secret_key), "national_org": settings.national_org,
                 "max_json_depth": settings.max_json_depth, "max_intake_bytes": settings.taxii_max_content_length,
-                "hooks": Hooks()}
-        return cls(settings, engine, make_session_factory(engine, info=info), info["hooks"])
+                "hooks": Hooks(), "elasticsearch_url": settings.elasticsearch_url}
+        sessions = make_session_factory(engine, info=info)
+        if settings.elasticsearch_url:  # search is Elasticsearch's: every incident write feeds its index
+            from ncert.search import indexing
+
+            indexing.track(sessions)
+        return cls(settings, engine, sessions, info["hooks"])
 
     @classmethod
     def start(cls, settings: Settings | None = None) -> "Runtime":

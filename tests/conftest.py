@@ -23,15 +23,21 @@ from tests.factories import World, build_world
 BACKENDS = ("sqlite", "postgresql")
 
 
-def _settings(data_dir: Path, url: str) -> Settings:
+def _settings(data_dir: Path, url: str, **env: str) -> Settings:
     return Settings.from_env({"NCERT_DATA_DIR": str(data_dir), "NCERT_DATABASE_URL": url,
-                              "NCERT_SECRET_KEY": "test-secret", "NCERT_MAX_CONTENT_LENGTH": str(256 * 1024)})
+                              "NCERT_SECRET_KEY": "test-secret", "NCERT_MAX_CONTENT_LENGTH": str(256 * 1024),
+                              **env})
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request, tmp_path_factory):
     """A migrated, empty database per backend, made once per test session."""
-    if request.param == "sqlite":
+    yield from database(request.param, tmp_path_factory)
+
+
+def database(kind: str, tmp_path_factory):
+    """Yield ("sqlite", template file) or ("postgresql", engine): a migrated, empty database."""
+    if kind == "sqlite":
         template = tmp_path_factory.mktemp("sqlite-template") / "template.db"
         engine = make_engine(f"sqlite:///{template}")
         upgrade(engine)
@@ -55,11 +61,16 @@ def backend(request, tmp_path_factory):
 @pytest.fixture
 def runtime(backend, tmp_path) -> Runtime:
     """A runtime on an empty database of the current backend."""
+    yield from fresh_runtime(backend, tmp_path)
+
+
+def fresh_runtime(backend, tmp_path, **env: str):
+    """Yield a runtime on ``backend``'s database emptied, with more settings from ``env``."""
     kind, handle = backend
     if kind == "sqlite":
         db_file = tmp_path / "ncert.db"
         shutil.copy(handle, db_file)
-        rt = Runtime.create(_settings(tmp_path, f"sqlite:///{db_file}"))
+        rt = Runtime.create(_settings(tmp_path, f"sqlite:///{db_file}", **env))
         yield rt
         rt.engine.dispose()
         return
@@ -67,7 +78,8 @@ def runtime(backend, tmp_path) -> Runtime:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield Runtime.create(_settings(tmp_path, engine.url.render_as_string(hide_password=False)), engine=engine)
+    yield Runtime.create(_settings(tmp_path, engine.url.render_as_string(hide_password=False), **env),
+                         engine=engine)
 
 
 @pytest.fixture
@@ -79,7 +91,8 @@ def ncert(runtime, tmp_path):
     from ncert.cli import Context, main
 
     env = {"NCERT_DATABASE_URL": runtime.settings.database_url, "NCERT_DATA_DIR": str(tmp_path / "cli"),
-           "NCERT_SECRET_KEY": None, "NCERT_NATIONAL_ORG": None}
+           "NCERT_SECRET_KEY": None, "NCERT_NATIONAL_ORG": None,
+           "NCERT_ELASTICSEARCH_URL": runtime.settings.elasticsearch_url}
 
     def run(*args, input=None):
         ctx = Context()

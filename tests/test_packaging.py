@@ -15,30 +15,50 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PACKAGES = ("ncert", "ingest", "detection", "playbooks", "sector_certs")
+# An optional feature's module → (its extra, the only files that may import it; everything else
+# imports those files lazily, so ncert runs without the extra installed).
+OPTIONAL = {"elasticsearch": ("elasticsearch", {"ncert/search/elastic.py"})}
 
 
 def normalised(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503
 
 
-def imported_modules() -> set[str]:
-    found = set()
+def imports_by_file() -> dict[str, set[str]]:
+    found = {}
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
+            names = set()
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Import):
-                    found |= {alias.name.split(".")[0] for alias in node.names}
+                    names |= {alias.name.split(".")[0] for alias in node.names}
                 elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                    found.add(node.module.split(".")[0])
-    return found - set(sys.stdlib_module_names) - set(PACKAGES)
+                    names.add(node.module.split(".")[0])
+            found[path.relative_to(ROOT).as_posix()] = names - set(sys.stdlib_module_names) - set(PACKAGES)
+    return found
+
+
+def imported_modules() -> set[str]:
+    return set().union(*imports_by_file().values())
+
+
+def _declared(requirements: list[str]) -> set[str]:
+    return {normalised(re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0]) for d in requirements}
 
 
 def test_every_third_party_import_is_a_declared_dependency():
-    declared = {normalised(re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0]) for d in PROJECT["project"]["dependencies"]}
+    declared = _declared(PROJECT["project"]["dependencies"])
     distributions = packages_distributions()
-    missing = {module: distributions.get(module) for module in imported_modules()
+    missing = {module: distributions.get(module) for module in imported_modules() - set(OPTIONAL)
                if not {normalised(d) for d in distributions.get(module, [])} & declared}
     assert missing == {}
+
+
+def test_an_optional_import_is_its_extra_and_stays_in_its_files():
+    by_file = imports_by_file()
+    for module, (extra, files) in OPTIONAL.items():
+        assert normalised(module) in _declared(PROJECT["project"]["optional-dependencies"][extra])
+        assert {path for path, names in by_file.items() if module in names} == files
 
 
 def test_every_data_file_is_package_data():

@@ -117,6 +117,12 @@ def _per_status(session: Session, actor: Actor, filters: QueueFilter, most: int 
     return {status: n for status, n in session.execute(union_all(*arms))}
 
 
+def matching(session: Session, actor: Actor, stmt: Select, filters: QueueFilter) -> Select:
+    """``stmt`` (selecting from Incident) narrowed to the visible incidents ``filters`` match, as the
+    queue reads them: the search interface aggregates over it."""
+    return _filtered(session, actor, stmt, filters)
+
+
 def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter, ordered_by=None) -> Select:
     stmt = scope(actor, stmt)
     if f.status:
@@ -149,7 +155,7 @@ def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter, orde
         org_id = session.scalar(select(Organization.id).where(Organization.slug == f.reporter_org))
         stmt = stmt.where(Incident.reporter_org_id == org_id)
     if f.q:
-        stmt = stmt.where(incident_text_filter(session, f.q, ordered_by=ordered_by))
+        stmt = stmt.where(incident_text_filter(session, f.q, ordered_by=ordered_by, actor=actor))
     if f.indicator:
         carrying = (select(IncidentIndicator.incident_id)
                     .join(Indicator, Indicator.id == IncidentIndicator.indicator_id)

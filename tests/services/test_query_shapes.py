@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from ncert import planner_statistics, search
+from ncert import planner_statistics
 from ncert.db import transaction
 from ncert.records import IncidentPatch
+from ncert.search import text as search  # the database backends' text match
 from ncert.services import incidents, indicators, queue
 from ncert.taxonomy import Status
 from tests.sql_rows import Statements

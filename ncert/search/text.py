@@ -1,10 +1,9 @@
-"""Full-text search over incidents, behind one interface per backend.
+"""The database's own text match of incidents (``ncert.search``'s SQL backends).
 
 ``incident_text_filter(session, text)`` returns a WHERE clause matching
 incidents whose reference, title or description contain the words of
 ``text``. SQLite uses an FTS5 index kept by triggers; PostgreSQL a GIN index
-on a ``simple`` tsvector (both created by the migrations). Elasticsearch plugs
-in here later through the same function.
+on a ``simple`` tsvector (both created by the migrations).
 
 A page of results must cost a page, whatever the word. A rare word is found
 through the text index (its few matches are then sorted). A common one (more

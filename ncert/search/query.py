@@ -1,0 +1,56 @@
+"""What a search asks (``SearchQuery``) and what it answers (``SearchResult``), for every backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ncert.errors import BadRequest
+from ncert.taxonomy import TLP, Status
+
+AGGREGATIONS = ("over_time", "sector", "category", "severity")  # counts over time, by sector, category, severity
+INTERVALS = ("day", "week", "month")  # buckets of "over_time", keyed by their first day (weeks start on Monday)
+SORTS = ("reported_at", "updated_at", "severity")
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str | None = None
+    status: tuple[Status, ...] = ()
+    sector: tuple[str, ...] = ()  # reporting or affected sector slugs
+    category: str | None = None  # "class" or "class/type" (RSIT)
+    severity: tuple[int, ...] = ()  # the severity the actor sees (ncert.access.severity_column)
+    tlp: tuple[TLP, ...] = ()
+    org: str | None = None  # the reporting organisation's slug
+    reported_after: datetime | None = None
+    reported_before: datetime | None = None
+    sort: str = "-reported_at"
+    limit: int = 50
+    cursor: str | None = None
+    highlight: bool = False
+    aggregations: tuple[str, ...] = ()
+    interval: str = "day"
+
+    def validate(self) -> None:
+        if self.sort.lstrip("-") not in SORTS:
+            raise BadRequest(f"unknown sort {self.sort!r}; expected one of {', '.join(SORTS)}, "
+                             "optionally prefixed with '-'")
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+        unknown = [a for a in self.aggregations if a not in AGGREGATIONS]
+        if unknown:
+            raise BadRequest(f"unknown aggregation {unknown[0]!r}; expected some of {', '.join(AGGREGATIONS)}")
+        if self.interval not in INTERVALS:
+            raise BadRequest(f"unknown interval {self.interval!r}; expected one of {', '.join(INTERVALS)}")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    ids: list[int]  # one page, in the query's order
+    next_cursor: str | None
+    # id → field → the field's whole text, HTML-escaped, each matching word in <em>…</em>
+    highlights: dict[int, dict[str, str]] = field(default_factory=dict)
+    # aggregation → bucket key → count, keys in ascending order (sector slugs, RSIT classes,
+    # severities, ISO dates of each bucket's first day)
+    aggregations: dict[str, dict[str, int]] = field(default_factory=dict)
