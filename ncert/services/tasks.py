@@ -1,52 +1,224 @@
-"""Tasks on incidents: checklists that playbooks open, and requests for
-information that the reporting organisation sees and answers."""
+"""Tasks on incidents: the national centre's own work, from playbook checklists
+or written by operators. A task has an assignee (a person, a team, or both), a
+due date, and a status (open, done, cancelled) that records who closed it and
+when; a closed task can be re-opened. An open mandatory task blocks resolving
+its incident (``ncert.services.incidents``). Only national staff see tasks
+(``ncert.access.scope``); requests to other organisations are ``rfis``."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ncert.access import visible
+from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
-from ncert.errors import Conflict, Forbidden, NotFound
-from ncert.models import Incident, Task
-from ncert.services import incidents
+from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.models import Incident, Task, Team, TeamMember, User
+from ncert.records import AwareUTC, UserId
+from ncert.services import incidents, teams
 
-OPEN, DONE = "open", "done"
+OPEN, DONE, CANCELLED = "open", "done", "cancelled"
+STATUSES = (OPEN, DONE, CANCELLED)
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Detail = Annotated[str, StringConstraints(max_length=20000)]
+Assignee = UserId | Annotated[str, StringConstraints(max_length=320)] | None
+TeamSlug = Annotated[str, StringConstraints(max_length=80)] | None
+
+
+class TaskDraft(BaseModel):
+    """A task an operator writes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: Detail = ""
+    assignee: Assignee = Field(None, description="User id or e-mail of national staff; 'me' for yourself")
+    team: TeamSlug = Field(None, description="Slug of a national-centre team")
+    due_at: AwareUTC | None = None
+    mandatory: bool = Field(False, description="While open, the incident cannot be resolved")
+
+
+class TaskChange(BaseModel):
+    """A change to a task; only the fields given change. ``status`` open re-opens a closed task."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    description: Detail | None = None
+    assignee: Assignee = Field(None, description="User id or e-mail of national staff; 'me'; null unassigns")
+    team: TeamSlug = Field(None, description="Team slug; null or \"\" clears it")
+    due_at: AwareUTC | None = None
+    mandatory: bool | None = None
+    status: Literal["open", "done", "cancelled"] | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: give title, description, assignee, team, due_at, mandatory or status")
+        for name in ("title", "description", "mandatory", "status"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 def add(session: Session, incident: Incident, title: str, *, created_by: str, checklist: str | None = None,
-        detail: str = "", visible_to_reporter: bool = False) -> Task:
-    """Open a task; the caller records why in the incident timeline."""
-    task = Task(incident_id=incident.id, title=title, detail=detail, checklist=checklist,
-                visible_to_reporter=visible_to_reporter, status=OPEN, created_by=created_by, created_at=utcnow())
+        detail: str = "", mandatory: bool = False) -> Task:
+    """Open a task for a playbook; the caller records why in the incident timeline."""
+    task = Task(incident_id=incident.id, title=title, detail=detail, checklist=checklist, mandatory=mandatory,
+                status=OPEN, created_by=created_by, created_at=utcnow())
     session.add(task)
     return task
 
 
-def of_incident(session: Session, actor: Actor, incident: Incident) -> list[Task]:
-    """The incident's tasks the actor may see: all for national staff; for the
-    reporting organisation, the requests addressed to it; nothing otherwise."""
-    stmt = select(Task).where(Task.incident_id == incident.id).order_by(Task.id)
-    if not actor.is_national:
-        if incident.reporter_org_id != actor.org_id:
-            return []
-        stmt = stmt.where(Task.visible_to_reporter.is_(True))
-    return list(session.scalars(stmt))
-
-
-def complete(session: Session, actor: Actor, task_id: int) -> Task:
-    """Mark a task done: operators close any, the reporter its own requests."""
-    task = session.get(Task, task_id)
-    incident = session.get(Incident, task.incident_id) if task else None
-    if task is None or not visible(actor, incident) or task not in of_incident(session, actor, incident):
-        raise NotFound(f"no task {task_id}")
-    if not (actor.can_triage or (task.visible_to_reporter and incident.reporter_org_id == actor.org_id)):
-        raise Forbidden("only SOC operators, or the reporter for its own requests, complete tasks")
-    if task.status == DONE:
-        raise Conflict(f"task {task_id} is already done")
-    task.status, task.done_at, task.done_by = DONE, utcnow(), actor.label
-    incidents.note(session, actor, incident, "task", f"Task done: {task.title}", action="incident.task-done",
-                   internal=not task.visible_to_reporter, task=task.id)
+def create(session: Session, actor: Actor, reference: str, draft: TaskDraft) -> Task:
+    """An operator's task on an incident, noted on its internal timeline."""
+    _require_operator(actor)
+    incident = incidents.get(session, actor, reference)
+    task = Task(incident_id=incident.id, title=draft.title, detail=draft.description, mandatory=draft.mandatory,
+                due_at=draft.due_at, status=OPEN, created_by=actor.label, created_at=utcnow())
+    task.assignee = _user(session, actor, draft.assignee)
+    task.team = _team(session, draft.team)
+    session.add(task)
+    session.flush()
+    incidents.note(session, actor, incident, "task", f"Task added: {task.title}" + _for(task),
+                   action="incident.task-add", internal=True, task=task.id)
     return task
+
+
+def of_incident(session: Session, actor: Actor, incident: Incident) -> list[Task]:
+    """The incident's tasks as the actor may see them: all for national staff, none otherwise."""
+    stmt = select(Task).where(Task.incident_id == incident.id).order_by(Task.id)
+    return list(session.scalars(scope(actor, stmt, Task)))
+
+
+def get(session: Session, actor: Actor, task_id: int) -> Task:
+    """One task the actor may see (404 otherwise, as if it did not exist)."""
+    task = session.scalar(scope(actor, select(Task).where(Task.id == task_id), Task))
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+def change(session: Session, actor: Actor, task_id: int, patch: TaskChange) -> Task:
+    """Edit, close (done or cancelled) or re-open a task; operators and admins. Each change is one
+    internal timeline entry."""
+    task = get(session, actor, task_id)
+    _require_operator(actor)
+    incident = session.get(Incident, task.incident_id)
+    fields = patch.model_fields_set
+    said: list[str] = []
+    for name, column in (("title", "title"), ("description", "detail"), ("due_at", "due_at"),
+                         ("mandatory", "mandatory")):
+        if name in fields and getattr(patch, name) != getattr(task, column):
+            setattr(task, column, getattr(patch, name))
+            said.append(name.replace("_", " "))
+    if "assignee" in fields:
+        user = _user(session, actor, patch.assignee)
+        if (user.id if user else None) != task.assignee_id:
+            task.assignee = user
+            said.append(f"assignee {user.email if user else 'none'}")
+    if "team" in fields:
+        team = _team(session, patch.team)
+        if (team.id if team else None) != task.team_id:
+            task.team = team
+            said.append(f"team {team.slug if team else 'none'}")
+    if "status" in fields:
+        said.append(_move(task, actor, patch.status))
+    if not said:
+        raise Conflict(f"task {task_id} already is as given")
+    incidents.note(session, actor, incident, "task", f"Task {task.title}: " + "; ".join(said),
+                   action="incident.task-change", internal=True, task=task.id, changed=said)
+    return task
+
+
+def _move(task: Task, actor: Actor, to: str) -> str:
+    if to == task.status:
+        raise Conflict(f"task {task.id} is already {to}")
+    if to != OPEN and task.status != OPEN:
+        raise Conflict(f"task {task.id} is {task.status}: re-open it first")
+    old, task.status = task.status, to
+    if to == OPEN:
+        task.closed_at = task.closed_by = None
+        return f"re-opened (was {old})"
+    task.closed_at, task.closed_by = utcnow(), actor.label
+    return to
+
+
+def mine(session: Session, actor: Actor) -> list[Task]:
+    """Open tasks assigned to the actor, soonest due first."""
+    if actor.user_id is None:
+        return []
+    return _open(session, actor, Task.assignee_id == actor.user_id)
+
+
+def my_teams(session: Session, actor: Actor) -> list[Task]:
+    """Open tasks assigned to a team the actor belongs to, soonest due first."""
+    if actor.user_id is None:
+        return []
+    return _open(session, actor, Task.team_id.in_(select(TeamMember.team_id)
+                                                  .where(TeamMember.user_id == actor.user_id)))
+
+
+def _open(session: Session, actor: Actor, clause) -> list[Task]:
+    stmt = (select(Task).join(Incident, Incident.id == Task.incident_id)
+            .where(clause, Task.status == OPEN)
+            .order_by(Task.due_at.is_(None), Task.due_at, Task.id))
+    return list(session.scalars(scope(actor, scope(actor, stmt), Task)))
+
+
+def counts(session: Session, actor: Actor, incident_ids: list[int], now: datetime | None = None
+           ) -> dict[int, tuple[int, int]]:
+    """(open, overdue) tasks per incident the actor may see tasks of; incidents without any are left out."""
+    if not incident_ids:
+        return {}
+    now = now or utcnow()
+    overdue = func.sum(case((Task.due_at < now, 1), else_=0))
+    stmt = (select(Task.incident_id, func.count(), overdue)
+            .where(Task.incident_id.in_(incident_ids), Task.status == OPEN).group_by(Task.incident_id))
+    return {i: (n, int(late or 0)) for i, n, late in session.execute(scope(actor, stmt, Task))}
+
+
+def is_overdue(task: Task, now: datetime | None = None) -> bool:
+    return task.status == OPEN and task.due_at is not None and task.due_at < (now or utcnow())
+
+
+def _user(session: Session, actor: Actor, who: int | str | None) -> User | None:
+    """An assignee: active national staff, by id, e-mail or 'me'."""
+    if who is None or who == "":
+        return None
+    if who == "me":
+        if actor.user_id is None:
+            raise Invalid("'me' needs a user; API keys assign by user id or e-mail")
+        who = actor.user_id
+    user = session.get(User, who) if isinstance(who, int) else session.scalar(
+        select(User).where(User.email == who.strip().lower()))
+    if user is None:
+        raise Invalid(f"assignee: no user {who!r}")
+    if not (user.role.is_national and user.active):
+        raise Invalid(f"assignee: {user.email} is not active national-centre staff")
+    return user
+
+
+def _team(session: Session, slug: str | None) -> Team | None:
+    if not slug:
+        return None
+    team = teams.by_slug(session, slug)
+    if team is None:
+        raise Invalid(f"team: no team {slug!r}")
+    return team
+
+
+def _for(task: Task) -> str:
+    who = [x for x in (task.assignee.email if task.assignee else None, task.team.name if task.team else None) if x]
+    return f" (for {', '.join(who)})" if who else ""
+
+
+def _require_operator(actor: Actor) -> None:
+    if not actor.can_triage:
+        raise Forbidden("only SOC operators and admins write tasks")
