@@ -31,6 +31,10 @@ is computed through ``scope``, so a card shows only what its reader may see;
 figures read from the incident rollups (``IncidentRollup``) are scoped by the
 same rule, on the reporting organisation and label each rollup row is keyed by.
 
+Tasks (``Task``) are the national centre's own work. A request for information
+(``Rfi``) is also seen by the organisation it is addressed to, as long as that
+organisation sees its incident.
+
 The risk register (``Risk``) is national staff's, except a risk explicitly
 shared with its owner organisation, which that organisation's analysts may
 read (``ncert.services.risks`` lets only soc_operator and admin write). What
@@ -54,6 +58,7 @@ from ncert.models import (
     MispTag,
     Organization,
     RegulatoryDeadline,
+    Rfi,
     Risk,
     RiskIncident,
     Sighting,
@@ -73,9 +78,19 @@ LABEL_FOR_MISP_DISTRIBUTION = {0: TLP.AMBER, 1: TLP.GREEN, 2: TLP.GREEN, 4: TLP.
 
 def community_labels(actor: Actor) -> tuple[TLP, ...]:
     """Labels an analyst may read on another organisation's data."""
-    if actor.org_kind is OrgKind.INTERNATIONAL_PARTNER:
+    return labels_for_kind(actor.org_kind)
+
+
+def labels_for_kind(kind: OrgKind) -> tuple[TLP, ...]:
+    """``community_labels`` of any analyst of an organisation of ``kind``."""
+    if kind is OrgKind.INTERNATIONAL_PARTNER:
         return (TLP.CLEAR,)
     return (TLP.CLEAR, TLP.GREEN)
+
+
+def org_sees(org: Organization, incident: Incident) -> bool:
+    """Whether the analysts of ``org`` (not the national centre) see ``incident``: who a request may be sent to."""
+    return incident.reporter_org_id == org.id or incident.tlp in labels_for_kind(org.kind)
 
 
 def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
@@ -110,11 +125,12 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
         if actor.is_national:
             return stmt
         return stmt.where(RegulatoryDeadline.internal.is_(False))
-    if entity is Task:  # as ncert.services.tasks.of_incident: the reporter sees the requests addressed to it
+    if entity is Task:  # the centre's own work
+        return stmt if actor.is_national else stmt.where(false())
+    if entity is Rfi:  # a request is seen by the centre and by the organisation asked, while it sees the incident
         if actor.is_national:
             return stmt
-        own = select(Incident.id).where(Incident.reporter_org_id == actor.org_id)
-        return stmt.where(Task.visible_to_reporter.is_(True), Task.incident_id.in_(own))
+        return stmt.where(Rfi.org_id == actor.org_id, Rfi.incident_id.in_(scope(actor, select(Incident.id))))
     if entity is Risk:
         if actor.is_national:
             return stmt

@@ -34,7 +34,17 @@ from ncert.errors import NotFound
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.records import Category, IncidentPatch
 from ncert.runtime import Runtime, hooks_of
-from ncert.services import clocks, directory, incidents, notifications, playbook_library, playbook_runs, tasks, teams
+from ncert.services import (
+    clocks,
+    directory,
+    incidents,
+    notifications,
+    playbook_library,
+    playbook_runs,
+    rfis,
+    tasks,
+    teams,
+)
 from ncert.services import regimes as effective_regimes
 from ncert.services.risk_links import link as link_to_risk
 from playbooks.facts import Facts
@@ -165,7 +175,8 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
                 tasks.add(session, incident, title, created_by=_by(book), checklist=checklist)
             return f"{len(titles)} task(s)" + (f" (checklist {checklist})" if checklist else "")
         case RequestInformation(text, title):
-            tasks.add(session, incident, title, created_by=_by(book), detail=text, visible_to_reporter=True)
+            rfis.ask_reporter(session, actor, incident, render_for_addressee(title, incident, book),
+                              render_for_addressee(text, incident, book), created_by=_by(book))
             return f"information requested from {incident.reporter_org.name}"
         case Notify(channel="email", template=template, recipients=recipients, subject=subject):
             to = notifications.resolve_recipients(session, actor, recipients)
@@ -230,6 +241,16 @@ def render(template: str, incident: Incident, book: Playbook) -> str:
     values = {"reference": incident.reference, "title": incident.title, "severity": str(incident.severity),
               "category": incident.category, "sector": incident.sector.slug, "reporter": incident.reporter_org.name,
               "tlp": str(incident.tlp), "playbook": f"{book.name} v{book.version}"}
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def render_for_addressee(template: str, incident: Incident, book: Playbook) -> str:
+    """``render`` for a request to the reporting organisation: only what it sees of its own report
+    (``playbooks.schema.ADDRESSEE_PLACEHOLDERS``), the severity it was told included; any other
+    brace stays as written, so no national or other organisation's value can reach it."""
+    values = {"reference": incident.reference, "title": incident.title, "category": incident.category,
+              "sector": incident.sector.slug, "reporter": incident.reporter_org.name, "tlp": str(incident.tlp),
+              "severity": str(incident.communicated_severity), "playbook": f"{book.name} v{book.version}"}
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
@@ -311,6 +332,7 @@ def check_deadlines(session: Session, now: datetime | None = None, *, library: l
                        f"{clocks.title(row)} {word} (due {row.due_at:%Y-%m-%d %H:%M} UTC)",
                        action=f"incident.deadline-{word}", internal=True, regime=row.regime, stage=row.stage)
         run(session, actor, trigger, incident, library, subject=f"deadline:{row.id}:{word}", now=now)
+    rfis.note_overdue(session, actor, now)
     return [item.deadline for item in owed]
 
 

@@ -324,9 +324,25 @@ def _add_tasks(f: _Fields) -> Action:
     return AddTasks(f.get("tasks", _list_of(_text)), f.get("checklist", _text, default=None))
 
 
+# What a request's title and text may fill in: the reporter's view of its own report
+# (playbooks.engine.render_for_addressee; severity is the one it was told).
+ADDRESSEE_PLACEHOLDERS = ("reference", "title", "category", "sector", "reporter", "tlp", "severity", "playbook")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
 def _request_information(f: _Fields) -> Action:
-    title = f.get("title", _text, default=RequestInformation.title)
-    return RequestInformation(text=f.get("text", _text), title=title)
+    title = f.get("title", _addressee_template, default=RequestInformation.title)
+    return RequestInformation(text=f.get("text", _addressee_template), title=title)
+
+
+def _addressee_template(value: Any) -> str:
+    """A request goes to another organisation: it may name only what that organisation sees."""
+    text = _text(value)
+    for name in _PLACEHOLDER.findall(text):
+        if name not in ADDRESSEE_PLACEHOLDERS:
+            raise ValueError(f"{{{name}}} is not something the organisation asked may see; a request may fill in "
+                             + ", ".join(f"{{{p}}}" for p in ADDRESSEE_PLACEHOLDERS))
+    return text
 
 
 def _notify(f: _Fields) -> Action:

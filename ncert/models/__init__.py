@@ -21,6 +21,7 @@ from ncert.models.playbooks import (
     Task,
 )
 from ncert.models.regimes import ReportingRegime, SectorRegime
+from ncert.models.rfis import Rfi, RfiAnswer, RfiAttachment
 from ncert.models.risks import Risk, RiskIncident, RiskMatrix, RiskNotification, RiskVersion
 from ncert.models.rollups import IncidentRollup, RollupDuration
 from ncert.models.sign_in import ConsoleSession, SignInFailure
@@ -57,6 +58,9 @@ __all__ = [
     "RegulatoryDeadline",
     "ReportingRegime",
     "ResponsiblePerson",
+    "Rfi",
+    "RfiAnswer",
+    "RfiAttachment",
     "Risk",
     "RiskIncident",
     "RiskMatrix",

@@ -6,27 +6,38 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ncert.db import Base, utcnow
+from ncert.models.directory import User
+from ncert.models.teams import Team
 
 
 class Task(Base):
-    """Work on an incident. A request for information is a task the reporter sees."""
+    """National work on an incident: a checklist item a playbook opened or an operator wrote.
+    Its assignee is a person, a team, or both; a mandatory open task blocks resolving the incident.
+    Requests to other organisations are ``ncert.models.rfis.Rfi``, not tasks."""
 
     __tablename__ = "incident_tasks"
+    __table_args__ = (Index("ix_incident_tasks_open", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     detail: Mapped[str] = mapped_column(Text, default="")
     checklist: Mapped[str | None] = mapped_column(String(200))
-    visible_to_reporter: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(8), default="open")  # open | done
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | cancelled
+    mandatory: Mapped[bool] = mapped_column(default=False, server_default=false())
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    due_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(400))  # "playbook <name> v<version>" or a user's label
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    done_at: Mapped[datetime | None]
-    done_by: Mapped[str | None] = mapped_column(String(400))
+    closed_at: Mapped[datetime | None]  # when it was last marked done or cancelled
+    closed_by: Mapped[str | None] = mapped_column(String(400))
+
+    assignee: Mapped[User | None] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship(lazy="joined")
 
 
 class RegulatoryDeadline(Base):

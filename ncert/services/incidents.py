@@ -23,6 +23,7 @@ from ncert.models import (
     Incident,
     Organization,
     ReferenceCounter,
+    Task,
     TimelineEntry,
     User,
 )
@@ -314,6 +315,8 @@ def _transition(session: Session, actor: Actor, incident: Incident, to: Status, 
         else:
             hint = f"allowed from {current}: {', '.join(TRANSITIONS[current])}"
         raise Conflict(f"cannot move {incident.reference} from {current} to {to}: {hint}", code="invalid_transition")
+    if to in (Status.RESOLVED, Status.CLOSED):
+        _require_mandatory_tasks_closed(session, incident)
     now = utcnow()
     incident.status = to
     if current is Status.NEW and incident.acknowledged_at is None:
@@ -325,6 +328,15 @@ def _transition(session: Session, actor: Actor, incident: Incident, to: Status, 
         incident.resolved_at = incident.resolved_at or now
     _log(session, actor, incident, "status", f"Status {current} → {to}" + (f": {reason}" if reason else ""),
          action="incident.status", old=str(current), new=str(to), reason=reason)
+
+
+def _require_mandatory_tasks_closed(session: Session, incident: Incident) -> None:
+    """An open mandatory task (``ncert.services.tasks``) blocks resolving or closing its incident."""
+    stmt = select(Task.title).where(Task.incident_id == incident.id, Task.mandatory.is_(True), Task.status == "open")
+    titles = list(session.scalars(stmt.order_by(Task.id)))
+    if titles:
+        raise Conflict(f"{incident.reference} has open mandatory tasks: {'; '.join(titles)}",
+                       code="open_mandatory_tasks")
 
 
 def _assign(session: Session, actor: Actor, incident: Incident, who: int | str | None) -> None:

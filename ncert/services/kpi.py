@@ -38,8 +38,8 @@ from ncert.models import (
     Organization,
     RegulatoryDeadline,
     ResponsiblePerson,
+    Rfi,
     Sector,
-    Task,
 )
 from ncert.periods import Period
 from ncert.services import audit
@@ -285,16 +285,18 @@ def _nis2(session: Session, actor: Actor, subject: ColumnElement[bool], period: 
 
 
 def _rfis(session: Session, actor: Actor, subject: ColumnElement[bool], period: Period, put) -> None:
-    asked = (Task.visible_to_reporter.is_(True), Task.created_at >= period.start, Task.created_at < period.end)
+    """Requests for information asked in the period (withdrawn ones left out): the share answered,
+    and the median time to the first answer."""
+    asked = (Rfi.state != "withdrawn", Rfi.created_at >= period.start, Rfi.created_at < period.end)
 
     def requests(*columns):
-        return scope(actor, counted(actor, *columns).join(Task, Task.incident_id == Incident.id), Task).where(
+        return scope(actor, counted(actor, *columns).join(Rfi, Rfi.incident_id == Incident.id), Rfi).where(
             subject, *asked)
 
-    n = count(session, requests(Task.id))
-    answered = count(session, requests(Task.id).where(Task.done_at.is_not(None)))
+    n = count(session, requests(Rfi.id))
+    answered = count(session, requests(Rfi.id).where(Rfi.answered_at.is_not(None)))
     put("rfi_answered", "rfi", 100.0 * answered / n if n else None, n)
-    times = spread(session, requests(seconds_between(Task.done_at, Task.created_at)), at=(0.5,))
+    times = spread(session, requests(seconds_between(Rfi.answered_at, Rfi.created_at)), at=(0.5,))
     put("rfi_time_to_answer_median", "rfi", times.percentiles[0.5] if times.count >= MIN_COUNT else None,
         times.count)
 

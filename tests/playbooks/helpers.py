@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ncert.db import Base
-from ncert.models import Incident, Organization, PlaybookFiring, RegulatoryDeadline, Task, TimelineEntry
+from ncert.models import Incident, Organization, PlaybookFiring, RegulatoryDeadline, Rfi, Task, TimelineEntry
 
 
 def set_entity(world, org: str, entity_class: str | None) -> None:
@@ -33,6 +33,9 @@ class Look:
 
     def tasks(self) -> list[Task]:
         return list(self.s.scalars(select(Task).where(Task.incident_id == self.incident.id).order_by(Task.id)))
+
+    def rfis(self) -> list[Rfi]:
+        return list(self.s.scalars(select(Rfi).where(Rfi.incident_id == self.incident.id).order_by(Rfi.id)))
 
     def deadlines(self) -> list[RegulatoryDeadline]:
         stmt = select(RegulatoryDeadline).where(RegulatoryDeadline.incident_id == self.incident.id)

@@ -13,7 +13,7 @@ from ncert.cli import Context, main
 from ncert.db import transaction, utcnow
 from ncert.models import AuditEvent, Incident, Notification, PlaybookFiring, Task
 from ncert.records import IncidentPatch
-from ncert.services import directory, incidents, tasks
+from ncert.services import directory, incidents, rfis, tasks
 from playbooks import engine
 from playbooks.loader import load_library
 from tests.playbooks.helpers import look, set_entity, table_counts
@@ -63,9 +63,11 @@ def test_the_reporter_sees_only_requests_for_information(world, library):
     with world.runtime.sessions() as s:
         reporter, other = world.actor("analyst@gridco.test"), world.actor("analyst@powergen.test")
         incident = incidents.get(s, reporter, ref)
-        assert [t.title for t in tasks.of_incident(s, reporter, incident)] == ["NIS2 early warning details"]
-        assert tasks.of_incident(s, other, incident) == []
-        assert len(tasks.of_incident(s, world.operator, incident)) == 6
+        assert [r.title for r in rfis.of_incident(s, reporter, incident)] == ["NIS2 early warning details"]
+        assert tasks.of_incident(s, reporter, incident) == []
+        assert rfis.of_incident(s, other, incident) == tasks.of_incident(s, other, incident) == []
+        assert len(tasks.of_incident(s, world.operator, incident)) == 5
+        assert len(rfis.of_incident(s, world.operator, incident)) == 1
 
 
 def test_crisis_mode_emails_duty_officer_and_leadership(world, library, monkeypatch):

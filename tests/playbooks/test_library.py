@@ -28,7 +28,7 @@ def test_ransomware_at_essential_entity(world, library):
         assert it.incident.severity == 3
         assert [d.stage for d in it.deadlines()] == ["early-warning", "incident-notification", "final-report"]
         assert [t.checklist for t in it.tasks()].count("Ransomware response") == 5
-        assert [t.title for t in it.tasks() if t.visible_to_reporter] == ["NIS2 early warning details"]
+        assert [(r.title, r.org_id) for r in it.rfis()] == [("NIS2 early warning details", world.orgs["gridco"])]
 
 
 def test_ransomware_near_miss_not_an_essential_entity(world, library):

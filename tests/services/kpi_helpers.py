@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ncert.actor import Actor
 from ncert.db import transaction
-from ncert.models import Incident, RegulatoryDeadline, Task, TimelineEntry
+from ncert.models import Incident, RegulatoryDeadline, Rfi, Task, TimelineEntry
 from ncert.taxonomy import OrgKind, Role
 from tests.factories import World
 
@@ -50,11 +50,18 @@ def deadline(world: World, ref: str, stage: str, due: datetime, received: dateti
 
 
 def request(world: World, ref: str, asked: datetime, answered: datetime | None = None, *,
-            to_reporter: bool = True) -> None:
+            to_reporter: bool = True, withdrawn: bool = False) -> None:
+    """A request for information to the reporter (answered at ``answered``, or withdrawn), or with
+    ``to_reporter`` False an internal task done then, which is no request."""
     with transaction(world.runtime.sessions) as s:
         incident = s.scalar(select(Incident).where(Incident.reference == ref))
-        s.add(Task(incident_id=incident.id, title="Send the firewall logs", visible_to_reporter=to_reporter,
-                   status="done" if answered else "open", created_by="operator", created_at=asked, done_at=answered))
+        if to_reporter:
+            s.add(Rfi(incident_id=incident.id, org_id=incident.reporter_org_id, title="Send the firewall logs",
+                      question="Which rules dropped the traffic?", state="withdrawn" if withdrawn else "answered" if answered else "open",
+                      created_by="operator", created_at=asked, answered_at=answered))
+        else:
+            s.add(Task(incident_id=incident.id, title="Send the firewall logs", status="done" if answered else "open",
+                       created_by="operator", created_at=asked, closed_at=answered))
 
 
 def sector_cert(world: World) -> Actor:

@@ -125,6 +125,7 @@ def test_requests_for_information_answered_and_how_fast(world):
         request(world, ref, asked, asked + timedelta(hours=i + 1))
     request(world, ref, Q3 + timedelta(days=9))  # still open
     request(world, ref, Q3 + timedelta(days=9), to_reporter=False)  # an internal task, not a request
+    request(world, ref, Q3 + timedelta(days=9), withdrawn=True)  # no longer asked
     request(world, ref, Q4 + timedelta(days=1))  # asked after the period
 
     c = card(world)
