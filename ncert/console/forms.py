@@ -75,24 +75,18 @@ class ButtonForm(FlaskForm):
 # -- incident actions ----------------------------------------------------------------
 
 
-class StatusForm(FlaskForm):
+class TriageForm(FlaskForm):
+    """The incident page's one triage form; the view fills the status, assignee and team
+    choices, and sends the service only what differs from the incident."""
+
     # Every status is accepted here; whether the move is allowed is the service's call.
-    to = SelectField("Move to", choices=values(Status))
-    reason = StringField("Reason", [Length(max=2000)], **TEXT)
-
-
-class CategoryForm(FlaskForm):
-    category = SelectField("RSIT category", choices=category_choices())
-    reason = StringField("Reason", [Length(max=2000)], **TEXT)
-
-
-class SeverityForm(FlaskForm):
-    severity = SelectField("Severity", choices=severity_choices())
-    reason = StringField("Reason", [Length(max=2000)], **TEXT)
-
-
-class TeamForm(FlaskForm):
+    status = SelectField("Status", choices=values(Status))
+    assignee = SelectField("Assignee", default="", choices=[])
     team = SelectField("Team", default="", choices=[])
+    category = SelectField("RSIT category", choices=category_choices())
+    severity = SelectField("National severity", choices=severity_choices())
+    communicated = SelectField("Severity shown to the reporter", choices=severity_choices())
+    tlp = SelectField("TLP", choices=values(TLP))
     reason = StringField("Reason", [Length(max=2000)], **TEXT)
 
 
@@ -105,11 +99,6 @@ class NewTeamForm(FlaskForm):
 
 class TeamMemberForm(FlaskForm):
     email = SelectField("Member", choices=[])
-
-
-class TlpForm(FlaskForm):
-    tlp = SelectField("TLP", choices=values(TLP))
-    reason = StringField("Reason", [Length(max=2000)], **TEXT)
 
 
 class CommentForm(FlaskForm):

@@ -27,7 +27,18 @@ from ncert.errors import BadRequest
 from ncert.models import Incident, IncidentAssessment
 from ncert.observables import normalise
 from ncert.records import IncidentPatch
-from ncert.services import assessments, clocks, incidents, indicators, queue, risk_links, stix_export, teams
+from ncert.services import (
+    assessments,
+    clocks,
+    directory,
+    incidents,
+    indicators,
+    queue,
+    risk_links,
+    stix_export,
+    teams,
+    triage,
+)
 from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, Status
 from ncert.web.session import db, national_org
 
@@ -111,31 +122,40 @@ def _receive_form() -> forms.ReceiveForm:
 
 
 def _action_forms(session, inc: Incident) -> dict:
-    status = forms.StatusForm(prefix="status")
-    status.to.choices = [forms.SelectChoice(s.value) for s in TRANSITIONS[inc.status]]
     return {
-        "status": status if status.to.choices else None,
-        "team": _team_form(session, inc),
-        "category": forms.CategoryForm(prefix="category", data={"category": inc.category}),
-        "severity": _severity_form("severity", inc.severity, "Severity"),
-        "communicated": _severity_form("communicated", inc.communicated_severity, "Severity shown to the reporter"),
-        "tlp": forms.TlpForm(prefix="tlp", data={"tlp": inc.tlp.value}),
+        "triage": _triage_form(session, inc),
         "merge": forms.MergeForm(prefix="merge") if inc.status is not Status.MERGED else None,
         "reopen": forms.ReopenForm(prefix="reopen") if inc.status in REOPENABLE else None,
         "publish": forms.PublishForm(prefix="publish"),
     }
 
 
-def _severity_form(prefix: str, level: int, label: str) -> forms.SeverityForm:
-    form = forms.SeverityForm(prefix=prefix, data={"severity": str(level)})
-    form.severity.label.text = label
-    return form
-
-
-def _team_form(session, inc: Incident) -> forms.TeamForm:
-    form = forms.TeamForm(prefix="team", data={"team": inc.team.slug if inc.team else ""})
+def _triage_form(session, inc: Incident) -> forms.TriageForm:
+    """Filled with the incident's values; the status offers staying put and the allowed moves,
+    the assignee any active colleague (and the current one, so leaving it alone is accepted)."""
+    form = forms.TriageForm(prefix="triage", data={
+        "status": inc.status.value, "assignee": inc.assignee.email if inc.assignee else "",
+        "team": inc.team.slug if inc.team else "", "category": inc.category, "severity": str(inc.severity),
+        "communicated": str(inc.communicated_severity), "tlp": inc.tlp.value})
+    if request.method == "GET":
+        form.status.choices = [forms.SelectChoice(s.value) for s in (inc.status, *TRANSITIONS[inc.status])]
+    staff = {u.email: u.name for u in directory.national_staff(session)}
+    if inc.assignee:
+        staff.setdefault(inc.assignee.email, inc.assignee.name)
+    form.assignee.choices = forms.options(("", "unassigned"), *sorted(staff.items()))
     form.team.choices = forms.options(("", "no team"), *((t.slug, t.name) for t in teams.teams(session)))
     return form
+
+
+def _triage_patch(inc: Incident, form: forms.TriageForm) -> IncidentPatch:
+    """Every field of the form; the service leaves alone what equals the incident's value.
+    The assignee is sent only when it changes, so a colleague who left does not block the rest."""
+    fields = {"status": form.status.data, "team": form.team.data or None, "category": form.category.data,
+              "severity": int(form.severity.data), "communicated_severity": int(form.communicated.data),
+              "tlp": form.tlp.data, "reason": form.reason.data}
+    if form.assignee.data != (inc.assignee.email if inc.assignee else ""):
+        fields["assignee"] = form.assignee.data or None
+    return IncidentPatch(**fields)
 
 
 def incident_action(view):
@@ -162,79 +182,19 @@ def _rejected(reference: str, form):
     return redirect(url_for("console.incident", reference=reference))
 
 
-@bp.post("/incidents/<reference>/assign")
+@bp.post("/incidents/<reference>/triage")
 @incident_action
-def assign_to_me(reference: str):
-    incidents.update_fields(db(), current_actor(), reference, IncidentPatch(assignee="me"))
-    return _done(reference, f"{reference} is assigned to you.")
-
-
-@bp.post("/incidents/<reference>/team")
-@incident_action
-def change_team(reference: str):
-    form = _team_form(db(), incidents.get(db(), current_actor(), reference))
+def triage_incident(reference: str):
+    session, actor = db(), current_actor()
+    inc = incidents.get(session, actor, reference)
+    form = _triage_form(session, inc)
     if not form.validate_on_submit():
         return _rejected(reference, form)
-    patch = IncidentPatch(team=form.team.data or None, reason=form.reason.data)
-    inc = incidents.update_fields(db(), current_actor(), reference, patch)
-    return _done(reference, f"{reference} is assigned to team {inc.team.name}." if inc.team
-                 else f"{reference} has no team now.")
-
-
-@bp.post("/incidents/<reference>/status")
-@incident_action
-def change_status(reference: str):
-    form = forms.StatusForm(prefix="status")
-    if not form.validate_on_submit():
-        return _rejected(reference, form)
-    to = Status(form.to.data)
-    incidents.transition(db(), current_actor(), reference, to, form.reason.data)
-    return _done(reference, f"{reference} moved to {to}.")
-
-
-@bp.post("/incidents/<reference>/category")
-@incident_action
-def change_category(reference: str):
-    form = forms.CategoryForm(prefix="category")
-    if not form.validate_on_submit():
-        return _rejected(reference, form)
-    patch = IncidentPatch(category=form.category.data, reason=form.reason.data)
-    incidents.update_fields(db(), current_actor(), reference, patch)
-    return _done(reference, f"Category set to {form.category.data}.")
-
-
-@bp.post("/incidents/<reference>/severity")
-@incident_action
-def change_severity(reference: str):
-    form = forms.SeverityForm(prefix="severity")
-    if not form.validate_on_submit():
-        return _rejected(reference, form)
-    level = int(form.severity.data)
-    incidents.update_fields(db(), current_actor(), reference, IncidentPatch(severity=level, reason=form.reason.data))
-    return _done(reference, f"Severity set to {level} ({SEVERITY_LEVELS[level]}).")
-
-
-@bp.post("/incidents/<reference>/communicated-severity")
-@incident_action
-def communicate_severity(reference: str):
-    form = forms.SeverityForm(prefix="communicated")
-    if not form.validate_on_submit():
-        return _rejected(reference, form)
-    level = int(form.severity.data)
-    patch = IncidentPatch(communicated_severity=level, reason=form.reason.data)
-    incidents.update_fields(db(), current_actor(), reference, patch)
-    return _done(reference, f"The reporter now sees severity {level} ({SEVERITY_LEVELS[level]}).")
-
-
-@bp.post("/incidents/<reference>/tlp")
-@incident_action
-def change_tlp(reference: str):
-    form = forms.TlpForm(prefix="tlp")
-    if not form.validate_on_submit():
-        return _rejected(reference, form)
-    patch = IncidentPatch(tlp=form.tlp.data, reason=form.reason.data)
-    incidents.update_fields(db(), current_actor(), reference, patch)
-    return _done(reference, f"Marked {form.tlp.data}.")
+    done = triage.triage(session, actor, reference, _triage_patch(inc, form))
+    if not done.entries:
+        flash("Nothing changed.", "info")
+        return redirect(url_for("console.incident", reference=reference))
+    return _done(reference, f"{reference} triaged: {done.entries[0].body}")
 
 
 @bp.post("/incidents/<reference>/comment")

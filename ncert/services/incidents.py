@@ -6,6 +6,8 @@ transaction. Role checks live here, not in the doors.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -42,8 +44,9 @@ HINT_CEILING = 3
 # Where national staff type a severity themselves, it is their decision, not a
 # hint; machine intake (TAXII, MISP, feeds) carries the reporter's.
 DECIDING_CHANNELS = ("api", "console")
+BATCH = "ncert.incidents.batch"  # session.info key of the changes ``batched`` collects
 
-def _changed(session: Session, actor: Actor, incident: Incident, change: str) -> None:
+def announce(session: Session, actor: Actor, incident: Incident, change: str) -> None:
     """The domain event: each incident listener of the session's runtime (``ncert.runtime.Hooks``)
     is called with change "created" after submit made a new incident and "patched" after
     update_fields. Playbooks and detection listen; this module knows nothing of them."""
@@ -134,7 +137,7 @@ def submit(session: Session, actor: Actor, record: IncidentRecord, *, channel: s
     indicators.attach(session, incident, record.indicators, reporter.id)
     _log(session, actor, incident, "created", f"Reported by {reporter.name} via {channel}",
          action="incident.create", channel=channel, reporter=reporter.slug, indicators=len(record.indicators))
-    _changed(session, actor, incident, "created")
+    announce(session, actor, incident, "created")
     return Submission(incident, created=True)
 
 
@@ -252,7 +255,7 @@ def withdraw(session: Session, actor: Actor, record: IncidentRecord, *, source: 
 # -- triage -------------------------------------------------------------------------
 
 
-def _require_triage(actor: Actor) -> None:
+def require_triage(actor: Actor) -> None:
     if not actor.can_triage:
         raise Forbidden("only SOC operators and admins triage incidents")
 
@@ -262,8 +265,16 @@ def update_fields(session: Session, actor: Actor, reference: str, patch: Inciden
 
     The national severity is national: its changes are internal notes. What the
     reporter sees changes only with ``communicated_severity``, an explicit decision."""
-    _require_triage(actor)
+    require_triage(actor)
     incident = get(session, actor, reference)
+    apply_patch(session, actor, incident, patch)
+    announce(session, actor, incident, "patched")
+    return incident
+
+
+def apply_patch(session: Session, actor: Actor, incident: Incident, patch: IncidentPatch) -> None:
+    """The changes of ``update_fields`` on an incident already found as the actor, with their rules;
+    the caller checks the role and tells the listeners (``ncert.services.triage`` logs them as one)."""
     fields = patch.model_fields_set
     if "status" in fields:
         _transition(session, actor, incident, patch.status, patch.reason)
@@ -290,12 +301,10 @@ def update_fields(session: Session, actor: Actor, reference: str, patch: Inciden
         incident.tlp = patch.tlp
         _log(session, actor, incident, "tlp", f"TLP {old} → {patch.tlp}",
              action="incident.tlp", old=str(old), new=str(patch.tlp), reason=patch.reason)
-    _changed(session, actor, incident, "patched")
-    return incident
 
 
 def transition(session: Session, actor: Actor, reference: str, to: Status, reason: str = "") -> Incident:
-    _require_triage(actor)
+    require_triage(actor)
     incident = get(session, actor, reference)
     _transition(session, actor, incident, to, reason)
     return incident
@@ -418,7 +427,7 @@ def merge(session: Session, actor: Actor, reference: str, into: str, reason: str
     the group through ``merged_into_id`` (``indicators.facts_of``); a reporter
     still sees only what it may see of the other report, so a merge never shows
     one organisation another's hidden indicators or sector."""
-    _require_triage(actor)
+    require_triage(actor)
     source = get(session, actor, reference)
     target = get(session, actor, into)
     if source.id == target.id:
@@ -451,7 +460,7 @@ def duplicates(session: Session, actor: Actor, incident: Incident) -> list[str]:
 
 def reopen(session: Session, actor: Actor, reference: str, reason: str) -> Incident:
     """Bring a resolved or closed incident back into the queue as triaged."""
-    _require_triage(actor)
+    require_triage(actor)
     if not reason.strip():
         raise Invalid("reopening needs a reason")
     incident = get(session, actor, reference)
@@ -472,14 +481,40 @@ def note(session: Session, actor: Actor, incident: Incident, kind: str, body: st
     return _log(session, actor, incident, kind, body, action=action, **details)
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change logged while ``batched`` collects them instead of writing an entry each."""
+
+    incident: Incident
+    kind: str
+    body: str
+    internal: bool
+    action: str
+    details: dict[str, Any]
+
+
+@contextmanager
+def batched(session: Session) -> Iterator[list[Change]]:
+    """Collect the changes logged inside the block, so the caller writes them as one entry."""
+    changes: list[Change] = []
+    session.info[BATCH] = changes
+    try:
+        yield changes
+    finally:
+        del session.info[BATCH]
+
+
 def _log(session: Session, actor: Actor, incident: Incident, kind: str, body: str, *, action: str,
-         internal: bool = False, **details: Any) -> TimelineEntry:
-    """One timeline entry and one audit event for one change; an internal one
-    leaves the time the reporter sees the incident last changed."""
+         internal: bool = False, **details: Any) -> TimelineEntry | None:
+    """One timeline entry and one audit event for one change (collected instead inside
+    ``batched``); an internal one leaves the time the reporter sees the incident last changed."""
     now = utcnow()
     incident.updated_at = now
     if not internal:
         incident.shared_updated_at = now
+    if BATCH in session.info:
+        session.info[BATCH].append(Change(incident, kind, body, internal, action, details))
+        return None
     entry = TimelineEntry(incident_id=incident.id, at=now, kind=kind, actor=actor.label, user_id=actor.user_id,
                           org_id=actor.org_id, body=body, internal=internal, details=details)
     session.add(entry)

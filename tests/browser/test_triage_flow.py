@@ -15,6 +15,8 @@ from tests.browser.conftest import screenshot, sign_in, wait_for
 from tests.serving import running_server
 
 pytestmark = pytest.mark.browser
+TRIAGED = ("Status new → triaged; Assigned to operator2@ncert.test; TLP TLP:AMBER → TLP:RED. "
+           "Reason: OT impact confirmed")
 
 def test_operator_triages_a_new_energy_incident(world, runtime, browser):
     gridco = world.actor("analyst@gridco.test")
@@ -49,20 +51,23 @@ def test_operator_triages_a_new_energy_incident(world, runtime, browser):
         screenshot(driver, "queue")
 
         driver.find_element(By.LINK_TEXT, target).click()
-        wait_for(driver, "form.action select[name=status-to]")
+        wait_for(driver, "form.triage-form select[name=triage-status]")
         assert driver.find_element(By.CSS_SELECTOR, "h1").text.endswith("Ransomware on SCADA jump host")
         # The shared indicator points at the finance incident that carries it too.
         shared = driver.find_element(By.XPATH, "//tr[td[normalize-space()='198.51.100.7']]/td[@class='shared']")
         assert shared.text == finance
 
-        Select(driver.find_element(By.NAME, "status-to")).select_by_value("triaged")
-        driver.find_element(By.NAME, "status-reason").send_keys("OT impact confirmed")
-        driver.find_element(By.XPATH, "//button[normalize-space()='Change status']").click()
+        # One form: status, a colleague as assignee and the TLP, with one reason.
+        Select(driver.find_element(By.NAME, "triage-status")).select_by_value("triaged")
+        Select(driver.find_element(By.NAME, "triage-assignee")).select_by_value("operator2@ncert.test")
+        Select(driver.find_element(By.NAME, "triage-tlp")).select_by_value("TLP:RED")
+        driver.find_element(By.NAME, "triage-reason").send_keys("OT impact confirmed")
+        driver.find_element(By.XPATH, "//button[normalize-space()='Apply triage']").click()
         flash = wait_for(driver, ".flash-success")
-        assert flash.text == f"{target} moved to triaged."
+        assert flash.text == f"{target} triaged: {TRIAGED}"
         assert driver.find_element(By.ID, "fact-status").text == "triaged"
         timeline = driver.find_element(By.CSS_SELECTOR, "ol.timeline").text
-        assert "Status new → triaged: OT impact confirmed" in timeline
+        assert TRIAGED in timeline
         screenshot(driver, "incident")
 
     with runtime.sessions() as s:
@@ -71,5 +76,5 @@ def test_operator_triages_a_new_energy_incident(world, runtime, browser):
         assert incident.acknowledged_at is not None
         entry = s.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == incident.id)
                           .order_by(TimelineEntry.id.desc())).first()
-        assert (entry.kind, entry.actor, entry.details["new"]) == ("status", "operator@ncert.test", "triaged")
-        assert entry.body == "Status new → triaged: OT impact confirmed"
+        assert (entry.kind, entry.actor, entry.body) == ("triage", "operator@ncert.test", TRIAGED)
+        assert (incident.assignee.email, str(incident.tlp)) == ("operator2@ncert.test", "TLP:RED")

@@ -26,11 +26,7 @@ def test_csrf_protection_is_on(app):
 
 
 @pytest.mark.parametrize(("action", "data"), [
-    ("assign", {}),
-    ("status", {"status-to": "triaged"}),
-    ("category", {"category-category": "fraud/phishing"}),
-    ("severity", {"severity-severity": "5"}),
-    ("tlp", {"tlp-tlp": "TLP:RED"}),
+    ("triage", {"triage-status": "triaged", "triage-tlp": "TLP:RED", "triage-severity": "5"}),
     ("comment", {"comment-body": "hello"}),
     ("merge", {"merge-into": "NC-1999-000001"}),
     ("reopen", {"reopen-reason": "again"}),

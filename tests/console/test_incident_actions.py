@@ -3,14 +3,22 @@ back with a flash; a refused action says why and writes nothing."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from ncert.db import transaction
 from ncert.models import TimelineEntry
-from ncert.services import incidents
+from ncert.services import incidents, teams
 from ncert.taxonomy import Status
 from tests.console.helpers import flashes, html, state
+from tests.console.test_incident_page import select_options
+
+
+def select_value(page: str, name: str) -> str:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    return re.search(r'<option selected value="([^"]*)"', select.group(1)).group(1)
 
 
 @pytest.fixture
@@ -31,59 +39,69 @@ def act(console, ref: str, action: str, data: dict | None = None):
     return response
 
 
-def test_assign_to_me(operator, ref, world):
-    response = act(operator, ref, "assign")
-    assert flashes(response) == [("success", f"{ref} is assigned to you.")]
-    assert state(world.runtime, ref).assignee_id == world.users["operator@ncert.test"]
-    assert "Assigned to you." in response.get_data(as_text=True)
-
-
-def test_status_change(operator, ref, world):
-    response = act(operator, ref, "status", {"status-to": "triaged", "status-reason": "confirmed by phone"})
-    assert flashes(response) == [("success", f"{ref} moved to triaged.")]
-    assert state(world.runtime, ref).status == "triaged"
+def test_one_form_triages_every_field_in_one_entry(operator, ref, world):
+    with transaction(world.runtime.sessions) as s:
+        teams.create(s, world.admin, slug="ot-desk", name="OT desk")
+    response = act(operator, ref, "triage", {
+        "triage-status": "triaged", "triage-assignee": "operator2@ncert.test", "triage-team": "ot-desk",
+        "triage-category": "fraud/phishing", "triage-severity": "4", "triage-communicated": "3",
+        "triage-tlp": "TLP:RED", "triage-reason": "confirmed by phone"})
+    shared = ("Status new → triaged; Assigned to operator2@ncert.test; Team → ot-desk; Category "
+              "malicious-code/infected-system → fraud/phishing; The national centre set the severity 2 → 3; "
+              "TLP TLP:AMBER → TLP:RED. Reason: confirmed by phone")
+    assert flashes(response) == [("success", f"{ref} triaged: {shared}")]
+    inc = state(world.runtime, ref)
+    assert (inc.status, inc.category, inc.severity, inc.tlp) == ("triaged", "fraud/phishing", 4, "TLP:RED")
     with world.runtime.sessions() as s:
-        entry = s.scalars(select(TimelineEntry).order_by(TimelineEntry.id.desc())).first()
-        assert entry.body == "Status new → triaged: confirmed by phone" and entry.actor == "operator@ncert.test"
+        entries = [(e.kind, e.body, e.internal, e.actor) for e in
+                   s.scalars(select(TimelineEntry).order_by(TimelineEntry.id)).all()[1:]]
+    assert entries == [("triage", shared, False, "operator@ncert.test"),
+                       ("triage", "Severity 2 → 4. Reason: confirmed by phone", True, "operator@ncert.test")]
+
+
+def test_the_form_offers_staying_put_the_allowed_moves_and_any_colleague(operator, ref):
+    page = operator.text(f"/incidents/{ref}")
+    assert select_options(page, "triage-status") == ["new", "triaged", "investigating", "resolved", "closed"]
+    assert select_options(page, "triage-assignee") == ["", "admin@ncert.test", "operator2@ncert.test",
+                                                       "operator@ncert.test"]
+    assert len(select_options(page, "triage-severity")) == 6 == len(select_options(page, "triage-communicated"))
+    assert select_options(page, "triage-tlp") == ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT",
+                                                  "TLP:RED"]
+    for gone in ("assign", "status", "category", "severity", "communicated-severity", "tlp", "team"):
+        assert f'action="/incidents/{ref}/{gone}"' not in page
+
+
+def test_unchanged_form_changes_nothing(operator, ref, world):
+    page = operator.text(f"/incidents/{ref}")
+    before = state(world.runtime, ref)
+    data = {f"triage-{name}": value for name in ("status", "category", "severity", "communicated", "tlp")
+            for value in [select_value(page, f"triage-{name}")]}
+    response = act(operator, ref, "triage", data)
+    assert flashes(response) == [("info", "Nothing changed.")]
+    assert state(world.runtime, ref) == before
 
 
 def test_invalid_transition_shows_the_reason_and_writes_nothing(operator, ref, world):
     with transaction(world.runtime.sessions) as s:
         incidents.transition(s, world.operator, ref, Status.CLOSED)
     before = state(world.runtime, ref)
-    response = act(operator, ref, "status", {"status-to": "triaged"})
+    response = act(operator, ref, "triage", {"triage-status": "triaged", "triage-tlp": "TLP:RED"})
     assert flashes(response) == [("error", f"cannot move {ref} from closed to triaged: "
                                            "closed incidents can only be reopened")]
     assert state(world.runtime, ref) == before
 
 
-def test_unknown_status_is_a_form_error_not_a_crash(operator, ref, world):
+@pytest.mark.parametrize(("data", "message"), [
+    ({"triage-status": "exploded"}, "Status: Not a valid choice."),
+    ({"triage-severity": "6"}, "National severity: Not a valid choice."),
+    ({"triage-assignee": "analyst@gridco.test"}, "Assignee: Not a valid choice."),
+    ({"triage-team": "nope"}, "Team: Not a valid choice."),
+])
+def test_bad_values_are_form_errors_not_crashes(operator, ref, world, data, message):
     before = state(world.runtime, ref)
-    response = act(operator, ref, "status", {"status-to": "exploded"})
-    assert flashes(response) == [("error", "Move to: Not a valid choice.")]
+    response = act(operator, ref, "triage", {"triage-tlp": "TLP:RED", **data})
+    assert flashes(response) == [("error", message)]
     assert state(world.runtime, ref) == before
-
-
-def test_category(operator, ref, world):
-    response = act(operator, ref, "category", {"category-category": "fraud/phishing", "category-reason": "lure"})
-    assert flashes(response) == [("success", "Category set to fraud/phishing.")]
-    assert state(world.runtime, ref).category == "fraud/phishing"
-
-
-def test_severity(operator, ref, world):
-    response = act(operator, ref, "severity", {"severity-severity": "5"})
-    assert flashes(response) == [("success", "Severity set to 5 (Emergency).")]
-    assert state(world.runtime, ref).severity == 5
-    before = state(world.runtime, ref)
-    response = act(operator, ref, "severity", {"severity-severity": "6"})
-    assert flashes(response) == [("error", "Severity: Not a valid choice.")]
-    assert state(world.runtime, ref) == before
-
-
-def test_tlp(operator, ref, world):
-    response = act(operator, ref, "tlp", {"tlp-tlp": "TLP:RED", "tlp-reason": "reporter asked"})
-    assert flashes(response) == [("success", "Marked TLP:RED.")]
-    assert state(world.runtime, ref).tlp == "TLP:RED"
 
 
 def test_comment_and_internal_note(operator, ref, world, as_user):
@@ -112,7 +130,7 @@ def test_reporting_analyst_comments_but_cannot_write_internal_notes_or_triage(as
     before = state(world.runtime, ref)
     response = act(analyst, ref, "comment", {"comment-body": "sneaky", "comment-internal": "y"})
     assert flashes(response) == [("error", "internal notes are for national-centre staff")]
-    response = act(analyst, ref, "status", {"status-to": "triaged"})
+    response = act(analyst, ref, "triage", {"triage-status": "triaged"})
     assert flashes(response) == [("error", "only SOC operators and admins triage incidents")]
     assert state(world.runtime, ref) == before
 
@@ -130,9 +148,8 @@ def test_leadership_is_read_only(as_user, ref, world):
     """Every incident action answers 403 to leadership before its form is read, and writes nothing."""
     leader = as_user("leader@ncert.test")
     before = state(world.runtime, ref)
-    for action, data in (("comment", {"comment-body": "status?"}), ("assign", {}), ("status", {"status-to": "triaged"}),
-                         ("tlp", {"tlp-tlp": "TLP:RED"}), ("severity", {"severity-severity": "5"}),
-                         ("merge", {"merge-into": ref}), ("category", {"category-category": "fraud/phishing"})):
+    for action, data in (("comment", {"comment-body": "status?"}), ("triage", {"triage-status": "triaged"}),
+                         ("merge", {"merge-into": ref})):
         response = leader.post(f"/incidents/{ref}/{action}", data, form_page=f"/incidents/{ref}")
         assert response.status_code == 403, action
         assert "leadership has read-only access" in html(response), action
@@ -182,5 +199,5 @@ def test_reopen_of_an_open_incident_is_refused(operator, ref, world):
 
 
 def test_action_on_an_unknown_incident_is_404(operator, world):
-    response = operator.post("/incidents/NC-1999-000001/status", {"status-to": "triaged"})
+    response = operator.post("/incidents/NC-1999-000001/triage", {"triage-status": "triaged"})
     assert response.status_code == 404

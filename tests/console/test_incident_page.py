@@ -76,11 +76,12 @@ def test_sightings_and_timeline(as_user, refs):
 
 def test_operator_gets_every_triage_action_and_only_allowed_next_statuses(as_user, refs):
     page = html(as_user("operator@ncert.test").get(f"/incidents/{refs['scada']}"))
-    assert select_options(page, "status-to") == ["triaged", "investigating", "resolved", "closed"]
-    assert len(select_options(page, "severity-severity")) == 6
-    assert select_options(page, "tlp-tlp") == ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"]
-    assert "malicious-code/infected-system" in select_options(page, "category-category")
-    for action in ("assign", "status", "category", "severity", "tlp", "comment", "merge"):
+    assert select_options(page, "triage-status") == ["new", "triaged", "investigating", "resolved", "closed"]
+    assert len(select_options(page, "triage-severity")) == 6
+    assert select_options(page, "triage-tlp") == ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT",
+                                                  "TLP:RED"]
+    assert "malicious-code/infected-system" in select_options(page, "triage-category")
+    for action in ("triage", "comment", "merge"):
         assert f'action="/incidents/{refs["scada"]}/{action}"' in page, action
     assert f'action="/incidents/{refs["scada"]}/reopen"' not in page  # only for resolved or closed
     assert 'name="comment-internal"' in page
@@ -96,7 +97,7 @@ def test_reporting_analyst_sees_own_incident_can_comment_and_no_more(as_user, re
     assert "Please send the EDR export." in page
     assert f'action="/incidents/{refs["scada"]}/comment"' in page
     assert 'name="comment-internal"' not in page
-    for action in ("assign", "status", "category", "severity", "tlp", "merge"):
+    for action in ("triage", "merge"):
         assert f'action="/incidents/{refs["scada"]}/{action}"' not in page, action
 
 

@@ -88,17 +88,17 @@ def test_a_duplicate_or_malformed_team_is_refused_on_the_page(admin, world, desk
 def test_operator_assigns_a_team_from_the_incident_page(operator, world, desk):
     ref = world.submit(world.actor("analyst@gridco.test"), title="PLC logic changed")
     page = operator.text(f"/incidents/{ref}")
-    assert 'name="team-team"' in page and '<option value="ot-desk">OT desk</option>' in page
-    response = operator.post(f"/incidents/{ref}/team", {"team-team": "ot-desk", "team-reason": "OT asset"},
+    assert 'name="triage-team"' in page and '<option value="ot-desk">OT desk</option>' in page
+    response = operator.post(f"/incidents/{ref}/triage", {"triage-team": "ot-desk", "triage-reason": "OT asset"},
                              form_page=f"/incidents/{ref}", follow_redirects=True)
-    assert flashes(response) == [("success", f"{ref} is assigned to team OT desk.")]
+    assert flashes(response) == [("success", f"{ref} triaged: Team → ot-desk. Reason: OT asset")]
     assert 'id="fact-team">OT desk (ot-desk)' in html(response) and "Team → ot-desk" in html(response)
-    response = operator.post(f"/incidents/{ref}/team", {"team-team": "nope"}, form_page=f"/incidents/{ref}",
+    response = operator.post(f"/incidents/{ref}/triage", {"triage-team": "nope"}, form_page=f"/incidents/{ref}",
                              follow_redirects=True)
     assert flashes(response)[0][0] == "error"
-    response = operator.post(f"/incidents/{ref}/team", {"team-team": ""}, form_page=f"/incidents/{ref}",
+    response = operator.post(f"/incidents/{ref}/triage", {"triage-team": ""}, form_page=f"/incidents/{ref}",
                              follow_redirects=True)
-    assert flashes(response) == [("success", f"{ref} has no team now.")]
+    assert flashes(response) == [("success", f"{ref} triaged: Team cleared")]
     assert 'id="fact-team">none' in html(response)
 
 
@@ -108,8 +108,8 @@ def test_the_reporter_sees_the_team_but_cannot_set_it(as_user, world, desk):
         incidents.update_fields(s, world.operator, ref, IncidentPatch(team="ot-desk"))
     analyst = as_user("analyst@gridco.test")
     page = analyst.text(f"/incidents/{ref}")
-    assert 'id="fact-team">OT desk (ot-desk)' in page and 'name="team-team"' not in page
-    response = analyst.post(f"/incidents/{ref}/team", {"team-team": ""}, form_page=f"/incidents/{ref}",
+    assert 'id="fact-team">OT desk (ot-desk)' in page and 'name="triage-team"' not in page
+    response = analyst.post(f"/incidents/{ref}/triage", {"triage-team": ""}, form_page=f"/incidents/{ref}",
                             follow_redirects=True)
     assert flashes(response) == [("error", "only SOC operators and admins triage incidents")]
     assert 'id="fact-team">OT desk (ot-desk)' in html(response)

@@ -77,11 +77,7 @@ def test_never_in_the_overview_counts(bank, hidden, own):
 
 @pytest.mark.parametrize("label", HIDDEN_LABELS)
 @pytest.mark.parametrize(("action", "data"), [
-    ("assign", {}),
-    ("status", {"status-to": "triaged"}),
-    ("category", {"category-category": "fraud/phishing"}),
-    ("severity", {"severity-severity": "0"}),
-    ("tlp", {"tlp-tlp": "TLP:CLEAR"}),
+    ("triage", {"triage-status": "triaged", "triage-tlp": "TLP:CLEAR", "triage-severity": "0"}),
     ("comment", {"comment-body": "what is this?"}),
     ("merge", {"merge-into": "NC-1999-000001"}),
     ("reopen", {"reopen-reason": "peek"}),

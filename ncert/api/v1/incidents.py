@@ -37,7 +37,7 @@ from ncert.errors import NotFound
 from ncert.models import Incident
 from ncert.observables import INDICATOR_TYPES, normalise
 from ncert.records import IncidentPatch, IncidentRecord
-from ncert.services import assessments, clocks, incidents, queue
+from ncert.services import assessments, clocks, incidents, queue, triage
 from ncert.services.assessments import AssessmentInputs
 from ncert.web.session import db
 
@@ -119,6 +119,17 @@ def patch_incident(reference: str):
     changes only here. SOC operators and admins only. An invalid status move is a 409 naming the allowed ones."""
     patch = parse_body(IncidentPatch)
     return _incident(incidents.update_fields(db(), actor(), reference, patch))
+
+
+@operation("POST", "/incidents/<reference>/triage", body=IncidentPatch, returns=IncidentDetail, errors=(403, 409),
+           summary="Triage an incident in one step")
+def triage_incident(reference: str):
+    """The fields of PATCH applied together with one ``reason``, written as one timeline entry
+    (kind ``triage``; a national severity change goes into a second, internal one). Fields equal to
+    the incident's current values, the current status included, are left alone; any refused
+    field refuses the whole triage. SOC operators and admins only."""
+    patch = parse_body(IncidentPatch)
+    return _incident(triage.triage(db(), actor(), reference, patch).incident)
 
 
 @operation("POST", "/incidents/<reference>/comments", body=CommentRequest, returns=TimelineView, errors=(403,),
