@@ -217,3 +217,36 @@ def test_a_batch_handler_gets_the_due_rows_together(world):
     assert outbox.deliver_due(world.runtime, limit=3) == 3
     assert outbox.deliver_due(world.runtime, limit=3) == 2
     assert batches == [["incident:0", "incident:1", "incident:2"], ["incident:3", "incident:4"]]
+
+
+def test_a_row_whose_deliverer_died_is_delivered_again_under_its_key_after_the_lease(world):
+    seen: list[tuple[str, int]] = []
+
+    @outbox.handler("test.lease")
+    def record(runtime, message) -> None:
+        seen.append((message.idempotency_key, message.attempts))
+
+    with transaction(world.runtime.sessions) as s:
+        key = outbox.enqueue(s, "test.lease", {}).idempotency_key
+    t0 = utcnow()
+    [claimed] = outbox._claim(world.runtime, 10, t0, ["test.lease"])  # a deliverer claims it, then dies
+    assert claimed.idempotency_key == key
+    assert outbox.deliver_due(world.runtime, now=t0 + outbox.LEASE - timedelta(seconds=1)) == 0  # still leased
+    assert outbox.deliver_due(world.runtime, now=t0 + outbox.LEASE) == 1
+    assert seen == [(key, 2)]
+
+
+def test_the_sweep_delivers_what_is_due_and_forgets_rows_delivered_a_week_ago(world):
+    @outbox.handler("test.sweep")
+    def accept(runtime, message) -> None:
+        pass
+
+    with transaction(world.runtime.sessions) as s:
+        for n in range(250):  # more than one deliver_due batch
+            outbox.enqueue(s, "test.sweep", {"n": n})
+    t0 = utcnow()
+    assert outbox.sweep(world.runtime, now=t0) == 250
+    with transaction(world.runtime.sessions) as s:
+        outbox.enqueue(s, "test.sweep", {"n": "late"})
+    assert outbox.sweep(world.runtime, now=t0 + outbox.KEEP_DELIVERED + timedelta(seconds=1)) == 1
+    assert [row.payload for row in _rows(world)] == [{"n": "late"}]

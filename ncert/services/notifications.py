@@ -104,8 +104,7 @@ def queue_email(session: Session, note: Notification | RiskNotification, recipie
     outbox.enqueue(session, EMAIL_TOPIC, {"kind": kind, "id": note.id}, key=f"{kind}-notification:{note.id}")
 
 
-def webhook(session: Session, incident: Incident, url: str, payload: dict, *, created_by: str,
-            settings: DeliverySettings | None = None) -> Notification:
+def webhook(session: Session, incident: Incident, url: str, payload: dict, *, created_by: str) -> Notification:
     """Record a webhook call and queue the POST of ``payload`` as JSON to ``url`` after commit
     (``deliver_webhook``)."""
     note = _record(session, incident, "webhook", url, "", json.dumps(payload, sort_keys=True), created_by)

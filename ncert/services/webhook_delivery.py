@@ -28,10 +28,6 @@ class Refused(Exception):
     """The webhook was not sent: its target is not allowed."""
 
 
-# What a failed delivery raises: a refused target, a network or HTTP failure, a malformed URL.
-FAILURES = (Refused, OSError, http.client.HTTPException, ValueError)
-
-
 def parse_networks(text: str) -> tuple[Network, ...]:
     """``"127.0.0.0/8, fd00::/8"`` as networks; ValueError names a malformed one."""
     out = []
