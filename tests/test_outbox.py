@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from ncert import outbox
@@ -20,6 +21,7 @@ from ncert.records import IncidentRecord
 from ncert.services import incidents, notifications
 from playbooks import engine
 from tests.playbooks.sinks import HttpSink, SmtpSink
+from tests.serving import serving
 
 WAIT_S = 60  # waiting for a background delivery, not timing it
 
@@ -250,3 +252,27 @@ def test_the_sweep_delivers_what_is_due_and_forgets_rows_delivered_a_week_ago(wo
         outbox.enqueue(s, "test.sweep", {"n": "late"})
     assert outbox.sweep(world.runtime, now=t0 + outbox.KEEP_DELIVERED + timedelta(seconds=1)) == 1
     assert [row.payload for row in _rows(world)] == [{"n": "late"}]
+
+
+def test_ncert_serve_delivers_what_its_requests_queued(world, allow_local, monkeypatch, tmp_path):
+    """The embedded default: no worker runs, the serving process itself delivers after the request's commit."""
+    with HttpSink() as http:
+        (tmp_path / "hook.yaml").write_text(f"""
+name: hook-every-report
+version: 1
+triggers: [incident.created]
+actions: [{{type: notify, channel: webhook, url: "{http.url}/soc", template: "New {{reference}}"}}]
+""")
+        monkeypatch.setenv("NCERT_PLAYBOOKS_DIR", str(tmp_path))
+        with serving(world.runtime) as server:
+            created = requests.post(f"{server.url}/api/v1/incidents", json={"title": "Odd logins"}, timeout=60,
+                                    headers={"Authorization": f"Bearer {world.key('gridco')}"})
+            assert created.status_code == 201, created.text
+            deadline = time.monotonic() + WAIT_S
+            while not http.requests:
+                assert time.monotonic() < deadline and server.process.poll() is None, "nothing delivered"
+                time.sleep(0.1)
+    [(path, body)] = http.requests
+    assert path == "/soc" and body["incident"] == created.json()["reference"]
+    [row] = _rows(world)
+    assert row.status == "delivered" and http.attempts[0][1]["Idempotency-Key"] == row.idempotency_key
