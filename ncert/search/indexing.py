@@ -119,10 +119,10 @@ def rebuild(session: Session, es, progress: Callable[[int], None] | None = None)
         es.indices.delete(index=new, ignore_unavailable=True)
         raise
     removed = elastic.swap(es, new)
-    versions = dict(session.execute(
-        select(OutboxMessage.payload["incident"].as_integer(), func.max(OutboxMessage.id))
+    versions = {int(key.removeprefix("incident:")): newest for key, newest in session.execute(
+        select(OutboxMessage.key, func.max(OutboxMessage.id))
         .where(OutboxMessage.topic == TOPIC, OutboxMessage.created_at >= started - CATCH_UP_MARGIN)
-        .group_by(OutboxMessage.payload["incident"].as_integer())).all())
+        .group_by(OutboxMessage.key))}
     elastic.bulk(es, elastic.actions(session, sorted(versions), versions=versions))
     return Rebuilt(new, indexed, removed, len(versions))
 

@@ -9,6 +9,7 @@ under CI (``CI=true``) a missing server fails the run, as ``tests/conftest.py`` 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +57,23 @@ def empty_cluster(url: str) -> None:
     names = list(es.indices.get(index=f"{elastic.ALIAS}-*", expand_wildcards="all"))
     if names:
         es.indices.delete(index=",".join(names))
+
+
+@pytest.fixture(scope="session")
+def own_node():
+    """A node of this session's own (``tests.search.es_node``), which a test may stop and restart."""
+    from tests.search.es_node import Node
+
+    home = os.environ.get("ES_HOME")
+    if not home:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but ES_HOME is not set: the Elasticsearch outage test must run in CI")
+        pytest.skip("Elasticsearch outage test skipped: set ES_HOME to an unpacked 8.19 (.ci/elasticsearch.sh)")
+    node = Node(Path(home))
+    node.start()
+    yield node
+    node.stop()
+    node.remove()
 
 
 def settle(runtime: Runtime) -> None:

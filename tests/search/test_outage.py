@@ -1,0 +1,60 @@
+"""Elasticsearch stops mid-ingest: intake goes on, search says it is unavailable, the outbox keeps
+the index updates, and once the node is back every incident becomes searchable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from ncert import outbox
+from ncert.db import utcnow
+from ncert.errors import Unavailable
+from ncert.search import SearchQuery, indexing, search_incidents
+from tests.conftest import fresh_runtime
+from tests.factories import build_world
+from tests.search.conftest import settle
+
+
+@pytest.mark.parametrize("backend", ["postgresql+elasticsearch"], indirect=True)
+def test_an_outage_mid_ingest_loses_nothing(backend, own_node, tmp_path):
+    kind, handle, _ = backend
+    for runtime in fresh_runtime((kind, handle), tmp_path, NCERT_ELASTICSEARCH_URL=own_node.url):
+        world = build_world(runtime)
+        gridco = world.actor("analyst@gridco.test")
+
+        def found(text="beaconing"):
+            with runtime.sessions() as s:
+                return search_incidents(s, world.operator, SearchQuery(text=text, limit=100)).ids
+
+        for i in range(6):
+            world.submit(gridco, title=f"Beaconing host {i}", tlp="TLP:GREEN")
+            settle(runtime)
+        assert len(found()) == 6
+
+        own_node.stop()
+        for i in range(6, 15):  # intake goes on while the cluster is down
+            world.submit(gridco, title=f"Beaconing host {i}", tlp="TLP:GREEN")
+            assert outbox.deliver_due(runtime) == 1  # tried, failed, kept for a retry
+        with pytest.raises(Unavailable):
+            found()
+        with runtime.sessions() as s:
+            status = indexing.status(s, indexing_client(runtime))
+        assert (status.lag, status.documents, status.incidents) == (9, None, 15)
+
+        own_node.start()
+        later = utcnow() + timedelta(hours=2)  # past every back-off
+        while outbox.deliver_due(runtime, now=later):
+            pass
+        settle(runtime)
+        assert len(found()) == 15
+        assert len(found("14")) == 1
+        with runtime.sessions() as s:
+            status = indexing.status(s, indexing_client(runtime))
+        assert (status.lag, status.failed, status.documents, status.incidents) == (0, 0, 15, 15)
+
+
+def indexing_client(runtime):
+    from ncert.search import elastic
+
+    return elastic.client(runtime.settings.elasticsearch_url)
