@@ -143,8 +143,10 @@ def _attempt(runtime: Runtime, message: outbox.Message, send: Callable[[Notifica
     try:
         send(note)
     except Exception as exc:
-        final = message.last_attempt or isinstance(exc, outbox.Permanent)
-        _outcome(runtime, message, FAILED if final else PENDING, f"{type(exc).__name__}: {exc}")
+        permanent = isinstance(exc, outbox.Permanent)
+        cause = exc.__cause__ if permanent and exc.__cause__ is not None else exc
+        _outcome(runtime, message, FAILED if permanent or message.last_attempt else PENDING,
+                 f"{type(cause).__name__}: {cause}")
         raise
     _outcome(runtime, message, SENT)
 
@@ -176,7 +178,8 @@ def deliver_email(runtime: Runtime, message: outbox.Message) -> None:
 def deliver_webhook(runtime: Runtime, message: outbox.Message) -> None:
     """POST a queued webhook with an ``Idempotency-Key`` header, the outbox row's key, the same on every retry
     (draft-ietf-httpapi-idempotency-key-header, "The Idempotency-Key HTTP Header Field": a unique key per
-    request, repeated on its retries, lets the receiver process it once). A refused target fails at once."""
+    request, repeated on its retries, lets the receiver process it once). A refused target or a redirect
+    fails at once."""
     settings = delivery_settings()
 
     def send(note: Notification | RiskNotification) -> None:

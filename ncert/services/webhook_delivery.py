@@ -25,7 +25,7 @@ _RESPONSE_READ_MAX = 64 * 1024
 
 
 class Refused(Exception):
-    """The webhook was not sent: its target is not allowed."""
+    """The webhook was not sent: its target is not allowed, or it answered with a redirect."""
 
 
 def parse_networks(text: str) -> tuple[Network, ...]:
@@ -99,8 +99,8 @@ class _VettedHTTPS(http.client.HTTPSConnection, _VettedHTTP):
 def post_json(url: str, body: str, *, timeout: float, allowed: tuple[Network, ...], user_agent: str,
               headers: dict[str, str] | None = None) -> None:
     """POST ``body`` to ``url`` (with ``headers`` besides the content type and user agent); Refused
-    for a forbidden target, OSError for a failed delivery (including any answer other than 2xx: a
-    redirect is not followed)."""
+    for a forbidden target or a redirect (never followed), OSError for a failed delivery (an answer
+    other than 2xx or 3xx among them)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused(f"{url!r} is not an http(s) URL")
@@ -116,6 +116,6 @@ def post_json(url: str, body: str, *, timeout: float, allowed: tuple[Network, ..
     finally:
         conn.close()
     if 300 <= response.status < 400:
-        raise OSError(f"HTTP {response.status}: redirect to {response.getheader('Location')!r} not followed")
+        raise Refused(f"HTTP {response.status}: redirect to {response.getheader('Location')!r} not followed")
     if not 200 <= response.status < 300:
         raise OSError(f"HTTP {response.status} {response.reason}")

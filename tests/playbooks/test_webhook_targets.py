@@ -1,5 +1,5 @@
 """Webhooks reach public addresses only, unless an admin allowed a network, and
-never follow a redirect. Incidents are reported through the REST API; the
+never follow a redirect; a refused target or a redirect fails without retries. Incidents are reported through the REST API; the
 playbook's webhooks go to real local HTTP servers."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlalchemy import select
 
+from ncert import outbox
 from ncert.models import Notification
 from ncert.services import webhook_delivery
 from playbooks import engine
@@ -63,6 +64,7 @@ def report_with_webhooks(client, world, tmp_path, urls: list[str]) -> list[Notif
         assert response.status_code == 201, response.json
     finally:
         engine.uninstall(world.runtime)
+    outbox.deliver_due(world.runtime)  # after the request's commit, as the serving process or the worker does
     with world.runtime.sessions() as s:
         return list(s.scalars(select(Notification).order_by(Notification.id)))
 
