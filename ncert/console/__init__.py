@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
         errors,
         feeds,
         incident,
+        indicators,
         kpi,
         landscape,
         overview,

@@ -169,8 +169,15 @@ class SubmitForm(FlaskForm):
     occurred_at = DateTimeLocalField("Occurred at (UTC)", [Optional()], format=DATETIME_LOCAL)
     aware_at = DateTimeLocalField("Aware at (UTC)", [Optional()], format=DATETIME_LOCAL)
     indicators = TextAreaField("Indicators", [Length(max=1_000_000)],
-                               description="One per line: type value, e.g. ipv4-addr 198.51.100.7", **TEXT)
+                               description="One per line: a value (198.51.100.7, hxxp://bad[.]example/x) or "
+                                           "type and value (ipv4-addr 198.51.100.7)", **TEXT)
     reporter_org = SelectField("Reporting organisation", choices=[])
+    # Free text (an e-mail, a report) whose indicators are found for review (ncert.ioc_extract):
+    # the "Find indicators" button shows them as ticked checkboxes ("found"), kept until submitted.
+    pasted = TextAreaField("Find indicators in text", [Length(max=200_000)],
+                           description="Paste an e-mail or a report; defanged values are refanged", **TEXT)
+    found = SelectMultipleField("Indicators found", choices=[], validate_choice=False,
+                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
 # -- admin -----------------------------------------------------------------------------

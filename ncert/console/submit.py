@@ -1,11 +1,17 @@
 """Reporting an incident from the console: the form becomes an ``IncidentRecord``
-and goes through the same ``incidents.submit`` as every other intake path."""
+and goes through the same ``incidents.submit`` as every other intake path.
+
+Indicators come as lines (a bare value, or a type and a value) and from pasted
+free text in two steps that need no JavaScript: "Find indicators" posts the
+form, which comes back with the indicators ``ncert.ioc_extract`` found as
+checkboxes (ticked, but for values on a MISP warninglist); "Submit" files the
+ticked ones with the rest."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from pydantic import ValidationError
 
@@ -14,7 +20,8 @@ from ncert.console.context import can_submit, current_actor
 from ncert.console.forms import SubmitForm, options
 from ncert.errors import Forbidden, NcertError
 from ncert.models import Organization
-from ncert.observables import INDICATOR_TYPES
+from ncert.ioc_extract import extract
+from ncert.observables import INDICATOR_TYPES, guess
 from ncert.records import IncidentRecord, IndicatorRecord
 from ncert.services import directory, incidents
 from ncert.web.session import db, rollback
@@ -44,8 +51,16 @@ def submit():
     else:  # analysts always report as their own organisation
         form.reporter_org.choices = options((own.slug, own.name))
         form.reporter_org.data = own.slug
+    if form.is_submitted() and form.pasted.data:
+        try:
+            _offer(form, extract(form.pasted.data), review="extract" in request.form)
+        except NcertError as exc:
+            form.pasted.errors = [exc.detail]
+    if "extract" in request.form:  # step one: nothing is filed; the form comes back to review
+        return render_template("console/submit.html", form=form), 200
     if form.validate_on_submit():
-        indicators, line_errors = parse_indicators(form.indicators.data)
+        picked = "\n".join(form.found.data or ())
+        indicators, line_errors = parse_indicators(form.indicators.data + "\n" + picked)
         form.indicators.errors.extend(line_errors)
         if not line_errors:
             try:
@@ -66,8 +81,17 @@ def submit():
     return render_template("console/submit.html", form=form), status
 
 
+def _offer(form: SubmitForm, found, *, review: bool) -> None:
+    """The found indicators as checkboxes; on the review step all are ticked but warninglisted ones."""
+    form.found.choices = [(f"{f.type} {f.value}", f"{f.type} {f.value}" + (
+        f" (on warninglist {', '.join(f.warninglists)})" if f.warninglists else "")) for f in found]
+    if review:
+        form.found.data = [f"{f.type} {f.value}" for f in found if not f.warninglists]
+
+
 def parse_indicators(text: str) -> tuple[list[IndicatorRecord], list[str]]:
-    """Lines of ``type value``; blank lines and ``#`` comments are skipped.
+    """Lines of ``type value``, or of a bare value whose type is recognised (``observables.guess``,
+    refanging ``hxxp``, ``[.]`` and the like); blank lines and ``#`` comments are skipped.
 
     Returns the records and one message per wrong line, naming the line.
     """
@@ -78,9 +102,12 @@ def parse_indicators(text: str) -> tuple[list[IndicatorRecord], list[str]]:
             continue
         kind, _, value = line.partition(" ")
         if kind not in INDICATOR_TYPES:
-            errors.append(f"line {number} ({line[:80]}): unknown indicator type {kind!r}; "
-                          f"expected one of {', '.join(INDICATOR_TYPES)}")
-            continue
+            guessed = guess(line)
+            if guessed is None:
+                errors.append(f"line {number} ({line[:80]}): unknown indicator type {kind!r}, and the line is "
+                              f"not one value of a known type; expected one of {', '.join(INDICATOR_TYPES)}")
+                continue
+            kind, value = guessed
         try:
             records.append(IndicatorRecord(type=kind, value=value.strip()))
         except ValidationError as exc:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ncert import warninglists
 from ncert.access import scope
 from ncert.actor import Actor
-from ncert.db import sqlite_datetime, utcnow
+from ncert.db import keys_in, sqlite_datetime, utcnow
 from ncert.models import Incident, IncidentIndicator, Indicator, Sector, Sighting
 from ncert.observables import ip_bounds
 from ncert.records import IndicatorRecord
@@ -110,7 +110,7 @@ def _lookup(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, st
     for i in range(0, len(keys), LOOKUP_CHUNK):
         stmt = select(Indicator.id, Indicator.type, Indicator.value, Indicator.first_seen, Indicator.last_seen,
                       Indicator.confidence, Indicator.tlp).where(
-            tuple_(Indicator.type, Indicator.value).in_(keys[i : i + LOOKUP_CHUNK]))
+            keys_in((Indicator.type, Indicator.value), keys[i : i + LOOKUP_CHUNK]))
         for ind_id, kind, value, first, last, confidence, label in session.execute(stmt):
             found[(kind, value)] = (ind_id, first, last, confidence, label)
     return found
@@ -189,6 +189,8 @@ class IndicatorFacts:
     tlp: TLP
     first_seen: datetime
     last_seen: datetime
+    warninglists: tuple[str, ...] = ()  # the MISP warninglists the value is on (the value's, public)
+    false_positive: bool = False  # marked benign nationally (ncert.services.false_positives)
 
 
 def facts_of(session: Session, actor: Actor, incident: Incident) -> list[IndicatorFacts]:
@@ -204,7 +206,8 @@ def facts_of(session: Session, actor: Actor, incident: Incident) -> list[Indicat
         stmt = (select(Indicator).join(IncidentIndicator, IncidentIndicator.indicator_id == Indicator.id)
                 .join(Incident, Incident.id == IncidentIndicator.incident_id).where(group).distinct()
                 .order_by(Indicator.type, Indicator.value))
-        return [IndicatorFacts(i.id, i.type, i.value, i.confidence, i.tlp, i.first_seen, i.last_seen)
+        return [IndicatorFacts(i.id, i.type, i.value, i.confidence, i.tlp, i.first_seen, i.last_seen,
+                               tuple(i.warninglist_names), i.is_false_positive)
                 for i in session.scalars(stmt)]
     return _as_reported(session, scope(actor, _report_facts().where(group)))
 
@@ -216,7 +219,8 @@ def reported_facts(session: Session, incident: Incident) -> list[IndicatorFacts]
 
 def _report_facts() -> Select:
     return (select(Indicator.id, Indicator.type, Indicator.value, IncidentIndicator.confidence,
-                   IncidentIndicator.first_seen, IncidentIndicator.last_seen, Incident.tlp)
+                   IncidentIndicator.first_seen, IncidentIndicator.last_seen, Incident.tlp,
+                   Indicator.warninglists, Indicator.false_positive_at)
             .join(IncidentIndicator, IncidentIndicator.indicator_id == Indicator.id)
             .join(Incident, Incident.id == IncidentIndicator.incident_id))
 
@@ -225,13 +229,14 @@ def _as_reported(session: Session, stmt: Select) -> list[IndicatorFacts]:
     """One IndicatorFacts per value over the reports ``stmt`` selects: the widest dates, the
     highest confidence and the least restrictive label among them."""
     seen: dict[int, IndicatorFacts] = {}
-    for ind_id, kind, value, confidence, first, last, label in session.execute(stmt):
+    for ind_id, kind, value, confidence, first, last, label, lists, false_at in session.execute(stmt):
         had = seen.get(ind_id)
         if had is not None:
             confidence, first, last = max(confidence, had.confidence), min(first, had.first_seen), max(
                 last, had.last_seen)
             label = min(label, had.tlp, key=lambda t: t.rank)
-        seen[ind_id] = IndicatorFacts(ind_id, kind, value, confidence, label, first, last)
+        seen[ind_id] = IndicatorFacts(ind_id, kind, value, confidence, label, first, last, tuple(lists.split()),
+                                      false_at is not None)
     return sorted(seen.values(), key=lambda f: (f.type, f.value))
 
 

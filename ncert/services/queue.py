@@ -34,6 +34,7 @@ from ncert.models import (
     incident_affected_sectors,
 )
 from ncert.search import incident_text_filter
+from ncert.services.indicator_search import carrying_filter
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, Status
 
 SORTS = {  # sort name → the column for the actor (severity and update time differ by who asks)
@@ -155,7 +156,9 @@ def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter, orde
         org_id = session.scalar(select(Organization.id).where(Organization.slug == f.reporter_org))
         stmt = stmt.where(Incident.reporter_org_id == org_id)
     if f.q:
-        stmt = stmt.where(incident_text_filter(session, f.q, ordered_by=ordered_by, actor=actor))
+        text = incident_text_filter(session, f.q, ordered_by=ordered_by, actor=actor)
+        carrying = carrying_filter(session, f.q)  # the incidents carrying the values q names
+        stmt = stmt.where(text if carrying is None else or_(text, carrying))
     if f.indicator:
         carrying = (select(IncidentIndicator.incident_id)
                     .join(Indicator, Indicator.id == IncidentIndicator.indicator_id)

@@ -13,13 +13,14 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from detection import anomaly
+from detection import anomaly, categorisation
 from ncert.access import severity_of, updated_of, visible
 from ncert.actor import Actor
 from ncert.clocks import ClockState
 from ncert.db import utcnow
 from ncert.models import ApiKey, Incident, IncidentAssessment, Sighting, TimelineEntry
 from ncert.services import assessments, clocks, incidents, indicators, risk_links
+from ncert.services import indicator_profile as indicator_profile_service
 from ncert.services.assessments import AssessmentInputs
 from ncert.taxonomy import SEVERITY_LEVELS, TLP, Role, Status
 
@@ -63,6 +64,19 @@ class CategoryView(Out):
     type: str
 
 
+class CategorySuggestionView(Out):
+    """The categoriser's suggestion for a report that came without a category."""
+
+    rsit_class: str = Field(alias="class")
+    type: str
+    confidence: float = Field(ge=0, le=1, description="The model's probability of the class")
+    model_version: str = Field(examples=["categoriser-reporter/v1"])
+    suggested: bool = Field(description=(
+        "Whether the incident's category was set from this suggestion; true with confirmed false means the "
+        "category shown is the model's, not yet confirmed by an operator"))
+    confirmed: bool = Field(description="An operator accepted or corrected the category")
+
+
 class IncidentSummary(Out):
     """An incident as listed: no indicators, sightings or timeline."""
 
@@ -103,6 +117,10 @@ class SharedWithView(Out):
     count_capped: bool = Field(False, description="True when there are more than 1000")
 
 
+WARNINGLISTS = Field(description="Names of the MISP warninglists the value is on (known benign or too common)")
+FALSE_POSITIVE = Field(description="Marked a false positive by the national centre")
+
+
 class IndicatorView(Out):
     type: str
     value: str
@@ -110,7 +128,53 @@ class IndicatorView(Out):
     tlp: TLP
     first_seen: Timestamp
     last_seen: Timestamp
+    warninglists: list[str] = WARNINGLISTS
+    false_positive: bool = FALSE_POSITIVE
     shared_with: SharedWithView
+
+
+class FalsePositiveView(Out):
+    reason: str
+    marked_by: str
+    marked_at: Timestamp
+
+
+class SightingTotalView(Out):
+    org: str
+    count: int
+    last_seen: Timestamp
+
+
+class IndicatorProfileView(Out):
+    """One indicator across the incidents the caller may see (``GET /indicators/{type}/{value}``)."""
+
+    type: str
+    value: str
+    warninglists: list[str] = WARNINGLISTS
+    false_positive: bool = FALSE_POSITIVE
+    false_positive_detail: FalsePositiveView | None = Field(
+        description="Who marked it, when and why: national staff only, null for everyone else")
+    confidence: int = Field(ge=0, le=100, description=(
+        "National staff: the highest any report gave; others: the highest among the reports they may see"))
+    tlp: TLP = Field(description="The least restrictive label among the reports counted")
+    first_seen: Timestamp
+    last_seen: Timestamp
+    incidents: list[str] = Field(description="References of the newest 20 incidents carrying it; the whole list "
+                                             "is paged at GET /indicators/incidents")
+    incident_count: int = Field(description="How many incidents carry it, counted up to 1000")
+    count_capped: bool = Field(description="True when more than 1000 do")
+    sectors: list[str] = Field(description="Reporting sectors of the incidents counted")
+    sightings: list[SightingTotalView] = Field(description="Per organisation (others see their own only)")
+
+
+class ExtractedView(Out):
+    type: str
+    value: str = Field(description="Normalised as intake stores it")
+    warninglists: list[str] = WARNINGLISTS
+
+
+class ExtractionView(Out):
+    indicators: list[ExtractedView]
 
 
 class SightingView(Out):
@@ -199,6 +263,10 @@ class IncidentDetail(IncidentSummary):
         "organisations' reports; they see the communicated severity, never its outcome)"))
     risks: list[str] | None = Field(None, examples=[["R-2026-0004"]], description=(
         "References of the national risks this incident is linked to; national staff only, null for everyone else"))
+    category_suggestion: CategorySuggestionView | None = Field(None, description=(
+        "The categoriser's suggestion, null when the report came with a category or no model was active. National "
+        "staff see the national model's (trained on every organisation's confirmed reports); everyone else the "
+        "reporter model's, trained on the shipped corpus only (detection.categorisation)"))
 
 
 class IncidentList(Out):
@@ -272,6 +340,7 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
             IndicatorView(
                 type=i.type, value=i.value, confidence=i.confidence, tlp=i.tlp,
                 first_seen=i.first_seen, last_seen=i.last_seen,
+                warninglists=list(i.warninglists), false_positive=i.false_positive,
                 shared_with=SharedWithView(
                     incidents=list(shared[i.id].references), sectors=list(shared[i.id].sectors),
                     count=shared[i.id].count, count_capped=shared[i.id].capped,
@@ -286,6 +355,28 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
         assessment=assessment_view(found) if actor.is_national and (found := assessments.current(
             session, actor, incident)) else None,
         risks=[r.reference for r in risk_links.risks_of(session, actor, incident)] if actor.is_national else None,
+        category_suggestion=category_suggestion_view(categorisation.of(session, actor, incident)),
+    )
+
+
+def category_suggestion_view(shown: categorisation.Shown | None) -> CategorySuggestionView | None:
+    if shown is None:
+        return None
+    return CategorySuggestionView(rsit_class=shown.rsit_class, type=shown.rsit_type,
+                                  confidence=shown.confidence, model_version=shown.model_version,
+                                  suggested=shown.applied, confirmed=shown.decision is not None)
+
+
+def indicator_profile(p: indicator_profile_service.Profile) -> IndicatorProfileView:
+    detail = p.false_positive_detail
+    return IndicatorProfileView(
+        type=p.type, value=p.value, warninglists=list(p.warninglists), false_positive=p.false_positive,
+        false_positive_detail=FalsePositiveView(reason=detail.reason, marked_by=detail.by, marked_at=detail.at)
+        if detail else None,
+        confidence=p.confidence, tlp=p.tlp, first_seen=p.first_seen, last_seen=p.last_seen,
+        incidents=list(p.incidents), incident_count=p.incident_count, count_capped=p.count_capped,
+        sectors=list(p.sectors),
+        sightings=[SightingTotalView(org=s.org, count=s.count, last_seen=s.last_seen) for s in p.sightings],
     )
 
 

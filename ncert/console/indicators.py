@@ -1,0 +1,56 @@
+"""The indicator page: one value across the incidents the user may see, its MISP warninglists,
+and for operators the national false-positive mark (``ncert.services.indicator_profile``,
+``ncert.services.false_positives``)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Length
+
+from ncert.console.blueprint import bp
+from ncert.console.context import current_actor
+from ncert.errors import Invalid
+from ncert.services import false_positives
+from ncert.services.indicator_profile import profile
+from ncert.web.session import db
+
+PAGE = "/indicators/<type>/<path:value>"
+
+
+class FalsePositiveForm(FlaskForm):
+    reason = StringField("Reason", [Length(max=2000)], render_kw={"autocomplete": "off"})
+
+
+# merge_slashes=False: a URL value's "//" must reach the view as typed, not be redirected away.
+@bp.get(PAGE, endpoint="indicator", merge_slashes=False)
+@login_required
+def indicator(type: str, value: str):  # noqa: A002 (the URL's name)
+    actor = current_actor()
+    found = profile(db(), actor, type, value)
+    form = FalsePositiveForm(prefix="fp") if actor.can_triage else None
+    return render_template("console/indicator.html", p=found, form=form)
+
+
+@bp.post(PAGE + "/false-positive", endpoint="indicator_false_positive", merge_slashes=False)
+@login_required
+def mark_false_positive(type: str, value: str):  # noqa: A002
+    form = FalsePositiveForm(prefix="fp")
+    if not form.validate_on_submit():
+        raise Invalid("; ".join(e for errs in form.errors.values() for e in errs) or "invalid form")
+    marked = false_positives.mark(db(), current_actor(), type, value, form.reason.data or "")
+    flash(f"{marked.value} marked a false positive nationally.", "success")
+    return redirect(url_for("console.indicator", type=marked.type, value=marked.value))
+
+
+@bp.post(PAGE + "/false-positive/clear", endpoint="indicator_clear_false_positive", merge_slashes=False)
+@login_required
+def clear_false_positive(type: str, value: str):  # noqa: A002
+    form = FalsePositiveForm(prefix="fp")
+    if not form.validate_on_submit():
+        raise Invalid("; ".join(e for errs in form.errors.values() for e in errs) or "invalid form")
+    cleared = false_positives.clear(db(), current_actor(), type, value, form.reason.data or "")
+    flash(f"{cleared.value} counts again.", "success")
+    return redirect(url_for("console.indicator", type=cleared.type, value=cleared.value))
