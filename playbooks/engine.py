@@ -175,9 +175,7 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
                 tasks.add(session, incident, title, created_by=_by(book), checklist=checklist)
             return f"{len(titles)} task(s)" + (f" (checklist {checklist})" if checklist else "")
         case RequestInformation(text, title):
-            rfis.ask_reporter(session, actor, incident, render_for_addressee(title, incident, book),
-                              render_for_addressee(text, incident, book), created_by=_by(book))
-            return f"information requested from {incident.reporter_org.name}"
+            return _request_information(session, actor, book, incident, title, text)
         case Notify(channel="email", template=template, recipients=recipients, subject=subject):
             to = notifications.resolve_recipients(session, actor, recipients)
             body = render(template, incident, book)
@@ -199,6 +197,18 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
         case LinkRisk(risk):
             return _link_risk(session, actor, incident, risk)
     raise TypeError(f"unknown action {action!r}")
+
+
+def _request_information(session: Session, actor: Actor, book: Playbook, incident: Incident, title: str,
+                         text: str) -> str:
+    """A request to the reporting organisation; when the national centre reported the incident
+    itself, there is nobody to ask and the question becomes its own task."""
+    title, text = render_for_addressee(title, incident, book), render_for_addressee(text, incident, book)
+    if incident.reporter_org.slug == directory.national_org_slug(session):
+        tasks.add(session, incident, title, created_by=_by(book), detail=text)
+        return f"task {title} (reported by the national centre: nobody to ask)"
+    rfis.ask_reporter(session, actor, incident, title, text, created_by=_by(book))
+    return f"information requested from {incident.reporter_org.name}"
 
 
 def _queued(status: str) -> str:
