@@ -19,8 +19,8 @@ from ncert.console.blueprint import bp
 from ncert.console.context import can_submit, current_actor
 from ncert.console.forms import SubmitForm, options
 from ncert.errors import Forbidden, NcertError
-from ncert.models import Organization
 from ncert.ioc_extract import extract
+from ncert.models import Organization
 from ncert.observables import INDICATOR_TYPES, guess
 from ncert.records import IncidentRecord, IndicatorRecord
 from ncert.services import directory, incidents
