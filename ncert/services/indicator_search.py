@@ -31,11 +31,11 @@ page, as ``ncert.search`` does for a common word.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ncert.models import Incident, IncidentIndicator, Indicator
-from ncert.observables import guess, ip_bounds
+from ncert.observables import IP_TYPES, guess, ip_bounds
 
 MAX_WORDS = 16
 MAX_INDICATORS = 1000
@@ -53,12 +53,17 @@ def values_in(text: str) -> list[tuple[str, str]]:
 
 def value_clause(values: list[tuple[str, str]]) -> ColumnElement[bool]:
     """Indicator rows that are one of ``values`` or, for an IP network, an address or network inside it."""
-    exact = [v for v in values if "/" not in v[1]]
-    arms = [tuple_(Indicator.type, Indicator.value).in_(exact)] if exact else []
+    by_type: dict[str, list[str]] = {}
+    networks = [(kind, value) for kind, value in values if kind in IP_TYPES and "/" in value]
     for kind, value in values:
-        if "/" in value:
-            first, last = ip_bounds(kind, value)
-            arms.append(and_(Indicator.ip_from >= first, Indicator.ip_from <= last, Indicator.ip_to <= last))
+        if (kind, value) not in networks:
+            by_type.setdefault(kind, []).append(value)
+    # One "type = ? AND value IN (…)" arm per type: SQLite searches the unique index for each
+    # (MULTI-INDEX OR) but scans the table for a row-value (type, value) IN list.
+    arms = [and_(Indicator.type == kind, Indicator.value.in_(exact)) for kind, exact in by_type.items()]
+    for kind, value in networks:
+        first, last = ip_bounds(kind, value)
+        arms.append(and_(Indicator.ip_from >= first, Indicator.ip_from <= last, Indicator.ip_to <= last))
     return or_(*arms)
 
 
