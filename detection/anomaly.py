@@ -26,29 +26,30 @@ last 90 days' reports", and a threshold flags a predictable share of intake.
 
 Training uses the last ``TRAINING_WINDOW`` of reports, and only with at least
 ``min_incidents`` of them: below that there is no model and no score. The
-newest model is kept in the database (``AnomalyModel``: the estimator and its
-rarity tables, pickled with joblib), so the server, the scheduler and the CLI
-share it. scikit-learn, numpy and joblib load only when a model is used.
+model is kept in the database by ``detection.modelstore`` (name ``anomaly``: the
+forest in skops' format, loaded with trusted types only, and the rarity tables and
+score scale as JSON), so the server, the scheduler and the CLI share it. It has no
+labels to be evaluated on, so each training is promoted at once (``ncert models
+rollback anomaly`` brings the previous one back). scikit-learn and skops load only
+when a model is used.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import uuid
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from detection import modelstore
 from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.models import (
-    AnomalyModel,
     AnomalyScore,
     Incident,
     IncidentIndicator,
@@ -59,7 +60,8 @@ from ncert.models import (
 )
 from ncert.services.indicators import correlates
 
-MODEL_VERSION = "isolation-forest/2"  # bump when the features change: older pickles are then retrained
+NAME = "anomaly"
+MODEL_VERSION = "isolation-forest/2"  # bump when the features change: older versions are then not used
 TRAINING_WINDOW = timedelta(days=90)
 RANDOM_STATE = 2026  # fixed: the same history always gives the same model
 TREES = 100
@@ -119,6 +121,17 @@ class Rarity:
     def of(self, value, context="") -> float:
         return -math.log((self.counts[(context, value)] + 1) / (self.totals[context] + self.outcomes))
 
+    def to_json(self) -> dict:
+        return {"counts": [[c, v, n] for (c, v), n in self.counts.items()], "outcomes": self.outcomes}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Rarity":
+        counts = Counter({(c, v): n for c, v, n in data["counts"]})
+        totals: Counter = Counter()
+        for (c, _), n in counts.items():
+            totals[c] += n
+        return cls(counts, totals, data["outcomes"])
+
 
 def _rarity(pairs: list[tuple[str, object]], outcomes: int) -> Rarity:
     return Rarity(Counter(pairs), Counter(c for c, _ in pairs), outcomes)
@@ -126,10 +139,10 @@ def _rarity(pairs: list[tuple[str, object]], outcomes: int) -> Rarity:
 
 @dataclass
 class Trained:
-    """A trained model as pickled: the estimator, its rarity tables and provenance."""
+    """A trained model: the estimator, its rarity tables and provenance."""
 
     version: str
-    trained_at: datetime
+    trained_at: datetime | None
     incidents: int
     estimator: object  # sklearn.ensemble.IsolationForest
     reference: list[float]  # the training reports' s(x), sorted: the scale of ``score``
@@ -189,42 +202,43 @@ def fit(history: list[Row], now: datetime) -> Trained:
 # -- persistence ----------------------------------------------------------------------
 
 
+RARITIES = ("category_in_sector", "category", "kind_in_sector", "hour_of_week")
+
+
 def train(session: Session, actor: Actor, *, min_incidents: int, now: datetime | None = None) -> Trained | None:
-    """Train on the reports of the last ``TRAINING_WINDOW`` and store the model,
-    replacing the previous one; ``None`` (and no model kept) with too few reports."""
+    """Train on the reports of the last ``TRAINING_WINDOW``, store the model as a new version
+    and make it the active one; ``None`` (and nothing stored) with too few reports."""
+    import time
+
     now = now or utcnow()
     history = rows(session, actor, (Incident.reported_at >= now - TRAINING_WINDOW, Incident.reported_at <= now))
-    session.execute(delete(AnomalyModel))
     if len(history) < min_incidents:
         return None
-    import joblib  # only with a model to make: a server that just started should not pay for it
-
+    started = time.perf_counter()
     model = fit(history, now)
-    buffer = io.BytesIO()
-    joblib.dump(model, buffer)
-    session.add(AnomalyModel(version=model.version, token=uuid.uuid4().hex, trained_at=now,
-                             incidents=model.incidents, blob=buffer.getvalue()))
-    session.flush()
+    params = {"version": model.version, "reference": model.reference,
+              **{name: getattr(model, name).to_json() for name in RARITIES}}
+    row = modelstore.save(session, NAME, model.estimator, params=params, examples=model.incidents, now=now,
+                          data=modelstore.data_hash([r.__dict__ for r in history]),
+                          seconds=time.perf_counter() - started, metrics={})
+    modelstore.promote(session, row, "scheduler", now)
     return model
 
 
-_cache: dict[str, Trained] = {}  # model token → the unpickled model
-
-
 def current(session: Session) -> Trained | None:
-    """The stored model (one small query; unpickled once per process and model)."""
-    found = session.execute(select(AnomalyModel.id, AnomalyModel.token).where(AnomalyModel.version == MODEL_VERSION)
-                            .order_by(AnomalyModel.id.desc()).limit(1)).first()
-    if found is None:
+    """The active model, if it was trained with the current features (rebuilt once per process and version)."""
+    loaded = modelstore.load_active(session, NAME)
+    if loaded is None or loaded.params.get("version") != MODEL_VERSION:
         return None
-    model_id, token = found
-    if token not in _cache:
-        import joblib  # with a model only: intake without one must not pay for the import
+    if _rebuilt.get("from") is not loaded:
+        params = loaded.params
+        _rebuilt.update({"from": loaded, "model": Trained(
+            version=f"{MODEL_VERSION}#{loaded.version}", trained_at=None, incidents=0, estimator=loaded.estimator,
+            reference=params["reference"], **{name: Rarity.from_json(params[name]) for name in RARITIES})})
+    return _rebuilt["model"]
 
-        _cache.clear()
-        # Our own pickle, written by ``train`` into our own database.
-        _cache[token] = joblib.load(io.BytesIO(session.get(AnomalyModel, model_id).blob))
-    return _cache[token]
+
+_rebuilt: dict = {}  # the Trained made from the last loaded version
 
 
 def score(session: Session, actor: Actor, batch: list[Incident], now: datetime | None = None) -> dict[int, float]:

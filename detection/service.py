@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from detection import anomaly, correlation, volume
+from detection import anomaly, categorisation, correlation, volume
 from detection.settings import DetectionSettings
 from ncert.actor import Actor
 from ncert.db import utcnow
@@ -102,6 +102,14 @@ def train(session: Session, now: datetime | None = None) -> anomaly.Trained | No
     return anomaly.train(session, system_actor(session), min_incidents=settings(session).anomaly_min_incidents, now=now)
 
 
+def train_categorisers(session: Session) -> list:
+    """New categoriser versions from the corpus and operators' decisions, where they changed
+    (the scheduler and ``ncert models train``); see ``detection.training``."""
+    from detection import training
+
+    return training.train(session, system_actor(session).label)
+
+
 def flag_volume_spikes(session: Session, now: datetime | None = None) -> list[volume.Spike]:
     """Note each spike on the incidents of its window not flagged yet, and fire
     ``anomaly.flagged`` on them; returns the spikes found."""
@@ -130,7 +138,8 @@ def flag_volume_spikes(session: Session, now: datetime | None = None) -> list[vo
 
 def install(runtime: Runtime, settings: DetectionSettings | None = None) -> None:
     """Make detection a listener of ``runtime``'s incident events (idempotent); settings from the environment
-    by default."""
+    by default. The categoriser (``detection.categorisation``) comes first, so the others see its suggestion."""
+    categorisation.install(runtime)
     runtime.hooks.extensions[EXTENSION] = settings or DetectionSettings.from_env()
     if on_incident_changed not in runtime.hooks.incident_listeners:
         runtime.hooks.incident_listeners.append(on_incident_changed)
@@ -138,6 +147,7 @@ def install(runtime: Runtime, settings: DetectionSettings | None = None) -> None
 
 def uninstall(runtime: Runtime) -> None:
     """Stop acting on ``runtime``'s incident events."""
+    categorisation.uninstall(runtime)
     while on_incident_changed in runtime.hooks.incident_listeners:
         runtime.hooks.incident_listeners.remove(on_incident_changed)
     runtime.hooks.extensions.pop(EXTENSION, None)

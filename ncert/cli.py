@@ -645,6 +645,106 @@ def detection_train(ctx: Context) -> None:
                "the training window's reports less anomalous")
 
 
+@main.group("models")
+def models_group() -> None:
+    """Trained models (categorisers, anomaly): versions, metrics, promotion and rollback."""
+
+
+def _metrics_line(metrics: dict) -> str:
+    if "macro_f1" not in metrics:
+        return "-"
+    languages = " ".join(f"{k}={v:.2f}" for k, v in metrics.get("macro_f1_by_language", {}).items())
+    return f"macro-F1 {metrics['macro_f1']:.2f} ({languages})"
+
+
+@models_group.command("list")
+@click.argument("name", required=False)
+@pass_ctx
+def models_list(ctx: Context, name: str | None) -> None:
+    """Every version: name, version, status, scikit-learn, data hash, examples, trained at, seconds, metrics."""
+    from detection import modelstore
+
+    with ctx.runtime.sessions() as session:
+        for row in modelstore.versions(session, name):
+            click.echo(f"{row.name}\tv{row.version}\t{row.status}\tsklearn {row.sklearn_version}\t"
+                       f"{row.data_hash[:12]}\t{row.examples} examples\t{row.trained_at:%Y-%m-%d %H:%M}\t"
+                       f"{row.training_seconds:.1f}s\t{_metrics_line(row.metrics)}")
+
+
+@models_group.command("train")
+@click.option("--force", is_flag=True, help="A new categoriser version even when its data did not change")
+@pass_ctx
+def models_train(ctx: Context, force: bool) -> None:
+    """Train the categorisers (shipped corpus plus operators' decisions) and the anomaly model now."""
+    from detection import service, training
+
+    with transaction(ctx.runtime.sessions) as session:
+        trained = training.train(session, ctx.actor(session).label, force=force)
+        for t in trained:
+            click.echo(f"{t.row.name} v{t.row.version}: {t.row.examples} examples in {t.row.training_seconds:.1f}s, "
+                       f"{_metrics_line(t.row.metrics)}, "
+                       + ("promoted" if t.promoted else "kept as a candidate: worse than the active version"))
+        if not trained:
+            click.echo("categorisers: training data unchanged, no new version")
+        anomaly_model = service.train(session)
+        click.echo(f"anomaly: {'new version promoted' if anomaly_model else 'too few incidents, no new version'}")
+
+
+@models_group.command("evaluate")
+@click.argument("name", default="categoriser-national")
+@click.argument("version", type=int, required=False)
+@pass_ctx
+def models_evaluate(ctx: Context, name: str, version: int | None) -> None:
+    """Per-class precision, recall, F1, macro-F1 and the confusion matrix of a categoriser version
+    (the active one by default) on the held-out corpus and on held-out confirmed incidents."""
+    from detection import modelstore, training
+
+    with ctx.runtime.sessions() as session:
+        row = modelstore.version_row(session, name, version) if version else modelstore.active_row(session, name)
+        if row is None:
+            raise click.ClickException(f"{name} has no active version; run `ncert models train`")
+        try:
+            metrics = training.evaluate_version(session, row)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    for title, found in (("held-out corpus", metrics), ("held-out confirmed incidents", metrics["incidents"])):
+        click.echo(f"{row.name} v{row.version} on the {title}: {found['examples']} examples")
+        if not found["examples"]:
+            continue
+        click.echo(_metrics_line(found))
+        click.echo("class\tprecision\trecall\tf1\tsupport")
+        for cls, m in found["per_class"].items():
+            click.echo(f"{cls}\t{m['precision']:.2f}\t{m['recall']:.2f}\t{m['f1']:.2f}\t{m['support']}")
+        click.echo("confusion (rows: true, columns: suggested): " + " ".join(found["classes"]))
+        for cls, counts in zip(found["classes"], found["confusion"], strict=True):
+            click.echo(f"{cls}\t" + " ".join(str(n) for n in counts))
+
+
+@models_group.command("promote")
+@click.argument("name")
+@click.argument("version", type=int)
+@pass_ctx
+def models_promote(ctx: Context, name: str, version: int) -> None:
+    """Make a version the active one (an admin's decision, whatever its metrics)."""
+    from detection import modelstore
+
+    with transaction(ctx.runtime.sessions) as session:
+        row = modelstore.promote(session, modelstore.version_row(session, name, version), ctx.actor(session).label)
+        click.echo(f"{row.name} v{row.version} is active")
+
+
+@models_group.command("rollback")
+@click.argument("name")
+@pass_ctx
+def models_rollback(ctx: Context, name: str) -> None:
+    """Bring back the version that was active before the current one."""
+    from detection import modelstore
+
+    with transaction(ctx.runtime.sessions) as session:
+        row = modelstore.rollback(session, name, ctx.actor(session).label)
+        click.echo(f"{row.name} v{row.version} is active again")
+
+
 @main.group("risks")
 def risks_group() -> None:
     """The national cyber-risk register."""

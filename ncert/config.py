@@ -67,6 +67,9 @@ class Settings:
     session_idle_s: int = 1800
     session_absolute_s: int = 12 * 3600
     trusted_proxies: int = 0
+    # A report without a category gets the categoriser's suggestion (detection.categorisation); at or above
+    # this confidence the suggestion is set as the category, marked "suggested" until an operator confirms it.
+    category_suggestion_threshold: float = 0.8
     # Elasticsearch (issue 12): the cluster's URL, or None for the database's own text search.
     elasticsearch_url: str | None = None
 
@@ -91,6 +94,7 @@ class Settings:
             attachment_max_bytes=_whole(env, "NCERT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
             risk_drift_days=_risk_drift_days(env),
             elasticsearch_url=env.get("NCERT_ELASTICSEARCH_URL", "").strip() or None,
+            category_suggestion_threshold=_share(env, "NCERT_CATEGORY_SUGGESTION_THRESHOLD", 0.8),
             **_scoring_from_env(env),
             **_sign_in_from_env(env),
         )
@@ -172,6 +176,18 @@ def _risk_drift_days(env: Mapping[str, str]) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ConfigError(f"NCERT_RISK_DRIFT_DAYS: {text!r} is not a whole number of days, at least 1")
     return int(text)
+
+
+def _share(env: Mapping[str, str], variable: str, default: float) -> float:
+    """A number from 0 to 1 from ``variable``, ``default`` when unset."""
+    text = env.get(variable, "").strip() or str(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{variable}: {text!r} is not a number from 0 to 1")
+    return value
 
 
 def _whole(env: Mapping[str, str], variable: str, default: int) -> int:

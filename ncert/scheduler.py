@@ -1,7 +1,7 @@
 """The scheduler of ``ncert serve`` (in-process) or of ``ncert worker`` (alone, beside web processes
 started with ``--no-scheduler``): one APScheduler job per enabled feed,
 the minute-by-minute check of regulatory deadlines,
-the hourly detection run (anomaly model retraining, volume spikes), and the hourly
+the hourly detection run (anomaly model and categoriser retraining, volume spikes), and the hourly
 refresh of the query planner's statistics (``ncert.planner_statistics``).
 
 APScheduler 3 ``BackgroundScheduler`` (https://apscheduler.readthedocs.io/en/3.x/):
@@ -103,11 +103,14 @@ def check_clocks(runtime: Runtime) -> None:
 
 
 def detect(runtime: Runtime) -> None:
-    """Retrain the anomaly model on the recent history, then flag sector volume spikes."""
+    """Retrain the anomaly model on the recent history and the categorisers on operators' decisions,
+    then flag sector volume spikes."""
     from detection import service
 
     with transaction(runtime.sessions) as session:
         service.train(session)
+    with transaction(runtime.sessions) as session:
+        service.train_categorisers(session)
     with transaction(runtime.sessions) as session:
         service.flag_volume_spikes(session)
 

@@ -172,8 +172,15 @@ def _tlp_rank(facts: Facts) -> int | None:
     return None if facts.tlp is None else TLP.parse(facts.tlp).rank
 
 
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
 FACTS: dict[str, FactSpec] = {
     "category": FactSpec("label", lambda f: f.category, _category),
+    "category_confirmed": FactSpec("label", _attr("category_confirmed"), _boolean),
     "category_class": FactSpec("label", _attr("category_class"), _one_of(tuple(RSIT), "RSIT class")),
     "category_type": FactSpec("label", _attr("category_type"), _one_of(_RSIT_TYPES, "RSIT type")),
     "sector": FactSpec("label", _attr("sector"), _slug),

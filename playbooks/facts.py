@@ -19,6 +19,9 @@ class Facts:
 
     category_class: str | None = None  # ENISA RSIT class, e.g. "malicious-code"
     category_type: str | None = None  # RSIT type, e.g. "infected-system"
+    # Whether a person chose the category (the reporter, or an operator confirming or correcting the
+    # categoriser): false while it is uncategorised or the categoriser's unconfirmed suggestion.
+    category_confirmed: bool | None = None
     sector: str | None = None  # slug of the reporting organisation's sector
     sector_criticality: int | None = None  # 1 (low) … 5 (vital)
     affected_sectors: frozenset[str] = field(default_factory=frozenset)

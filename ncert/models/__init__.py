@@ -2,7 +2,7 @@
 
 from ncert.models.assessment import IncidentAssessment
 from ncert.models.audit import AuditChainHead, AuditEvent
-from ncert.models.detection import AnomalyModel, AnomalyScore
+from ncert.models.detection import AnomalyScore, CategorySuggestion, StoredModel
 from ncert.models.directory import ApiKey, Organization, Sector, User
 from ncert.models.feeds import FeedSource
 from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, TimelineEntry, incident_affected_sectors
@@ -29,7 +29,8 @@ from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 from ncert.models.teams import Team, TeamMember
 
 __all__ = [
-    "AnomalyModel",
+    "CategorySuggestion",
+    "StoredModel",
     "AnomalyScore",
     "ApiKey",
     "AuditChainHead",

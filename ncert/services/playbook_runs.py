@@ -13,6 +13,7 @@ from ncert.access import scope
 from ncert.actor import Actor
 from ncert.models import (
     AnomalyScore,
+    CategorySuggestion,
     Incident,
     IncidentIndicator,
     Indicator,
@@ -23,6 +24,7 @@ from ncert.models import (
     Sighting,
 )
 from ncert.services.indicators import correlates
+from ncert.taxonomy import UNCATEGORISED
 from playbooks.facts import Facts
 
 # "The same indicator reported by several sectors" counts reports within this window.
@@ -46,21 +48,25 @@ def facts_for(session: Session, actor: Actor, batch: list[Incident], now: dateti
         sharing = sectors_sharing(session, actor, ids, now)
         anomaly = dict(session.execute(select(AnomalyScore.incident_id, AnomalyScore.score)
                                        .where(AnomalyScore.incident_id.in_(ids))).all())
+        undecided = set(session.scalars(select(CategorySuggestion.incident_id).where(
+            CategorySuggestion.incident_id.in_(ids), CategorySuggestion.decision.is_(None))))
         for incident in chunk:
             out[incident.id] = facts_of(incident, now, indicators.get(incident.id, 0),
                                         int(sightings.get(incident.id) or 0), sharing.get(incident.id, 0),
-                                        anomaly.get(incident.id))
+                                        anomaly.get(incident.id), incident.id not in undecided)
     return out
 
 
 def facts_of(incident: Incident, now: datetime, indicator_count: int, sighting_count: int,
-             sharing: int, anomaly_score: float | None = None) -> Facts:
-    """The snapshot of one loaded incident, given its counts."""
+             sharing: int, anomaly_score: float | None = None, decided: bool = True) -> Facts:
+    """The snapshot of one loaded incident, given its counts; ``decided`` is false while the
+    category is the categoriser's suggestion nobody confirmed (``ncert.models.CategorySuggestion``)."""
     sector = incident.sector
     org = incident.reporter_org
     return Facts(
         category_class=incident.rsit_class,
         category_type=incident.rsit_type,
+        category_confirmed=decided and (incident.rsit_class, incident.rsit_type) != UNCATEGORISED,
         sector=sector.slug,
         sector_criticality=sector.criticality,
         affected_sectors=frozenset([sector.slug, *(s.slug for s in incident.affected_sectors)]),

@@ -10,6 +10,7 @@ import pytest
 import detection
 from detection.settings import DetectionSettings
 from playbooks import engine
+from tests.categoriser_models import categorisers, shipped  # noqa: F401  (fixtures)
 
 WATCHERS = """
 name: correlation-watch

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from detection import anomaly, service
 from ncert.db import transaction, utcnow
-from ncert.models import AnomalyModel, AnomalyScore, Incident, PlaybookFiring
+from ncert.models import AnomalyScore, Incident, PlaybookFiring, StoredModel
 from ncert.records import IncidentRecord
 from ncert.services import incidents, playbook_runs
 from playbooks.conditions import compile_condition
@@ -107,19 +107,22 @@ def test_too_little_history_means_no_model_and_no_score(world, installed):
     assert _train(world) is None
     ref = world.submit(world.operator, **OUTLIER)  # scoring without a model does not fail the intake
     with world.runtime.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(AnomalyModel)) == 0
+        assert s.scalar(select(func.count()).select_from(StoredModel)) == 0
         assert s.scalar(select(func.count()).select_from(AnomalyScore)) == 0
         incident = s.scalar(select(Incident).where(Incident.reference == ref))
         assert anomaly.score(s, service.system_actor(s), [incident]) == {}
 
 
-def test_retraining_replaces_the_model_and_is_deterministic(world):
+def test_retraining_makes_a_new_active_version_and_is_deterministic(world):
     refs = seed(world, 150)
     first = _scores_after_training(world, refs)
     second = _scores_after_training(world, refs)
     assert first == second
     with world.runtime.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(AnomalyModel)) == 1
+        versions = s.execute(select(StoredModel.version, StoredModel.status, StoredModel.data_hash)
+                             .where(StoredModel.name == "anomaly").order_by(StoredModel.version)).all()
+        assert [(v, status) for v, status, _ in versions] == [(1, "retired"), (2, "active")]
+        assert versions[0].data_hash == versions[1].data_hash  # the same history
 
 
 def _scores_after_training(world, refs):

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from detection import anomaly
+from detection import anomaly, categorisation
 from ncert.access import severity_of, updated_of, visible
 from ncert.actor import Actor
 from ncert.clocks import ClockState
@@ -62,6 +62,19 @@ class CategoryView(Out):
 
     rsit_class: str = Field(alias="class")
     type: str
+
+
+class CategorySuggestionView(Out):
+    """The categoriser's suggestion for a report that came without a category."""
+
+    rsit_class: str = Field(alias="class")
+    type: str
+    confidence: float = Field(ge=0, le=1, description="The model's probability of the class")
+    model_version: str = Field(examples=["categoriser-reporter/v1"])
+    suggested: bool = Field(description=(
+        "Whether the incident's category was set from this suggestion; true with confirmed false means the "
+        "category shown is the model's, not yet confirmed by an operator"))
+    confirmed: bool = Field(description="An operator accepted or corrected the category")
 
 
 class IncidentSummary(Out):
@@ -250,6 +263,10 @@ class IncidentDetail(IncidentSummary):
         "organisations' reports; they see the communicated severity, never its outcome)"))
     risks: list[str] | None = Field(None, examples=[["R-2026-0004"]], description=(
         "References of the national risks this incident is linked to; national staff only, null for everyone else"))
+    category_suggestion: CategorySuggestionView | None = Field(None, description=(
+        "The categoriser's suggestion, null when the report came with a category or no model was active. National "
+        "staff see the national model's (trained on every organisation's confirmed reports); everyone else the "
+        "reporter model's, trained on the shipped corpus only (detection.categorisation)"))
 
 
 class IncidentList(Out):
@@ -338,7 +355,16 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
         assessment=assessment_view(found) if actor.is_national and (found := assessments.current(
             session, actor, incident)) else None,
         risks=[r.reference for r in risk_links.risks_of(session, actor, incident)] if actor.is_national else None,
+        category_suggestion=category_suggestion_view(categorisation.of(session, actor, incident)),
     )
+
+
+def category_suggestion_view(shown: categorisation.Shown | None) -> CategorySuggestionView | None:
+    if shown is None:
+        return None
+    return CategorySuggestionView(rsit_class=shown.rsit_class, type=shown.rsit_type,
+                                  confidence=shown.confidence, model_version=shown.model_version,
+                                  suggested=shown.applied, confirmed=shown.decision is not None)
 
 
 def indicator_profile(p: indicator_profile_service.Profile) -> IndicatorProfileView:
