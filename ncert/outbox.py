@@ -111,8 +111,13 @@ def backoff(attempts: int) -> timedelta:
 
 
 def load_handlers() -> dict[str, _Handler]:
+    """The registered handlers, after importing ``HANDLER_MODULES``; a module that fails to import is
+    logged and its topics wait (``ncert outbox status`` shows them), so it stops no other delivery."""
     for name in HANDLER_MODULES:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except Exception:
+            log.exception("outbox handlers of %s not loaded", name)
     return _handlers
 
 

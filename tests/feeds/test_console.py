@@ -45,6 +45,13 @@ def test_a_failing_feed_shows_its_error(world, admin_console, monkeypatch):
     assert "cannot reach the feed" in row
 
 
+def test_pull_now_of_an_unknown_feed_is_refused_and_queues_nothing(world, admin_console):
+    refused = admin_console.post("/admin/feeds/nope/pull", form_page="/admin/feeds", follow_redirects=True)
+    [(kind, message)] = flashes(refused)
+    assert kind == "error" and "nope" in message
+    assert outbox.deliver_due(world.runtime) == 0
+
+
 def test_only_admins_see_the_feeds_page(app, world):
     console = Console(app.test_client())
     console.login("operator@ncert.test")
