@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import enum
 import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
-from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
+from sqlalchemy import JSON, ColumnElement, DateTime, MetaData, String, and_, create_engine, event, false, or_
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -150,6 +152,19 @@ def bulk_insert(session: Session, table, columns: tuple[str, ...], rows: list[tu
                 for i in times:
                     row[i] = sqlite_datetime(row[i])
     conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+
+
+def keys_in(columns: Sequence[Any], keys: Iterable[tuple]) -> ColumnElement[bool]:
+    """``tuple_(*columns).in_(keys)`` as an OR of "leading columns equal AND last column IN (...)",
+    one arm per distinct leading part. SQLite 3.40 answers a row-value IN list by scanning the whole
+    table (``SCAN indicators``), but searches the unique index for each arm of this form
+    (``MULTI-INDEX OR``); PostgreSQL uses its index for either."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for key in keys:
+        groups[tuple(key[:-1])].append(key[-1])
+    arms = [and_(*(c == v for c, v in zip(columns[:-1], lead, strict=True)), columns[-1].in_(last))
+            for lead, last in groups.items()]
+    return or_(*arms) if arms else false()
 
 
 def sqlite_datetime(value: datetime) -> str:

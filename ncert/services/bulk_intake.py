@@ -25,12 +25,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from sqlalchemy import bindparam, select, text, tuple_, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from ncert import clocks
 from ncert.actor import Actor
-from ncert.db import UTCDateTime, sqlite_datetime
+from ncert.db import UTCDateTime, keys_in, sqlite_datetime
 from ncert.db import bulk_insert as _bulk_insert
 from ncert.errors import Forbidden, Invalid
 from ncert.models import (
@@ -164,7 +164,7 @@ def _known_external_ids(session: Session, orgs, items) -> set[tuple[int, str, st
     found = set()
     for i in range(0, len(keys), LOOKUP_CHUNK):
         stmt = select(ExternalRef.org_id, ExternalRef.system, ExternalRef.value).where(
-            tuple_(ExternalRef.org_id, ExternalRef.system, ExternalRef.value).in_(keys[i : i + LOOKUP_CHUNK]))
+            keys_in((ExternalRef.org_id, ExternalRef.system, ExternalRef.value), keys[i : i + LOOKUP_CHUNK]))
         found.update(tuple(row) for row in session.execute(stmt))
     return found
 
@@ -307,7 +307,7 @@ def _merge(session: Session, items, ids, by_key, orgs) -> None:
     targets = dict(by_key)
     for n in range(0, len(missing), LOOKUP_CHUNK):
         stmt = select(ExternalRef.org_id, ExternalRef.system, ExternalRef.value, ExternalRef.incident_id).where(
-            tuple_(ExternalRef.org_id, ExternalRef.system, ExternalRef.value).in_(missing[n : n + LOOKUP_CHUNK]))
+            keys_in((ExternalRef.org_id, ExternalRef.system, ExternalRef.value), missing[n : n + LOOKUP_CHUNK]))
         targets.update({(o, s, v): i for o, s, v, i in session.execute(stmt)})
     pairs = [(targets[(k[0], k[2], k[3])], i) for k, i in wanted.items() if (k[0], k[2], k[3]) in targets]
     if pairs:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ncert import warninglists
 from ncert.access import scope
 from ncert.actor import Actor
-from ncert.db import sqlite_datetime, utcnow
+from ncert.db import keys_in, sqlite_datetime, utcnow
 from ncert.models import Incident, IncidentIndicator, Indicator, Sector, Sighting
 from ncert.observables import ip_bounds
 from ncert.records import IndicatorRecord
@@ -110,7 +110,7 @@ def _lookup(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, st
     for i in range(0, len(keys), LOOKUP_CHUNK):
         stmt = select(Indicator.id, Indicator.type, Indicator.value, Indicator.first_seen, Indicator.last_seen,
                       Indicator.confidence, Indicator.tlp).where(
-            tuple_(Indicator.type, Indicator.value).in_(keys[i : i + LOOKUP_CHUNK]))
+            keys_in((Indicator.type, Indicator.value), keys[i : i + LOOKUP_CHUNK]))
         for ind_id, kind, value, first, last, confidence, label in session.execute(stmt):
             found[(kind, value)] = (ind_id, first, last, confidence, label)
     return found

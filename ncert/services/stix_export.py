@@ -13,11 +13,12 @@ from datetime import datetime
 
 import orjson
 import stix2
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ncert.access import AUDIENCE_LABELS, severity_of, updated_of
 from ncert.actor import Actor
+from ncert.db import keys_in
 from ncert.errors import Forbidden, Invalid
 from ncert.models import Incident, Indicator, Organization
 from ncert.services import audit, incidents, indicators, taxii
@@ -157,7 +158,7 @@ def publish_indicators(session: Session, actor: Actor, keys: list[tuple[str, str
                        tlp: TLP, national: Organization):
     """Share a set of indicators, by (type, normalised value), with a national audience."""
     coll = _publish_target(session, actor, collection_key, tlp)
-    found = list(session.scalars(select(Indicator).where(tuple_(Indicator.type, Indicator.value).in_(keys))))
+    found = list(session.scalars(select(Indicator).where(keys_in((Indicator.type, Indicator.value), keys))))
     missing = set(keys) - {(i.type, i.value) for i in found}
     if missing:
         raise Invalid("unknown indicators: " + ", ".join(f"{k}:{v}" for k, v in sorted(missing)))

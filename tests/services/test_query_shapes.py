@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 
 from ncert import planner_statistics
-from ncert.db import transaction
-from ncert.records import IncidentPatch
+from ncert.db import transaction, utcnow
+from ncert.records import IncidentPatch, IncidentRecord
 from ncert.search import text as search  # the database backends' text match
-from ncert.services import incidents, indicators, queue
+from ncert.services import bulk_intake, directory, incidents, indicators, queue
 from ncert.taxonomy import Status
 from tests.sql_rows import Statements
 
@@ -148,3 +148,29 @@ def test_an_also_in_list_names_a_few_and_counts_up_to_its_cap(world, monkeypatch
     with world.runtime.sessions() as s:
         inc = incidents.get(s, gridco, mine)
         assert indicators.shared(s, gridco, inc, [fact.id])[fact.id].count == 5  # the AMBER one is not counted
+
+
+def test_looking_up_indicators_and_external_ids_searches_their_unique_index(world):
+    """Intake finds known indicators and external ids by their unique keys: an index search per
+    key, never a scan of the table (SQLite scans for a row-value IN list). Planned without
+    statistics, as for a large table: on a handful of rows a scan is rightly cheapest."""
+    world.submit(world.operator, title="Known values", indicators=[
+        {"type": "ipv4-addr", "value": "203.0.113.7"}, {"type": "domain-name", "value": "bad.example"}])
+    statements = Statements(world.runtime.engine)
+    history = [bulk_intake.HistoricalIncident(
+        record=IncidentRecord(title="Old", reporter_org=org, external_ids={"legacy": f"T-{n}", "ticket": "7"}),
+        reported_at=utcnow()) for n, org in enumerate(("gridco", "centralbank"))]
+    with statements.recording(), world.runtime.sessions() as s:
+        found = indicators.lookup_ids(s, [("ipv4-addr", "203.0.113.7"), ("domain-name", "bad.example"),
+                                          ("domain-name", "unknown.example")])
+        bulk_intake._known_external_ids(s, {o.slug: o for o in directory.organizations(s)}, history)
+    assert sorted(found) == [("domain-name", "bad.example"), ("ipv4-addr", "203.0.113.7")]
+    lookups = [n for n, (sql, _) in enumerate(statements.seen)
+               if "FROM indicators" in sql or "FROM incident_external_refs" in sql]
+    assert len(lookups) == 2
+    for n in lookups:
+        plan = statements.plan(n, NO_SEQSCAN)
+        if statements.engine.dialect.name == "sqlite":
+            assert "SEARCH" in plan and "SCAN" not in plan, plan
+        else:
+            assert "Index" in plan and "Seq Scan" not in plan, plan
