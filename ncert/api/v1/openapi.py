@@ -26,14 +26,16 @@ ERRORS = {
     400: "Malformed JSON, query parameters or URL",
     401: "Missing, unknown or revoked API key",
     403: "The key's role or organisation may not do this",
-    404: "No such incident (or risk), or not one this key may see",
+    404: "No such incident (or risk, task, request for information), or not one this key may see",
     409: "Conflicts with the incident's state, e.g. an invalid status transition",
     413: "Body larger than the server's limit",
     415: "Body not sent as application/json",
     422: "Body does not match the schema or breaks a domain rule",
 }
 
-PATH_PARAMETERS = {"risk_reference": "Risk reference, e.g. R-2026-0001"}
+PATH_PARAMETERS = {"risk_reference": "Risk reference, e.g. R-2026-0001", "task_id": "Task id",
+                   "rfi_id": "Request for information id"}
+INTEGER_PATH_PARAMETERS = {"task_id", "rfi_id"}
 
 
 class OpenAPIDocument(Out):
@@ -104,7 +106,8 @@ def _operation(op: Operation, refs: dict, schemas: dict, page_size_max: int) -> 
         "description": op.description,
         "tags": [op.rule.strip("/").split("/")[0].removesuffix(".json")],
         "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"},
+            {"name": name, "in": "path", "required": True,
+             "schema": {"type": "integer" if name in INTEGER_PATH_PARAMETERS else "string"},
              "description": PATH_PARAMETERS.get(name, "Incident reference, e.g. NC-2026-000042")}
             for name in op.path_params
         ],
