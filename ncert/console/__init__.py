@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     from ncert.console import (  # noqa: F401  (routes)
         admin,
         auth,
+        category_suggestion,
         context,
         errors,
         feeds,
