@@ -26,6 +26,7 @@ from ncert.observables import INDICATOR_TYPES, normalise
 
 MAX_TEXT = 200_000  # characters; a pasted report, not a log file
 MAX_FOUND = 1000
+TRAILING = ".,;:!?'\")]}>"
 
 # ioc-finder's result keys → ncert types, in the order the review lists them.
 KINDS = {
@@ -54,6 +55,8 @@ def extract(text: str) -> list[Found]:
     values: dict[tuple[str, str], None] = {}
     for key, kind in KINDS.items():
         for raw in found.get(key, ()):
+            if kind == "url":  # the sentence's punctuation, which ioc-finder keeps as URL characters
+                raw = raw.rstrip(TRAILING)
             try:
                 values[(kind, normalise(kind, raw))] = None
             except ValueError:
