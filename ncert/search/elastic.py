@@ -32,7 +32,7 @@ from sqlalchemy import ColumnElement, Integer, any_, bindparam, column, func, se
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from ncert.access import community_labels
+from ncert.access import community_labels, scope
 from ncert.actor import Actor
 from ncert.errors import Invalid, Unavailable
 from ncert.models import Incident, Organization, Sector, incident_affected_sectors
@@ -292,7 +292,8 @@ def search_incidents(session: Session, actor: Actor, q: SearchQuery) -> SearchRe
                              "post_tags": ["</em>"], "fields": {f: {} for f in HIGHLIGHTED}}
     if q.aggregations:
         body["aggs"] = {a: _aggregation(actor, a, q.interval) for a in q.aggregations}
-    answer = _call(lambda: client_of(session).search(index=ALIAS, **body))
+    # ignore_unavailable: before the first document the alias does not exist yet, and nothing matches
+    answer = _call(lambda: client_of(session).search(index=ALIAS, ignore_unavailable=True, **body))
     hits = answer["hits"]["hits"]
     page = hits[:q.limit]
     next_cursor = None
@@ -300,10 +301,15 @@ def search_incidents(session: Session, actor: Actor, q: SearchQuery) -> SearchRe
         value = page[-1]["sort"][0]
         value = _datetime(value) if name != "severity" else value
         next_cursor = _encode(q.sort, value, int(page[-1]["_id"]))
+    # The index trails the database by the outbox's delay: a page is checked against ncert.access, so
+    # an incident whose label was just tightened is not shown before its update is indexed.
+    ids = [int(h["_id"]) for h in page]
+    visible = set(session.scalars(scope(actor, select(Incident.id).where(Incident.id.in_(ids))))) if ids else set()
     highlights = {int(h["_id"]): {f: h["highlight"][f][0] for f in HIGHLIGHTED if f in h.get("highlight", {})}
-                  for h in page if "highlight" in h}
-    aggregations = {a: _buckets(session, a, answer["aggregations"][a]["buckets"]) for a in q.aggregations}
-    return SearchResult([int(h["_id"]) for h in page], next_cursor, highlights, aggregations)
+                  for h in page if "highlight" in h and int(h["_id"]) in visible}
+    aggregations = {a: _buckets(session, a, answer.get("aggregations", {}).get(a, {}).get("buckets", []))
+                    for a in q.aggregations}
+    return SearchResult([i for i in ids if i in visible], next_cursor, highlights, aggregations)
 
 
 def _buckets(session: Session, name: str, buckets: list[dict]) -> dict[str, int]:
@@ -326,7 +332,7 @@ def text_filter(session: Session, text: str, actor: Actor | None) -> ColumnEleme
         return true()
     query = {"query": {"bool": {"filter": scope_filter(actor), "must": words}}, "_source": False}
     ids = _call(lambda: [int(hit["_id"]) for hit in helpers.scan(client_of(session), query=query, index=ALIAS,
-                                                                   size=5000)])
+                                                                   size=5000, ignore_unavailable=True)])
     if session.get_bind().dialect.name == "postgresql":  # one array parameter, whatever the number of ids
         return Incident.id == any_(bindparam("search_ids", ids, type_=ARRAY(Integer), unique=True))
     found = select(column("value", Integer)).select_from(func.json_each(bindparam("search_ids", json.dumps(ids),

@@ -20,6 +20,7 @@ from tests.api.test_kpi_openapi import exercise as exercise_kpi
 from tests.api.test_risks import exercise as exercise_risks
 from tests.api.test_tasks_and_rfis import exercise as exercise_tasks_and_rfis
 from tests.api.test_triage import exercise as exercise_triage
+from tests.search.test_api import exercise as exercise_search
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -46,7 +47,7 @@ def test_the_document_lists_exactly_the_flask_routes(app, doc):
     }
     documented = {(path, method) for path, item in doc["paths"].items() for method in item if method in METHODS}
     assert documented == served
-    assert len(served) == 42
+    assert len(served) == 43
 
 
 def test_every_route_but_the_document_needs_a_key(doc):
@@ -192,6 +193,7 @@ def test_real_responses_match_the_documented_schemas(api, doc, world):
     exercise_risks(check, api)
     exercise_indicators(check, api)
     exercise_triage(check, api)
+    exercise_search(check, api)
     exercise_tasks_and_rfis(check, api)
 
     # Every documented operation was exercised with a success and at least one error.

@@ -15,6 +15,7 @@ import pytest
 
 from ncert import outbox
 from ncert.runtime import Runtime
+from tests.api.conftest import api  # noqa: F401  (the REST caller fixture)
 from tests.conftest import database, fresh_runtime
 
 SEARCH_BACKENDS = ("sqlite", "postgresql", "postgresql+elasticsearch")

@@ -31,6 +31,7 @@ ERRORS = {
     413: "Body larger than the server's limit",
     415: "Body not sent as application/json",
     422: "Body does not match the schema or breaks a domain rule",
+    503: "A service behind this one (the search cluster) does not answer; try again shortly",
 }
 
 PATH_PARAMETERS = {"risk_reference": "Risk reference, e.g. R-2026-0001", "task_id": "Task id",

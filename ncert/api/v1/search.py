@@ -1,0 +1,109 @@
+"""``/search/incidents``: the search interface (``ncert.search``) over the REST API.
+
+Free text with highlights, structured filters, keyset paging and the aggregations
+the dashboards draw (counts over time, by sector, category, severity), answered by
+whichever backend is configured, scoped to what the key may see.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from sqlalchemy import select
+
+from ncert.access import scope
+from ncert.api.v1.auth import actor
+from ncert.api.v1.payloads import (
+    CATEGORIES,
+    DEFAULT_LIMIT,
+    CommaList,
+    Severity,
+    SortKey,
+    _timestamp,
+    _tlp,
+    parse_query,
+)
+from ncert.api.v1.routing import operation, respond
+from ncert.api.v1.serialize import IncidentSummary, Out, summary
+from ncert.models import Incident
+from ncert.search import AGGREGATIONS, INTERVALS, SearchQuery, search_incidents
+from ncert.search.query import MAX_LIMIT
+from ncert.taxonomy import TLP, Status
+from ncert.web.session import db
+
+UTC = Annotated[datetime, BeforeValidator(_timestamp)]
+
+
+class SearchIncidentsQuery(BaseModel):
+    """Text, filters, order, page and aggregations of ``GET /search/incidents``. Lists are comma-separated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, description="Words that must each start a word of the reference, title or description")
+    status: Annotated[list[Status], CommaList] = Field(default_factory=list, description="Any of these statuses")
+    sector: Annotated[list[str], CommaList] = Field(default_factory=list,
+                                                    description="Reporting or affected sector slugs")
+    severity: Annotated[list[Severity], CommaList] = Field(default_factory=list, description="Any of these levels")
+    category: Literal[CATEGORIES] | None = Field(None, description="RSIT class, or class/type")  # type: ignore[valid-type]
+    tlp: Annotated[list[Annotated[TLP, BeforeValidator(_tlp)]], CommaList] = Field(
+        default_factory=list, description="Any of these TLP labels")
+    org: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        None, description="Reporting organisation slug")
+    reported_after: UTC | None = Field(None, description="ISO 8601; a time without offset is UTC")
+    reported_before: UTC | None = Field(None, description="ISO 8601; a time without offset is UTC")
+    sort: SortKey = Field("-reported_at", description="Sort key; a leading '-' sorts descending")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size")
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = Field(
+        None, description="next_cursor of the previous page, with the same query")
+    highlight: bool = Field(False, description="Add the matched fields with each matching word in <em>")
+    aggregations: Annotated[list[Literal[AGGREGATIONS]], CommaList] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Counts to add over every match: " + ", ".join(AGGREGATIONS))
+    interval: Literal[INTERVALS] = Field("day", description="Bucket of over_time")  # type: ignore[valid-type]
+
+    @field_validator("reported_after", "reported_before")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        try:
+            return value.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValueError("outside the representable range of UTC times") from None
+
+    def search_query(self) -> SearchQuery:
+        return SearchQuery(
+            text=self.q, status=tuple(self.status), sector=tuple(self.sector), category=self.category,
+            severity=tuple(self.severity), tlp=tuple(self.tlp), org=self.org, reported_after=self.reported_after,
+            reported_before=self.reported_before, sort=self.sort, limit=self.limit, cursor=self.cursor,
+            highlight=self.highlight, aggregations=tuple(self.aggregations), interval=self.interval)
+
+
+class SearchPage(Out):
+    items: list[IncidentSummary]
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page; null on the last page")
+    limit: int
+    highlights: dict[str, dict[str, str]] = Field(
+        description="reference → field → the field's text, HTML-escaped, each matching word in <em>…</em>")
+    aggregations: dict[str, dict[str, int]] = Field(
+        description="aggregation → bucket → visible incidents matching (over_time buckets: first day, ISO date)")
+
+
+@operation("GET", "/search/incidents", query=SearchIncidentsQuery, returns=SearchPage, summary="Search incidents",
+           errors=(422, 503))
+def search():
+    """Free-text and structured search over the incidents the key may see, with highlights and
+    aggregations, by the configured backend (the database's text index, or Elasticsearch)."""
+    query = parse_query(SearchIncidentsQuery)
+    session, who = db(), actor()
+    result = search_incidents(session, who, query.search_query())
+    loaded = {i.id: i for i in session.scalars(scope(who, select(Incident).where(Incident.id.in_(result.ids))))}
+    items = [loaded[i] for i in result.ids if i in loaded]
+    return respond(SearchPage(
+        items=[summary(who, i) for i in items], next_cursor=result.next_cursor, limit=query.limit,
+        highlights={loaded[i].reference: fields for i, fields in result.highlights.items() if i in loaded},
+        aggregations=result.aggregations))

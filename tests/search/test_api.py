@@ -1,0 +1,52 @@
+"""``GET /api/v1/search/incidents`` on every backend: the search interface behind a bearer key."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.search.conftest import settle
+
+PATH = "/api/v1/search/incidents"
+
+
+def exercise(check, api) -> None:
+    """The search operation against its documented schemas (tests/api/test_openapi.py)."""
+    api.submit("gridco", title="Phishing of engineers", tlp="TLP:GREEN")
+    settle(api.world.runtime)
+    query = {"q": "phish", "highlight": "true", "aggregations": "over_time,sector,category,severity", "limit": 1}
+    check(PATH, "get", api.get("/search/incidents", "gridco", query_string=query))
+    check(PATH, "get", api.get("/search/incidents", "gridco", query_string={"aggregations": "colour"}))  # 400
+
+
+def test_search_over_the_api(api):
+    mine = api.submit("gridco", title="Phishing of grid engineers", tlp="TLP:GREEN",
+                      description="Lures <i>imitate</i> the login page", category="fraud/phishing")
+    api.submit("powergen", title="Phishing kit", tlp="TLP:AMBER", category="fraud/phishing")
+    theirs = api.submit("centralbank", title="Phishing wave", tlp="TLP:CLEAR", category="fraud/phishing")
+    settle(api.world.runtime)
+
+    page = api.get("/search/incidents", "gridco", query_string={
+        "q": "phishing lures", "highlight": "true", "aggregations": "category,sector"})
+    assert page.status_code == 200, page.json
+    assert [i["reference"] for i in page.json["items"]] == [mine["reference"]]
+    assert page.json["highlights"] == {mine["reference"]: {
+        "title": "<em>Phishing</em> of grid engineers",
+        "description": "<em>Lures</em> &lt;i&gt;imitate&lt;&#x2F;i&gt; the login page"}}
+    assert page.json["aggregations"] == {"category": {"fraud": 1}, "sector": {"energy": 1}}
+
+    first = api.get("/search/incidents", "gridco", query_string={"q": "phishing", "limit": 1, "sort": "reported_at"})
+    second = api.get("/search/incidents", "gridco", query_string={
+        "q": "phishing", "limit": 1, "sort": "reported_at", "cursor": first.json["next_cursor"]})
+    assert [i["reference"] for i in first.json["items"] + second.json["items"]] == [
+        mine["reference"], theirs["reference"]]  # powergen's AMBER report is not among them
+    assert second.json["next_cursor"] is None
+
+    counts = api.get("/search/incidents", "operator", query_string={"aggregations": "category"}).json
+    assert counts["aggregations"] == {"category": {"fraud": 3}}
+
+
+@pytest.mark.parametrize("query", [{"sort": "title"}, {"interval": "year"}, {"limit": "0"}, {"tlp": "TLP:PURPLE"},
+                                   {"cursor": "forged"}, {"unknown": "1"}])
+def test_bad_search_queries_are_400(api, query):
+    response = api.get("/search/incidents", "gridco", query_string=query)
+    assert response.status_code == 400 and set(response.json) >= {"error", "detail"}, response.json
