@@ -213,6 +213,20 @@ class ApiKeyForm(FlaskForm):
 QUEUE_SORTS = {"reported": "reported_at", "updated": "updated_at", "severity": "severity"}
 
 
+class BulkForm(FlaskForm):
+    """The queue's bulk change to the ticked incidents; the view fills the assignee and team choices.
+    An empty select leaves that field alone; "none" clears it."""
+
+    ref = SelectMultipleField("Incidents", [DataRequired(message="select at least one incident")], choices=[],
+                              validate_choice=False)
+    assignee = SelectField("Assign to", default="", choices=[])
+    team = SelectField("Team", default="", choices=[])
+    status = SelectField("Status", default="", choices=[*options(("", "unchanged")), *values(Status)])
+    into = StringField("Merge into", [Optional(), Length(max=20)], **TEXT)
+    reason = StringField("Reason", [Length(max=2000)], **TEXT)
+    back = HiddenField()
+
+
 class AuditFilterForm(Form):
     """The audit page's filters, read from the query string; ``before`` is the keyset cursor (an event id)."""
 
@@ -230,7 +244,8 @@ class QueueFilterForm(Form):
     """Filters read from the query string, so a filtered queue is a shareable URL."""
 
     q = StringField("Search", [Optional(), Length(max=200)], **TEXT)
-    status = SelectField("Status", default="", choices=[*options(("", "any"), ("open", "open")), *values(Status)])
+    status = SelectField("Status", default="open", choices=[*options(("all", "any"), ("open", "open")),
+                                                            *values(Status)])
     sector = SelectField("Sector", default="", choices=[])
     severity = SelectField("Severity", default="", choices=[*options(("", "any")), *severity_choices()])
     category = SelectField("Category", default="", choices=[])

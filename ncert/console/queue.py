@@ -3,15 +3,16 @@ and per-status counts as tabs (bounded: a tab over ``queue.COUNT_CAP`` shows "10
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ncert.access import severity_of, updated_of
 from ncert.console.blueprint import bp
-from ncert.console.context import current_actor
-from ncert.console.forms import QUEUE_SORTS, QueueFilterForm, category_choices, options
-from ncert.errors import BadRequest
-from ncert.services import clocks, directory, queue, teams
+from ncert.console.context import current_actor, return_to
+from ncert.console.forms import QUEUE_SORTS, BulkForm, QueueFilterForm, category_choices, options
+from ncert.errors import BadRequest, Invalid
+from ncert.records import IncidentPatch
+from ncert.services import bulk_triage, clocks, directory, queue, teams
 from ncert.taxonomy import OPEN_STATUSES, TLP, Status
 from ncert.web.session import db
 
@@ -64,6 +65,7 @@ def queue_page():
         problems=problems,
         queue_url=_queue_url,
         statuses=[s.value for s in Status],
+        bulk=_bulk_form(session) if actor.can_triage and page else None,
     ), 400 if problems else 200
 
 
@@ -88,9 +90,9 @@ def _filter_form(session, actor) -> QueueFilterForm:
 
 
 def _to_filter(form: QueueFilterForm) -> tuple[queue.QueueFilter, str]:
-    status = form.status.data
+    tabs, status = {"open": OPEN_STATUSES, "all": ()}, form.status.data
     filters = queue.QueueFilter(
-        status=OPEN_STATUSES if status == "open" else ((Status(status),) if status else ()),
+        status=tabs[status] if status in tabs else (Status(status),),
         sector=(form.sector.data,) if form.sector.data else (),
         severity=(int(form.severity.data),) if form.severity.data else (),
         category=form.category.data or None,
@@ -109,3 +111,40 @@ def _queue_url(**changes) -> str:
     args = {k: v for k, v in request.args.items() if v and k != "cursor"}
     args.update(changes)
     return url_for("console.queue", **{k: v for k, v in args.items() if v not in (None, "")})
+
+
+def _bulk_form(session) -> BulkForm:
+    form = BulkForm(prefix="bulk")
+    staff = [(u.email, u.email) for u in directory.national_staff(session)]
+    form.assignee.choices = options(("", "unchanged"), ("none", "unassign"), *staff)
+    desks = ((t.slug, t.name) for t in teams.teams(session))
+    form.team.choices = options(("", "unchanged"), ("none", "no team"), *desks)
+    return form
+
+
+@bp.post("/queue/bulk")
+@login_required
+def bulk_change():
+    """One change to the ticked incidents: merge them into one, or set assignee, team and status."""
+    session, actor = db(), current_actor()
+    form = _bulk_form(session)
+    back = return_to(form.back.data if (form.back.data or "").startswith("/queue") else url_for("console.queue"))
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            flash(f"{form[field].label.text}: {'; '.join(errors)}", "error")
+        return redirect(back)
+    refs, reason = form.ref.data, form.reason.data
+    if form.into.data:
+        if form.assignee.data or form.team.data or form.status.data:
+            raise Invalid("merge on its own: leave assignee, team and status unchanged")
+        changed = bulk_triage.merge(session, actor, refs, form.into.data, reason)
+        flash(f"Merged {len(changed)} incident(s) into {form.into.data.upper()}: {', '.join(changed)}.", "success")
+        return redirect(back)
+    fields = {name: (None if value == "none" else value) for name in ("assignee", "team", "status")
+              if (value := form[name].data)}
+    if not fields:
+        raise Invalid("choose an assignee, a team, a status or an incident to merge into")
+    changed = bulk_triage.apply(session, actor, refs, IncidentPatch(**fields, reason=reason))
+    flash(f"Changed {len(changed)} of {len(refs)} incident(s)" + (f": {', '.join(changed)}." if changed else "."),
+          "success")
+    return redirect(back)

@@ -69,25 +69,33 @@ class Page:
     sort: str
     limit: int
     filters: QueueFilter = field(default_factory=QueueFilter)
+    prev_cursor: str | None = None  # the page before this one, when there is one
 
 
 def list_incidents(
     session: Session, actor: Actor, filters: QueueFilter, *, sort: str = DEFAULT_SORT, limit: int = 50,
     cursor: str | None = None,
 ) -> Page:
+    """A page of the visible incidents ``filters`` match. A cursor from ``next_cursor`` reads on;
+    one from ``prev_cursor`` reads the page before it, walking the same index the other way."""
     column, descending = _sort(sort, actor)
     stmt = _filtered(session, actor, select(Incident.id, column), filters, ordered_by=column)
     key = tuple_(column, Incident.id)
+    backward = False
     if cursor:
-        value, last_id = _decode(cursor, sort)
-        stmt = stmt.where(key < (value, last_id) if descending else key > (value, last_id))
-    order = (column.desc(), Incident.id.desc()) if descending else (column.asc(), Incident.id.asc())
+        value, last_id, backward = _read_cursor(cursor, sort)
+        stmt = stmt.where(key < (value, last_id) if descending != backward else key > (value, last_id))
+    order = (column.desc(), Incident.id.desc()) if descending != backward else (column.asc(), Incident.id.asc())
     keys = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
-    ids = [row[0] for row in keys[:limit]]
+    more = len(keys) > limit  # another page on in the direction read
+    keys = keys[:limit][::-1] if backward else keys[:limit]
+    ids = [row[0] for row in keys]
     loaded = {i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(ids)))} if ids else {}
     items = [loaded[i] for i in ids]
-    next_cursor = _encode(sort, keys[limit - 1][1], ids[-1]) if len(keys) > limit else None
-    return Page(items, next_cursor, sort, limit, filters)
+    has_next, has_prev = (bool(cursor), more) if backward else (more, bool(cursor))
+    next_cursor = _encode(sort, keys[-1][1], ids[-1]) if keys and has_next else None
+    prev_cursor = _encode(sort, keys[0][1], ids[0], backward=True) if keys and has_prev else None
+    return Page(items, next_cursor, sort, limit, filters, prev_cursor)
 
 
 def status_counts(session: Session, actor: Actor, filters: QueueFilter) -> dict[str, int]:
@@ -203,19 +211,30 @@ def _sort(sort: str, actor: Actor):
     return SORTS[name](actor), sort.startswith("-")
 
 
-def _encode(sort: str, value, last_id: int) -> str:
+def _encode(sort: str, value, last_id: int, *, backward: bool = False) -> str:
     if isinstance(value, datetime):
         value = value.isoformat()
-    raw = orjson.dumps([sort, value, last_id])
+    raw = orjson.dumps([sort, value, last_id, *(["prev"] if backward else [])])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _decode(cursor: str, sort: str):
+    """(sort value, id) of a cursor that reads on (the search backends page forward only)."""
+    value, last_id, backward = _read_cursor(cursor, sort)
+    if backward:
+        raise BadRequest("malformed cursor: a previous-page cursor pages only the queue")
+    return value, last_id
+
+
+def _read_cursor(cursor: str, sort: str):
+    """(sort value, id, backward) of a cursor; backward for one that reads the page before."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, value, last_id = orjson.loads(raw)
+        cursor_sort, value, last_id, *direction = orjson.loads(raw)
     except (ValueError, TypeError):
         raise BadRequest("malformed cursor") from None
+    if direction not in ([], ["prev"]):
+        raise BadRequest("malformed cursor")
     if cursor_sort != sort:
         raise BadRequest("cursor does not belong to this sort order")
     # A cursor comes back from the client, so it may be forged: every value must
@@ -232,4 +251,4 @@ def _decode(cursor: str, sort: str):
             raise BadRequest("malformed cursor") from None
     elif type(value) is not int or value not in SEVERITY_LEVELS:
         raise BadRequest("malformed cursor")
-    return value, last_id
+    return value, last_id, bool(direction)

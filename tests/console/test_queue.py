@@ -37,12 +37,12 @@ def operator(as_user):
     return as_user("operator@ncert.test")
 
 
-def test_default_queue_lists_everything_newest_first_with_counts(operator, refs):
+def test_default_queue_lists_every_open_incident_newest_first_with_counts(operator, refs):
     response = operator.get("/queue")
     assert queue_refs(response) == [refs["leak"], refs["ddos"], refs["phish"], refs["scada"]]
     counts = tab_counts(response)
-    assert counts == {"new": 2, "triaged": 1, "investigating": 1, "contained": 0, "resolved": 0, "closed": 0,
-                      "merged": 0}
+    assert counts == {"open": 4, "all": 4, "new": 2, "triaged": 1, "investigating": 1, "contained": 0,
+                      "resolved": 0, "closed": 0, "merged": 0}
     page = html(response)
     assert "All <b>4</b>" in page and "Open <b>4</b>" in page
 
