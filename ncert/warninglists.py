@@ -10,13 +10,16 @@ time; a newer wheel brings newer lists. Each list has a matching type
 checked against the lists for its MISP types (``MISP_TYPES``).
 
 Cost: the package's own ``WarningLists()`` parses every list and builds a set
-for each (about 3 s and 350 MB of resident memory for its 2.5 million
-entries, measured on the CI machine with pymispwarninglists 1.7.0), so ncert
-reads the JSON itself, once per process and only when a value is first
-checked (``index()``), and leaves out ``SKIPPED``: two popularity rankings of
-a million names each. Loading the rest takes about 1 s and 120 MB (see
-``bench/warninglists_load.py``); a process that never checks a value never
-pays it.
+for each (3 s and 350 MB of resident memory for its 2.5 million entries with
+pymispwarninglists 1.7.0 on this 2-core machine), and importing the package
+pulls in jsonschema when it is installed. So ncert reads the JSON itself
+(``lists_dir`` finds it without importing the package), once per process and
+only when a value is first checked (``index()``), and leaves out ``SKIPPED``:
+two popularity rankings of a million names each. Measured the same way: 0.8 s
+on a quiet machine (1.8-2.1 s at load average 11), 108 MB resident once loaded
+(about 200 MB at the peak while parsing). A process that never checks a value
+(``ncert --help``, most CLI commands, a test that submits no indicator) never
+pays it; ``tests/ingest/test_warninglists.py`` checks that.
 """
 
 from __future__ import annotations
