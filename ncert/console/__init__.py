@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
         indicators,
         kpi,
         landscape,
+        models_admin,
         overview,
         playbooks,
         queue,

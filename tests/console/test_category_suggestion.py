@@ -47,3 +47,29 @@ def test_the_reporter_sees_its_models_suggestion_without_the_buttons(world, as_u
     page = as_user("analyst@gridco.test").text(f"/incidents/{ref}")
     assert "categoriser-reporter/v1" in page and "categoriser-national" not in page
     assert 'id="accept-category"' not in page
+
+
+def test_the_admin_page_shows_versions_metrics_and_the_confusion_matrix(world, as_user):
+    admin = as_user("admin@ncert.test")
+    page = admin.text("/admin/models")
+    assert 'id="model-categoriser-reporter-1"' in page and 'id="confusion-categoriser-national"' in page
+    assert "Confusion matrix" in page and "availability" in page
+    assert as_user("operator@ncert.test").get("/admin/models").status_code == 403
+
+
+def test_an_admin_rolls_back_and_promotes_from_the_page(world, as_user):
+    from detection import modelstore
+    from ncert.db import transaction
+
+    with transaction(world.runtime.sessions) as s:
+        v1 = modelstore.active_row(s, "categoriser-national")
+        v2 = modelstore.save(s, "categoriser-national", None, params={}, data="x", examples=1, seconds=0.1,
+                             metrics=dict(v1.metrics))
+        modelstore.promote(s, v2, "test")
+    admin = as_user("admin@ncert.test")
+    assert admin.post("/admin/models/categoriser-national/rollback", form_page="/admin/models").status_code == 302
+    with world.runtime.sessions() as s:
+        assert modelstore.active_row(s, "categoriser-national").version == 1
+    assert admin.post("/admin/models/categoriser-national/2/promote", form_page="/admin/models").status_code == 302
+    with world.runtime.sessions() as s:
+        assert modelstore.active_row(s, "categoriser-national").version == 2
