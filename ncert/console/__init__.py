@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
         reports,
         risks,
         submit,
+        tasks,
         teams,
         writes,
     )

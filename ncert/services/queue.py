@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ncert.access import scope, severity_column, updated_column
 from ncert.actor import Actor
+from ncert.db import utcnow
 from ncert.errors import BadRequest, Invalid
 from ncert.models import (
     Incident,
@@ -34,6 +35,7 @@ from ncert.models import (
     incident_affected_sectors,
 )
 from ncert.search import incident_text_filter
+from ncert.services import rfis, tasks
 from ncert.services.indicator_search import carrying_filter
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, Status
 
@@ -96,6 +98,25 @@ def list_incidents(
     next_cursor = _encode(sort, keys[-1][1], ids[-1]) if keys and has_next else None
     prev_cursor = _encode(sort, keys[0][1], ids[0], backward=True) if keys and has_prev else None
     return Page(items, next_cursor, sort, limit, filters, prev_cursor)
+
+
+@dataclass(frozen=True)
+class Work:
+    """Open and overdue tasks and requests for information on one incident, as the actor sees them."""
+
+    open_tasks: int = 0
+    overdue_tasks: int = 0
+    open_rfis: int = 0
+    overdue_rfis: int = 0
+
+
+def work_counts(session: Session, actor: Actor, incident_ids: list[int]) -> dict[int, Work]:
+    """``Work`` per listed incident that has any open: tasks for national staff only, requests
+    to the actor's organisation for anyone else (``ncert.access`` scopes both)."""
+    now = utcnow()
+    found = tasks.counts(session, actor, incident_ids, now)
+    asked = rfis.counts(session, actor, incident_ids, now)
+    return {i: Work(*found.get(i, (0, 0)), *asked.get(i, (0, 0))) for i in incident_ids if i in found or i in asked}
 
 
 def status_counts(session: Session, actor: Actor, filters: QueueFilter) -> dict[str, int]:

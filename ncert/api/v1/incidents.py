@@ -66,7 +66,8 @@ def list_incidents():
     query = parse_query(IncidentQuery)
     filters = query.queue_filter()
     page = queue.list_incidents(db(), actor(), filters, sort=query.sort, limit=query.limit, cursor=query.cursor)
-    items = [summary(actor(), i) for i in page.items]
+    work = queue.work_counts(db(), actor(), [i.id for i in page.items])
+    items = [summary(actor(), i, work.get(i.id)) for i in page.items]
     if query.counts:
         counts = queue.status_counts(db(), actor(), filters)
         return respond(IncidentList(items=items, next_cursor=page.next_cursor, limit=page.limit, counts=counts))

@@ -7,6 +7,7 @@ Timestamps are ISO 8601 in UTC (``...Z``).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timezone
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from ncert.actor import Actor
 from ncert.clocks import ClockState
 from ncert.db import utcnow
 from ncert.models import ApiKey, Incident, IncidentAssessment, Sighting, TimelineEntry
-from ncert.services import assessments, clocks, incidents, indicators, risk_links
+from ncert.services import assessments, clocks, incidents, indicators, queue, risk_links
 from ncert.services import indicator_profile as indicator_profile_service
 from ncert.services.assessments import AssessmentInputs
 from ncert.taxonomy import SEVERITY_LEVELS, TLP, Role, Status
@@ -105,6 +106,16 @@ class IncidentSummary(Out):
     resolved_at: Timestamp | None
     closed_at: Timestamp | None
     updated_at: Timestamp
+    work: WorkView | None = Field(None, description=(
+        "Open and overdue tasks (national staff) and requests for information (to the caller's organisation); "
+        "in lists only, null when there are none"))
+
+
+class WorkView(Out):
+    open_tasks: int
+    overdue_tasks: int
+    open_rfis: int
+    overdue_rfis: int
 
 
 class SharedWithView(Out):
@@ -322,8 +333,9 @@ def summary_fields(actor: Actor, incident: Incident) -> dict[str, Any]:
     )
 
 
-def summary(actor: Actor, incident: Incident) -> IncidentSummary:
-    return IncidentSummary(**summary_fields(actor, incident))
+def summary(actor: Actor, incident: Incident, work: queue.Work | None = None) -> IncidentSummary:
+    view = WorkView(**dataclasses.asdict(work)) if work else None
+    return IncidentSummary(**summary_fields(actor, incident), work=view)
 
 
 def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail:

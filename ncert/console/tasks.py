@@ -1,0 +1,244 @@
+"""Tasks and requests for information in the console: the panels of the incident page
+(console/_tasks.html, console/_rfis.html, filled by the template functions below), the
+"My tasks" page (the actor's own and its teams' open tasks; for an analyst, the requests to
+its organisation), the forms' actions, and the download of an answer's files."""
+
+from __future__ import annotations
+
+from datetime import timezone
+from urllib.parse import quote
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from sqlalchemy import select
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ncert.access import org_sees
+from ncert.actor import Actor
+from ncert.console import forms
+from ncert.console.blueprint import bp
+from ncert.console.context import current_actor, return_to
+from ncert.db import utcnow
+from ncert.models import Incident
+from ncert.services import directory, incidents, queue, rfis, tasks, teams
+from ncert.services.rfis import RfiDraft, Upload
+from ncert.services.tasks import TaskChange, TaskDraft
+from ncert.web.session import db, runtime
+
+UTC_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class TaskForm(FlaskForm):
+    title = StringField("Task", [DataRequired(), Length(max=300)], **forms.TEXT)
+    description = TextAreaField("Description", [Optional(), Length(max=20_000)], **forms.TEXT)
+    assignee = SelectField("Assignee", validate_choice=False)
+    team = SelectField("Team", validate_choice=False)
+    due_at = DateTimeLocalField("Due (UTC)", [Optional()], format=UTC_FORMAT)
+    mandatory = BooleanField("Mandatory: blocks resolving")
+
+
+class RfiForm(FlaskForm):
+    org = SelectField("Ask", [DataRequired()], validate_choice=False)
+    title = StringField("Subject", [DataRequired(), Length(max=300)], **forms.TEXT)
+    question = TextAreaField("Question", [DataRequired(), Length(max=20_000)], **forms.TEXT)
+    due_at = DateTimeLocalField("Due (UTC)", [Optional()], format=UTC_FORMAT)
+
+
+class AnswerForm(FlaskForm):
+    text = TextAreaField("Answer", [Optional(), Length(max=50_000)], **forms.TEXT)
+    files = MultipleFileField("Files")
+
+
+# -- what the templates read ---------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _panels() -> dict:
+    return {"tasks_panel": tasks_panel, "rfis_panel": rfis_panel, "work_counts": _work_counts}
+
+
+def tasks_panel(incident: Incident) -> dict:
+    """console/_tasks.html: the incident's tasks (national staff only) and the form for operators."""
+    actor, session = current_actor(), db()
+    if not actor.is_national:
+        return {"shown": False}
+    return {"shown": True, "tasks": tasks.of_incident(session, actor, incident), "now": utcnow(),
+            "form": _task_form(session) if actor.can_triage else None, "button": forms.ButtonForm()}
+
+
+def rfis_panel(incident: Incident) -> dict:
+    """console/_rfis.html: the requests the viewer sees, the ask form for operators and the
+    answer form for the analysts of the organisation asked."""
+    actor, session = current_actor(), db()
+    shown = rfis.of_incident(session, actor, incident)
+    if not actor.is_national and not shown:
+        return {"shown": False}
+    return {"shown": True, "rfis": shown, "state_of": rfis.state_of, "button": forms.ButtonForm(),
+            "can_answer": lambda r: _can_answer(actor, r), "answer_form": AnswerForm(prefix="answer"),
+            "form": _rfi_form(session, incident) if actor.can_triage else None}
+
+
+def _can_answer(actor: Actor, rfi) -> bool:
+    return not actor.is_national and actor.org_id == rfi.org_id and rfi.state != rfis.WITHDRAWN
+
+
+def _work_counts(items) -> dict:
+    """queue.html: open and overdue tasks and requests per listed incident."""
+    return queue.work_counts(db(), current_actor(), [i.id for i in items])
+
+
+def _task_form(session) -> TaskForm:
+    form = TaskForm(prefix="task")
+    form.assignee.choices = forms.options(("", "nobody"), *((u.email, u.email) for u in directory.national_staff(
+        session)))
+    form.team.choices = forms.options(("", "no team"), *((t.slug, t.name) for t in teams.teams(session)))
+    return form
+
+
+def _rfi_form(session, incident: Incident) -> RfiForm:
+    """Offers the organisations that see the incident, the national centre left out."""
+    form = RfiForm(prefix="rfi", data={"org": incident.reporter_org.slug})
+    national = directory.national_org_slug(session)
+    form.org.choices = forms.options(*((o.slug, o.name) for o in directory.organizations(session)
+                                       if o.slug != national and org_sees(o, incident)))
+    return form
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+@bp.get("/tasks", endpoint="my_tasks")
+@login_required
+def my_tasks():
+    """National staff: their open tasks and their teams'. Analysts: the open requests to their organisation."""
+    actor, session = current_actor(), db()
+    if not actor.is_national:
+        asked = rfis.addressed_to_me(session, actor)
+        return render_template("console/tasks.html", requests=asked, state_of=rfis.state_of,
+                               references=_references(session, {r.incident_id for r in asked}), now=utcnow())
+    mine, team = tasks.mine(session, actor), tasks.my_teams(session, actor)
+    return render_template("console/tasks.html", mine=mine, team=team, now=utcnow(),
+                           references=_references(session, {t.incident_id for t in mine + team}))
+
+
+def _references(session, ids: set[int]) -> dict[int, Incident]:
+    if not ids:
+        return {}
+    return {i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(ids)))}
+
+
+# -- actions ----------------------------------------------------------------------------------
+
+
+def _back_to(reference: str):
+    inc = incidents.get(db(), current_actor(), reference)
+    return_to(url_for("console.incident", reference=inc.reference) + "#tasks")
+    return inc
+
+
+def _rejected(form) -> None:
+    for name, errors in form.errors.items():
+        label = form[name].label.text if name in form else name
+        flash(f"{label}: {'; '.join(errors)}", "error")
+
+
+def _done(inc: Incident, message: str, anchor: str):
+    flash(message, "success")
+    return redirect(url_for("console.incident", reference=inc.reference) + anchor)
+
+
+@bp.post("/incidents/<reference>/tasks", endpoint="add_task")
+@login_required
+def add_task(reference: str):
+    inc = _back_to(reference)
+    form = _task_form(db())
+    if not form.validate_on_submit():
+        _rejected(form)
+        return redirect(url_for("console.incident", reference=inc.reference) + "#tasks")
+    draft = TaskDraft(title=form.title.data, description=form.description.data or "",
+                      assignee=form.assignee.data or None, team=form.team.data or None,
+                      due_at=_utc(form.due_at.data), mandatory=form.mandatory.data)
+    task = tasks.create(db(), current_actor(), inc.reference, draft)
+    return _done(inc, f"Task added: {task.title}", "#tasks")
+
+
+@bp.post("/tasks/<int:task_id>/<any(done, cancelled, open):to>", endpoint="move_task")
+@login_required
+def move_task(task_id: int, to: str):
+    """Close or re-open a task from the incident page, or from "My tasks" (``back=tasks``)."""
+    actor, session = current_actor(), db()
+    task = tasks.get(session, actor, task_id)
+    inc = session.get(Incident, task.incident_id)
+    back = url_for("console.my_tasks") if request.form.get("back") == "tasks" else url_for(
+        "console.incident", reference=inc.reference) + "#tasks"
+    return_to(back)
+    tasks.change(session, actor, task_id, TaskChange(status=to))
+    flash(f"Task {task.title}: {'re-opened' if to == 'open' else to}.", "success")
+    return redirect(back)
+
+
+@bp.post("/incidents/<reference>/rfis", endpoint="ask_rfi")
+@login_required
+def ask_rfi(reference: str):
+    inc = _back_to(reference)
+    form = _rfi_form(db(), inc)
+    if not form.validate_on_submit():
+        _rejected(form)
+        return redirect(url_for("console.incident", reference=inc.reference) + "#rfis")
+    draft = RfiDraft(org=form.org.data, title=form.title.data, question=form.question.data,
+                     due_at=_utc(form.due_at.data))
+    rfi = rfis.ask(db(), current_actor(), inc.reference, draft)
+    return _done(inc, f"Information requested from {rfi.org.name}.", "#rfis")
+
+
+@bp.post("/rfis/<int:rfi_id>/answer", endpoint="answer_rfi")
+@login_required
+def answer_rfi(rfi_id: int):
+    actor, session = current_actor(), db()
+    rfi = rfis.get(session, actor, rfi_id)
+    inc = session.get(Incident, rfi.incident_id)
+    return_to(url_for("console.incident", reference=inc.reference) + "#rfis")
+    form = AnswerForm(prefix="answer")
+    if not form.validate_on_submit():
+        _rejected(form)
+        return redirect(url_for("console.incident", reference=inc.reference) + "#rfis")
+    files = [Upload(f.filename or "attachment", f.mimetype or "application/octet-stream", f.read())
+             for f in form.files.data or [] if f and f.filename]
+    rfis.answer(session, actor, rfi_id, form.text.data or "", files,
+                max_bytes=runtime().settings.attachment_max_bytes)
+    return _done(inc, f"Answer sent to the national centre: {rfi.title}.", "#rfis")
+
+
+@bp.post("/rfis/<int:rfi_id>/withdraw", endpoint="withdraw_rfi")
+@login_required
+def withdraw_rfi(rfi_id: int):
+    actor, session = current_actor(), db()
+    rfi = rfis.get(session, actor, rfi_id)
+    inc = session.get(Incident, rfi.incident_id)
+    return_to(url_for("console.incident", reference=inc.reference) + "#rfis")
+    rfis.withdraw(session, actor, rfi_id)
+    return _done(inc, f"Request {rfi.title} withdrawn.", "#rfis")
+
+
+@bp.get("/rfis/files/<int:attachment_id>", endpoint="rfi_file")
+@login_required
+def rfi_file(attachment_id: int):
+    """An answer's file, always as a download: never rendered by the browser, whatever its type."""
+    row = rfis.attachment(db(), current_actor(), attachment_id)
+    return Response(row.data, mimetype="application/octet-stream", headers={
+        "Content-Disposition": _disposition(row.filename), "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'"})
+
+
+def _disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 §4.3, RFC 5987)."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _utc(value):
+    """A naive datetime-local value read as UTC."""
+    return value.replace(tzinfo=timezone.utc) if value else None
