@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
 from sqlalchemy import ColumnElement, Integer, any_, bindparam, column, func, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -100,10 +100,11 @@ def put_template(es: Elasticsearch) -> None:
                                   meta={"description": "ncert incidents (ncert.search.elastic)"})
 
 
-def create_index(es: Elasticsearch) -> str:
-    """A new, empty index the template shapes, not yet behind the alias."""
+def create_index(es: Elasticsearch, name: str | None = None) -> str:
+    """A new, empty index the template shapes (named for this moment unless ``name``), not yet
+    behind the alias."""
     put_template(es)
-    name = f"{ALIAS}-{datetime.now(timezone.utc):%Y%m%d%H%M%S%f}"
+    name = name or f"{ALIAS}-{datetime.now(timezone.utc):%Y%m%d%H%M%S%f}"
     es.indices.create(index=name)
     return name
 
@@ -117,11 +118,18 @@ def aliased(es: Elasticsearch) -> list[str]:
 
 
 def ensure_index(es: Elasticsearch) -> str:
-    """The index behind the alias, made empty if there is none yet (the outbox then fills it)."""
+    """The index behind the alias, made empty if there is none yet (the outbox then fills it).
+    The first index has a fixed name, so deliverers in several processes that find no alias at
+    once all end at the same index (a second ``create`` is refused, adding an alias twice is not)."""
     current = aliased(es)
     if current:
         return current[0]
-    name = create_index(es)
+    name = f"{ALIAS}-initial"
+    try:
+        create_index(es, name)
+    except BadRequestError as exc:
+        if exc.error != "resource_already_exists_exception":
+            raise
     es.indices.update_aliases(actions=[{"add": {"index": name, "alias": ALIAS}}])
     return name
 

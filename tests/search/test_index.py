@@ -26,7 +26,7 @@ def test_the_index_has_the_template_mapping_behind_the_alias(world, es):
     world.submit(world.actor("analyst@gridco.test"), title="Beaconing", tlp="TLP:GREEN")
     settle(world.runtime)
     [index] = elastic.aliased(es)
-    assert index.startswith(f"{elastic.ALIAS}-")
+    assert index == f"{elastic.ALIAS}-initial"  # made by the first delivery
     mapping = es.indices.get_mapping(index=index)[index]["mappings"]
     assert mapping["dynamic"] == "strict" and mapping["properties"] == elastic.MAPPINGS["properties"]
     template = es.indices.get_index_template(name=elastic.TEMPLATE)["index_templates"][0]["index_template"]
@@ -58,6 +58,15 @@ def test_a_rebuild_serves_the_old_index_until_the_swap_and_keeps_what_changed_me
     assert not es.indices.exists(index=old)
     assert len(found(world, "beaconing")) == 6  # the lost one is back, the late one caught up
     assert rebuilt.caught_up >= 1
+
+
+@ELASTICSEARCH
+def test_deliverers_that_find_no_index_at_once_make_one(es):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        made = set(pool.map(lambda _: elastic.ensure_index(es), range(4)))
+    assert made == {f"{elastic.ALIAS}-initial"} and elastic.aliased(es) == [f"{elastic.ALIAS}-initial"]
 
 
 @ELASTICSEARCH
