@@ -60,9 +60,10 @@ def empty_cluster(url: str) -> None:
         es.indices.delete(index=",".join(names))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def own_node():
-    """A node of this session's own (``tests.search.es_node``), which a test may stop and restart."""
+    """A node of the module's own (``tests.search.es_node``), which a test may stop and restart;
+    stopped after the module, so a second JVM runs only while the outage test does."""
     from tests.search.es_node import Node
 
     home = os.environ.get("ES_HOME")
