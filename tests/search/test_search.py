@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from ncert.db import transaction
 from ncert.errors import BadRequest, Invalid
 from ncert.models import Incident, TimelineEntry
+from ncert.records import IncidentPatch
 from ncert.search import SearchQuery, search_incidents
 from ncert.services import incidents
 from ncert.services.queue import QueueFilter, list_incidents
@@ -177,3 +178,14 @@ def test_changes_and_deletions_reach_the_index(world, reports):
 def test_bad_queries_are_refused(world, reports, query, error):
     with pytest.raises(error):
         run(world, "operator", **query)
+
+
+def test_a_label_tightened_before_the_index_hears_of_it_hides_the_incident_at_once(world, reports):
+    with transaction(world.runtime.sessions) as s:  # the outbox row is written, not delivered
+        incidents.update_fields(s, world.operator, s.get(Incident, reports["phish"]).reference,
+                                IncidentPatch(tlp="TLP:RED"))
+    result = run(world, "analyst@gridco.test", text="phishing", highlight=True)
+    assert names(reports, result.ids) == ["phish2"] and set(result.highlights) == {reports["phish2"]}
+    with world.runtime.sessions() as s:
+        queue = list_incidents(s, world.actor("analyst@gridco.test"), QueueFilter(q="phishing"))
+        assert names(reports, [i.id for i in queue.items]) == ["phish2"]
