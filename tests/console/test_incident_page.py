@@ -36,8 +36,9 @@ def refs(world) -> dict[str, str]:
 
 
 def shared_cell(page: str, value: str) -> str:
-    row = re.search(rf"<tr>\s*<td[^>]*>[^<]*</td>\s*<td class=\"mono value\">{re.escape(value)}</td>(.*?)</tr>",
-                    page, re.S)
+    # The value links to its indicator page and may carry warninglist chips (issue 11).
+    cell = rf"<td class=\"mono value\">(?:<a href=\"[^\"]*\">)?{re.escape(value)}(?:</a>)?(?:\s*<span[^>]*>[^<]*</span>)*</td>"
+    row = re.search(rf"<tr>\s*<td[^>]*>[^<]*</td>\s*{cell}(.*?)</tr>", page, re.S)
     assert row, value
     return row.group(1)
 
