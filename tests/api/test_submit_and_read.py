@@ -10,7 +10,7 @@ SUMMARY_KEYS = {
     "reference", "title", "status", "severity", "severity_label", "severity_hint", "communicated_severity",
     "category", "tlp", "sector", "affected_sectors",
     "reporter_org", "assignee", "team", "source_channel", "merged_into", "occurred_at", "aware_at", "reported_at",
-    "acknowledged_at", "resolved_at", "closed_at", "updated_at",
+    "acknowledged_at", "resolved_at", "closed_at", "updated_at", "work",
 }
 DETAIL_KEYS = SUMMARY_KEYS | {"description", "external_ids", "merged", "indicators", "sightings", "timeline", "deadlines",
                                  "assessment", "anomaly_score", "risks"}

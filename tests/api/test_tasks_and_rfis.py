@@ -66,6 +66,9 @@ def test_operators_add_assign_close_and_reopen_tasks_others_see_none(api, world)
     task = made.json
     assert (task["incident"], task["assignee"], task["mandatory"], task["status"], task["overdue"]) == (
         ref, "operator2@ncert.test", True, "open", True)
+    assert api.get(f"/incidents/{ref}", "operator").json["work"] == {"open_tasks": 1, "overdue_tasks": 1,
+                                                                       "open_rfis": 0, "overdue_rfis": 0}
+    assert api.get(f"/incidents/{ref}", "gridco").json["work"] is None
     api.triage(ref, status="triaged")
     refused = api.patch(f"/incidents/{ref}", "operator", {"status": "resolved"})
     assert refused.status_code == 409 and refused.json["error"] == "open_mandatory_tasks"

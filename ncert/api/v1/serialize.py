@@ -108,7 +108,7 @@ class IncidentSummary(Out):
     updated_at: Timestamp
     work: WorkView | None = Field(None, description=(
         "Open and overdue tasks (national staff) and requests for information (to the caller's organisation); "
-        "in lists only, null when there are none"))
+        "null when there are none"))
 
 
 class WorkView(Out):
@@ -334,8 +334,11 @@ def summary_fields(actor: Actor, incident: Incident) -> dict[str, Any]:
 
 
 def summary(actor: Actor, incident: Incident, work: queue.Work | None = None) -> IncidentSummary:
-    view = WorkView(**dataclasses.asdict(work)) if work else None
-    return IncidentSummary(**summary_fields(actor, incident), work=view)
+    return IncidentSummary(**summary_fields(actor, incident), work=_work_view(work))
+
+
+def _work_view(work: queue.Work | None) -> WorkView | None:
+    return WorkView(**dataclasses.asdict(work)) if work else None
 
 
 def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail:
@@ -345,6 +348,7 @@ def detail(session: Session, actor: Actor, incident: Incident) -> IncidentDetail
     by_id = {i.id: i for i in inds}
     return IncidentDetail(
         **summary_fields(actor, incident),
+        work=_work_view(queue.work_counts(session, actor, [incident.id]).get(incident.id)),
         description=incident.description,
         external_ids=incident.external_ids,
         merged=incidents.duplicates(session, actor, incident),
