@@ -170,10 +170,11 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
                 return f"team {team} not assigned: no such team"
             incidents.update_fields(session, actor, ref, IncidentPatch(team=team, reason=reason))
             return f"assigned to team {team}"
-        case AddTasks(titles, checklist):
+        case AddTasks(titles, checklist, mandatory):
             for title in titles:
-                tasks.add(session, incident, title, created_by=_by(book), checklist=checklist)
-            return f"{len(titles)} task(s)" + (f" (checklist {checklist})" if checklist else "")
+                tasks.add(session, incident, title, created_by=_by(book), checklist=checklist, mandatory=mandatory)
+            return f"{len(titles)} {'mandatory ' if mandatory else ''}task(s)" + (
+                f" (checklist {checklist})" if checklist else "")
         case RequestInformation(text, title):
             return _request_information(session, actor, book, incident, title, text)
         case Notify(channel="email", template=template, recipients=recipients, subject=subject):
@@ -303,8 +304,9 @@ def describe(action: Action) -> str:
             return f"set TLP {tlp}"
         case Assign(team=team, user=user):
             return f"assign to {user or 'team ' + str(team)}"
-        case AddTasks(titles, checklist):
-            return f"add {len(titles)} task(s)" + (f" (checklist {checklist})" if checklist else "")
+        case AddTasks(titles, checklist, mandatory):
+            return f"add {len(titles)} {'mandatory ' if mandatory else ''}task(s)" + (
+                f" (checklist {checklist})" if checklist else "")
         case RequestInformation(_, title):
             return f"request information: {title}"
         case Notify(channel="email", recipients=recipients):

@@ -87,6 +87,7 @@ class AddTasks:
 
     titles: tuple[str, ...]
     checklist: str | None = None
+    mandatory: bool = False  # while open, they block resolving the incident
 
 
 @dataclass(frozen=True)
@@ -321,7 +322,8 @@ def _recipient_email(value: Any) -> str:
 
 
 def _add_tasks(f: _Fields) -> Action:
-    return AddTasks(f.get("tasks", _list_of(_text)), f.get("checklist", _text, default=None))
+    return AddTasks(f.get("tasks", _list_of(_text)), f.get("checklist", _text, default=None),
+                    f.get("mandatory", _bool, default=False))
 
 
 # What a request's title and text may fill in: the reporter's view of its own report

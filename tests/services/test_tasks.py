@@ -131,3 +131,18 @@ def test_open_and_overdue_counts_per_incident_national_only(world, ref):
         ids = {r: incidents.get(s, world.operator, r).id for r in (ref, other)}
         assert tasks.counts(s, world.operator, list(ids.values())) == {ids[ref]: (2, 1)}
         assert tasks.counts(s, world.actor(GRIDCO), list(ids.values())) == {}
+
+
+def test_a_playbook_opens_mandatory_tasks_that_block_resolving(world, ref):
+    from playbooks import engine
+    from playbooks.loader import parse_playbook
+
+    book = parse_playbook("name: nis2-checklist\nversion: 1\ndescription: d\ntriggers: [incident.created]\n"
+                          "actions:\n  - {type: add_tasks, tasks: [Send the early warning], mandatory: true}\n")
+    assert engine.describe(book.actions[0]) == "add 1 mandatory task(s)"
+    with transaction(world.runtime.sessions) as s:
+        incident = incidents.get(s, world.operator, ref)
+        engine.run(s, world.operator, "incident.created", incident, [book])
+        incidents.transition(s, world.operator, ref, Status.TRIAGED)
+    with transaction(world.runtime.sessions) as s, pytest.raises(Conflict, match="Send the early warning"):
+        incidents.transition(s, world.operator, ref, Status.RESOLVED)
