@@ -164,6 +164,12 @@ def updated_column(actor: Actor):
     return Incident.updated_at if actor.is_national else Incident.shared_updated_at
 
 
+def next_due_column(actor: Actor):
+    """The incident's soonest open regulatory deadline, as the actor may know it: national
+    staff count internal deadlines too; everyone else only those they may see."""
+    return Incident.next_due_at if actor.is_national else Incident.shared_next_due_at
+
+
 def updated_of(actor: Actor, incident: Incident):
     """``updated_column`` for a loaded incident."""
     return incident.updated_at if actor.is_national else incident.shared_updated_at

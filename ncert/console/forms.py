@@ -111,6 +111,15 @@ class MergeForm(FlaskForm):
     reason = StringField("Reason", [Length(max=2000)], **TEXT)
 
 
+class SplitForm(FlaskForm):
+    reason = StringField("Reason", [DataRequired(), Length(max=2000)], **TEXT)
+
+
+class SavedFilterForm(FlaskForm):
+    name = StringField("Save these filters as", [DataRequired(), Length(max=80)], **TEXT)
+    query = HiddenField("Filters", [Length(max=2000)])
+
+
 class ReopenForm(FlaskForm):
     reason = StringField("Reason", [DataRequired(), Length(max=2000)], **TEXT)
 
@@ -210,7 +219,7 @@ class ApiKeyForm(FlaskForm):
 
 # -- the queue's GET filters ---------------------------------------------------------------
 
-QUEUE_SORTS = {"reported": "reported_at", "updated": "updated_at", "severity": "severity"}
+QUEUE_SORTS = {"reported": "reported_at", "updated": "updated_at", "severity": "severity", "deadline": "next_due_at"}
 
 
 class BulkForm(FlaskForm):

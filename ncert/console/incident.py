@@ -31,6 +31,7 @@ from ncert.services import (
     assessments,
     clocks,
     directory,
+    duplicates,
     incidents,
     indicators,
     queue,
@@ -72,6 +73,7 @@ def incident(reference: str):
         deadlines=[clocks.countdown(row, utcnow()) for row in clocks.of_incident(session, actor, inc)],
         merged_into_visible=inc.merged_into is not None and visible(actor, inc.merged_into),
         duplicates=incidents.duplicates(session, actor, inc),
+        likely_duplicates=duplicates.suggest(session, actor, inc),
         forms=action_forms,
         comment_form=forms.CommentForm(prefix="comment") if can_comment(actor, inc) else None,
         button=forms.ButtonForm(),
@@ -126,6 +128,7 @@ def _action_forms(session, inc: Incident) -> dict:
         "triage": _triage_form(session, inc),
         "merge": forms.MergeForm(prefix="merge") if inc.status is not Status.MERGED else None,
         "reopen": forms.ReopenForm(prefix="reopen") if inc.status in REOPENABLE else None,
+        "split": forms.SplitForm(prefix="split") if inc.status is Status.MERGED else None,
         "publish": forms.PublishForm(prefix="publish"),
     }
 
@@ -215,6 +218,16 @@ def merge(reference: str):
         return _rejected(reference, form)
     source = incidents.merge(db(), current_actor(), reference, form.into.data, form.reason.data)
     return _done(reference, f"{reference} merged into {source.merged_into.reference}.")
+
+
+@bp.post("/incidents/<reference>/split")
+@incident_action
+def split(reference: str):
+    form = forms.SplitForm(prefix="split")
+    if not form.validate_on_submit():
+        return _rejected(reference, form)
+    incidents.split(db(), current_actor(), reference, form.reason.data)
+    return _done(reference, f"{reference} split out; its clocks run again.")
 
 
 @bp.post("/incidents/<reference>/reopen")

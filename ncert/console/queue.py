@@ -9,10 +9,17 @@ from flask_login import login_required
 from ncert.access import severity_of, updated_of
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
-from ncert.console.forms import QUEUE_SORTS, BulkForm, QueueFilterForm, category_choices, options
+from ncert.console.forms import (
+    QUEUE_SORTS,
+    BulkForm,
+    QueueFilterForm,
+    SavedFilterForm,
+    category_choices,
+    options,
+)
 from ncert.errors import BadRequest, Invalid
 from ncert.records import IncidentPatch
-from ncert.services import bulk_triage, clocks, directory, queue, teams
+from ncert.services import bulk_triage, clocks, directory, queue, saved_filters, teams
 from ncert.taxonomy import OPEN_STATUSES, TLP, Status
 from ncert.web.session import db
 
@@ -66,6 +73,8 @@ def queue_page():
         queue_url=_queue_url,
         statuses=[s.value for s in Status],
         bulk=_bulk_form(session) if actor.can_triage and page else None,
+        saved=saved_filters.of_user(session, actor),
+        save_form=SavedFilterForm(prefix="saved", data={"query": request.query_string.decode()}),
     ), 400 if problems else 200
 
 
@@ -148,3 +157,26 @@ def bulk_change():
     flash(f"Changed {len(changed)} of {len(refs)} incident(s)" + (f": {', '.join(changed)}." if changed else "."),
           "success")
     return redirect(back)
+
+
+@bp.post("/queue/filters")
+@login_required
+def save_filter():
+    form = SavedFilterForm(prefix="saved")
+    back = return_to(url_for("console.queue") + (f"?{form.query.data}" if form.query.data else ""))
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            flash(f"{form[field].label.text}: {'; '.join(errors)}", "error")
+        return redirect(back)
+    saved = saved_filters.save(db(), current_actor(), form.name.data, form.query.data or "")
+    flash(f"Saved the filters as {saved.name!r}.", "success")
+    return redirect(back)
+
+
+@bp.post("/queue/filters/<int:filter_id>/delete")
+@login_required
+def delete_filter(filter_id: int):
+    return_to(url_for("console.queue"))
+    saved = saved_filters.delete(db(), current_actor(), filter_id)
+    flash(f"Deleted the saved filter {saved.name!r}.", "success")
+    return redirect(url_for("console.queue"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +18,10 @@ incident_affected_sectors = Table(
     Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
     Column("sector_id", ForeignKey("sectors.id"), primary_key=True, index=True),
 )
+
+
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=timezone.utc)  # sorts after every real deadline, on every backend
+NO_DEADLINE_SQL = "9999-12-31 00:00:00"
 
 
 class ReferenceCounter(Base):
@@ -46,6 +50,9 @@ class Incident(Base):
         # per-status counts from the index alone, and the label arm in date order (0010a).
         Index("ix_incidents_status_visibility", "status", "tlp", "reporter_org_id"),
         Index("ix_incidents_tlp_reported", "tlp", "reported_at", "id"),
+        # "Sort by next deadline": the soonest open regulatory deadline, kept by services.clocks (0012c).
+        Index("ix_incidents_next_due", "next_due_at", "id"),
+        Index("ix_incidents_shared_next_due", "shared_next_due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +82,10 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The last change the reporter may see (``access.updated_column``): internal notes leave it.
     shared_updated_at: Mapped[datetime] = mapped_column(default=utcnow, server_default="1970-01-01 00:00:00")
+    # The soonest open (unreceived, running) regulatory deadline, ``NO_DEADLINE`` without one; the
+    # shared one leaves internal deadlines out (``access.next_due_column``). Kept by services.clocks.
+    next_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DEADLINE, server_default=NO_DEADLINE_SQL)
+    shared_next_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DEADLINE, server_default=NO_DEADLINE_SQL)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     source_channel: Mapped[str] = mapped_column(String(16))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)

@@ -61,6 +61,8 @@ class RegulatoryDeadline(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Started by a rule reading national data (crisis mode): national staff only.
     internal: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Stopped when the incident was merged into another (whose clocks supersede it); cleared on split.
+    stopped_at: Mapped[datetime | None]
 
 
 class PlaybookFiring(Base):

@@ -19,7 +19,7 @@ from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.models import Incident, RegulatoryDeadline
-from ncert.services import incidents, regimes
+from ncert.services import incidents, next_due, regimes
 
 RECEIVE_SKEW = timedelta(minutes=5)  # a received-at this far past our clock still counts as now
 
@@ -37,6 +37,7 @@ def start(session: Session, incident: Incident, regime: clocks.Regime, aware_at:
         for d in clocks.deadlines(regime, aware_at) if d.stage not in have
     ]
     session.add_all(added)
+    next_due.refresh(session, incident)
     return added
 
 
@@ -72,7 +73,8 @@ def next_open(session: Session, actor: Actor, incident_ids: list[int], now: date
         return {}
     now = now or utcnow()
     stmt = (select(RegulatoryDeadline)
-            .where(RegulatoryDeadline.incident_id.in_(incident_ids), RegulatoryDeadline.received_at.is_(None))
+            .where(RegulatoryDeadline.incident_id.in_(incident_ids), RegulatoryDeadline.received_at.is_(None),
+                   RegulatoryDeadline.stopped_at.is_(None))
             .order_by(RegulatoryDeadline.due_at, RegulatoryDeadline.id))
     stmt = scope(actor, stmt, RegulatoryDeadline)
     soonest: dict[int, Countdown] = {}
@@ -124,6 +126,7 @@ def receive(session: Session, actor: Actor, incident: Incident, regime_name: str
             session.add(RegulatoryDeadline(incident_id=incident.id, regime=regime.name, stage=d.stage,
                                            aware_at=row.aware_at, due_at=d.due_at, created_at=utcnow(),
                                            internal=row.internal))
+    next_due.refresh(session, incident)
     incidents.note(session, actor, incident, "deadline", f"{regime.title}: {stage} received",
                    action="incident.deadline-received", internal=True, regime=regime.name, stage=stage)
     return row
@@ -144,7 +147,7 @@ def due(session: Session, now: datetime) -> list[Due]:
     stmt = (
         select(RegulatoryDeadline)
         .where(RegulatoryDeadline.received_at.is_(None), RegulatoryDeadline.overdue_fired_at.is_(None),
-               RegulatoryDeadline.due_at <= now + horizon)
+               RegulatoryDeadline.stopped_at.is_(None), RegulatoryDeadline.due_at <= now + horizon)
         .order_by(RegulatoryDeadline.due_at, RegulatoryDeadline.id)
     )
     out = []

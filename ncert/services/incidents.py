@@ -31,7 +31,7 @@ from ncert.models import (
 )
 from ncert.records import Category, IncidentPatch, IncidentRecord
 from ncert.runtime import hooks_of
-from ncert.services import audit, directory, indicators, teams
+from ncert.services import audit, directory, indicators, next_due, teams
 from ncert.taxonomy import REOPENABLE, TRANSITIONS, UNCATEGORISED, Role, Status
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -442,13 +442,37 @@ def merge(session: Session, actor: Actor, reference: str, into: str, reason: str
     source.status = Status.MERGED
     source.merged_into_id = target.id
     source.merged_into = target
+    stopped = next_due.stop(session, source)  # the kept incident's clocks supersede the duplicate's
     # Internal: each entry names the other incident, which someone who sees this
     # one may not be allowed to see (a TLP:GREEN duplicate of a TLP:RED incident).
     # Reporters still see the status, and merged_into where access.visible allows.
     _log(session, actor, source, "merged", f"Merged into {target.reference}" + (f": {reason}" if reason else ""),
-         action="incident.merge", internal=True, old=str(old), into=target.reference, reason=reason)
+         action="incident.merge", internal=True, old=str(old), into=target.reference, reason=reason,
+         clocks_stopped=stopped)
     _log(session, actor, target, "merge-received", f"{source.reference} merged into this incident",
          action="incident.merge-receive", internal=True, source=source.reference)
+    return source
+
+
+def split(session: Session, actor: Actor, reference: str, reason: str) -> Incident:
+    """Take a merged report back out of the incident it was merged into: it returns to the
+    queue as triaged with its own clocks running again."""
+    require_triage(actor)
+    if not reason.strip():
+        raise Invalid("splitting a merged report out needs a reason")
+    source = get(session, actor, reference)
+    if source.status is not Status.MERGED:
+        raise Conflict(f"{source.reference} is not merged into another incident", code="invalid_transition")
+    target = source.merged_into
+    source.status = Status.TRIAGED
+    source.merged_into_id = None
+    source.merged_into = None
+    resumed = next_due.resume(session, source)
+    _log(session, actor, source, "split", f"Split out of {target.reference}: {reason.strip()}",
+         action="incident.split", internal=True, old=str(Status.MERGED), new=str(Status.TRIAGED),
+         out_of=target.reference, reason=reason.strip(), clocks_resumed=resumed)
+    _log(session, actor, target, "split-out", f"{source.reference} split out of this incident",
+         action="incident.split-out", internal=True, source=source.reference)
     return source
 
 

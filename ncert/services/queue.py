@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import Select, exists, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
-from ncert.access import scope, severity_column, updated_column
+from ncert.access import next_due_column, scope, severity_column, updated_column
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import BadRequest, Invalid
@@ -43,6 +43,7 @@ SORTS = {  # sort name → the column for the actor (severity and update time di
     "reported_at": lambda actor: Incident.reported_at,
     "updated_at": updated_column,
     "severity": severity_column,
+    "next_due_at": next_due_column,  # ascending: the most urgent first; none sorts last
 }
 DEFAULT_SORT = "-reported_at"
 
@@ -262,7 +263,7 @@ def _read_cursor(cursor: str, sort: str):
     # be one a query can bind (ids are 32-bit on PostgreSQL, times UTC-aware).
     if type(last_id) is not int or not 0 < last_id < 2**31:
         raise BadRequest("malformed cursor")
-    if sort.lstrip("-") in ("reported_at", "updated_at"):
+    if sort.lstrip("-") in ("reported_at", "updated_at", "next_due_at"):
         try:
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:

@@ -78,3 +78,37 @@ def test_operator_triages_a_new_energy_incident(world, runtime, browser):
                           .order_by(TimelineEntry.id.desc())).first()
         assert (entry.kind, entry.actor, entry.body) == ("triage", "operator@ncert.test", TRIAGED)
         assert (incident.assignee.email, str(incident.tlp)) == ("operator2@ncert.test", "TLP:RED")
+
+
+def _fits(driver, width: int) -> bool:
+    """No horizontal scrolling at ``width`` CSS pixels of viewport."""
+    driver.set_window_size(width + (driver.execute_script("return window.outerWidth - window.innerWidth") or 0), 900)
+    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_operator_bulk_assigns_three_incidents_on_a_laptop_and_a_phone(world, runtime, browser):
+    gridco = world.actor("analyst@gridco.test")
+    refs = [world.submit(gridco, title=f"Credential stuffing wave {n}", category="intrusion-attempts/brute-force")
+            for n in range(4)]
+    with running_server(runtime) as base_url:
+        driver = browser
+        sign_in(driver, base_url, "operator@ncert.test")
+        assert _fits(driver, 1440)
+        for ref in refs[:3]:
+            driver.find_element(By.CSS_SELECTOR, f"input[name=bulk-ref][value='{ref}']").click()
+        Select(driver.find_element(By.NAME, "bulk-assignee")).select_by_value("operator2@ncert.test")
+        driver.find_element(By.NAME, "bulk-reason").send_keys("one campaign")
+        driver.find_element(By.XPATH, "//button[normalize-space()='Apply to ticked']").click()
+        flash = wait_for(driver, ".flash-success")
+        assert flash.text == f"Changed 3 of 3 incident(s): {', '.join(refs[2::-1])}."  # in the queue's order
+        screenshot(driver, "queue-bulk")
+        assert _fits(driver, 400)
+        assert driver.find_element(By.CSS_SELECTOR, "table.queue td.title").is_displayed()
+        driver.get(f"{base_url}/incidents/{refs[0]}")
+        wait_for(driver, "form.triage-form")
+        assert _fits(driver, 400)
+        screenshot(driver, "incident-phone")
+    with runtime.sessions() as s:
+        assigned = {i.reference: i.assignee.email if i.assignee else None
+                    for i in s.scalars(select(Incident).where(Incident.reference.in_(refs)))}
+    assert assigned == {**{r: "operator2@ncert.test" for r in refs[:3]}, refs[3]: None}

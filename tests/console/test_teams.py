@@ -123,7 +123,7 @@ def test_the_queue_filters_by_team_and_my_teams_with_paging(operator, as_user, w
         for ref in ot:
             incidents.update_fields(s, world.operator, ref, IncidentPatch(team="ot-desk"))
     page = operator.text("/queue")
-    assert '<option value="mine">my teams</option>' in page and '<td class="team">ot-desk</td>' in page
+    assert '<option value="mine">my teams</option>' in page and '<td class="team col-team" data-label="Team">ot-desk</td>' in page
     first = operator.get("/queue?team=mine&limit=2")
     second = operator.get(next_link(first))
     assert queue_refs(first) + queue_refs(second) == ot[::-1] and next_link(second) is None

@@ -1,0 +1,57 @@
+"""The triage desk (issue 11): sort the queue by next deadline, stop a merged duplicate's
+clocks, saved queue filters.
+
+``incidents.next_due_at`` is the soonest open regulatory deadline and ``shared_next_due_at``
+the same without internal ones (what a reporter may know); 9999-12-31 stands for none, so both
+are NOT NULL and sort the same on SQLite and PostgreSQL. Each is indexed with id for keyset
+paging. ``regulatory_deadlines.stopped_at`` marks the clocks of a report merged into another.
+
+Revision ID: 0012c
+Revises: 0011
+Create Date: 2026-11-27
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0012c'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+NO_DEADLINE = "9999-12-31 00:00:00"  # SQLite adds a NOT NULL column only with a constant default
+SOONEST = ("(SELECT MIN(d.due_at) FROM regulatory_deadlines d WHERE d.incident_id = incidents.id "
+           "AND d.received_at IS NULL{})")
+
+
+def upgrade() -> None:
+    op.add_column('regulatory_deadlines', sa.Column('stopped_at', sa.DateTime(timezone=True), nullable=True))
+    for column, only_shared in (('next_due_at', ''), ('shared_next_due_at', ' AND d.internal = false')):
+        op.add_column('incidents', sa.Column(column, sa.DateTime(timezone=True), server_default=NO_DEADLINE,
+                                             nullable=False))
+        soonest = SOONEST.format(only_shared)
+        op.execute(f"UPDATE incidents SET {column} = {soonest} WHERE {soonest} IS NOT NULL")
+    op.create_index('ix_incidents_next_due', 'incidents', ['next_due_at', 'id'])
+    op.create_index('ix_incidents_shared_next_due', 'incidents', ['shared_next_due_at', 'id'])
+    op.create_table(
+        'saved_filters',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=80), nullable=False),
+        sa.Column('query', sa.String(length=2000), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('user_id', 'name'),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('saved_filters')
+    op.drop_index('ix_incidents_shared_next_due', table_name='incidents')
+    op.drop_index('ix_incidents_next_due', table_name='incidents')
+    with op.batch_alter_table('incidents') as batch:
+        batch.drop_column('shared_next_due_at')
+        batch.drop_column('next_due_at')
+    with op.batch_alter_table('regulatory_deadlines') as batch:
+        batch.drop_column('stopped_at')
