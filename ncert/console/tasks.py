@@ -40,6 +40,12 @@ class TaskForm(FlaskForm):
     mandatory = BooleanField("Mandatory: blocks resolving")
 
 
+class ReassignForm(FlaskForm):
+    assignee = SelectField("Assignee", validate_choice=False)
+    team = SelectField("Team", validate_choice=False)
+    due_at = DateTimeLocalField("Due (UTC)", [Optional()], format=UTC_FORMAT)
+
+
 class RfiForm(FlaskForm):
     org = SelectField("Ask", [DataRequired()], validate_choice=False)
     title = StringField("Subject", [DataRequired(), Length(max=300)], **forms.TEXT)
@@ -66,7 +72,8 @@ def tasks_panel(incident: Incident) -> dict:
     if not actor.is_national:
         return {"shown": False}
     return {"shown": True, "tasks": tasks.of_incident(session, actor, incident), "now": utcnow(),
-            "form": _task_form(session) if actor.can_triage else None, "button": forms.ButtonForm()}
+            "form": _task_form(session) if actor.can_triage else None, "button": forms.ButtonForm(),
+            "reassign": (lambda t: _reassign_form(session, t)) if actor.can_triage else None}
 
 
 def rfis_panel(incident: Incident) -> dict:
@@ -92,6 +99,17 @@ def _work_counts(items) -> dict:
 
 def _task_form(session) -> TaskForm:
     form = TaskForm(prefix="task")
+    form.assignee.choices = forms.options(("", "nobody"), *((u.email, u.email) for u in directory.national_staff(
+        session)))
+    form.team.choices = forms.options(("", "no team"), *((t.slug, t.name) for t in teams.teams(session)))
+    return form
+
+
+def _reassign_form(session, task) -> ReassignForm:
+    """Filled with the task's assignee, team and due date."""
+    form = ReassignForm(prefix=f"reassign-{task.id}", data={
+        "assignee": task.assignee.email if task.assignee else "", "team": task.team.slug if task.team else "",
+        "due_at": task.due_at.replace(tzinfo=None) if task.due_at else None})
     form.assignee.choices = forms.options(("", "nobody"), *((u.email, u.email) for u in directory.national_staff(
         session)))
     form.team.choices = forms.options(("", "no team"), *((t.slug, t.name) for t in teams.teams(session)))
@@ -177,6 +195,25 @@ def move_task(task_id: int, to: str):
     return_to(back)
     tasks.change(session, actor, task_id, TaskChange(status=to))
     flash(f"Task {task.title}: {'re-opened' if to == 'open' else to}.", "success")
+    return redirect(back)
+
+
+@bp.post("/tasks/<int:task_id>/assign", endpoint="reassign_task")
+@login_required
+def reassign_task(task_id: int):
+    """Change an open task's assignee, team and due date from the incident page."""
+    actor, session = current_actor(), db()
+    task = tasks.get(session, actor, task_id)
+    inc = session.get(Incident, task.incident_id)
+    back = url_for("console.incident", reference=inc.reference) + "#tasks"
+    return_to(back)
+    form = ReassignForm(prefix=f"reassign-{task_id}")
+    if not form.validate_on_submit():
+        _rejected(form)
+        return redirect(back)
+    tasks.change(session, actor, task_id, TaskChange(assignee=form.assignee.data or None, team=form.team.data or None,
+                                                     due_at=_utc(form.due_at.data)))
+    flash(f"Task {task.title} updated.", "success")
     return redirect(back)
 
 

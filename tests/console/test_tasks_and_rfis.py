@@ -43,12 +43,22 @@ def test_an_operator_adds_closes_and_reopens_a_task_on_the_incident_page(as_user
     assert 'id="tasks"' in shown and "Image the HMI" in shown and "mandatory" in shown
     assert "clock-overdue" in shown  # due 2020: late
     task_id = int(re.search(r'/tasks/(\d+)/done', shown).group(1))
+    token = re.search(rf'name="reassign-{task_id}-csrf_token"[^>]*value="([^"]+)"', shown).group(1)
+    moved = operator.client.post(f"/tasks/{task_id}/assign", data={
+        f"reassign-{task_id}-csrf_token": token, f"reassign-{task_id}-assignee": "operator@ncert.test",
+        f"reassign-{task_id}-team": "", f"reassign-{task_id}-due_at": "2030-01-01T09:00"}, follow_redirects=True)
+    assert "Image the HMI updated" in html(moved)
+    assert "Image the HMI" in operator.text("/tasks") and "clock-overdue" not in operator.text(page)
     done = operator.post(f"/tasks/{task_id}/done", form_page=page, follow_redirects=True)
     assert "Image the HMI: done" in html(done)
     assert "Re-open" in operator.text(page)
-    # The analyst who reported it sees no task panel; the operator2 sees it under "My tasks".
+    # The analyst who reported it sees no task panel; operator2's team (OT desk) sees it under "My tasks".
     assert 'id="tasks"' not in as_user(GRIDCO).text(page)
     operator.post(f"/tasks/{task_id}/open", form_page=page)
+    with transaction(world.runtime.sessions) as s:
+        teams.add_member(s, world.admin, "ot-desk", "operator2@ncert.test")
+    operator.client.post(f"/tasks/{task_id}/assign", data={
+        f"reassign-{task_id}-csrf_token": token, f"reassign-{task_id}-team": "ot-desk"})
     mine = as_user("operator2@ncert.test").text("/tasks")
     assert "Image the HMI" in mine and ref in mine
 
