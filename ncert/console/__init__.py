@@ -40,3 +40,4 @@ def register(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(context.load_user)
     app.register_blueprint(bp)
+    errors.register_unrouted(app)  # after the other doors: the console answers every other unknown URL

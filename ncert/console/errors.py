@@ -9,15 +9,17 @@ gets a 403.
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request
+from flask import Flask, flash, g, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from ncert.console.blueprint import bp
 from ncert.errors import NcertError
+from ncert.web.errors import register_door
 from ncert.web.session import rollback
 
-TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found", 409: "Conflict",
-          422: "Not accepted"}
+TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found", 405: "Not allowed here",
+          409: "Conflict", 422: "Not accepted"}
 
 
 def error_page(status: int, detail: str):
@@ -38,3 +40,16 @@ def _domain_error(exc: NcertError):
 @bp.errorhandler(CSRFError)
 def _csrf_error(exc: CSRFError):
     return error_page(400, f"The form could not be accepted ({exc.description}). Reload the page and try again.")
+
+
+def register_unrouted(app: Flask) -> None:
+    """An unknown URL outside the other doors' prefixes (the API keeps its JSON errors) gets
+    the console's own error page rather than the bare server page."""
+    register_door(app, "/", _unrouted)
+
+
+def _unrouted(exc: HTTPException):
+    status = exc.code or 500
+    detail = f"There is no page at {request.path}." if status == 404 else exc.description
+    page, status = error_page(status, detail)
+    return page, status, {"Content-Security-Policy": "default-src 'none'; style-src 'self'", "X-Frame-Options": "DENY"}
