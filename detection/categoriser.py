@@ -10,9 +10,10 @@ scores ``CalibratedClassifierCV`` (Platt's sigmoid, 3 folds, one final estimator
 pairs that picks the type within the suggested class. The confidence is the class's
 probability. The stored estimator is the dict ``{"features", "classes", "types"}``.
 
-The shipped corpus (``detection/corpus``, see its README) is parallel: line *n* of each
-language file is one scenario. The held-out split keeps a scenario's three versions
-together, so an evaluation never scores a translation of a training example.
+The shipped corpus (``detection/corpus``, see its README) comes in parallel file sets: line
+*n* of ``en.tsv``, ``az.tsv`` and ``ru.tsv`` is one scenario (likewise ``*-more.tsv``,
+``*-tickets.tsv``). The held-out split keeps a scenario's three versions together, so an
+evaluation never scores a translation of a training example.
 """
 
 from __future__ import annotations
@@ -58,16 +59,19 @@ def language_of(text: str) -> str:
 
 
 def corpus() -> list[Example]:
-    """The shipped labelled examples, every language, in file order."""
+    """The shipped labelled examples: each set of parallel files (``en.tsv``, ``az.tsv``, ``ru.tsv``;
+    ``en-more.tsv`` …), every language, in file order."""
     out = []
-    for language in LANGUAGES:
-        lines = [line for line in (CORPUS / f"{language}.tsv").read_text(encoding="utf-8").splitlines()
-                 if line.strip() and not line.startswith("#")]
-        for n, line in enumerate(lines):
-            label, text = line.split("\t", 1)
-            rsit_class, rsit_type = label.split("/")
-            assert rsit_type in RSIT[rsit_class], f"{language}.tsv line {n}: {label} is not an RSIT pair"
-            out.append(Example(text.strip(), label, language, f"corpus:{n}"))
+    for suffix in sorted({p.stem.partition("-")[2] for p in CORPUS.glob("*.tsv")}):
+        for language in LANGUAGES:
+            name = f"{language}-{suffix}.tsv" if suffix else f"{language}.tsv"
+            lines = [line for line in (CORPUS / name).read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.startswith("#")]
+            for n, line in enumerate(lines):
+                label, text = line.split("\t", 1)
+                rsit_class, rsit_type = label.split("/")
+                assert rsit_type in RSIT[rsit_class], f"{name} line {n}: {label} is not an RSIT pair"
+                out.append(Example(text.strip(), label, language, f"corpus{'-' + suffix if suffix else ''}:{n}"))
     return out
 
 
@@ -126,7 +130,7 @@ def suggest(estimator: dict, texts: list[str]) -> list[Suggestion]:
     out = []
     for p, scores in zip(probabilities, type_scores, strict=True):
         best = int(p.argmax())
-        rsit_class = class_labels[best]
+        rsit_class = str(class_labels[best])
         within = [i for i, label in enumerate(type_labels) if label.startswith(rsit_class + "/")]
         rsit_type = type_labels[max(within, key=lambda i: scores[i])].split("/")[1] if within \
             else RSIT[rsit_class][0]

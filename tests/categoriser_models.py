@@ -3,6 +3,7 @@ as the active version of both categorisers (as ``ncert models train`` would on a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,6 +28,12 @@ class Shipped:
 
 @pytest.fixture(scope="session")
 def shipped() -> Shipped:
+    return shipped_model()
+
+
+@functools.cache
+def shipped_model() -> Shipped:
+    """The corpus model, trained once per process (tests that cannot take the fixture call this)."""
     corpus = categoriser.corpus()
     train_part = categoriser.split(corpus)[0]
     estimator, seconds = categoriser.fit(train_part)

@@ -15,6 +15,7 @@ from ncert.db import transaction
 from ncert.models import Incident
 from ncert.services import clocks, taxii
 from tests.api.helpers import PREFIX, bearer
+from tests.api.test_category_suggestion import exercise as exercise_category_decision
 from tests.api.test_indicator_pivots import exercise as exercise_indicators
 from tests.api.test_kpi_openapi import exercise as exercise_kpi
 from tests.api.test_risks import exercise as exercise_risks
@@ -195,6 +196,7 @@ def test_real_responses_match_the_documented_schemas(api, doc, world):
     exercise_triage(check, api)
     exercise_search(check, api)
     exercise_tasks_and_rfis(check, api)
+    exercise_category_decision(check, api)
 
     # Every documented operation was exercised with a success and at least one error.
     for path, item in doc["paths"].items():

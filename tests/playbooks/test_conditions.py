@@ -187,6 +187,7 @@ _any_facts = st.builds(
     Facts,
     category_class=st.none() | st.sampled_from(list(RSIT)) | st.text(max_size=10),
     category_type=_strings,
+    category_confirmed=st.none() | st.booleans(),
     sector=_strings,
     sector_criticality=st.none() | st.integers(-10, 10),
     affected_sectors=st.frozensets(st.text(max_size=10), max_size=4),
@@ -209,6 +210,7 @@ _VALUES = {
     "category": st.sampled_from(["malicious-code/infected-system", "fraud/phishing", "availability/ddos"]),
     "category_class": st.sampled_from(list(RSIT)),
     "category_type": st.sampled_from(["phishing", "ddos", "data-leak"]),
+    "category_confirmed": st.booleans(),
     "sector": st.sampled_from(["energy", "finance", "health"]),
     "reporter_kind": st.sampled_from(list(OrgKind)),
     "entity_class": st.sampled_from(["essential", "important"]),
@@ -289,3 +291,11 @@ def test_a_corrupted_leaf_is_rejected_at_compile_time(cond, fact, junk):
         return  # e.g. "x/y" is a valid keyword; only invalid values must be refused
     with pytest.raises(RuleError):
         compile_condition({"all": [cond, bad_leaf]})
+
+
+def test_category_confirmed_is_a_boolean_fact():
+    unconfirmed = compile_condition({"fact": "category_confirmed", "eq": False})
+    assert unconfirmed(Facts(category_confirmed=False)) and not unconfirmed(Facts(category_confirmed=True))
+    assert not unconfirmed(Facts())  # unknown: false
+    with pytest.raises(RuleError, match="true or false"):
+        compile_condition({"fact": "category_confirmed", "eq": "no"})
