@@ -160,6 +160,9 @@ class AssessmentForm(FlaskForm):
     outlook = SelectField("Outlook over the next 6 h", default="",
                           choices=[*options(("", "not known")), *answers(scoring.OUTLOOKS)])
     rationale = StringField("Rationale", [Length(max=2000)], **TEXT)
+    tell_reporter = StringField("Tell the reporter", [Length(max=2000)], **TEXT,
+                                description="A reason written for the reporter: they see the new severity with it")
+    confirm = HiddenField()  # "lower" once the operator confirmed a score that lowers the severity
 
 
 # -- submitting ----------------------------------------------------------------------

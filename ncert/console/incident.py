@@ -23,7 +23,7 @@ from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
 from ncert.console.queue import PAGE_SIZE
 from ncert.db import utcnow
-from ncert.errors import BadRequest
+from ncert.errors import BadRequest, Conflict
 from ncert.models import Incident, IncidentAssessment
 from ncert.observables import normalise
 from ncert.records import IncidentPatch
@@ -41,7 +41,7 @@ from ncert.services import (
     triage,
 )
 from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, Status
-from ncert.web.session import db, national_org
+from ncert.web.session import db, national_org, rollback
 
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 
@@ -289,10 +289,23 @@ def assess(reference: str):
     if not form.validate_on_submit():
         return _rejected(reference, form)
     inputs = {name: form[name].data for name in assessments.ANSWERS} | {"outlook": form.outlook.data or None}
-    row = assessments.assess(db(), current_actor(), reference, inputs,
-                             current_app.extensions["ncert"].settings.scoring)
+    session, actor = db(), current_actor()
+    before = incidents.get(session, actor, reference).severity
+    config = current_app.extensions["ncert"].settings.scoring
+    try:
+        row = assessments.assess(session, actor, reference, inputs, config, confirm_lower=form.confirm.data == "lower",
+                                 tell_reporter=form.tell_reporter.data or None)
+    except Conflict as exc:
+        if exc.code != "confirm_lower":
+            raise
+        rollback()  # nothing stored: the operator confirms first
+        return render_template("console/assessment_confirm.html", incident=incidents.get(session, actor, reference),
+                               form=form, before=before, after=assessments.preview(
+                                   session, actor, reference, inputs, config)[1])
+    change = f" National severity {before} → {row.level}." if row.level != before else ""
+    told = " The reporter sees it with your reason." if form.tell_reporter.data else ""
     return _done(reference, f"National severity score {row.score:g}/100: level {row.level} "
-                            f"({SEVERITY_LEVELS[row.level]}).")
+                            f"({SEVERITY_LEVELS[row.level]}).{change}{told}")
 
 
 @bp.post("/incidents/<reference>/risks")

@@ -77,10 +77,15 @@ def parse(inputs: AssessmentInputs | Mapping[str, Any]) -> AssessmentInputs:
         raise Invalid(f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}", errors=errors) from None
 
 
-def assess(session: Session, actor: Actor, reference: str, inputs: AssessmentInputs | Mapping[str, Any],
-           config: scoring.ScoringConfig) -> IncidentAssessment:
-    """Score the incident from ``inputs`` and the data, store it as its current assessment,
-    and set its severity to the resulting level. SOC operators and admins only."""
+def preview(session: Session, actor: Actor, reference: str, inputs: AssessmentInputs | Mapping[str, Any],
+            config: scoring.ScoringConfig) -> tuple[Incident, scoring.Score]:
+    """What ``assess`` would score, without storing anything: the console shows the change first."""
+    incident, _, result = _score(session, actor, reference, inputs, config)
+    return incident, result
+
+
+def _score(session: Session, actor: Actor, reference: str, inputs: AssessmentInputs | Mapping[str, Any],
+           config: scoring.ScoringConfig) -> tuple[Incident, dict[str, Any], scoring.Score]:
     if not actor.can_triage:
         raise Forbidden("only SOC operators and admins assess incidents")
     answers = parse(inputs)
@@ -88,7 +93,26 @@ def assess(session: Session, actor: Actor, reference: str, inputs: AssessmentInp
     if incident.status is Status.MERGED:
         raise Conflict(f"{incident.reference} is merged into {incident.merged_into.reference}; assess that one")
     derived = derive(session, actor, incident)
-    result = scoring.score(scoring.Assessment(**answers.model_dump(exclude={"rationale"}), **derived), config)
+    return incident, derived, scoring.score(scoring.Assessment(**answers.model_dump(exclude={"rationale"}), **derived),
+                                            config)
+
+
+def assess(session: Session, actor: Actor, reference: str, inputs: AssessmentInputs | Mapping[str, Any],
+           config: scoring.ScoringConfig, *, confirm_lower: bool = True,
+           tell_reporter: str | None = None) -> IncidentAssessment:
+    """Score the incident from ``inputs`` and the data, store it as its current assessment,
+    and set its severity to the resulting level. SOC operators and admins only.
+
+    Without ``confirm_lower`` a score that would lower the national severity is refused (409),
+    so the console can ask first. ``tell_reporter`` (a reason written for the reporter) also
+    sets the severity the reporter sees to the new level."""
+    answers = parse(inputs)
+    incident, derived, result = _score(session, actor, reference, answers, config)
+    if result.level < incident.severity and not confirm_lower:
+        raise Conflict(f"the score lowers the national severity from {incident.severity} to {result.level}; "
+                       "confirm to lower it", code="confirm_lower")
+    if tell_reporter is not None and not tell_reporter.strip():
+        raise Invalid("tell the reporter why: the reason is shown to them")
 
     row = _row(session, incident.id)
     previous = None if row is None else (row.score, row.level)
@@ -118,6 +142,9 @@ def assess(session: Session, actor: Actor, reference: str, inputs: AssessmentInp
     if incident.severity != result.level:
         reason = f"national severity score {result.score:g}/100 gives level {result.level} ({result.level_name})"
         incidents.update_fields(session, actor, incident.reference, IncidentPatch(severity=result.level, reason=reason))
+    if tell_reporter is not None and incident.communicated_severity != result.level:
+        incidents.update_fields(session, actor, incident.reference, IncidentPatch(
+            communicated_severity=result.level, reason=tell_reporter.strip()))
     return row
 
 

@@ -38,7 +38,7 @@ def test_an_operator_records_an_assessment_and_sees_the_breakdown(as_user, ref, 
     operator = as_user("operator@ncert.test")
     assert "Not assessed yet." in operator.text(f"/incidents/{ref}")
     response = assess(operator, ref, {**ANSWERS, "assess-rationale": "two substations down"})
-    assert flashes(response) == [("success", "National severity score 85/100: level 3 (High).")]
+    assert flashes(response) == [("success", "National severity score 85/100: level 3 (High). National severity 1 → 3.")]
     page = html(response)
     assert re.search(r'id="assessment-score"><b>85</b>/100', page)
     assert "NCSC category 3" in page and "EU yellow" in page
