@@ -10,7 +10,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ncert.api.v1 import auth, category_suggestions, errors, incidents, indicators, kpi, landscape, me, openapi, rfis, risks, search, stix, tasks  # noqa: F401,E501  (routes)
+from ncert.api.v1 import (  # noqa: F401  (routes)
+    auth,
+    category_suggestions,
+    errors,
+    incidents,
+    indicators,
+    kpi,
+    landscape,
+    me,
+    openapi,
+    rfis,
+    risks,
+    search,
+    stix,
+    tasks,
+)
 from ncert.api.v1.routing import bp
 from ncert.web.extensions import csrf
 
