@@ -100,8 +100,8 @@ def test_an_operator_asks_only_organisations_that_see_the_incident(as_user, worl
     assert offered == ["gridco"]
 
 
-def _row(text: str, reference: str) -> str:
-    start = text.index(f'<td class="ref"><a href="/incidents/{reference}">')
+def _row(text: str, reference: str, anchor: str = "") -> str:
+    start = text.index(f'<td class="ref"><a href="/incidents/{reference}{anchor}">')
     return text[text.rindex("<tr", 0, start):text.index("</tr>", start)]
 
 
@@ -114,7 +114,10 @@ def test_the_queue_badge_counts_work_and_a_hidden_report_changes_nothing_for_the
         refs[value] = ref = api.submit("gridco", title="Beacon seen", tlp="TLP:AMBER",
                                        indicators=[{"type": "ipv4-addr", "value": value}])["reference"]
         _ask(world, ref)
+        page = analyst.text(f"/incidents/{ref}")
         return {"console": _row(analyst.text("/queue"), ref),
+                "panel": page[page.index('<section class="panel" id="rfis">'):].split("</section>")[0],
+                "requests": _row(analyst.text("/tasks"), ref, "#rfis"),
                 "api": [i for i in api.get("/incidents", "gridco").json["items"] if i["reference"] == ref]}
 
     C2.assert_same(probe)
