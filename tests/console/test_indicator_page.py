@@ -75,9 +75,13 @@ def test_a_hidden_report_of_the_value_changes_nothing_on_the_analysts_page(as_us
     _report(world, "analyst@powergen.test", value=secret, tlp="TLP:RED")
     analyst = as_user("analyst@gridco.test")
 
+    # The incident page's indicator panel only: its "likely duplicates" tell the prober's two
+    # reports (same reporter, same title) apart, which is about them, not the hidden one.
     def fetch(value: str) -> list[str]:
         ref = _report(world, "analyst@gridco.test", value=value, tlp="TLP:AMBER")
-        return [html(analyst.get(f"/indicators/ipv4-addr/{value}")), html(analyst.get(f"/incidents/{ref}")),
+        incident_page = html(analyst.get(f"/incidents/{ref}"))
+        indicators_panel = re.search(r"<h2>Indicators .*?</section>", incident_page, re.S).group(0)
+        return [html(analyst.get(f"/indicators/ipv4-addr/{value}")), indicators_panel,
                 html(analyst.get(f"/queue?q={value}"))]
 
     Differential(secret, control).assert_same(fetch)
