@@ -17,6 +17,7 @@ from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, current_admin, return_to
 from ncert.services import audit, directory
+from ncert.taxonomy import Role
 from ncert.web.session import db
 
 
@@ -51,6 +52,23 @@ def admin_organizations():
                            organizations=directory.organizations(session)), 422 if form.errors else 200
 
 
+@bp.route("/admin/organizations/<slug>", methods=["GET", "POST"])
+@login_required
+def admin_organization_edit(slug: str):
+    actor, session = current_admin(), db()
+    org = directory.org_by_slug(session, slug)
+    form = forms.OrganizationEditForm(prefix="org", obj=org if request.method == "GET" else None)
+    if form.validate_on_submit():
+        return_to(url_for("console.admin_organization_edit", slug=slug))
+        directory.update_organization(session, actor, slug, name=form.name.data, country=form.country.data.upper(),
+                                      nis2_entity=form.nis2_entity.data or None,
+                                      contact_email=form.contact_email.data, active=form.active.data)
+        flash(f"Organisation {slug} saved{'' if form.active.data else ' (deactivated: its users cannot sign in)'}.",
+              "success")
+        return redirect(url_for("console.admin_organizations"))
+    return render_template("console/admin/organization_edit.html", form=form, org=org), 422 if form.errors else 200
+
+
 # -- users ------------------------------------------------------------------------------
 
 
@@ -67,7 +85,7 @@ def admin_users():
         flash(f"User {user.email} added.", "success")
         return redirect(url_for("console.admin_users"))
     return render_template("console/admin/users.html", form=form, users=directory.users(session, actor),
-                           button=forms.ButtonForm()), 422 if form.errors else 200
+                           button=forms.ButtonForm(), roles=[r.value for r in Role]), 422 if form.errors else 200
 
 
 @bp.post("/admin/users/<int:user_id>/activate", defaults={"active": True})
@@ -78,6 +96,26 @@ def admin_user_activate(user_id: int, active: bool):
     return_to(url_for("console.admin_users"))
     user = directory.set_user_active(db(), actor, user_id, active)
     flash(f"{user.email} {'activated' if active else 'deactivated'}.", "success")
+    return redirect(url_for("console.admin_users"))
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+@login_required
+def admin_user_role(user_id: int):
+    actor = current_admin()
+    return_to(url_for("console.admin_users"))
+    user = directory.set_user_role(db(), actor, user_id, request.form.get("role", ""))
+    flash(f"{user.email} is now {user.role}.", "success")
+    return redirect(url_for("console.admin_users"))
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@login_required
+def admin_user_password(user_id: int):
+    actor = current_admin()
+    return_to(url_for("console.admin_users"))
+    user = directory.reset_password(db(), actor, user_id, request.form.get("password", ""))
+    flash(f"New password set for {user.email}; hand it over out of band.", "success")
     return redirect(url_for("console.admin_users"))
 
 

@@ -206,6 +206,15 @@ class OrganizationForm(FlaskForm):
     contact_email = StringField("Contact e-mail", [Optional(), Length(max=320), EMAIL], **TEXT)
 
 
+class OrganizationEditForm(FlaskForm):
+    name = StringField("Name", [DataRequired(), Length(max=300)], **TEXT)
+    country = StringField("Country", [Optional(), Length(min=2, max=2)], **TEXT)
+    nis2_entity = SelectField("NIS2 entity", default="", choices=options(("", "—"), ("essential", "essential"),
+                                                             ("important", "important")))
+    contact_email = StringField("Contact e-mail", [Optional(), Length(max=320), EMAIL], **TEXT)
+    active = BooleanField("Active (unticked: its users cannot sign in and its API keys are refused)")
+
+
 class UserForm(FlaskForm):
     email = StringField("E-mail", [DataRequired(), Length(max=320), EMAIL], **TEXT)
     name = StringField("Name", [DataRequired(), Length(max=200)], **TEXT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ncert.db import Base, EnumText, utcnow
@@ -37,6 +37,8 @@ class Organization(Base):
     nis2_entity: Mapped[str | None] = mapped_column(String(16))
     contact_email: Mapped[str] = mapped_column(String(320), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A deactivated organisation's users cannot sign in and its API keys are refused (0012c).
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     sector: Mapped[Sector | None] = relationship(lazy="joined")
 

@@ -58,6 +58,7 @@ def resume(session: Session, user_id: int, token: str | None, lifetime: Lifetime
     row = session.scalar(select(ConsoleSession).where(ConsoleSession.token_hash == _hash(token)))
     now = utcnow()
     if (row is None or row.user_id != user_id or row.ended_at is not None or not row.user.active
+            or not row.user.org.active
             or now - row.created_at >= lifetime.absolute or now - row.last_seen_at >= lifetime.idle):
         return None
     if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:

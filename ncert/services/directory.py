@@ -6,14 +6,14 @@ import functools
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from ncert.models import ApiKey, Organization, Sector, User
+from ncert.models import ApiKey, ConsoleSession, Organization, Sector, User
 from ncert.services import audit
 from ncert.taxonomy import OrgKind, Role
 
@@ -132,6 +132,34 @@ def add_organization(
     return org
 
 
+def update_organization(session: Session, actor: Actor, slug: str, *, name: str, country: str = "",
+                        nis2_entity: str | None = None, contact_email: str = "", active: bool = True) -> Organization:
+    """Edit an organisation's details, or deactivate it: its users can no longer sign in and its
+    API keys are refused (its reports stay). The national centre cannot be deactivated."""
+    require_admin(actor)
+    org = org_by_slug(session, slug)
+    if nis2_entity not in (None, "essential", "important"):
+        raise Invalid("nis2_entity must be 'essential', 'important' or empty")
+    if not name.strip():
+        raise Invalid("an organisation needs a name")
+    if not active and org.slug == national_org_slug(session):
+        raise Conflict("the national centre's organisation cannot be deactivated")
+    changes = {field: value for field, value in (("name", name.strip()), ("country", country),
+                                                 ("nis2_entity", nis2_entity), ("contact_email", contact_email),
+                                                 ("active", active)) if getattr(org, field) != value}
+    for field, value in changes.items():
+        setattr(org, field, value)
+    if changes.get("active") is False:  # signed-in users are signed out, not just refused next time
+        session.execute(update(ConsoleSession).where(
+            ConsoleSession.user_id.in_(select(User.id).where(User.org_id == org.id)),
+            ConsoleSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    if changes:
+        action = {False: "organization.deactivate", True: "organization.activate"}.get(changes.get("active"),
+                                                                                      "organization.update")
+        audit.record(session, actor, action, "organization", org.slug, **changes)
+    return org
+
+
 # -- users ----------------------------------------------------------------------
 
 
@@ -215,6 +243,41 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
     return user
 
 
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def set_user_role(session: Session, actor: Actor, user_id: int, role: str) -> User:
+    """Give a user another role that fits their organisation; an admin cannot change their own."""
+    require_admin(actor)
+    try:
+        new = Role(role)
+    except ValueError:
+        raise Invalid(f"unknown role {role!r}; expected one of {', '.join(Role)}") from None
+    user = _user(session, user_id)
+    if user.id == actor.user_id:
+        raise Conflict("you cannot change your own role; ask another admin")
+    require_role_fits_org(session, new, user.org)
+    if user.role is not new:
+        old, user.role = user.role, new
+        audit.record(session, actor, "user.role", "user", user.email, old=str(old), new=str(new))
+    return user
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, password: str) -> User:
+    """Set a new password for a user (the admin hands it over); the old one stops working."""
+    require_admin(actor)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user = _user(session, user_id)
+    user.password_hash = generate_password_hash(password)
+    audit.record(session, actor, "user.reset-password", "user", user.email)
+    return user
+
+
 @functools.cache
 def _stand_in_hash() -> str:
     """A hash made the way real ones are, checked when no user matches, so an
@@ -225,7 +288,7 @@ def _stand_in_hash() -> str:
 def authenticate_password(session: Session, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     matches = check_password_hash(user.password_hash if user is not None else _stand_in_hash(), password)
-    if user is None or not user.active or not matches:
+    if user is None or not user.active or not user.org.active or not matches:
         raise Unauthenticated("wrong e-mail or password")
     user.last_login_at = utcnow()
     return user
@@ -286,7 +349,7 @@ def authenticate_key(session: Session, secret: str) -> ApiKey:
     query, one answer, so a caller cannot tell a revoked key from a made-up one."""
     key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash_key(secret.strip()),
                                               ApiKey.revoked_at.is_(None)))
-    if key is None:
+    if key is None or not key.org.active:
         raise Unauthenticated("unknown or revoked API key")
     now = utcnow()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_S:

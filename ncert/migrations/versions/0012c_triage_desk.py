@@ -1,5 +1,5 @@
 """The triage desk (issue 11): sort the queue by next deadline, stop a merged duplicate's
-clocks, saved queue filters.
+clocks, saved queue filters, deactivated organisations.
 
 ``incidents.next_due_at`` is the soonest open regulatory deadline and ``shared_next_due_at``
 the same without internal ones (what a reporter may know); 9999-12-31 stands for none, so both
@@ -25,6 +25,7 @@ SOONEST = ("(SELECT MIN(d.due_at) FROM regulatory_deadlines d WHERE d.incident_i
 
 
 def upgrade() -> None:
+    op.add_column('organizations', sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False))
     op.add_column('regulatory_deadlines', sa.Column('stopped_at', sa.DateTime(timezone=True), nullable=True))
     for column, only_shared in (('next_due_at', ''), ('shared_next_due_at', ' AND d.internal = false')):
         op.add_column('incidents', sa.Column(column, sa.DateTime(timezone=True), server_default=NO_DEADLINE,
@@ -55,3 +56,5 @@ def downgrade() -> None:
         batch.drop_column('next_due_at')
     with op.batch_alter_table('regulatory_deadlines') as batch:
         batch.drop_column('stopped_at')
+    with op.batch_alter_table('organizations') as batch:
+        batch.drop_column('active')
