@@ -57,6 +57,8 @@ def ensure(url: str, count: int, days: int = DAYS) -> dict:
     if marker.exists():
         meta = json.loads(marker.read_text())
         if meta["database_url"] == url and _incident_count(url) == count:
+            # The code measured may have migrations the cached data predates: apply them (idempotent).
+            subprocess.run([str(VENV_BIN / "ncert"), "init"], env=env, check=True, capture_output=True)
             return {**meta, "cached": True}
     meta = generate(url, count, days, env)
     marker.write_text(json.dumps(meta))
