@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC
 from functools import wraps
+from urllib.parse import quote
 
 import orjson
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
@@ -32,6 +33,7 @@ from ncert.services import (
     clocks,
     directory,
     duplicates,
+    evidence,
     incidents,
     indicators,
     queue,
@@ -74,6 +76,8 @@ def incident(reference: str):
         merged_into_visible=inc.merged_into is not None and visible(actor, inc.merged_into),
         duplicates=incidents.duplicates(session, actor, inc),
         likely_duplicates=duplicates.suggest(session, actor, inc),
+        attachments=evidence.of_incident(session, actor, inc),
+        may_attach=can_comment(actor, inc),
         forms=action_forms,
         comment_form=forms.CommentForm(prefix="comment") if can_comment(actor, inc) else None,
         button=forms.ButtonForm(),
@@ -218,6 +222,32 @@ def merge(reference: str):
         return _rejected(reference, form)
     source = incidents.merge(db(), current_actor(), reference, form.into.data, form.reason.data)
     return _done(reference, f"{reference} merged into {source.merged_into.reference}.")
+
+
+@bp.post("/incidents/<reference>/evidence")
+@incident_action
+def attach_evidence(reference: str):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("Evidence: choose a file to attach.", "error")
+        return redirect(url_for("console.incident", reference=reference))
+    row = evidence.attach(db(), current_actor(), reference, upload.filename, upload.mimetype or "",
+                          upload.read(current_app.extensions["ncert"].settings.attachment_max_bytes + 1),
+                          max_bytes=current_app.extensions["ncert"].settings.attachment_max_bytes)
+    return _done(reference, f"Attached {row.filename}.")
+
+
+@bp.get("/incidents/<reference>/evidence/<int:attachment_id>")
+@login_required
+def download_evidence(reference: str, attachment_id: int):
+    """An evidence file, always as a download: never rendered by the browser, whatever its type."""
+    row, data = evidence.download(db(), current_actor(), reference, attachment_id)
+    ascii_name = row.filename.encode("ascii", "replace").decode().replace("?", "_")
+    # RFC 6266 §4.3: an ASCII fallback and the UTF-8 name (RFC 5987).
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.filename)}"
+    return Response(data, mimetype="application/octet-stream", headers={
+        "Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'"})
 
 
 @bp.post("/incidents/<reference>/split")

@@ -4,6 +4,7 @@ from ncert.models.assessment import IncidentAssessment
 from ncert.models.audit import AuditChainHead, AuditEvent
 from ncert.models.detection import AnomalyScore, CategorySuggestion, StoredModel
 from ncert.models.directory import ApiKey, Organization, Sector, User
+from ncert.models.evidence import EvidenceBlob, IncidentAttachment
 from ncert.models.feeds import FeedSource
 from ncert.models.incident import ExternalRef, Incident, ReferenceCounter, TimelineEntry, incident_affected_sectors
 from ncert.models.indicator import IncidentIndicator, Indicator, Sighting
@@ -30,6 +31,8 @@ from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 from ncert.models.teams import Team, TeamMember
 
 __all__ = [
+    "EvidenceBlob",
+    "IncidentAttachment",
     "CategorySuggestion",
     "StoredModel",
     "AnomalyScore",

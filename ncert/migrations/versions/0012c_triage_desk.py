@@ -1,5 +1,5 @@
 """The triage desk (issue 11): sort the queue by next deadline, stop a merged duplicate's
-clocks, saved queue filters, deactivated organisations.
+clocks, saved queue filters, deactivated organisations, evidence files stored once by SHA-256.
 
 ``incidents.next_due_at`` is the soonest open regulatory deadline and ``shared_next_due_at``
 the same without internal ones (what a reporter may know); 9999-12-31 stands for none, so both
@@ -47,7 +47,38 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        'evidence_blobs',
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('size', sa.Integer(), nullable=False),
+        sa.Column('data', sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint('sha256'),
+    )
+    op.create_table(
+        'incident_attachments',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('incident_id', sa.Integer(), nullable=False),
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('filename', sa.String(length=255), nullable=False),
+        sa.Column('content_type', sa.String(length=200), nullable=False),
+        sa.Column('size', sa.Integer(), nullable=False),
+        sa.Column('uploaded_by', sa.String(length=400), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=True),
+        sa.Column('org_id', sa.Integer(), nullable=False),
+        sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['sha256'], ['evidence_blobs.sha256']),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['org_id'], ['organizations.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_incident_attachments_incident_id', 'incident_attachments', ['incident_id'])
+    op.create_index('ix_incident_attachments_sha256', 'incident_attachments', ['sha256'])
+
+
 def downgrade() -> None:
+    op.drop_table('incident_attachments')
+    op.drop_table('evidence_blobs')
     op.drop_table('saved_filters')
     op.drop_index('ix_incidents_shared_next_due', table_name='incidents')
     op.drop_index('ix_incidents_next_due', table_name='incidents')
