@@ -54,3 +54,23 @@ class RollupDuration(Base):
     n: Mapped[int]
     least: Mapped[float] = mapped_column(Float)
     greatest: Mapped[float] = mapped_column(Float)
+
+
+class TermRollup(Base):
+    """How many of one day's incidents reported by one organisation under one label (merged
+    duplicates left out) carry a term the landscape ranks: a CVE (a ``cve`` indicator of the report),
+    a malware family or an ATT&CK technique (its MISP galaxy tags, ``ncert.galaxies``)."""
+
+    __tablename__ = "incident_term_rollups"
+    __table_args__ = (
+        Index("ix_incident_term_rollups_kind_day", "kind", "day"),
+        Index("ix_incident_term_rollups_day_org", "day", "reporter_org_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    reporter_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    tlp: Mapped[TLP] = mapped_column(EnumText(TLP, 20))
+    kind: Mapped[str] = mapped_column(String(16))  # cve | malware | technique
+    term: Mapped[str] = mapped_column(String(300))
+    incidents: Mapped[int]

@@ -120,9 +120,9 @@ def _day(moment: datetime) -> date:
     return moment.date()
 
 
-def rolled_in(period: Period) -> ColumnElement[bool]:
-    """The rollup rows of the incidents reported in ``period``."""
-    return (IncidentRollup.day >= _day(period.start)) & (IncidentRollup.day < _day(period.end))
+def rolled_in(period: Period, rollup=IncidentRollup) -> ColumnElement[bool]:
+    """The rollup rows (of ``IncidentRollup`` or ``TermRollup``) of the incidents reported in ``period``."""
+    return (rollup.day >= _day(period.start)) & (rollup.day < _day(period.end))
 
 
 def rolled_severity(actor: Actor):

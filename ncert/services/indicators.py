@@ -16,6 +16,7 @@ from ncert.db import keys_in, sqlite_datetime, utcnow
 from ncert.models import Incident, IncidentIndicator, Indicator, Sector, Sighting
 from ncert.observables import ip_bounds
 from ncert.records import IndicatorRecord
+from ncert.services import rollups
 from ncert.taxonomy import TLP
 
 LOOKUP_CHUNK = 400  # keeps IN-lists well under every dialect's parameter limit
@@ -164,6 +165,7 @@ def link(session: Session, incident_id: int, indicator_ids, role: str = "observe
         session.execute(insert(IncidentIndicator), [
             {"incident_id": incident_id, "indicator_id": i, "role": role, "added_at": now,
              **vars((facts or {}).get(i, unknown))} for i in new])
+        rollups.recount_incidents(session, [incident_id])  # the CVEs the landscape ranks are counted per report
     return len(new)
 
 

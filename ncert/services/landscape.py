@@ -1,44 +1,35 @@
 """The threat landscape of a period, within the viewer's scope.
 
 Trends per calendar month by RSIT class, reporting sector and severity (with the
-previous period's totals), read from the incident rollups; the CVEs (``cve`` indicators), malware families and
-ATT&CK techniques (MISP galaxy tags) reported in the most incidents; and the
-national incidents (campaigns) that group them. Everything is counted over the
+previous period's totals), read from the incident rollups; the CVEs (``cve`` indicators),
+malware families and ATT&CK techniques (MISP galaxy tags, ``ncert.galaxies``) reported in
+the most incidents, read from the term rollups; and the national incidents (campaigns)
+that group them. Everything is counted over the
 incidents the viewer may see, merged duplicates excluded (``incident_stats``).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ncert.access import national_incidents_readable
+from ncert.access import national_incidents_readable, scope
 from ncert.actor import Actor
 from ncert.models import (
     Incident,
-    IncidentIndicator,
     IncidentRollup,
-    Indicator,
-    MispEvent,
     NationalIncident,
     NationalIncidentMember,
     Sector,
+    TermRollup,
 )
 from ncert.periods import Period
 from ncert.services.incident_stats import counted, reported_in, rolled, rolled_in, rolled_month, rolled_severity, tally
 from ncert.taxonomy import SEVERITY_LEVELS
 
 TOP = 10
-# MISP galaxy tags naming a malware family or an ATT&CK technique
-# (cluster names of https://github.com/MISP/misp-galaxy, e.g.
-# misp-galaxy:mitre-attack-pattern="Phishing - T1566").
-MALWARE_GALAXIES = ("malpedia", "mitre-malware", "ransomware", "banker", "botnet", "rat", "stealer")
-TECHNIQUE_GALAXIES = ("mitre-attack-pattern", "mitre-enterprise-attack-attack-pattern")
-_GALAXY_TAG = re.compile(r'^misp-galaxy:([a-z0-9-]+)="(.+)"$')
-_TECHNIQUE_ID = re.compile(r"\bT\d{4}(?:\.\d{3})?\b")
 
 
 @dataclass(frozen=True)
@@ -97,9 +88,9 @@ def landscape(session: Session, actor: Actor, period: Period) -> Landscape:
         by_class=by_class,
         by_sector=by_sector,
         by_severity=sorted(by_severity, key=lambda t: -int(t.key)),
-        top_cves=_top_cves(session, actor, period),
-        top_malware=_top_tags(session, actor, period, MALWARE_GALAXIES, _family),
-        top_techniques=_top_tags(session, actor, period, TECHNIQUE_GALAXIES, _technique),
+        top_cves=_top(session, actor, period, "cve"),
+        top_malware=_top(session, actor, period, "malware"),
+        top_techniques=_top(session, actor, period, "technique"),
         national_incidents=_campaigns(session, actor, period),
     )
 
@@ -116,56 +107,13 @@ def _trends(session, actor, column, period: Period, months: list[str], label, ke
     return sorted(trends, key=lambda t: (-t.total, -t.previous, t.key))
 
 
-def _top_cves(session: Session, actor: Actor, period: Period) -> list[Top]:
-    n = func.count(func.distinct(Incident.id))
-    stmt = (counted(actor, Indicator.value, n)
-            .join(IncidentIndicator, IncidentIndicator.incident_id == Incident.id)
-            .join(Indicator, Indicator.id == IncidentIndicator.indicator_id)
-            .where(Indicator.type == "cve", reported_in(period))
-            .group_by(Indicator.value).order_by(n.desc(), Indicator.value).limit(TOP))
-    return [Top(value, count) for value, count in session.execute(stmt)]
-
-
-def _top_tags(session: Session, actor: Actor, period: Period, galaxies: tuple[str, ...], name_of) -> list[Top]:
-    """Incidents per name, from the MISP event tags of the galaxies given."""
-    tags = _tag_items(session)
-    tag = tags.c.value
-    wanted = [tag.like(f'misp-galaxy:{g}="%') for g in galaxies]
-    stmt = (counted(actor, tag, Incident.id)
-            .join(MispEvent, MispEvent.incident_id == Incident.id).join(tags, tag.is_not(None))
-            .where(reported_in(period), MispEvent.deleted.is_(False), or_(*wanted))
-            .distinct())
-    per_name: dict[str, set[int]] = {}
-    for value, incident_id in session.execute(stmt):
-        name = name_of(value)
-        if name:
-            per_name.setdefault(name, set()).add(incident_id)
-    ranked = sorted(per_name.items(), key=lambda item: (-len(item[1]), item[0]))[:TOP]
-    return [Top(name, len(ids)) for name, ids in ranked]
-
-
-def _tag_items(session: Session):
-    """One row per tag of each MISP event (tags are a JSON list): json_each on SQLite,
-    json_array_elements_text on PostgreSQL, set-returning functions in FROM that read the
-    event joined before them (SQLite does so without the LATERAL keyword, which it lacks)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.json_each(MispEvent.tags).table_valued("value")
-    return func.json_array_elements_text(MispEvent.tags).table_valued("value").lateral()
-
-
-def _family(tag: str) -> str | None:
-    match = _GALAXY_TAG.match(tag)
-    return match[2].strip() if match else None
-
-
-def _technique(tag: str) -> str | None:
-    """``T1566 Phishing`` from ``misp-galaxy:mitre-attack-pattern="Phishing - T1566"``."""
-    match = _GALAXY_TAG.match(tag)
-    technique = _TECHNIQUE_ID.search(match[2]) if match else None
-    if technique is None:
-        return None
-    name = match[2].replace(technique[0], "").strip(" -")
-    return f"{technique[0]} {name}".strip()
+def _top(session: Session, actor: Actor, period: Period, kind: str) -> list[Top]:
+    """The terms of ``kind`` carried by the most incidents of the period, from the term rollups."""
+    n = func.sum(TermRollup.incidents)
+    stmt = (scope(actor, select(TermRollup.term, n).select_from(TermRollup), TermRollup)
+            .where(TermRollup.kind == kind, rolled_in(period, TermRollup))
+            .group_by(TermRollup.term).order_by(n.desc(), TermRollup.term).limit(TOP))
+    return [Top(term, int(count)) for term, count in session.execute(stmt)]
 
 
 def _campaigns(session: Session, actor: Actor, period: Period) -> list[Campaign]:

@@ -7,7 +7,11 @@ those cells from their incidents in the same transaction. Every door, bulk
 path and test that writes incidents through the ORM keeps them current, and a
 cell is a few incidents, so a write costs the same at any table size.
 ``rebuild`` recounts every day (``ncert rollups rebuild``, and migration 0010b
-for data written before the rollups existed).
+for data written before the rollups existed). The term rollups (``TermRollup``: the
+CVEs, malware families and ATT&CK techniques the landscape ranks) are recounted with
+their cell; a report's indicator links and MISP event tags are part of its cell, so
+``indicators.link`` recounts it (its links are written past the ORM) and the flush
+listener recounts the cell of every MISP event written.
 
 Durations are kept as histograms of log-scale buckets, four per doubling
 (edges 2^(1/4) ≈ 19 % apart), each with the least and greatest duration in it;
@@ -27,9 +31,19 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import Connection, delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from ncert import galaxies
 from ncert.actor import Actor
 from ncert.errors import Forbidden
-from ncert.models import Incident, IncidentRollup, RollupDuration, TimelineEntry
+from ncert.models import (
+    Incident,
+    IncidentIndicator,
+    IncidentRollup,
+    Indicator,
+    MispEvent,
+    RollupDuration,
+    TermRollup,
+    TimelineEntry,
+)
 from ncert.services import audit
 from ncert.taxonomy import Status
 
@@ -107,6 +121,7 @@ def _recount_touched_cells(session: Session, _context) -> None:
     """Recount the cells of every incident written and of every status entry added."""
     ids = {obj.id for obj in (*session.new, *session.dirty) if isinstance(obj, Incident)}
     ids |= {obj.incident_id for obj in session.new if isinstance(obj, TimelineEntry) and obj.kind == "status"}
+    ids |= {obj.incident_id for obj in (*session.new, *session.dirty) if isinstance(obj, MispEvent)}
     cells = session.info.pop(_PENDING, set())
     if ids:
         cells |= _cells_now(session.connection(), ids)
@@ -123,6 +138,11 @@ def _cells_now(conn: Connection, incident_ids: Iterable[int]) -> set[Cell]:
     return cells
 
 
+def recount_incidents(session: Session, incident_ids: Iterable[int]) -> None:
+    """Recount the cells of incidents whose rows the ORM did not write (e.g. their indicator links)."""
+    recount(session.connection(), _cells_now(session.connection(), incident_ids))
+
+
 def recount(conn: Connection, cells: Iterable[Cell]) -> None:
     """Recount the rollup rows of ``cells`` from their incidents: the flush listener's work, and
     what a path that inserts incidents without ORM objects (``ncert.db.bulk_insert``) calls itself."""
@@ -133,9 +153,9 @@ def recount(conn: Connection, cells: Iterable[Cell]) -> None:
         _replace(conn, day, orgs)
 
 
-def _replace(conn: Connection, day: date, orgs: set[int] | None) -> int:
-    """Replace the rollup rows of ``day`` (for ``orgs``, or every organisation); answers
-    how many incidents they count."""
+def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool = True) -> int:
+    """Replace the rollup rows of ``day`` (for ``orgs``, or every organisation), with its term
+    rollups unless ``terms`` is false; answers how many incidents they count."""
     mine = [IncidentRollup.day == day]
     incidents = _incidents_of(day)
     if orgs is not None:
@@ -144,6 +164,8 @@ def _replace(conn: Connection, day: date, orgs: set[int] | None) -> int:
     conn.execute(delete(RollupDuration.__table__).where(
         RollupDuration.rollup_id.in_(select(IncidentRollup.id).where(*mine))))
     conn.execute(delete(IncidentRollup.__table__).where(*mine))
+    if terms:
+        _replace_terms(conn, day, orgs)
     cells = _tally(day, conn.execute(incidents))
     if cells:
         rows = [{**dict(zip(_KEY, key, strict=True)), "day": day, "incidents": cell.incidents}
@@ -159,6 +181,44 @@ def _replace(conn: Connection, day: date, orgs: set[int] | None) -> int:
         if durations:
             conn.execute(insert(RollupDuration.__table__), durations)
     return sum(cell.incidents for cell in cells.values())
+
+
+def _replace_terms(conn: Connection, day: date, orgs: set[int] | None) -> None:
+    """Replace the term rollup rows of ``day`` (for ``orgs``, or every organisation)."""
+    mine = [TermRollup.day == day] + ([TermRollup.reporter_org_id.in_(orgs)] if orgs is not None else [])
+    conn.execute(delete(TermRollup.__table__).where(*mine))
+    start = datetime.combine(day, time(), tzinfo=timezone.utc)
+    i = Incident
+    counted = [i.reported_at >= start, i.reported_at < start + timedelta(days=1), i.merged_into_id.is_(None)]
+    if orgs is not None:
+        counted.append(i.reporter_org_id.in_(orgs))
+    carrying: dict[tuple, set[int]] = defaultdict(set)
+    cves = (select(i.id, i.reporter_org_id, i.tlp, Indicator.value)
+            .join(IncidentIndicator, IncidentIndicator.incident_id == i.id)
+            .join(Indicator, Indicator.id == IncidentIndicator.indicator_id)
+            .where(*counted, Indicator.type == "cve"))
+    for incident_id, org, tlp, value in conn.execute(cves):
+        carrying[(org, tlp, "cve", value)].add(incident_id)
+    tags = _tag_items(conn)
+    tagged = (select(i.id, i.reporter_org_id, i.tlp, tags.c.value)
+              .join(MispEvent, MispEvent.incident_id == i.id).join(tags, tags.c.value.is_not(None))
+              .where(*counted, MispEvent.deleted.is_(False), tags.c.value.like("misp-galaxy:%")))
+    for incident_id, org, tlp, tag in conn.execute(tagged):
+        if (found := galaxies.term(tag)) is not None:
+            carrying[(org, tlp, *found)].add(incident_id)
+    if carrying:
+        conn.execute(insert(TermRollup.__table__), [
+            {"day": day, "reporter_org_id": org, "tlp": tlp, "kind": kind, "term": term[:300], "incidents": len(ids)}
+            for (org, tlp, kind, term), ids in carrying.items()])
+
+
+def _tag_items(conn: Connection):
+    """One row per tag of each MISP event (tags are a JSON list): json_each on SQLite,
+    json_array_elements_text on PostgreSQL, set-returning functions in FROM that read the
+    event joined before them (SQLite does so without the LATERAL keyword, which it lacks)."""
+    if conn.dialect.name == "sqlite":
+        return func.json_each(MispEvent.tags).table_valued("value")
+    return func.json_array_elements_text(MispEvent.tags).table_valued("value").lateral()
 
 
 _KEY = ("reporter_org_id", "sector_id", "rsit_class", "severity", "communicated_severity", "tlp", "status",
@@ -230,10 +290,12 @@ def rebuild(session: Session, actor: Actor, progress: Progress | None = None) ->
     return total
 
 
-def rebuild_all(conn: Connection, progress: Progress | None = None) -> int:
-    """``rebuild`` on a bare connection (the migration's)."""
+def rebuild_all(conn: Connection, progress: Progress | None = None, *, terms: bool = True) -> int:
+    """``rebuild`` on a bare connection (the migrations'; 0010b predates the term rollups)."""
     conn.execute(delete(RollupDuration.__table__))
     conn.execute(delete(IncidentRollup.__table__))
+    if terms:
+        conn.execute(delete(TermRollup.__table__))
     first, last = conn.execute(select(func.min(Incident.reported_at), func.max(Incident.reported_at))).one()
     if first is None:
         return 0
@@ -241,7 +303,17 @@ def rebuild_all(conn: Connection, progress: Progress | None = None) -> int:
     days = (_day(last) - first_day).days + 1
     total = 0
     for n in range(days):
-        total += _replace(conn, first_day + timedelta(days=n), None)
+        total += _replace(conn, first_day + timedelta(days=n), None, terms=terms)
         if progress:
             progress(n + 1, days)
     return total
+
+
+def rebuild_terms(conn: Connection) -> None:
+    """Count the term rollups of every day from the incidents (migration 0014, for data written before them)."""
+    conn.execute(delete(TermRollup.__table__))
+    first, last = conn.execute(select(func.min(Incident.reported_at), func.max(Incident.reported_at))).one()
+    if first is None:
+        return
+    for n in range((_day(last) - _day(first)).days + 1):
+        _replace_terms(conn, _day(first) + timedelta(days=n), None)

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from ncert import periods
 from ncert.db import transaction
-from ncert.models import Incident, MispEvent, NationalIncident, NationalIncidentMember
-from ncert.services import incidents
+from ncert.models import Incident, MispEvent, NationalIncident, NationalIncidentMember, TermRollup
+from ncert.records import IndicatorRecord
+from ncert.services import incidents, indicators, rollups
 from ncert.services.landscape import landscape
 from tests.services.kpi_helpers import Q3, report
 
@@ -117,3 +118,35 @@ def test_an_analyst_sees_the_landscape_of_what_it_may_see(world):
     national = view(world, "leader@ncert.test")
     assert [(c.reference, c.title, c.incidents, c.sectors) for c in national.national_incidents] == [
         ("NI-2026-0001", "Campaign against energy", 2, ["energy"])]
+
+
+def _term_rows(session) -> list[tuple]:
+    keys = [c for c in TermRollup.__table__.c if c.name != "id"]
+    return sorted(tuple(row) for row in session.execute(select(*keys)))
+
+
+def test_the_ranked_terms_follow_later_indicators_and_tags_and_equal_a_recount(world):
+    """The term rollups count a CVE linked and a galaxy tag added after the report arrived,
+    drop a tag taken off, and are what ``rollups.rebuild`` counts again from the incidents."""
+    a = report(world, "analyst@gridco.test", reported=Q3 + timedelta(days=1))
+    b = report(world, "analyst@powergen.test", reported=Q3 + timedelta(days=3), tlp="TLP:GREEN",
+               indicators=cve("CVE-2026-1111"))
+    with transaction(world.runtime.sessions) as s:
+        incident = s.scalar(select(Incident).where(Incident.reference == a))
+        indicators.attach(s, incident, [IndicatorRecord(**cve("CVE-2026-1111")[0])], incident.reporter_org_id)
+    tag(world, a, EMOTET, PHISHING)
+    tag(world, b, EMOTET)
+    with transaction(world.runtime.sessions) as s:
+        event = s.scalar(select(MispEvent).join(Incident).where(Incident.reference == a))
+        event.tags = [EMOTET]
+    found = view(world, "leader@ncert.test")
+    assert [(t.name, t.incidents) for t in found.top_cves] == [("CVE-2026-1111", 2)]
+    assert [(t.name, t.incidents) for t in found.top_malware] == [("Emotet", 2)]
+    assert found.top_techniques == []
+    with world.runtime.sessions() as s:
+        kept = _term_rows(s)
+    assert len(kept) == 4  # a CVE and a family for each of the two reports' cells
+    with transaction(world.runtime.sessions) as s:
+        rollups.rebuild(s, world.operator)
+    with world.runtime.sessions() as s:
+        assert _term_rows(s) == kept

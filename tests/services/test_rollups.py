@@ -16,6 +16,7 @@ from ncert.models import Incident, IncidentRollup, RollupDuration, TimelineEntry
 from ncert.records import IncidentPatch
 from ncert.services import incidents, kpi, rollups
 from ncert.services.incident_stats import counted, reported_in, seconds_between, spread
+from ncert.services.landscape import landscape
 from ncert.services.overview import overview, recent
 from ncert.taxonomy import OPEN_STATUSES, SEVERITY_LEVELS, Status
 from tests.services.kpi_helpers import contained, place
@@ -212,8 +213,13 @@ def test_leadership_figures_read_only_rollup_rows(world, story, reader):
             overview(s, actor)
         with Statements(world.runtime.engine) as card_sql:
             kpi.organization_card(s, actor, "gridco", period)
+        with Statements(world.runtime.engine) as landscape_sql:
+            landscape(s, actor, period)
     assert overview_sql.reading("incident_rollups")
     assert overview_sql.reading("incidents") == []
     assert card_sql.reading("incident_rollups")
     # Only the NIS2 stages and requests for information, which are not incidents, join them.
-    assert [sql for sql in card_sql.reading("incidents") if not re.search(r"\b(regulatory_deadlines|incident_tasks)\b", sql)] == []
+    assert [sql for sql in card_sql.reading("incidents") if not re.search(r"\b(regulatory_deadlines|rfis)\b", sql)] == []
+    # The landscape's ranked terms come from their own rollups; only national incidents (national staff's) join.
+    assert landscape_sql.reading("incident_rollups") and landscape_sql.reading("incident_term_rollups")
+    assert [sql for sql in landscape_sql.reading("incidents") if "national_incident_members" not in sql] == []
