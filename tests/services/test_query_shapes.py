@@ -9,13 +9,17 @@ and the question is which index the query can walk.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import select
 
 from ncert import planner_statistics
 from ncert.db import transaction, utcnow
+from ncert.models import Incident, RegulatoryDeadline
 from ncert.records import IncidentPatch, IncidentRecord
 from ncert.search import text as search  # the database backends' text match
-from ncert.services import bulk_intake, directory, incidents, indicators, queue
+from ncert.services import bulk_intake, directory, incidents, indicators, next_due, queue
 from ncert.taxonomy import Status
 from tests.sql_rows import Statements
 
@@ -174,3 +178,27 @@ def test_looking_up_indicators_and_external_ids_searches_their_unique_index(worl
             assert "SEARCH" in plan and "SCAN" not in plan, plan
         else:
             assert "Index" in plan and "Seq Scan" not in plan, plan
+
+
+def test_an_incidents_open_clocks_are_read_through_its_own_index(world):
+    """``next_due.refresh`` reads one incident's open deadlines by (incident, received_at), even where
+    statistics say received_at is nearly unique (most received clocks differ; open ones are NULL)."""
+    refs = [world.submit(world.operator, title=f"Clocked {i}") for i in range(12)]
+    start = utcnow()
+    with transaction(world.runtime.sessions) as s:
+        for n, ref in enumerate(refs):
+            incident = s.scalar(select(Incident).where(Incident.reference == ref))
+            for k, stage in enumerate(("early-warning", "incident-notification", "final-report")):
+                due = start + timedelta(hours=24 * (k + 1))
+                s.add(RegulatoryDeadline(incident_id=incident.id, regime="nis2", stage=stage, aware_at=start,
+                                         due_at=due, received_at=due - timedelta(minutes=n + k) if n % 4 else None))
+    planner_statistics.refresh(world.runtime.engine, after_bulk=True)
+    statements = Statements(world.runtime.engine)
+    with statements.recording(), world.runtime.sessions() as s:
+        next_due.refresh(s, s.scalar(select(Incident).where(Incident.reference == refs[0])))
+    [soonest, *_] = [n for n, (sql, _) in enumerate(statements.seen) if "min(regulatory_deadlines.due_at)" in sql]
+    plan = statements.plan(soonest, NO_SEQSCAN)
+    if statements.engine.dialect.name == "sqlite":
+        assert "ix_regulatory_deadlines_incident_open (incident_id=? AND received_at=?)" in plan, plan
+    else:
+        assert "ix_regulatory_deadlines_incident_open" in plan, plan
