@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC
 from functools import wraps
-from urllib.parse import quote
 
 import orjson
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
@@ -19,7 +18,7 @@ from detection import anomaly
 from detection.service import settings as detection_settings
 from ncert.access import visible
 from ncert.actor import Actor
-from ncert.console import forms, incident_risks
+from ncert.console import downloads, forms, incident_risks
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
 from ncert.console.queue import PAGE_SIZE
@@ -242,12 +241,7 @@ def attach_evidence(reference: str):
 def download_evidence(reference: str, attachment_id: int):
     """An evidence file, always as a download: never rendered by the browser, whatever its type."""
     row, data = evidence.download(db(), current_actor(), reference, attachment_id)
-    ascii_name = row.filename.encode("ascii", "replace").decode().replace("?", "_")
-    # RFC 6266 §4.3: an ASCII fallback and the UTF-8 name (RFC 5987).
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.filename)}"
-    return Response(data, mimetype="application/octet-stream", headers={
-        "Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'"})
+    return downloads.attachment(data, row.filename)
 
 
 @bp.post("/incidents/<reference>/split")

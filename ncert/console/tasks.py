@@ -6,9 +6,8 @@ its organisation), the forms' actions, and the download of an answer's files."""
 from __future__ import annotations
 
 from datetime import timezone
-from urllib.parse import quote
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -18,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ncert.access import org_sees
 from ncert.actor import Actor
-from ncert.console import forms
+from ncert.console import downloads, forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
 from ncert.db import utcnow
@@ -265,15 +264,7 @@ def withdraw_rfi(rfi_id: int):
 def rfi_file(attachment_id: int):
     """An answer's file, always as a download: never rendered by the browser, whatever its type."""
     row = rfis.attachment(db(), current_actor(), attachment_id)
-    return Response(row.data, mimetype="application/octet-stream", headers={
-        "Content-Disposition": _disposition(row.filename), "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'"})
-
-
-def _disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 §4.3, RFC 5987)."""
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    return downloads.attachment(row.data, row.filename)
 
 
 def _utc(value):

@@ -131,6 +131,18 @@ def _tlp(value):
 _OFFSET_AS_SPACE = re.compile(r" (\d\d(?::?\d\d)?)$")
 
 
+def utc_time(value: datetime | None) -> datetime | None:
+    """A query's time as an aware UTC datetime (a naive one is read as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00
+        raise ValueError("outside the representable range of UTC times") from None
+
+
 def _timestamp(value):
     # An unencoded '+' in a query string arrives as a space: "…T10:00:00 02:00".
     return _OFFSET_AS_SPACE.sub(r"+\1", value) if isinstance(value, str) else value
@@ -205,14 +217,7 @@ class IncidentQuery(BaseModel):
     @field_validator("reported_after", "reported_before")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        try:
-            return value.astimezone(timezone.utc)
-        except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00
-            raise ValueError("outside the representable range of UTC times") from None
+        return utc_time(value)
 
     @field_validator("limit")
     @classmethod

@@ -7,7 +7,7 @@ whichever backend is configured, scoped to what the key may see.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
@@ -24,6 +24,7 @@ from ncert.api.v1.payloads import (
     _timestamp,
     _tlp,
     parse_query,
+    utc_time,
 )
 from ncert.api.v1.routing import operation, respond
 from ncert.api.v1.serialize import IncidentSummary, Out, summary
@@ -66,14 +67,7 @@ class SearchIncidentsQuery(BaseModel):
     @field_validator("reported_after", "reported_before")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        try:
-            return value.astimezone(timezone.utc)
-        except OverflowError:
-            raise ValueError("outside the representable range of UTC times") from None
+        return utc_time(value)
 
     def search_query(self) -> SearchQuery:
         return SearchQuery(
