@@ -13,7 +13,7 @@ SUMMARY_KEYS = {
     "acknowledged_at", "resolved_at", "closed_at", "updated_at", "work",
 }
 DETAIL_KEYS = SUMMARY_KEYS | {"description", "external_ids", "merged", "indicators", "sightings", "timeline", "deadlines",
-                                 "assessment", "anomaly_score", "risks"}
+                                 "assessment", "anomaly_score", "risks", "category_suggestion"}
 
 RANSOMWARE = {
     "title": "Ransomware on SCADA jump host",

@@ -110,7 +110,7 @@ def test_the_console_tells_the_reporter_only_on_an_operators_decision(as_user):
     ref = gridco.post("/submit", data={"title": "Outage", "tlp": "TLP:GREEN", "severity": "2"}).headers[
         "Location"].rsplit("/", 1)[1]
     operator = as_user("operator@ncert.test")
-    operator.post(f"/incidents/{ref}/severity", data={"severity-severity": "4"})
+    operator.post(f"/incidents/{ref}/triage", data={"triage-severity": "4"})  # the one triage form
     assert '<dd id="fact-severity"><span class="sev sev-2"' in gridco.text(f"/incidents/{ref}")
-    operator.post(f"/incidents/{ref}/communicated-severity", data={"communicated-severity": "4"})
+    operator.post(f"/incidents/{ref}/triage", data={"triage-communicated": "4"})
     assert '<dd id="fact-severity"><span class="sev sev-4"' in gridco.text(f"/incidents/{ref}")

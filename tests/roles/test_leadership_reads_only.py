@@ -29,6 +29,8 @@ def _url(app, endpoint: str, rule: str, values: dict) -> str:
     args = {name: values.get(name, "x") for name in found.arguments - set(found.defaults or ())}
     if "switch" in args:
         args["switch"] = "disable"
+    if "to" in args:
+        args["to"] = "done"
     with app.test_request_context():
         from flask import url_for
 
@@ -48,7 +50,8 @@ def existing(world, api):
     """Real objects for every URL variable, so a route cannot answer 404 before asking about the role."""
     incident = api.submit("gridco", title="Phishing wave", tlp="TLP:GREEN")
     return {"reference": incident["reference"], "user_id": world.users["analyst@gridco.test"],
-            "slug": "gridco", "prefix": "x", "name": "phishing-tag", "number": 1}
+            "slug": "gridco", "prefix": "x", "name": "phishing-tag", "number": 1, "version": 1,
+            "task_id": 1, "rfi_id": 1, "filter_id": 1, "type": "ipv4-addr", "value": "198.51.100.7"}
 
 
 def test_every_rest_write_route_refuses_leadership(app, api, existing):

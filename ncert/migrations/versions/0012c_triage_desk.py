@@ -85,10 +85,9 @@ def downgrade() -> None:
     op.drop_table('saved_filters')
     op.drop_index('ix_incidents_shared_next_due', table_name='incidents')
     op.drop_index('ix_incidents_next_due', table_name='incidents')
-    with op.batch_alter_table('incidents') as batch:
-        batch.drop_column('shared_next_due_at')
-        batch.drop_column('next_due_at')
-    with op.batch_alter_table('regulatory_deadlines') as batch:
-        batch.drop_column('stopped_at')
-    with op.batch_alter_table('organizations') as batch:
-        batch.drop_column('active')
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of incidents would drop its FTS5 triggers, and one
+    # of organizations fails its foreign keys.
+    op.drop_column('incidents', 'shared_next_due_at')
+    op.drop_column('incidents', 'next_due_at')
+    op.drop_column('regulatory_deadlines', 'stopped_at')
+    op.drop_column('organizations', 'active')
