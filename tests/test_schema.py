@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+
 from ncert.db import Base
-from ncert.schema import MIGRATIONS, alembic_config
+from ncert.schema import MIGRATIONS, alembic_config, upgrade
 
 SEARCH_OBJECTS = ("incidents_fts", "ix_incidents_text")
 
@@ -27,3 +32,30 @@ def test_migrations_match_the_models(runtime):
 def test_the_migrations_have_one_head(runtime):
     script = ScriptDirectory.from_config(alembic_config(runtime.settings.database_url))
     assert script.get_heads() == [script.get_current_head()], f"unmerged heads in {MIGRATIONS}"
+
+
+def test_a_failing_migration_leaves_the_schema_as_it_was(runtime):
+    """Migration 0012c adds columns and indexes, then a table that is here already: it fails, and
+    nothing of it (nor of any migration applied with it) stays, on SQLite as on PostgreSQL."""
+    engine = runtime.engine
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012c-1")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE saved_filters (id INTEGER PRIMARY KEY)"))
+    before = _schema(engine)
+    with pytest.raises(DBAPIError):
+        upgrade(engine)
+    assert _schema(engine) == before
+    assert "active" not in before["organizations"]
+
+
+def _schema(engine) -> dict:
+    """Every table's columns and indexes, and the applied revisions."""
+    found = inspect(engine)
+    tables = {t: sorted(c["name"] for c in found.get_columns(t)) + sorted(i["name"] for i in found.get_indexes(t))
+              for t in found.get_table_names()}
+    with engine.connect() as conn:
+        tables["revisions"] = sorted(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    return tables
