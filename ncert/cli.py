@@ -58,10 +58,12 @@ def main() -> None:
 @pass_ctx
 def init(ctx: Context) -> None:
     """Create or upgrade the database and load the sector registry (idempotent)."""
+    from ncert import planner_statistics
     from ncert.schema import upgrade
     from sector_certs import registry
 
     upgrade(ctx.runtime.engine)
+    planner_statistics.refresh(ctx.runtime.engine, after_bulk=True)  # new indexes get their statistics
     with transaction(ctx.runtime.sessions) as session:
         result = registry.load(session)
         collections = taxii.ensure_collections(session)

@@ -8,6 +8,9 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from ncert import planner_statistics, scheduler
+from ncert.db import transaction, utcnow
+from ncert.records import IncidentRecord
+from ncert.services import bulk_intake
 
 TITLE = "Statistics probe 7f3a"
 
@@ -46,3 +49,23 @@ def test_the_scheduled_refresh_runs_hourly(world):
 
     job = scheduler.build(world.runtime).get_job(scheduler.STATISTICS_JOB)
     assert (job.trigger.interval, job.max_instances, job.coalesce) == (timedelta(hours=1), 1, True)
+
+
+def test_statistics_describe_a_column_of_few_values_from_the_whole_index(world):
+    """1,500 TLP:AMBER and 1,500 TLP:GREEN incidents: the tlp index holds 1,500 rows per label.
+    (Read from its first 1,000 entries it would say 1,001, and the analyst queue's plan follows.)
+    PostgreSQL's sample sees each label as half the table."""
+    history = [bulk_intake.HistoricalIncident(
+        record=IncidentRecord(title=f"Old {n}", reporter_org="gridco", tlp=label, external_ids={"legacy": str(n)}),
+        reported_at=utcnow() - timedelta(minutes=n)) for n, label in enumerate(["TLP:AMBER", "TLP:GREEN"] * 1500)]
+    with transaction(world.runtime.sessions) as s:
+        bulk_intake.load(s, world.admin, history)
+    planner_statistics.refresh(world.runtime.engine, after_bulk=True)
+    with world.runtime.engine.connect() as conn:
+        if world.runtime.engine.dialect.name == "sqlite":
+            stat = conn.scalar(text("SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_incidents_tlp_reported'"))
+            assert stat.split()[:2] == ["3000", "1500"]
+            return
+        freqs = conn.execute(text("SELECT most_common_vals::text, most_common_freqs::text FROM pg_stats "
+                                  "WHERE tablename = 'incidents' AND attname = 'tlp'")).one()
+    assert freqs == ("{TLP:AMBER,TLP:GREEN}", "{0.5,0.5}")
