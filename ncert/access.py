@@ -130,7 +130,8 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
     if entity is Rfi:  # a request is seen by the centre and by the organisation asked, while it sees the incident
         if actor.is_national:
             return stmt
-        return stmt.where(Rfi.org_id == actor.org_id, Rfi.incident_id.in_(scope(actor, select(Incident.id))))
+        visible = scope(actor, select(Incident.id).where(Incident.id == Rfi.incident_id)).correlate(Rfi).exists()
+        return stmt.where(Rfi.org_id == actor.org_id, visible)
     if entity is Risk:
         if actor.is_national:
             return stmt

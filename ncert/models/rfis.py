@@ -17,7 +17,7 @@ class Rfi(Base):
     an open request past its due date reads as overdue (``ncert.services.rfis.state_of``)."""
 
     __tablename__ = "rfis"
-    __table_args__ = (Index("ix_rfis_org_state", "org_id", "state"),)
+    __table_args__ = (Index("ix_rfis_org_state", "org_id", "state"), Index("ix_rfis_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)

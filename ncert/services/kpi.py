@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from ncert import clocks, periods
@@ -41,6 +41,7 @@ from ncert.models import (
     Rfi,
     Sector,
 )
+from ncert.models.rollups import CRITICAL
 from ncert.periods import Period
 from ncert.services import audit
 from ncert.services.incident_stats import (
@@ -57,7 +58,6 @@ from ncert.services.incident_stats import (
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, Role
 
 MIN_COUNT = 5  # percentiles over fewer values mislead: shown as None, with the count
-CRITICAL = 4
 NIS2_REGIMES = (clocks.NIS2.name, clocks.NIS2_TRUST_SERVICE.name)
 REVIEWERS = (Role.LEADERSHIP, Role.ADMIN)
 
@@ -256,7 +256,8 @@ def _measure(session: Session, actor: Actor, subject: Subject, period: Period) -
     _nis2(session, actor, subject.incidents(), period, put)
     _rfis(session, actor, subject.incidents(), period, put)
 
-    criticals = sum(tally(session, actor, severity, subject.rollups(), severity >= CRITICAL,
+    # The level as a literal, so that the partial indexes of critical rollup rows serve it.
+    criticals = sum(tally(session, actor, severity, subject.rollups(), severity >= literal_column(str(CRITICAL)),
                           rolled_open_at(period.end)).values())
     put("open_criticals", "open", criticals, criticals)
     return out

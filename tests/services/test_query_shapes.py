@@ -14,12 +14,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from ncert import planner_statistics
+from ncert import periods, planner_statistics
 from ncert.db import transaction, utcnow
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.records import IncidentPatch, IncidentRecord
 from ncert.search import text as search  # the database backends' text match
-from ncert.services import bulk_intake, directory, incidents, indicators, next_due, queue
+from ncert.services import bulk_intake, directory, incidents, indicators, landscape, next_due, queue
 from ncert.taxonomy import Status
 from tests.sql_rows import Statements
 
@@ -202,3 +202,21 @@ def test_an_incidents_open_clocks_are_read_through_its_own_index(world):
         assert "ix_regulatory_deadlines_incident_open (incident_id=? AND received_at=?)" in plan, plan
     else:
         assert "ix_regulatory_deadlines_incident_open" in plan, plan
+
+
+def _statement(statements: Statements, *fragments: str) -> list[int]:
+    return [n for n, (sql, _) in enumerate(statements.seen) if all(f in sql for f in fragments)]
+
+
+def test_the_landscapes_national_counts_read_the_covering_rollup_index(world, many):
+    statements = Statements(world.runtime.engine)
+    with statements.recording(), world.runtime.sessions() as s:
+        landscape.landscape(s, world.operator, periods.parse("2026Q4", now=utcnow()))
+    scans = _statement(statements, "FROM incident_rollups", "incident_rollups.day >=")
+    assert len(scans) == 6  # three trends, each by month and the previous period
+    for n in scans:
+        plan = statements.plan(n, NO_SEQSCAN)
+        if world.runtime.engine.dialect.name == "sqlite":
+            assert "COVERING INDEX ix_incident_rollups_day_cover" in plan, plan
+        else:  # on a few rows either covering index serves; the table is never read
+            assert "Index Only Scan using ix_incident_rollups_" in plan and "Heap" not in plan, plan
