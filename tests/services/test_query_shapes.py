@@ -94,10 +94,11 @@ def test_a_common_word_is_checked_along_the_date_index_and_stops_at_the_page(wor
     common, statements = _page(world, actor, queue.QueueFilter(q="phishing"))
 
     assert common == rare and len(common) == PAGE
-    probe, ids_query = statements.rows()[:2]
-    assert probe == 1 and ids_query == PAGE + 1
-    assert _walks_an_index(statements, 1), statements.plan(1, NO_SEQSCAN)
-    assert "ix_incidents_reported" in statements.plan(1, NO_SEQSCAN)
+    ids_at = next(n for n, (sql, _) in enumerate(statements.seen) if "ORDER BY" in sql)
+    rows = statements.rows()  # the probe, (on SQLite) the prefix's terms, the page's ids
+    assert rows[0] == 1 and rows[ids_at] == PAGE + 1
+    assert _walks_an_index(statements, ids_at), statements.plan(ids_at, NO_SEQSCAN)
+    assert "ix_incidents_reported" in statements.plan(ids_at, NO_SEQSCAN)
 
 
 def test_the_common_word_probe_reads_one_match_past_its_threshold(world, many, monkeypatch):
@@ -220,3 +221,25 @@ def test_the_landscapes_national_counts_read_the_covering_rollup_index(world, ma
             assert "COVERING INDEX ix_incident_rollups_day_cover" in plan, plan
         else:  # on a few rows either covering index serves; the table is never read
             assert "Index Only Scan using ix_incident_rollups_" in plan and "Heap" not in plan, plan
+
+
+def test_a_walked_prefix_is_spelled_as_its_terms_and_finds_the_same_incidents(world, many, monkeypatch):
+    """A common prefix is checked row by row as the terms it stands for (SQLite re-reads a prefix's
+    doclists at every row): the same page as the prefix query, longer words included."""
+    longer = world.submit(world.operator, title="Phishingkit sold on a forum")
+    operator = world.operator
+    monkeypatch.setattr(search, "COMMON_MATCHES", 40)  # rare: the prefix query through the text index
+    rare, _ = _page(world, operator, queue.QueueFilter(q="phish"))
+    monkeypatch.setattr(search, "COMMON_MATCHES", 3)  # common: walked
+    common, statements = _page(world, operator, queue.QueueFilter(q="phish"))
+    assert common == rare and rare[0] == longer
+    if world.runtime.engine.dialect.name == "sqlite":
+        [walk] = [params for sql, params in statements.seen if "EXISTS" in sql]
+        assert '("phishing" OR "phishingkit")' in walk
+
+    monkeypatch.setattr(search, "MAX_EXPANSION", 1)  # more terms than that: the prefix query itself
+    again, statements = _page(world, operator, queue.QueueFilter(q="phish"))
+    assert again == rare
+    if world.runtime.engine.dialect.name == "sqlite":
+        [walk] = [params for sql, params in statements.seen if "EXISTS" in sql]
+        assert '"phish"*' in walk
