@@ -44,8 +44,13 @@ class Incident(Base):
         Index("ix_incidents_communicated_severity", "communicated_severity", "id"),
         Index("ix_incidents_shared_updated", "shared_updated_at", "id"),
         Index("ix_incidents_status_reported", "status", "reported_at", "id"),
-        Index("ix_incidents_sector_reported", "sector_id", "reported_at", "id"),
-        Index("ix_incidents_reporter_reported", "reporter_org_id", "reported_at", "id"),
+        # On PostgreSQL merged_into_id and tlp ride along, so that a card's NIS2 stages walk the
+        # reporter's or sector's unmerged, visible incidents in the index alone (index-only scans).
+        # Not on SQLite, whose planner then preferred merging two indexes for an analyst's queue.
+        Index("ix_incidents_sector_reported", "sector_id", "reported_at", "id",
+              postgresql_include=["merged_into_id", "tlp"]),
+        Index("ix_incidents_reporter_reported", "reporter_org_id", "reported_at", "id",
+              postgresql_include=["merged_into_id", "tlp"]),
         # The analyst's visibility rule (access.scope: own organisation OR a community label):
         # per-status counts from the index alone, and the label arm in date order (0010a).
         Index("ix_incidents_status_visibility", "status", "tlp", "reporter_org_id"),

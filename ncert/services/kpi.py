@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select
+from sqlalchemy import ColumnElement, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from ncert import clocks, periods
@@ -203,7 +203,9 @@ class Subject:
 def _figures(session: Session, actor: Actor, subject: Subject, org_id: int | None,
              period: Period) -> list[Figure]:
     targets = effective_targets(session, org_id)
-    now, before = _measure(session, actor, subject, period), _measure(session, actor, subject, period.previous())
+    stages = _nis2_stages(session, actor, subject.incidents(), (period, period.previous()))
+    now = _measure(session, actor, subject, period, stages[period.label])
+    before = _measure(session, actor, subject, period.previous(), stages[period.previous().label])
     out = []
     for key, (group, label, unit, value, n) in now.items():
         kpi = KPIS.get(key)
@@ -226,9 +228,9 @@ def status(better: Better, value: float | None, target: Target) -> Literal["gree
 Measured = dict[str, tuple[str, str, str, float | None, int]]  # key -> (group, label, unit, value, count)
 
 
-def _measure(session: Session, actor: Actor, subject: Subject, period: Period) -> Measured:
-    """Every figure of one card for one period: the incidents' own from the rollups,
-    NIS2 stages and requests for information from their tables."""
+def _measure(session: Session, actor: Actor, subject: Subject, period: Period, stages: dict) -> Measured:
+    """Every figure of one card for one period: the incidents' own from the rollups, requests
+    for information from their table, NIS2 ``stages`` as ``_nis2_stages`` counted them."""
     mine = (subject.rollups(), rolled_in(period))
     out: Measured = {}
 
@@ -253,7 +255,9 @@ def _measure(session: Session, actor: Actor, subject: Subject, period: Period) -
     _percentiles(put, "time_to_resolve", "response", durations(session, actor, "resolve", *mine))
     _percentiles(put, "reporting_delay", "reporting", durations(session, actor, "delay", *mine))
 
-    _nis2(session, actor, subject.incidents(), period, put)
+    for stage in ("early-warning", "incident-notification", "final-report"):
+        n, met = stages.get(stage, (0, 0))
+        put(f"nis2_{stage.replace('-', '_')}_on_time", "nis2", 100.0 * met / n if n else None, n)
     _rfis(session, actor, subject.incidents(), period, put)
 
     # The level as a literal, so that the partial indexes of critical rollup rows serve it.
@@ -269,20 +273,27 @@ def _percentiles(put, name: str, group: str, values) -> None:
         put(f"{name}_{suffix}", group, value, values.count)
 
 
-def _nis2(session: Session, actor: Actor, subject: ColumnElement[bool], period: Period, put) -> None:
+def _nis2_stages(session: Session, actor: Actor, subject: ColumnElement[bool],
+                 periods_: tuple[Period, ...]) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per period label and NIS2 stage: the stages due in the period and decided (received, or
+    due by now), and how many of them were received on time. One walk of the card's incidents
+    serves every period (at a million incidents, a walk is most of a card's cost)."""
     now = utcnow()
     received = RegulatoryDeadline.received_at
     decided = received.is_not(None) | (RegulatoryDeadline.due_at <= now)
     on_time = received.is_not(None) & (received <= RegulatoryDeadline.due_at)
-    stmt = (scope(actor, counted(actor, RegulatoryDeadline.stage, func.count(), func.sum(case((on_time, 1), else_=0)))
-                  .join(RegulatoryDeadline, RegulatoryDeadline.incident_id == Incident.id), RegulatoryDeadline)
-            .where(subject, RegulatoryDeadline.regime.in_(NIS2_REGIMES), decided,
-                   RegulatoryDeadline.due_at >= period.start, RegulatoryDeadline.due_at < period.end)
-            .group_by(RegulatoryDeadline.stage))
-    rows = {stage: (n, int(met or 0)) for stage, n, met in session.execute(stmt)}
-    for stage in ("early-warning", "incident-notification", "final-report"):
-        n, met = rows.get(stage, (0, 0))
-        put(f"nis2_{stage.replace('-', '_')}_on_time", "nis2", 100.0 * met / n if n else None, n)
+    label = case(*(((RegulatoryDeadline.due_at >= p.start) & (RegulatoryDeadline.due_at < p.end), p.label)
+                   for p in periods_)).label("period")
+    in_any = or_(*((RegulatoryDeadline.due_at >= p.start) & (RegulatoryDeadline.due_at < p.end) for p in periods_))
+    stages = (scope(actor, counted(actor, label, RegulatoryDeadline.stage, case((on_time, 1), else_=0).label("met"))
+                    .join(RegulatoryDeadline, RegulatoryDeadline.incident_id == Incident.id), RegulatoryDeadline)
+              .where(subject, RegulatoryDeadline.regime.in_(NIS2_REGIMES), decided, in_any)).subquery()
+    stmt = (select(stages.c.period, stages.c.stage, func.count(), func.sum(stages.c.met))
+            .group_by(stages.c.period, stages.c.stage))
+    out: dict[str, dict[str, tuple[int, int]]] = {p.label: {} for p in periods_}
+    for period_label, stage, n, met in session.execute(stmt):
+        out[period_label][stage] = (n, int(met or 0))
+    return out
 
 
 def _rfis(session: Session, actor: Actor, subject: ColumnElement[bool], period: Period, put) -> None:
