@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import ColumnElement, bindparam, column, exists, func, literal_column, or_, select, table, true
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from ncert.models import Incident
@@ -68,8 +69,22 @@ def is_common(session: Session, dialect: str, words: list[str]) -> bool:
         probe = select(_fts.c.rowid).where(_sqlite_match(words))
     else:
         probe = select(Incident.id).where(_pg_match(words, indexed=True))
+        if _pg_estimate(session, probe) > COMMON_MATCHES:
+            return True
     found = select(func.count()).select_from(probe.limit(COMMON_MATCHES + 1).subquery())
     return session.scalar(found) > COMMON_MATCHES
+
+
+def _pg_estimate(session: Session, stmt) -> float:
+    """PostgreSQL's own estimate of the rows ``stmt`` returns. Counting a common word's first
+    matches made PostgreSQL tokenise row after row (389 ms for 'phishing' at a million incidents);
+    ANALYZE keeps the text index's most common lexemes and their frequencies (``most_common_elems``,
+    https://www.postgresql.org/docs/current/view-pg-stats.html), from which the planner estimates
+    a frequent word closely (156,018 against 159,508 for 'phishing'), so a word it calls common is
+    taken as common, and only one it calls rare is counted."""
+    sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    plan = session.execute(sql_text("EXPLAIN (FORMAT JSON) " + sql)).scalar_one()
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def _sqlite_match(words: list[str], expanded: dict[str, list[str]] | None = None) -> ColumnElement[bool]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from ncert import clocks
@@ -72,9 +72,12 @@ def next_open(session: Session, actor: Actor, incident_ids: list[int], now: date
     if not incident_ids:
         return {}
     now = now or utcnow()
+    # Neither received nor stopped, written so that no index on received_at can serve it: statistics
+    # count few rows per received_at (received clocks differ), and SQLite then walked every open
+    # clock of the country (135,000 at a million incidents) instead of the page's incidents' own.
+    still_open = func.coalesce(RegulatoryDeadline.received_at, RegulatoryDeadline.stopped_at).is_(None)
     stmt = (select(RegulatoryDeadline)
-            .where(RegulatoryDeadline.incident_id.in_(incident_ids), RegulatoryDeadline.received_at.is_(None),
-                   RegulatoryDeadline.stopped_at.is_(None))
+            .where(RegulatoryDeadline.incident_id.in_(incident_ids), still_open)
             .order_by(RegulatoryDeadline.due_at, RegulatoryDeadline.id))
     stmt = scope(actor, stmt, RegulatoryDeadline)
     soonest: dict[int, Countdown] = {}

@@ -19,7 +19,7 @@ from ncert.db import transaction, utcnow
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.records import IncidentPatch, IncidentRecord
 from ncert.search import text as search  # the database backends' text match
-from ncert.services import bulk_intake, directory, incidents, indicators, landscape, next_due, queue
+from ncert.services import bulk_intake, clocks, directory, incidents, indicators, landscape, next_due, queue
 from ncert.taxonomy import Status
 from tests.sql_rows import Statements
 
@@ -204,6 +204,14 @@ def test_an_incidents_open_clocks_are_read_through_its_own_index(world):
     else:
         assert "ix_regulatory_deadlines_incident_open" in plan, plan
 
+    # A queue page's countdowns: the page's incidents' clocks, by incident
+    statements = Statements(world.runtime.engine)
+    with statements.recording(), world.runtime.sessions() as s:
+        ids = list(s.scalars(select(Incident.id).where(Incident.reference.in_(refs[:4]))))
+        assert len(clocks.next_open(s, world.operator, ids)) == 1  # refs[0]; the others' clocks were received
+    plan = statements.plan(len(statements.seen) - 1, NO_SEQSCAN)
+    assert "ix_regulatory_deadlines_incident_open" in plan and "ix_regulatory_deadlines_open" not in plan, plan
+
 
 def _statement(statements: Statements, *fragments: str) -> list[int]:
     return [n for n, (sql, _) in enumerate(statements.seen) if all(f in sql for f in fragments)]
@@ -243,3 +251,4 @@ def test_a_walked_prefix_is_spelled_as_its_terms_and_finds_the_same_incidents(wo
     if world.runtime.engine.dialect.name == "sqlite":
         [walk] = [params for sql, params in statements.seen if "EXISTS" in sql]
         assert '"phish"*' in walk
+
