@@ -19,7 +19,7 @@ from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.models import IncidentRollup, Sector
 from ncert.periods import Period
-from ncert.services.incident_stats import durations, rolled_in, rolled_severity, tally
+from ncert.services.incident_stats import durations_in, rolled_in, rolled_severity, tally
 from ncert.taxonomy import OPEN_STATUSES, SEVERITY_LEVELS, Status
 
 DEFAULT_DAYS = 90
@@ -68,7 +68,7 @@ def overview(session: Session, actor: Actor, period: Period | None = None) -> Ov
     by_status |= {str(status): n for status, n in tally(session, actor, IncidentRollup.status, window).items()}
     open_by_severity = dict.fromkeys(SEVERITY_LEVELS, 0) | tally(
         session, actor, severity, IncidentRollup.status.in_(OPEN_STATUSES))
-    waits = durations(session, actor, "acknowledge", window, at=(0.5,))
+    waits = durations_in(session, actor, "acknowledge", period, at=(0.5,))
     median = waits.percentiles[0.5]
 
     return Overview(

@@ -153,9 +153,11 @@ def recount(conn: Connection, cells: Iterable[Cell]) -> None:
         _replace(conn, day, orgs)
 
 
-def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool = True) -> int:
+def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool = True,
+             duration_days: bool = True) -> int:
     """Replace the rollup rows of ``day`` (for ``orgs``, or every organisation), with its term
-    rollups unless ``terms`` is false; answers how many incidents they count."""
+    rollups unless ``terms`` is false and its histograms' day unless ``duration_days`` is false
+    (migrations that predate them); answers how many incidents they count."""
     mine = [IncidentRollup.day == day]
     incidents = _incidents_of(day)
     if orgs is not None:
@@ -174,8 +176,9 @@ def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool 
         # a day holds about one cell per incident, so a statement per cell was most of a bulk load's time.
         ids = conn.execute(insert(IncidentRollup.__table__).returning(IncidentRollup.id, sort_by_parameter_order=True),
                            rows).scalars().all()
+        dated = {"day": day} if duration_days else {}
         durations = [{"rollup_id": rollup_id, "measure": m, "bucket": b, "n": x.n, "least": x.least,
-                      "greatest": x.greatest}
+                      "greatest": x.greatest, **dated}
                      for rollup_id, cell in zip(ids, cells.values(), strict=True)
                      for (m, b), x in sorted(cell.durations.items())]
         if durations:
@@ -297,8 +300,10 @@ def rebuild(session: Session, actor: Actor, progress: Progress | None = None) ->
     return total
 
 
-def rebuild_all(conn: Connection, progress: Progress | None = None, *, terms: bool = True) -> int:
-    """``rebuild`` on a bare connection (the migrations'; 0010b predates the term rollups)."""
+def rebuild_all(conn: Connection, progress: Progress | None = None, *, terms: bool = True,
+                duration_days: bool = True) -> int:
+    """``rebuild`` on a bare connection (the migrations'; 0010b predates the term rollups and the
+    histograms' day)."""
     conn.execute(delete(RollupDuration.__table__))
     conn.execute(delete(IncidentRollup.__table__))
     if terms:
@@ -310,7 +315,7 @@ def rebuild_all(conn: Connection, progress: Progress | None = None, *, terms: bo
     days = (_day(last) - first_day).days + 1
     total = 0
     for n in range(days):
-        total += _replace(conn, first_day + timedelta(days=n), None, terms=terms)
+        total += _replace(conn, first_day + timedelta(days=n), None, terms=terms, duration_days=duration_days)
         if progress:
             progress(n + 1, days)
     return total

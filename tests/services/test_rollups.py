@@ -15,7 +15,15 @@ from ncert.db import transaction, utcnow
 from ncert.models import Incident, IncidentRollup, RollupDuration, TimelineEntry
 from ncert.records import IncidentPatch
 from ncert.services import incidents, kpi, rollups
-from ncert.services.incident_stats import counted, reported_in, seconds_between, spread
+from ncert.services.incident_stats import (
+    counted,
+    durations,
+    durations_in,
+    reported_in,
+    rolled_in,
+    seconds_between,
+    spread,
+)
 from ncert.services.landscape import landscape
 from ncert.services.overview import overview, recent
 from ncert.taxonomy import OPEN_STATUSES, SEVERITY_LEVELS, Status
@@ -223,3 +231,21 @@ def test_leadership_figures_read_only_rollup_rows(world, story, reader):
     # The landscape's ranked terms come from their own rollups; only national incidents (national staff's) join.
     assert landscape_sql.reading("incident_rollups") and landscape_sql.reading("incident_term_rollups")
     assert [sql for sql in landscape_sql.reading("incidents") if "national_incident_members" not in sql] == []
+
+
+def test_national_percentiles_by_day_match_those_through_the_rollup_rows(world):
+    """The overview's median time to acknowledge, read from the histograms by day alone, is the
+    one read through the rollup rows; an analyst's still goes through its scoped rows."""
+    gridco = world.actor("analyst@gridco.test")
+    for n in range(7):
+        ref = world.submit(gridco, title=f"Outage {n}", tlp="TLP:GREEN" if n % 2 else "TLP:AMBER")
+        with transaction(world.runtime.sessions) as s:
+            incidents.update_fields(s, world.operator, ref, IncidentPatch(status="triaged"))
+    period = recent()
+    with world.runtime.sessions() as s:
+        for actor in (world.operator, world.actor("analyst@centralbank.test")):
+            by_day = durations_in(s, actor, "acknowledge", period)
+            joined = durations(s, actor, "acknowledge", rolled_in(period))
+            assert by_day == joined
+        assert durations_in(s, world.operator, "acknowledge", period).count == 7
+        assert durations_in(s, world.actor("analyst@centralbank.test"), "acknowledge", period).count == 3
