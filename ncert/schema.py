@@ -14,9 +14,8 @@ and ``upgrade`` begins and ends the transaction itself (the recipe of SQLAlchemy
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from contextlib import contextmanager
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ncert.db import Base, EnumText
 from ncert.taxonomy import TLP, Status
 
-
 CRITICAL = 4  # the level from which an incident counts as critical (the KPI cards' open criticals)
 CRITICAL_ROWS = f"severity >= {CRITICAL} OR communicated_severity >= {CRITICAL}"
 COVER = ("day", "reporter_org_id", "tlp", "sector_id", "rsit_class", "severity", "communicated_severity", "status",
