@@ -22,8 +22,8 @@ from ncert.services import risk_evidence, risk_links, risks
 
 DATA = Path(__file__).with_name("demo_risks.yaml")
 DATE_KEYS = ("next_review_on", "due", "expires_on")  # written in the file as days from the demo's day
-LINKS_PER_MONTH = 2  # per risk: operators link the first significant incidents of each month
-LINK_SEVERITY = 2  # medium and above
+LINKS_PER_MONTH = 2  # per risk: operators link the first incidents of each month that evidence it
+LINK_SEVERITY = 1  # low and above
 DRIFT_CHECK_EVERY = timedelta(days=14)  # the scheduler checks daily; fortnightly keeps the demo quick
 
 
