@@ -61,6 +61,7 @@ from ncert.models import (
     Rfi,
     Risk,
     RiskIncident,
+    RollupDuration,
     Sighting,
     StixObject,
     Task,
@@ -104,6 +105,12 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
         if actor.is_national:
             return stmt
         return stmt.where(or_(entity.reporter_org_id == actor.org_id, entity.tlp.in_(community_labels(actor))))
+    if entity is RollupDuration:  # a histogram row is seen with its rollup row
+        if actor.is_national:
+            return stmt
+        row = scope(actor, select(IncidentRollup.id).where(IncidentRollup.id == RollupDuration.rollup_id),
+                    IncidentRollup).correlate(RollupDuration).exists()
+        return stmt.where(row)
     if entity is TimelineEntry:
         if actor.is_national:
             return stmt

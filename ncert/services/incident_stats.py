@@ -163,13 +163,11 @@ def durations(session: Session, actor: Actor, measure: str, *where: Any,
 
 def durations_in(session: Session, actor: Actor, measure: str, period: Period,
                  at: tuple[float, ...] = (0.5, 0.9)) -> Spread:
-    """``durations`` of the incidents reported in ``period``. National staff see every rollup row,
-    so theirs are read from the histograms by day alone (``ix_incident_rollup_durations_measure_day``):
-    joined to a quarter's 75,000 rollup rows, PostgreSQL hashed every histogram row of the country."""
-    if not actor.is_national:
-        return durations(session, actor, measure, rolled_in(period), at=at)
-    stmt = (select(RollupDuration.bucket, func.sum(RollupDuration.n), func.min(RollupDuration.least),
-                   func.max(RollupDuration.greatest))
+    """``durations`` of the incidents reported in ``period``, read from the histograms by day
+    (``ix_incident_rollup_durations_measure_day``) and scoped through their rollup rows: joined to
+    a quarter's 75,000 rollup rows, PostgreSQL hashed every histogram row of the country."""
+    stmt = (scope(actor, select(RollupDuration.bucket, func.sum(RollupDuration.n), func.min(RollupDuration.least),
+                                func.max(RollupDuration.greatest)), RollupDuration)
             .where(RollupDuration.measure == measure, RollupDuration.day >= _day(period.start),
                    RollupDuration.day < _day(period.end))
             .group_by(RollupDuration.bucket).order_by(RollupDuration.bucket))
