@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit, urlunsplit
 
 HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
@@ -138,7 +139,17 @@ def ip_bounds(kind: str, value: str) -> tuple[bytes, bytes] | None:
     which holds no 128-bit integer; a version byte keeps IPv4 and IPv6 ranges apart."""
     if kind not in IP_TYPES:
         return None
-    net = ipaddress.ip_network(value, strict=False)
+    address, _, prefix = value.partition("/")
+    version, family, bits = (6, socket.AF_INET6, 128) if ":" in address else (4, socket.AF_INET, 32)
+    try:  # inet_pton: a tenth of ipaddress's cost, which was a fifth of a bulk load's indicator upsert
+        raw = int.from_bytes(socket.inet_pton(family, address), "big")
+    except OSError:
+        raw = None
+    if raw is not None and (not prefix or prefix.isdigit() and int(prefix) <= bits):
+        host = (1 << (bits - (int(prefix) if prefix else bits))) - 1
+        head = bytes([version])
+        return head + (raw & ~host).to_bytes(bits // 8, "big"), head + (raw | host).to_bytes(bits // 8, "big")
+    net = ipaddress.ip_network(value, strict=False)  # what inet_pton does not read (a netmask, a zone…)
     width = 4 if net.version == 4 else 16
     head = bytes([net.version])
     return (head + int(net.network_address).to_bytes(width, "big"),

@@ -3,6 +3,7 @@ first use, matched per list type, and stored on the indicator at intake by every
 
 from __future__ import annotations
 
+import ipaddress
 import subprocess
 import sys
 
@@ -87,6 +88,43 @@ def test_refang_and_guess_read_a_bare_defanged_value():
     assert guess("cve-2024-3094") == ("cve", "CVE-2024-3094")
     assert guess("mail[at]corp.example") == ("email-addr", "mail@corp.example")
     assert guess("ransomware") is None and guess("a" * 33) is None
+
+
+@pytest.mark.parametrize("value", ["10.1.2.3", "10.1.2.3/8", "0.0.0.0/0", "255.255.255.255", "::", "::ffff:1.2.3.4",
+                                   "2001:db8::1/33", "fe80::1%eth0", "10.1.2.3/255.0.0.0"])
+def test_ip_bounds_are_those_of_the_network_ipaddress_reads(value):
+    net = ipaddress.ip_network(value, strict=False)
+    width = 4 if net.version == 4 else 16
+    kind = "ipv4-addr" if net.version == 4 else "ipv6-addr"
+    assert ip_bounds(kind, value) == (bytes([net.version]) + int(net.network_address).to_bytes(width, "big"),
+                                      bytes([net.version]) + int(net.broadcast_address).to_bytes(width, "big"))
+
+
+@pytest.mark.parametrize("value", ["10.1.2.3/33", "010.1.2.3", "1::2::3"])
+def test_ip_bounds_refuse_what_ipaddress_refuses(value):
+    with pytest.raises(ValueError):
+        ip_bounds("ipv6-addr" if "::" in value else "ipv4-addr", value)
+
+
+def test_the_lists_an_address_is_on_are_those_whose_networks_hold_it():
+    """The union of the cidr lists that answers most addresses at once names the same lists,
+    in the same order, as asking each list: at the edges of listed networks and just outside them."""
+    index = warninglists.index()
+    for kind in ("ipv4-addr", "ipv6-addr"):
+        lists = index.by_type[kind]
+        version = 4 if kind == "ipv4-addr" else 6
+        edges = sorted({edge for wl in lists for starts, ends in [wl.ranges.get(version, ((), ()))]
+                        for edge in (*starts[::40], *ends[::40])})
+        for edge in edges:
+            number = int.from_bytes(edge[1:], "big")
+            for near in (number - 1, number, number + 1):
+                if not 0 <= near < 2 ** (len(edge) * 8 - 8):
+                    continue
+                value = str(ipaddress.ip_address(near))
+                bounds = ip_bounds(kind, value)
+                if any(first <= bounds[0] and bounds[1] <= last for first, last in warninglists.STAND_INS):
+                    continue
+                assert index.matches(kind, value) == tuple(wl.name for wl in lists if wl.holds(kind, value, bounds))
 
 
 def test_ip_bounds_sort_as_addresses_within_a_version():
