@@ -74,15 +74,17 @@ class WarningList:
     kind: str
     applies_to: frozenset[str]
     entries: frozenset[str] = frozenset()
-    substrings: tuple[str, ...] = ()
+    lengths: tuple[int, ...] = ()  # of the substrings of a substring list (its entries)
     patterns: tuple[re.Pattern, ...] = ()
     ranges: dict[int, tuple[list[bytes], list[bytes]]] = field(default_factory=dict)  # version → (starts, ends)
 
     def holds(self, kind: str, value: str, bounds: tuple[bytes, bytes] | None = None) -> bool:
         if self.kind == "cidr":
             return bounds is not None and self._covers(bounds)
-        if self.kind == "substring":
-            return any(s in value for s in self.substrings)
+        if self.kind == "substring" and len(self.entries) <= len(value) * len(self.lengths):
+            return any(s in value for s in self.entries)
+        if self.kind == "substring":  # each slice of a listed length, looked up (disposable-email has 4,941)
+            return not self.entries.isdisjoint(value[i:i + n] for n in self.lengths for i in range(len(value) - n + 1))
         if self.kind == "regex":
             return any(p.search(value) for p in self.patterns)
         if kind == "url":  # the whole URL, then its host as a domain
@@ -118,7 +120,8 @@ def _load(path: Path) -> WarningList | None:
     if kind == "cidr":
         found.ranges = _merged_ranges(values)
     elif kind == "substring":
-        found.substrings = tuple(v.lower() for v in values)
+        found.entries = frozenset(v.lower() for v in values)
+        found.lengths = tuple(sorted({len(v) for v in found.entries}))
     elif kind == "regex":
         found.patterns = tuple(p for p in map(_pattern, values) if p is not None)
     else:

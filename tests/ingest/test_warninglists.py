@@ -28,6 +28,7 @@ from ncert.taxonomy import TLP
     ("url", "https://bit.ly/abc", "url-shortener"),  # a URL is checked by its host too
     ("email-addr", "abuse@corp.example", "common-contact-emails"),  # regex
     ("email-addr", "x@mailinator.com", "disposable-email"),  # substring
+    ("email-addr", "x@eu.mailinator.com.corp.example", "disposable-email"),  # anywhere in the value
     ("md5", "d41d8cd98f00b204e9800998ecf8427e", "empty-hashes"),
     ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "empty-hashes"),
 ])
