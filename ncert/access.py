@@ -28,8 +28,9 @@ KPI cards (``card_readable``): national staff read every card; an analyst
 reads their own organisation's card, and a sector CERT also the cards of the
 organisations of its sector and the sector's own card. Every figure on a card
 is computed through ``scope``, so a card shows only what its reader may see;
-figures read from the incident rollups (``IncidentRollup``, ``TermRollup``) are scoped by
-the same rule, on the reporting organisation and label each rollup row is keyed by.
+figures read from the incident rollups (``IncidentRollup``, ``TermRollup``) and the queue's
+status totals (``StatusTotal``) are scoped by the same rule, on the reporting organisation and
+label each row is keyed by.
 
 Tasks (``Task``) are the national centre's own work. A request for information
 (``Rfi``) is also seen by the organisation it is addressed to, as long as that
@@ -63,6 +64,7 @@ from ncert.models import (
     RiskIncident,
     RollupDuration,
     Sighting,
+    StatusTotal,
     StixObject,
     Task,
     TaxiiCollection,
@@ -101,7 +103,7 @@ def scope(actor: Actor, stmt: Select, entity=Incident) -> Select:
         if actor.is_national:
             return stmt
         return stmt.where(or_(Incident.reporter_org_id == actor.org_id, Incident.tlp.in_(community_labels(actor))))
-    if entity in (IncidentRollup, TermRollup):  # counts keyed by the same reporter and label as their incidents
+    if entity in (IncidentRollup, TermRollup, StatusTotal):  # counts keyed by the reporter and label of their incidents
         if actor.is_national:
             return stmt
         return stmt.where(or_(entity.reporter_org_id == actor.org_id, entity.tlp.in_(community_labels(actor))))

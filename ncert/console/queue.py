@@ -1,5 +1,6 @@
 """The triage queue: filters and sorting from the query string, keyset paging,
-and per-status counts as tabs (bounded: a tab over ``queue.COUNT_CAP`` shows "1000+")."""
+and per-status counts as tabs (exact when the status totals answer them, else bounded: a tab over
+``queue.COUNT_CAP`` then shows "1000+")."""
 
 from __future__ import annotations
 
@@ -78,12 +79,14 @@ def queue_page():
     ), 400 if problems else 200
 
 
-def _shown_counts(counts: dict[str, int]) -> dict[str, str]:
-    """Tab labels from bounded counts: each status, "open" and "all"; a sum with a capped
-    status in it is a lower bound, written "N+"."""
+def _shown_counts(counts: queue.StatusCounts) -> dict[str, str]:
+    """Tab labels: each status, "open" and "all"; a sum of bounded counts with a capped status in
+    it is a lower bound, written "N+"."""
     def label(statuses) -> str:
-        capped = any(counts[s] > queue.COUNT_CAP for s in statuses)
-        return f"{sum(min(counts[s], queue.COUNT_CAP) for s in statuses)}{'+' if capped else ''}"
+        if counts.bound is None:
+            return f"{sum(counts.counts[s] for s in statuses):,}"
+        capped = any(counts.counts[s] > counts.bound for s in statuses)
+        return f"{sum(min(counts.counts[s], counts.bound) for s in statuses):,}{'+' if capped else ''}"
     return {"all": label(list(Status)), "open": label(OPEN_STATUSES), **{s.value: label([s]) for s in Status}}
 
 

@@ -24,7 +24,7 @@ from ncert.models.playbooks import (
 from ncert.models.regimes import ReportingRegime, SectorRegime
 from ncert.models.rfis import Rfi, RfiAnswer, RfiAttachment
 from ncert.models.risks import Risk, RiskIncident, RiskMatrix, RiskNotification, RiskVersion
-from ncert.models.rollups import IncidentRollup, RollupDuration, TermRollup
+from ncert.models.rollups import IncidentRollup, RollupDuration, StatusCell, StatusTotal, TermRollup
 from ncert.models.saved_filters import SavedFilter
 from ncert.models.sign_in import ConsoleSession, SignInFailure
 from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
@@ -72,6 +72,8 @@ __all__ = [
     "RiskNotification",
     "RiskVersion",
     "RollupDuration",
+    "StatusCell",
+    "StatusTotal",
     "TermRollup",
     "SavedFilter",
     "Sector",

@@ -6,7 +6,8 @@ the KPI cards and the landscape group or filter by, including the reporting
 organisation and the label that ``ncert.access.scope`` decides visibility by.
 Durations that percentiles are read from (time to acknowledge, contain and
 resolve, reporting delay) are kept per rollup row as log-scale histograms
-(``RollupDuration``); ``ncert.services.rollups`` maintains both.
+(``RollupDuration``). The queue's exact counts per status are ``StatusTotal`` rows,
+kept from per-cell ``StatusCell`` rows; ``ncert.services.rollups`` maintains them all.
 """
 
 from __future__ import annotations
@@ -91,3 +92,30 @@ class TermRollup(Base):
     kind: Mapped[str] = mapped_column(String(16))  # cve | malware | technique
     term: Mapped[str] = mapped_column(String(300))
     incidents: Mapped[int]
+
+
+class StatusCell(Base):
+    """How many of one day's incidents reported by one organisation under one label (merged ones
+    included) are in one status: the per-cell truth ``StatusTotal`` is kept from."""
+
+    __tablename__ = "incident_status_cells"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    reporter_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    tlp: Mapped[TLP] = mapped_column(EnumText(TLP, 20), primary_key=True)
+    status: Mapped[Status] = mapped_column(EnumText(Status, 16), primary_key=True)
+    n: Mapped[int]
+
+
+class StatusTotal(Base):
+    """How many incidents one organisation reported under one label are in one status, over all
+    time (merged ones included): the queue's exact per-status counts, a few rows per organisation."""
+
+    __tablename__ = "incident_status_totals"
+
+    reporter_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    tlp: Mapped[TLP] = mapped_column(EnumText(TLP, 20), primary_key=True)
+    status: Mapped[Status] = mapped_column(EnumText(Status, 16), primary_key=True)
+    n: Mapped[int]

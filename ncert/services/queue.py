@@ -4,9 +4,10 @@ Paging is by keyset (sort value, id) with an opaque cursor, so page N costs
 the same as page 1 on a million rows and nothing is kept between requests.
 A page is read in two steps: the ids of the page (filters, visibility, sort,
 keyset, LIMIT page + 1) through the indexes alone, then those rows with their
-joins, so no query joins or sorts more than a page. Counts per status are
-exact on request (``status_counts``) or bounded (``bounded_status_counts``)
-for a page that shows them on every view.
+joins, so no query joins or sorts more than a page. Counts per status are read
+from the status totals kept on write when the filters are only by status, label
+or reporter; otherwise they are exact on request (``status_counts``) or bounded
+(``bounded_status_counts``) for a page that shows them on every view.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ncert.models import (
     Indicator,
     Organization,
     Sector,
+    StatusTotal,
     Team,
     TeamMember,
     User,
@@ -122,17 +124,46 @@ def work_counts(session: Session, actor: Actor, incident_ids: list[int]) -> dict
 
 def status_counts(session: Session, actor: Actor, filters: QueueFilter) -> dict[str, int]:
     """How many visible incidents are in each status, under every filter but status."""
-    return _per_status(session, actor, filters, None)
+    totals = _from_totals(session, actor, filters)
+    return totals if totals is not None else _per_status(session, actor, filters, None)
 
 
 COUNT_CAP = 1000  # a page shown on every view counts each status up to this, then says "1000+"
 
 
+@dataclass(frozen=True)
+class StatusCounts:
+    """Per-status counts for a page shown on every view: exact when ``bound`` is None, else each
+    count above ``bound`` is ``bound + 1`` (a lower bound)."""
+
+    counts: dict[str, int]
+    bound: int | None
+
+
 def bounded_status_counts(session: Session, actor: Actor, filters: QueueFilter,
-                          cap: int = COUNT_CAP) -> dict[str, int]:
-    """``status_counts``, each status counted only up to ``cap`` + 1 rows: a count above
-    ``cap`` is ``cap + 1``, so one page view reads at most (cap + 1) index entries per status."""
-    return _per_status(session, actor, filters, cap + 1)
+                          cap: int | None = None) -> StatusCounts:
+    """``status_counts``, exact where the status totals answer it, else each status counted only up
+    to ``cap`` (``COUNT_CAP``) + 1 rows, so one page view reads at most (cap + 1) index entries per status."""
+    totals = _from_totals(session, actor, filters)
+    if totals is not None:
+        return StatusCounts(totals, None)
+    cap = COUNT_CAP if cap is None else cap
+    return StatusCounts(_per_status(session, actor, filters, cap + 1), cap)
+
+
+def _from_totals(session: Session, actor: Actor, f: QueueFilter) -> dict[str, int] | None:
+    """Exact counts per status from the status totals (``StatusTotal``, a few rows per organisation,
+    kept on write), when ``f`` filters by nothing but what they are keyed by; else None."""
+    if replace(f, status=(), tlp=(), reporter_org=None) != QueueFilter():
+        return None
+    stmt = scope(actor, select(StatusTotal.status, func.sum(StatusTotal.n)).group_by(StatusTotal.status),
+                 StatusTotal)
+    if f.tlp:
+        stmt = stmt.where(StatusTotal.tlp.in_(f.tlp))
+    if f.reporter_org:
+        org_id = session.scalar(select(Organization.id).where(Organization.slug == f.reporter_org))
+        stmt = stmt.where(StatusTotal.reporter_org_id == org_id)
+    return {str(s): 0 for s in Status} | {str(status): int(n) for status, n in session.execute(stmt)}
 
 
 def _per_status(session: Session, actor: Actor, filters: QueueFilter, most: int | None) -> dict[str, int]:

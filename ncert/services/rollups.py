@@ -3,9 +3,18 @@
 Maintained on write: a session listener notes, at every flush, the cells
 (UTC report day × reporting organisation) of each incident written, before and
 after the change, and of each status entry added to a timeline, and recounts
-those cells from their incidents in the same transaction. Every door, bulk
-path and test that writes incidents through the ORM keeps them current, and a
-cell is a few incidents, so a write costs the same at any table size.
+those cells from their incidents when the transaction commits, in it. Every
+door, bulk path and test that writes incidents through the ORM keeps them
+current, and a cell is a few incidents, so a write costs the same at any table
+size. A recount replaces a cell's rows, so two transactions recounting one cell
+at once would each keep their own: on PostgreSQL a recount first takes a
+transaction-scoped advisory lock per cell, all of a commit's at once in key order
+(no two commits can then wait on each other), and reads the cell after any
+commit it waited for. SQLite has one writer at a time.
+
+The queue's exact counts per status (``StatusTotal``: organisation × label ×
+status, merged reports included) are kept by difference: a recount compares a
+cell's ``StatusCell`` rows with its incidents and adds the change to the totals.
 ``rebuild`` recounts every day (``ncert rollups rebuild``, and migration 0010b
 for data written before the rollups existed). The term rollups (``TermRollup``: the
 CVEs, malware families and ATT&CK techniques the landscape ranks) are recounted with
@@ -28,8 +37,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Connection, delete, event, func, insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, delete, event, func, insert, inspect, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ncert import galaxies
 from ncert.actor import Actor
@@ -41,6 +51,8 @@ from ncert.models import (
     Indicator,
     MispEvent,
     RollupDuration,
+    StatusCell,
+    StatusTotal,
     TermRollup,
     TimelineEntry,
 )
@@ -117,16 +129,27 @@ def _moves(incident: Incident) -> bool:
 
 
 @event.listens_for(Session, "after_flush")
-def _recount_touched_cells(session: Session, _context) -> None:
-    """Recount the cells of every incident written and of every status entry added."""
+def _note_touched_cells(session: Session, _context) -> None:
+    """The cells of every incident written and of every status entry added, to recount at commit."""
     ids = {obj.id for obj in (*session.new, *session.dirty) if isinstance(obj, Incident)}
     ids |= {obj.incident_id for obj in session.new if isinstance(obj, TimelineEntry) and obj.kind == "status"}
     ids |= {obj.incident_id for obj in (*session.new, *session.dirty) if isinstance(obj, MispEvent)}
-    cells = session.info.pop(_PENDING, set())
     if ids:
-        cells |= _cells_now(session.connection(), ids)
-    if cells:
+        session.info.setdefault(_PENDING, set()).update(_cells_now(session.connection(), ids))
+
+
+@event.listens_for(Session, "before_commit")
+def _recount_noted_cells(session: Session) -> None:
+    session.flush()  # what is still pending notes its cells
+    if cells := session.info.pop(_PENDING, None):
         recount(session.connection(), cells)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_noted_cells(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction rolled back recounts nothing (a commit has taken its cells already)."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _cells_now(conn: Connection, incident_ids: Iterable[int]) -> set[Cell]:
@@ -139,13 +162,15 @@ def _cells_now(conn: Connection, incident_ids: Iterable[int]) -> set[Cell]:
 
 
 def recount_incidents(session: Session, incident_ids: Iterable[int]) -> None:
-    """Recount the cells of incidents whose rows the ORM did not write (e.g. their indicator links)."""
-    recount(session.connection(), _cells_now(session.connection(), incident_ids))
+    """Recount at commit the cells of incidents whose rows the ORM did not write (e.g. their indicator links)."""
+    session.info.setdefault(_PENDING, set()).update(_cells_now(session.connection(), incident_ids))
 
 
 def recount(conn: Connection, cells: Iterable[Cell]) -> None:
-    """Recount the rollup rows of ``cells`` from their incidents: the flush listener's work, and
+    """Recount the rollup rows of ``cells`` from their incidents: the commit listener's work, and
     what a path that inserts incidents without ORM objects (``ncert.db.bulk_insert``) calls itself."""
+    cells = sorted(set(cells))
+    _lock(conn, cells)
     by_day: dict[date, set[int]] = defaultdict(set)
     for day, org in cells:
         by_day[day].add(org)
@@ -153,11 +178,23 @@ def recount(conn: Connection, cells: Iterable[Cell]) -> None:
         _replace(conn, day, orgs)
 
 
-def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool = True,
+_LOCK_SPACE = 0x6E63 << 40  # "nc": the advisory lock keys of rollup cells, day ordinal and organisation below
+
+
+def _lock(conn: Connection, cells: list[Cell]) -> None:
+    """Hold each cell until commit, taken in key order (PostgreSQL; SQLite's writer holds the database)."""
+    if conn.dialect.name != "postgresql" or not cells:
+        return
+    keys = sorted(_LOCK_SPACE | day.toordinal() << 20 | org for day, org in cells)
+    conn.execute(text("SELECT count(pg_advisory_xact_lock(k)) FROM "
+                      "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"), {"keys": keys})
+
+
+def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool = True, statuses: bool = True,
              duration_days: bool = True) -> int:
     """Replace the rollup rows of ``day`` (for ``orgs``, or every organisation), with its term
-    rollups unless ``terms`` is false and its histograms' day unless ``duration_days`` is false
-    (migrations that predate them); answers how many incidents they count."""
+    rollups, status cells and histograms' day unless ``terms``, ``statuses`` or ``duration_days``
+    is false (migrations that predate them); answers how many incidents they count."""
     mine = [IncidentRollup.day == day]
     incidents = _incidents_of(day)
     if orgs is not None:
@@ -168,6 +205,8 @@ def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool 
     conn.execute(delete(IncidentRollup.__table__).where(*mine))
     if terms:
         _replace_terms(conn, day, orgs)
+    if statuses:
+        _replace_statuses(conn, day, orgs)
     cells = _tally(day, conn.execute(incidents))
     if cells:
         rows = [{**dict(zip(_KEY, key, strict=True)), "day": day, "incidents": cell.incidents}
@@ -213,6 +252,44 @@ def _replace_terms(conn: Connection, day: date, orgs: set[int] | None) -> None:
         conn.execute(insert(TermRollup.__table__), [
             {"day": day, "reporter_org_id": org, "tlp": tlp, "kind": kind, "term": term[:300], "incidents": len(ids)}
             for (org, tlp, kind, term), ids in carrying.items()])
+
+
+def _replace_statuses(conn: Connection, day: date, orgs: set[int] | None) -> None:
+    """Recount the status cells of ``day`` (for ``orgs``, or every organisation) and add what changed
+    to the status totals."""
+    mine = [StatusCell.day == day] + ([StatusCell.reporter_org_id.in_(orgs)] if orgs is not None else [])
+    key = (StatusCell.reporter_org_id, StatusCell.tlp, StatusCell.status)
+    was = {tuple(row[:3]): row[3] for row in conn.execute(select(*key, StatusCell.n).where(*mine))}
+    start = datetime.combine(day, time(), tzinfo=timezone.utc)
+    i = Incident
+    counted = [i.reported_at >= start, i.reported_at < start + timedelta(days=1)]
+    if orgs is not None:
+        counted.append(i.reporter_org_id.in_(orgs))
+    now = {tuple(row[:3]): row[3] for row in conn.execute(
+        select(i.reporter_org_id, i.tlp, i.status, func.count()).where(*counted)
+        .group_by(i.reporter_org_id, i.tlp, i.status))}
+    if now == was:
+        return
+    conn.execute(delete(StatusCell.__table__).where(*mine))
+    if now:
+        conn.execute(insert(StatusCell.__table__), [
+            {"day": day, "reporter_org_id": org, "tlp": tlp, "status": status, "n": n}
+            for (org, tlp, status), n in now.items()])
+    change = {k: now.get(k, 0) - was.get(k, 0) for k in now.keys() | was.keys()}
+    _add_to_totals(conn, {k: n for k, n in change.items() if n})
+
+
+def _add_to_totals(conn: Connection, change: dict[tuple, int]) -> None:
+    """Add ``change`` ((organisation, label, status) → incidents) to the status totals, in key order
+    (two commits then never wait on each other's rows)."""
+    if not change:
+        return
+    rows = [{"reporter_org_id": org, "tlp": tlp, "status": status, "n": n}
+            for (org, tlp, status), n in sorted(change.items(), key=lambda item: (item[0][0], str(item[0][1]),
+                                                                                    str(item[0][2])))]
+    upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(StatusTotal.__table__)
+    conn.execute(upsert.on_conflict_do_update(index_elements=["reporter_org_id", "tlp", "status"],
+                                              set_={"n": StatusTotal.__table__.c.n + upsert.excluded.n}), rows)
 
 
 def _tag_items(conn: Connection):
@@ -301,31 +378,43 @@ def rebuild(session: Session, actor: Actor, progress: Progress | None = None) ->
 
 
 def rebuild_all(conn: Connection, progress: Progress | None = None, *, terms: bool = True,
-                duration_days: bool = True) -> int:
-    """``rebuild`` on a bare connection (the migrations'; 0010b predates the term rollups and the
-    histograms' day)."""
+                statuses: bool = True, duration_days: bool = True) -> int:
+    """``rebuild`` on a bare connection (the migrations'; 0010b predates the term rollups, the status
+    totals and the histograms' day)."""
     conn.execute(delete(RollupDuration.__table__))
     conn.execute(delete(IncidentRollup.__table__))
     if terms:
         conn.execute(delete(TermRollup.__table__))
-    first, last = conn.execute(select(func.min(Incident.reported_at), func.max(Incident.reported_at))).one()
-    if first is None:
-        return 0
-    first_day = _day(first)
-    days = (_day(last) - first_day).days + 1
+    if statuses:
+        conn.execute(delete(StatusCell.__table__))
+        conn.execute(delete(StatusTotal.__table__))
+    days = _days(conn)
     total = 0
-    for n in range(days):
-        total += _replace(conn, first_day + timedelta(days=n), None, terms=terms, duration_days=duration_days)
+    for n, day in enumerate(days, 1):
+        total += _replace(conn, day, None, terms=terms, statuses=statuses, duration_days=duration_days)
         if progress:
-            progress(n + 1, days)
+            progress(n, len(days))
     return total
 
 
 def rebuild_terms(conn: Connection) -> None:
     """Count the term rollups of every day from the incidents (migration 0014, for data written before them)."""
     conn.execute(delete(TermRollup.__table__))
+    for day in _days(conn):
+        _replace_terms(conn, day, None)
+
+
+def rebuild_statuses(conn: Connection) -> None:
+    """Count the status cells and totals from the incidents (migration 0020, for data written before them)."""
+    conn.execute(delete(StatusCell.__table__))
+    conn.execute(delete(StatusTotal.__table__))
+    for day in _days(conn):
+        _replace_statuses(conn, day, None)
+
+
+def _days(conn: Connection) -> list[date]:
+    """Every UTC day from the first report's to the last's."""
     first, last = conn.execute(select(func.min(Incident.reported_at), func.max(Incident.reported_at))).one()
     if first is None:
-        return
-    for n in range((_day(last) - _day(first)).days + 1):
-        _replace_terms(conn, _day(first) + timedelta(days=n), None)
+        return []
+    return [_day(first) + timedelta(days=n) for n in range((_day(last) - _day(first)).days + 1)]

@@ -52,6 +52,11 @@ def test_queue_tabs_count_up_to_the_cap_and_say_so(world, as_user, monkeypatch):
     gridco = world.actor("analyst@gridco.test")
     for i in range(3):
         world.submit(gridco, title=f"Scan {i}")
-    tabs = {status or name: n for status, name, n in TAB.findall(as_user("operator@ncert.test").text("/queue"))}
-    assert tabs == {"all": "2+", "open": "2+", "new": "2+", "triaged": "0", "investigating": "0", "contained": "0",
+    operator = as_user("operator@ncert.test")
+    filtered = {status or name: n for status, name, n in TAB.findall(operator.text("/queue?sector=energy"))}
+    assert filtered == {"all": "2+", "open": "2+", "new": "2+", "triaged": "0", "investigating": "0",
+                        "contained": "0", "resolved": "0", "closed": "0", "merged": "0"}
+    # unfiltered, the status totals kept on write count exactly
+    tabs = {status or name: n for status, name, n in TAB.findall(operator.text("/queue"))}
+    assert tabs == {"all": "3", "open": "3", "new": "3", "triaged": "0", "investigating": "0", "contained": "0",
                     "resolved": "0", "closed": "0", "merged": "0"}

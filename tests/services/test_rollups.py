@@ -4,6 +4,7 @@ computed straight from the incidents, and the only rows the leadership figures r
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -12,9 +13,9 @@ from sqlalchemy import event, func, select
 from ncert import periods
 from ncert.access import scope, severity_column
 from ncert.db import transaction, utcnow
-from ncert.models import Incident, IncidentRollup, RollupDuration, TimelineEntry
+from ncert.models import Incident, IncidentRollup, RollupDuration, StatusTotal, TimelineEntry
 from ncert.records import IncidentPatch
-from ncert.services import incidents, kpi, rollups
+from ncert.services import incidents, kpi, queue, rollups
 from ncert.services.incident_stats import (
     counted,
     durations,
@@ -101,6 +102,90 @@ def test_rollups_kept_on_write_equal_a_recount(world, story):
         assert rollups.rebuild(s, world.operator) == 31  # idempotent
     with world.runtime.sessions() as s:
         assert rollup_rows(s) == kept
+
+
+def status_totals(session) -> dict[tuple, int]:
+    return {(org, str(tlp), str(status)): n for org, tlp, status, n in session.execute(
+        select(StatusTotal.reporter_org_id, StatusTotal.tlp, StatusTotal.status, StatusTotal.n)) if n}
+
+
+def _direct_statuses(session, actor=None) -> dict:
+    stmt = select(Incident.status, func.count()).group_by(Incident.status)
+    return {str(status): n for status, n in session.execute(scope(actor, stmt) if actor else stmt)}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_status_totals_kept_on_write_equal_the_incidents(world, story, reader):
+    actor = world.actor(reader)
+    with world.runtime.sessions() as s:
+        direct = _direct_statuses(s, actor)
+        assert queue.status_counts(s, actor, queue.QueueFilter()) == {str(st): direct.get(st, 0) for st in Status}
+        kept = status_totals(s)
+        assert sum(kept.values()) == 32 and kept == {
+            (org, str(tlp), str(status)): n for org, tlp, status, n in s.execute(
+                select(Incident.reporter_org_id, Incident.tlp, Incident.status, func.count())
+                .group_by(Incident.reporter_org_id, Incident.tlp, Incident.status))}
+    with transaction(world.runtime.sessions) as s:
+        rollups.rebuild(s, world.operator)
+    with world.runtime.sessions() as s:
+        assert status_totals(s) == kept
+
+
+def test_a_hidden_report_leaves_an_analysts_counts_alone(world, story):
+    """Derived data is data: another organisation's TLP:AMBER report changes national staff's
+    counts and none of what GridCo's analyst is told."""
+    gridco = world.actor("analyst@gridco.test")
+    with world.runtime.sessions() as s:
+        before = {who: queue.status_counts(s, world.actor(who), queue.QueueFilter()) for who in READERS}
+    world.submit(world.actor("analyst@powergen.test"), title="Hidden", tlp="TLP:AMBER")
+    with world.runtime.sessions() as s:
+        after = {who: queue.status_counts(s, world.actor(who), queue.QueueFilter()) for who in READERS}
+        assert queue.bounded_status_counts(s, gridco, queue.QueueFilter()).counts == before["analyst@gridco.test"]
+    assert after["operator@ncert.test"] == {**before["operator@ncert.test"],
+                                            "new": before["operator@ncert.test"]["new"] + 1}
+    for who in ("analyst@gridco.test", "analyst@partner.test"):
+        assert after[who] == before[who]
+
+
+def test_concurrent_writers_of_one_cell_keep_every_count(world):
+    """Writers changing one organisation's reports of one day, at once, each in its own
+    transaction: the rollups and status totals they leave are a recount's (on PostgreSQL each
+    recount of a cell waits for the one before it to commit, and then reads it). The rows are
+    written through the ORM alone, as any path may: the services' audit chain would otherwise
+    put the transactions one after the other anyway."""
+    gridco = world.actor("analyst@gridco.test")
+    writers, each = 6, 4
+    refs = [[world.submit(gridco, title=f"Writer {n} report {i}") for i in range(each)] for n in range(writers)]
+    start = threading.Barrier(writers)
+    errors: list[BaseException] = []
+
+    def write(mine: list[str]) -> None:
+        try:
+            start.wait()
+            for i, ref in enumerate(mine):
+                with transaction(world.runtime.sessions) as s:
+                    incident = s.scalar(select(Incident).where(Incident.reference == ref))
+                    incident.status = Status.INVESTIGATING if i % 2 else Status.TRIAGED
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(mine,)) for mine in refs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    half = writers * each // 2
+    with world.runtime.sessions() as s:
+        kept, totals = rollup_rows(s), status_totals(s)
+        assert _direct_statuses(s) == {"triaged": half, "investigating": half}
+    assert sum(row[0][-1] for row in kept) == writers * each
+    assert totals == {(world.orgs["gridco"], "TLP:AMBER", "triaged"): half,
+                      (world.orgs["gridco"], "TLP:AMBER", "investigating"): half}
+    with transaction(world.runtime.sessions) as s:
+        rollups.rebuild(s, world.operator)
+    with world.runtime.sessions() as s:
+        assert rollup_rows(s) == kept and status_totals(s) == totals
 
 
 def test_only_national_staff_rebuild(world):

@@ -52,7 +52,7 @@ def upgrade() -> None:
     # (the incidents and timeline columns it reads are those of revision 0009; the term rollups
     # come with revision 0014, which counts them).
     from ncert.services.rollups import rebuild_all
-    rebuild_all(op.get_bind(), terms=False, duration_days=False)
+    rebuild_all(op.get_bind(), terms=False, statuses=False, duration_days=False)
 
 
 def downgrade() -> None:
