@@ -865,7 +865,7 @@ def report_quarterly(ctx: Context, period: str, out: Path) -> None:
 
 @main.group("search")
 def search_group() -> None:
-    """The Elasticsearch index of incidents (when NCERT_ELASTICSEARCH_URL is set)."""
+    """The Elasticsearch indices of incidents and indicators (when NCERT_ELASTICSEARCH_URL is set)."""
 
 
 def _search_cluster(ctx: Context):
@@ -881,35 +881,37 @@ def _search_cluster(ctx: Context):
 @search_group.command("reindex")
 @pass_ctx
 def search_reindex(ctx: Context) -> None:
-    """Build a new index from the database, swap the alias to it, delete the old one (no downtime)."""
+    """Build new indices (incidents, indicators) from the database, swap each alias to its new
+    index, delete the old ones (no downtime)."""
     from sqlalchemy import func, select
 
-    from ncert.models import Incident
     from ncert.search import indexing
 
     es = _search_cluster(ctx)
-    with ctx.runtime.sessions() as session:
-        total = session.scalar(select(func.count()).select_from(Incident))
-        with click.progressbar(length=total, label="indexing incidents", file=sys.stderr) as bar:
-            rebuilt = indexing.rebuild(session, es, bar.update)
-    removed = ", ".join(rebuilt.removed) or "none"
-    click.echo(f"search index rebuilt: {rebuilt.indexed} incident(s) in {rebuilt.index}, alias swapped "
-               f"(old indices deleted: {removed}; {rebuilt.caught_up} changed meanwhile, re-applied)")
+    for feed in indexing.FEEDS:
+        with ctx.runtime.sessions() as session:
+            total = session.scalar(select(func.count()).select_from(feed.model))
+            with click.progressbar(length=total, label=f"indexing {feed.name}s", file=sys.stderr) as bar:
+                rebuilt = indexing.rebuild(session, es, bar.update, feed)
+        removed = ", ".join(rebuilt.removed) or "none"
+        click.echo(f"search index rebuilt: {rebuilt.indexed} {feed.name} document(s) in {rebuilt.index}, alias "
+                   f"swapped (old indices deleted: {removed}; {rebuilt.caught_up} changed meanwhile, re-applied)")
 
 
 @search_group.command("status")
 @pass_ctx
 def search_status(ctx: Context) -> None:
-    """The alias, its documents and the index lag (incidents whose update is not delivered yet)."""
+    """Per index, the alias, its documents and the index lag (rows whose update is not delivered yet)."""
     from ncert.search import indexing
 
     es = _search_cluster(ctx)
-    with ctx.runtime.sessions() as session:
-        status = indexing.status(session, es)
-    click.echo(f"alias {status.alias} -> {', '.join(status.indices) or '(no index yet)'}")
-    documents = "unknown (cluster unreachable)" if status.documents is None else status.documents
-    click.echo(f"documents {documents}, incidents in the database {status.incidents}")
-    oldest = f", oldest since {status.oldest_pending:%Y-%m-%d %H:%M:%S} UTC" if status.oldest_pending else ""
-    click.echo(f"index lag {status.lag} incident(s) not yet indexed{oldest}; {status.failed} failed")
-    if status.error:
-        click.echo(f"cluster: {status.error}", err=True)
+    for feed in indexing.FEEDS:
+        with ctx.runtime.sessions() as session:
+            status = indexing.status(session, es, feed)
+        click.echo(f"alias {status.alias} -> {', '.join(status.indices) or '(no index yet)'}")
+        documents = "unknown (cluster unreachable)" if status.documents is None else status.documents
+        click.echo(f"documents {documents}, {feed.name}s in the database {status.rows}")
+        oldest = f", oldest since {status.oldest_pending:%Y-%m-%d %H:%M:%S} UTC" if status.oldest_pending else ""
+        click.echo(f"index lag {status.lag} {feed.name}(s) not yet indexed{oldest}; {status.failed} failed")
+        if status.error:
+            click.echo(f"cluster: {status.error}", err=True)

@@ -23,7 +23,8 @@ class Indicator(Base):
     the national picture, for national staff only (see ``indicators.facts_of``)."""
 
     __tablename__ = "indicators"
-    __table_args__ = (UniqueConstraint("type", "value"), Index("ix_indicators_ip_from", "ip_from"))
+    __table_args__ = (UniqueConstraint("type", "value"), Index("ix_indicators_ip_from", "ip_from"),
+                      Index("ix_indicators_last_seen", "last_seen", "id"))  # national search, by last seen
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(32))

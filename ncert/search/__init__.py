@@ -1,11 +1,14 @@
-"""Search over incidents: one interface, three backends.
+"""Search over incidents and indicators: one interface, three backends.
 
 ``search_incidents(session, actor, query)`` answers a ``SearchQuery`` (free text,
 structured filters, sort, a keyset cursor, highlighting, aggregations) with a
 ``SearchResult``: the ids of one page, the cursor of the next, the highlighted
 fields and the aggregations the dashboards need. Whichever backend answers, TLP
 and organisation scoping are part of the query itself (``ncert.access``), so
-search never shows what the lists hide.
+search never shows what the lists hide. ``search_indicators(session, actor, query)``
+answers an ``IndicatorQuery`` (values, types, dates, sort, cursor, aggregations by
+type and over time) with the ids of Indicator rows, shown only through the reports
+the actor may see (``ncert.search.indicators``).
 
 Backends: the database's own text index (SQLite FTS5 or PostgreSQL full text,
 ``ncert.search.database`` over ``ncert.search.text``), or Elasticsearch
@@ -23,11 +26,19 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
-from ncert.search.query import AGGREGATIONS, INTERVALS, SearchQuery, SearchResult
+from ncert.search.query import (
+    AGGREGATIONS,
+    INDICATOR_AGGREGATIONS,
+    INTERVALS,
+    IndicatorQuery,
+    SearchQuery,
+    SearchResult,
+)
 from ncert.search.text import COMMON_MATCHES, MAX_TERMS, is_common, terms
 
-__all__ = ["AGGREGATIONS", "COMMON_MATCHES", "INTERVALS", "MAX_TERMS", "SearchQuery", "SearchResult",
-           "elasticsearch_url", "incident_text_filter", "is_common", "search_incidents", "terms"]
+__all__ = ["AGGREGATIONS", "COMMON_MATCHES", "INDICATOR_AGGREGATIONS", "INTERVALS", "MAX_TERMS", "IndicatorQuery",
+           "SearchQuery", "SearchResult", "elasticsearch_url", "incident_text_filter", "is_common",
+           "search_incidents", "search_indicators", "terms"]
 
 
 def elasticsearch_url(session: Session) -> str | None:
@@ -45,6 +56,18 @@ def search_incidents(session: Session, actor: Actor, query: SearchQuery) -> Sear
     from ncert.search import database
 
     return database.search_incidents(session, actor, query)
+
+
+def search_indicators(session: Session, actor: Actor, query: IndicatorQuery) -> SearchResult:
+    """One page of the indicators ``actor`` may see that match ``query``, by the configured backend."""
+    query.validate()
+    if elasticsearch_url(session):
+        from ncert.search import elastic_indicators
+
+        return elastic_indicators.search_indicators(session, actor, query)
+    from ncert.search import indicators
+
+    return indicators.search_indicators(session, actor, query)
 
 
 def incident_text_filter(session: Session, text: str, *, ordered_by=None,

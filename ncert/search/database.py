@@ -54,19 +54,19 @@ def aggregate(session: Session, actor: Actor, filters: queue.QueueFilter, name: 
         stmt = select(key, func.count()).join_from(Incident, Sector, Sector.id == Incident.sector_id)
     else:
         key = {"category": lambda: Incident.rsit_class, "severity": lambda: severity_column(actor),
-               "over_time": lambda: _bucket(session, interval)}[name]()
+               "over_time": lambda: bucket(session, Incident.reported_at, interval)}[name]()
         stmt = select(key, func.count()).select_from(Incident)
     rows = session.execute(queue.matching(session, actor, stmt, filters).group_by(key)).all()
     return {str(k): n for k, n in sorted(rows, key=lambda row: row[0])}
 
 
-def _bucket(session: Session, interval: str):
-    """The ISO date of the first day of the UTC day, week (Monday) or month of ``reported_at``."""
+def bucket(session: Session, column, interval: str):
+    """The ISO date of the first day of the UTC day, week (Monday) or month of the time ``column``."""
     if session.get_bind().dialect.name == "sqlite":  # stored as naive UTC text
         if interval == "week":  # 'weekday 0' moves to the next Sunday (or stays), then back to its Monday
-            return func.date(Incident.reported_at, "weekday 0", "-6 days")
-        return func.strftime("%Y-%m-01" if interval == "month" else "%Y-%m-%d", Incident.reported_at)
-    utc = func.timezone("UTC", Incident.reported_at)
+            return func.date(column, "weekday 0", "-6 days")
+        return func.strftime("%Y-%m-01" if interval == "month" else "%Y-%m-%d", column)
+    utc = func.timezone("UTC", column)
     return func.to_char(func.date_trunc(literal_column(f"'{interval}'"), utc), "YYYY-MM-DD")
 
 

@@ -25,6 +25,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
@@ -42,7 +43,7 @@ from ncert.services.queue import _decode, _encode  # one cursor format for the q
 from ncert.taxonomy import RSIT
 
 ALIAS = "ncert-incidents"
-TEMPLATE = "ncert-incidents"
+TEMPLATE = ALIAS  # the template of the indices behind an alias is named as the alias
 TEXT_FIELDS = ("reference", "title", "description")
 HIGHLIGHTED = ("title", "description")
 CHUNK = 2000  # documents per bulk request and rows per database read
@@ -94,51 +95,63 @@ def client_of(session: Session) -> Elasticsearch:
 # Index, template and alias ------------------------------------------------------------------
 
 
-def put_template(es: Elasticsearch) -> None:
-    es.indices.put_index_template(name=TEMPLATE, index_patterns=[f"{ALIAS}-*"], priority=100,
-                                  template={"settings": SETTINGS, "mappings": MAPPINGS},
-                                  meta={"description": "ncert incidents (ncert.search.elastic)"})
+@dataclass(frozen=True)
+class IndexSpec:
+    """An alias, the template shaping the indices behind it (``<alias>-*``) and their mapping."""
+
+    alias: str
+    mappings: dict
+    description: str
 
 
-def create_index(es: Elasticsearch, name: str | None = None) -> str:
+INCIDENTS = IndexSpec(ALIAS, MAPPINGS, "ncert incidents (ncert.search.elastic)")
+
+
+def put_template(es: Elasticsearch, spec: IndexSpec = INCIDENTS) -> None:
+    es.indices.put_index_template(name=spec.alias, index_patterns=[f"{spec.alias}-*"], priority=100,
+                                  template={"settings": SETTINGS, "mappings": spec.mappings},
+                                  meta={"description": spec.description})
+
+
+def create_index(es: Elasticsearch, name: str | None = None, spec: IndexSpec = INCIDENTS) -> str:
     """A new, empty index the template shapes (named for this moment unless ``name``), not yet
     behind the alias."""
-    put_template(es)
-    name = name or f"{ALIAS}-{datetime.now(timezone.utc):%Y%m%d%H%M%S%f}"
+    put_template(es, spec)
+    name = name or f"{spec.alias}-{datetime.now(timezone.utc):%Y%m%d%H%M%S%f}"
     es.indices.create(index=name)
     return name
 
 
-def aliased(es: Elasticsearch) -> list[str]:
+def aliased(es: Elasticsearch, alias: str = ALIAS) -> list[str]:
     """The indices behind the alias (one, or none before the first index is made)."""
     try:
-        return sorted(es.indices.get_alias(name=ALIAS))
+        return sorted(es.indices.get_alias(name=alias))
     except NotFoundError:
         return []
 
 
-def ensure_index(es: Elasticsearch) -> str:
+def ensure_index(es: Elasticsearch, spec: IndexSpec = INCIDENTS) -> str:
     """The index behind the alias, made empty if there is none yet (the outbox then fills it).
     The first index has a fixed name, so deliverers in several processes that find no alias at
     once all end at the same index (a second ``create`` is refused, adding an alias twice is not)."""
-    current = aliased(es)
+    current = aliased(es, spec.alias)
     if current:
         return current[0]
-    name = f"{ALIAS}-initial"
+    name = f"{spec.alias}-initial"
     try:
-        create_index(es, name)
+        create_index(es, name, spec)
     except BadRequestError as exc:
         if exc.error != "resource_already_exists_exception":
             raise
-    es.indices.update_aliases(actions=[{"add": {"index": name, "alias": ALIAS}}])
+    es.indices.update_aliases(actions=[{"add": {"index": name, "alias": spec.alias}}])
     return name
 
 
-def swap(es: Elasticsearch, new: str) -> list[str]:
+def swap(es: Elasticsearch, new: str, alias: str = ALIAS) -> list[str]:
     """Point the alias at ``new`` alone in one atomic call, then delete the indices it left."""
-    old = [name for name in aliased(es) if name != new]
-    actions = [{"remove": {"index": name, "alias": ALIAS}} for name in old]
-    es.indices.update_aliases(actions=[*actions, {"add": {"index": new, "alias": ALIAS}}])
+    old = [name for name in aliased(es, alias) if name != new]
+    actions = [{"remove": {"index": name, "alias": alias}} for name in old]
+    es.indices.update_aliases(actions=[*actions, {"add": {"index": new, "alias": alias}}])
     for name in old:
         es.indices.delete(index=name)
     return old
@@ -176,7 +189,7 @@ def actions(session: Session, ids: Iterable[int], index: str = ALIAS,
     what not. Each carries an external version (``versions``, else 0), so an older read never
     overwrites a newer one (the outbox row's id: ``ncert.search.indexing``)."""
     versions = versions or {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         docs = documents(session, chunk)
         for incident_id in chunk:
             meta = {"_index": index, "_id": incident_id, "version": versions.get(incident_id, 0),
@@ -187,7 +200,7 @@ def actions(session: Session, ids: Iterable[int], index: str = ALIAS,
                 yield {"_op_type": "delete", **meta}
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     chunk: list[int] = []
     for incident_id in ids:
         chunk.append(incident_id)
@@ -294,20 +307,20 @@ def search_incidents(session: Session, actor: Actor, q: SearchQuery) -> SearchRe
     }
     if q.cursor:
         value, last_id = _decode(q.cursor, q.sort)
-        body["search_after"] = [_nanos(value) if isinstance(value, datetime) else value, last_id]
+        body["search_after"] = [nanos(value) if isinstance(value, datetime) else value, last_id]
     if q.highlight and terms(q.text or ""):
         body["highlight"] = {"encoder": "html", "number_of_fragments": 0, "pre_tags": ["<em>"],
                              "post_tags": ["</em>"], "fields": {f: {} for f in HIGHLIGHTED}}
     if q.aggregations:
         body["aggs"] = {a: _aggregation(actor, a, q.interval) for a in q.aggregations}
     # ignore_unavailable: before the first document the alias does not exist yet, and nothing matches
-    answer = _call(lambda: client_of(session).search(index=ALIAS, ignore_unavailable=True, **body))
+    answer = call(lambda: client_of(session).search(index=ALIAS, ignore_unavailable=True, **body))
     hits = answer["hits"]["hits"]
     page = hits[:q.limit]
     next_cursor = None
     if len(hits) > q.limit:
         value = page[-1]["sort"][0]
-        value = _datetime(value) if name != "severity" else value
+        value = from_nanos(value) if name != "severity" else value
         next_cursor = _encode(q.sort, value, int(page[-1]["_id"]))
     # The index trails the database by the outbox's delay: a page is checked against ncert.access, so
     # an incident whose label was just tightened is not shown before its update is indexed.
@@ -339,7 +352,7 @@ def text_filter(session: Session, text: str, actor: Actor | None) -> ColumnEleme
     if not words:
         return true()
     query = {"query": {"bool": {"filter": scope_filter(actor), "must": words}}, "_source": False}
-    ids = _call(lambda: [int(hit["_id"]) for hit in helpers.scan(client_of(session), query=query, index=ALIAS,
+    ids = call(lambda: [int(hit["_id"]) for hit in helpers.scan(client_of(session), query=query, index=ALIAS,
                                                                    size=5000, ignore_unavailable=True)])
     if session.get_bind().dialect.name == "postgresql":  # one array parameter, whatever the number of ids
         return Incident.id == any_(bindparam("search_ids", ids, type_=ARRAY(Integer), unique=True))
@@ -348,7 +361,7 @@ def text_filter(session: Session, text: str, actor: Actor | None) -> ColumnEleme
     return Incident.id.in_(found)
 
 
-def _call(fetch):
+def call(fetch):
     """``fetch()``, with the cluster being down or refusing answered as 503 (the database keeps working)."""
     try:
         return fetch()
@@ -356,9 +369,9 @@ def _call(fetch):
         raise Unavailable("search is unavailable; try again shortly", code="search_unavailable") from exc
 
 
-def _nanos(value: datetime) -> int:
+def nanos(value: datetime) -> int:
     return (value - _EPOCH) // timedelta(microseconds=1) * 1000
 
 
-def _datetime(nanos: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=int(nanos) // 1000)
+def from_nanos(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(value) // 1000)

@@ -3,7 +3,11 @@
 The database is the source of truth. Every flush that adds, changes or deletes an
 incident writes one outbox row per incident (topic ``search.index``, key
 ``incident:<id>``) in the same transaction (``incidents_changed``, the one producer),
-so intake never waits for Elasticsearch and succeeds while it is down. The outbox
+so intake never waits for Elasticsearch and succeeds while it is down. At commit, the
+indicators those incidents carry get a row each (key ``indicator:<id>``): a link, a
+carrier's label or reporter, or the value's dates changed with them. These rows are
+written after the transaction's indicator upserts, which lock each value's row, so two
+transactions linking one value number their rows in the order they commit. The outbox
 delivers after commit (``deliver``): it reads each incident's current row and
 indexes it, or deletes its document when the row is gone, through
 ``helpers.streaming_bulk``; a failure leaves the rows pending and the outbox
@@ -13,8 +17,9 @@ Each write carries the outbox row's id as an external version, so a slow
 deliverer's older read never overwrites a newer one. ``rebuild`` (``ncert search
 reindex``) builds a new index from the database, swaps the alias atomically,
 re-applies what the outbox delivered meanwhile to the old index, and deletes the
-old one. ``status`` is ``ncert search status``: the alias, its documents and the
-index lag (incidents whose update is not delivered yet).
+old one; incidents and indicators (``ncert.search.elastic_indicators``) each have
+their index (``FEEDS``). ``status`` is ``ncert search status``: per index, the alias,
+its documents and the lag (rows whose update is not delivered yet).
 
 Only Elasticsearch needs this: without ``NCERT_ELASTICSEARCH_URL`` the database's
 own text index is kept by the database (triggers, an expression index) and the
@@ -32,12 +37,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ncert import outbox
 from ncert.db import utcnow
-from ncert.models import Incident
+from ncert.models import Incident, IncidentIndicator, Indicator
 from ncert.models.outbox import FAILED, PENDING, OutboxMessage
 
 TOPIC = "search.index"
 _SEEN = "search_index_enqueued"  # session.info: incident ids enqueued in the open transaction
 _CHANGED = "search_index_changed"  # session.info: incident ids the last flush wrote
+_CARRIED = "search_index_carried"  # session.info: indicator ids enqueued in the open transaction
+LOOKUP_CHUNK = 500
 # How far before a rebuild started its catch-up looks: a transaction that flushed its outbox rows
 # earlier but committed after the rebuild read its incident is re-applied too.
 CATCH_UP_MARGIN = timedelta(minutes=5)
@@ -48,6 +55,7 @@ def track(sessions: sessionmaker) -> None:
     calls it when Elasticsearch is configured)."""
     event.listen(sessions, "after_flush", _collect)
     event.listen(sessions, "after_flush_postexec", _enqueue)
+    event.listen(sessions, "before_commit", _enqueue_carried)
     event.listen(sessions, "after_commit", _forget)
     event.listen(sessions, "after_rollback", _forget)
 
@@ -76,64 +84,118 @@ def _enqueue(session: Session, _context) -> None:
         incidents_changed(session, changed)
 
 
+def _enqueue_carried(session: Session) -> None:
+    """One row per indicator the transaction's incidents carry, written last (see the module)."""
+    session.flush()
+    incidents = sorted(session.info.get(_SEEN, ()))
+    carried: set[int] = set()
+    for i in range(0, len(incidents), LOOKUP_CHUNK):
+        carried.update(session.scalars(select(IncidentIndicator.indicator_id).where(
+            IncidentIndicator.incident_id.in_(incidents[i:i + LOOKUP_CHUNK]))))
+    seen = session.info.setdefault(_CARRIED, set())
+    for indicator_id in sorted(carried - seen):
+        outbox.enqueue(session, TOPIC, {"indicator": indicator_id}, key=f"indicator:{indicator_id}")
+        seen.add(indicator_id)
+
+
 def _forget(session: Session) -> None:
-    session.info.pop(_SEEN, None)
-    session.info.pop(_CHANGED, None)
+    for name in (_SEEN, _CHANGED, _CARRIED):
+        session.info.pop(name, None)
 
 
 @outbox.handler(TOPIC, batch=True)
 def deliver(runtime, messages: list[outbox.Message]) -> None:
-    """Make the index agree with the database on the messages' incidents (raises to be retried)."""
+    """Make the indices agree with the database on the messages' incidents and indicators (raises
+    to be retried)."""
     if not runtime.settings.elasticsearch_url:
         return  # search went back to the database's text index: nothing to keep
     from ncert.search import elastic
 
     es = elastic.client(runtime.settings.elasticsearch_url)
-    versions: dict[int, int] = {}
-    for message in messages:
-        incident_id = message.payload["incident"]
-        versions[incident_id] = max(versions.get(incident_id, 0), message.id)
-    with runtime.sessions() as session:
-        elastic.ensure_index(es)
-        elastic.bulk(es, elastic.actions(session, sorted(versions), versions=versions))
+    for feed in FEEDS:
+        versions: dict[int, int] = {}
+        for message in messages:
+            if feed.name in message.payload:
+                row_id = message.payload[feed.name]
+                versions[row_id] = max(versions.get(row_id, 0), message.id)
+        if versions:
+            with runtime.sessions() as session:
+                elastic.ensure_index(es, feed.spec())
+                elastic.bulk(es, feed.actions(session, es, sorted(versions), feed.spec().alias, versions))
+
+
+@dataclass(frozen=True)
+class Feed:
+    """An index kept from one table: its outbox payload name (and key prefix), and its documents."""
+
+    name: str
+    model: type
+
+    def spec(self):
+        if self.name == "incident":
+            from ncert.search.elastic import INCIDENTS
+
+            return INCIDENTS
+        from ncert.search.elastic_indicators import INDICATORS
+
+        return INDICATORS
+
+    def actions(self, session: Session, es, ids, index: str, versions: dict[int, int] | None = None):
+        if self.name == "incident":
+            from ncert.search import elastic
+
+            return elastic.actions(session, ids, index=index, versions=versions)
+        from ncert.search import elastic_indicators
+
+        return elastic_indicators.actions(session, es, ids, index=index, versions=versions)
+
+    def all_ids(self, session: Session, progress: Callable[[int], None] | None = None):
+        """Every id, a chunk at a time (by keyset, so no result set stays open)."""
+        last = 0
+        while chunk := list(session.scalars(select(self.model.id).where(self.model.id > last)
+                                            .order_by(self.model.id).limit(10_000))):
+            for row_id in chunk:
+                if progress:
+                    progress(1)
+                yield row_id
+            last = chunk[-1]
+
+
+INCIDENT_FEED, INDICATOR_FEED = FEEDS = (Feed("incident", Incident), Feed("indicator", Indicator))
 
 
 @dataclass(frozen=True)
 class Rebuilt:
     index: str
-    indexed: int
+    indexed: int  # documents written (an indicator has one per view)
     removed: list[str]  # the indices the alias left, now deleted
-    caught_up: int  # incidents re-applied from outbox rows written while the rebuild ran
+    caught_up: int  # rows re-applied from outbox rows written while the rebuild ran
 
 
-def rebuild(session: Session, es, progress: Callable[[int], None] | None = None) -> Rebuilt:
-    """Build a new index from every incident, swap the alias to it, delete the old one."""
+def rebuild(session: Session, es, progress: Callable[[int], None] | None = None,
+            feed: Feed = INCIDENT_FEED) -> Rebuilt:
+    """Build a new index from every row of ``feed``, swap the alias to it, delete the old one.
+    ``progress`` hears of each row read."""
     from ncert.search import elastic
 
     started = utcnow()
-    new = elastic.create_index(es)
+    spec = feed.spec()
+    new = elastic.create_index(es, spec=spec)
     try:
-        indexed = elastic.bulk(es, elastic.actions(session, _all_incidents(session), index=new), progress)
+        indexed = elastic.bulk(es, feed.actions(session, es, feed.all_ids(session, progress), new))
         es.indices.refresh(index=new)
     except BaseException:
         es.indices.delete(index=new, ignore_unavailable=True)
         raise
-    removed = elastic.swap(es, new)
-    versions = {int(key.removeprefix("incident:")): newest for key, newest in session.execute(
+    removed = elastic.swap(es, new, spec.alias)
+    prefix = f"{feed.name}:"
+    versions = {int(key.removeprefix(prefix)): newest for key, newest in session.execute(
         select(OutboxMessage.key, func.max(OutboxMessage.id))
-        .where(OutboxMessage.topic == TOPIC, OutboxMessage.created_at >= started - CATCH_UP_MARGIN)
+        .where(OutboxMessage.topic == TOPIC, OutboxMessage.key.startswith(prefix, autoescape=True),
+               OutboxMessage.created_at >= started - CATCH_UP_MARGIN)
         .group_by(OutboxMessage.key))}
-    elastic.bulk(es, elastic.actions(session, sorted(versions), versions=versions))
+    elastic.bulk(es, feed.actions(session, es, sorted(versions), spec.alias, versions))
     return Rebuilt(new, indexed, removed, len(versions))
-
-
-def _all_incidents(session: Session):
-    """Every incident id, a chunk at a time (by keyset, so no result set stays open)."""
-    last = 0
-    while chunk := list(session.scalars(select(Incident.id).where(Incident.id > last).order_by(Incident.id)
-                                        .limit(10_000))):
-        yield from chunk
-        last = chunk[-1]
 
 
 @dataclass(frozen=True)
@@ -141,27 +203,30 @@ class Status:
     alias: str
     indices: list[str]
     documents: int | None  # None when the cluster does not answer
-    incidents: int
-    lag: int  # incidents with an index update not delivered yet (pending outbox rows)
-    failed: int  # incidents whose update the outbox gave up on (``ncert outbox retry``)
+    rows: int  # incidents, or indicators, in the database
+    lag: int  # rows with an index update not delivered yet (pending outbox rows)
+    failed: int  # rows whose update the outbox gave up on (``ncert outbox retry``)
     oldest_pending: datetime | None
     error: str | None = None
 
 
-def status(session: Session, es) -> Status:
+def status(session: Session, es, feed: Feed = INCIDENT_FEED) -> Status:
     from ncert.search import elastic
+
+    alias = feed.spec().alias
 
     def count(state: str):
         return (select(func.count(func.distinct(OutboxMessage.key)), func.min(OutboxMessage.created_at))
-                .where(OutboxMessage.topic == TOPIC, OutboxMessage.status == state))
+                .where(OutboxMessage.topic == TOPIC, OutboxMessage.status == state,
+                       OutboxMessage.key.startswith(f"{feed.name}:", autoescape=True)))
 
     lag, oldest = session.execute(count(PENDING)).one()
     failed, _ = session.execute(count(FAILED)).one()
-    incidents = session.scalar(select(func.count()).select_from(Incident))
+    rows = session.scalar(select(func.count()).select_from(feed.model))
     try:
-        indices = elastic.aliased(es)
-        documents = es.count(index=elastic.ALIAS)["count"] if indices else 0
+        indices = elastic.aliased(es, alias)
+        documents = es.count(index=alias)["count"] if indices else 0
         error = None
     except Exception as exc:  # the cluster is down: the lag is still known from the database
         indices, documents, error = [], None, f"{type(exc).__name__}: {exc}"
-    return Status(elastic.ALIAS, indices, documents, incidents, lag, failed, oldest, error)
+    return Status(alias, indices, documents, rows, lag, failed, oldest, error)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ncert.errors import BadRequest
+from ncert.observables import INDICATOR_TYPES
 from ncert.taxonomy import TLP, Status
 
 AGGREGATIONS = ("over_time", "sector", "category", "severity")  # counts over time, by sector, category, severity
@@ -54,3 +55,42 @@ class SearchResult:
     # aggregation → bucket key → count, keys in ascending order (sector slugs, RSIT classes,
     # severities, ISO dates of each bucket's first day)
     aggregations: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+INDICATOR_AGGREGATIONS = ("type", "over_time")  # counts by indicator type, and over time of last seen
+INDICATOR_SORTS = ("last_seen", "value")
+
+
+@dataclass(frozen=True)
+class IndicatorQuery:
+    """Indicators by value, type and dates. ``text``: values (defanged spellings refanged, normalised
+    as intake stores them, ``observables.guess``), each an exact value, a prefix of domain or URL
+    values, or a CIDR holding IP values; any of them matches, and text naming no value matches none.
+    Dates are those the actor knows (``ncert.search.indicators``)."""
+
+    text: str | None = None
+    type: tuple[str, ...] = ()
+    first_seen_after: datetime | None = None  # each bound inclusive
+    first_seen_before: datetime | None = None
+    last_seen_after: datetime | None = None
+    last_seen_before: datetime | None = None
+    sort: str = "-last_seen"
+    limit: int = 50
+    cursor: str | None = None
+    aggregations: tuple[str, ...] = ()
+    interval: str = "day"
+
+    def validate(self) -> None:
+        if self.sort.lstrip("-") not in INDICATOR_SORTS:
+            raise BadRequest(f"unknown sort {self.sort!r}; expected one of {', '.join(INDICATOR_SORTS)}, "
+                             "optionally prefixed with '-'")
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+        if set(self.type) - set(INDICATOR_TYPES):
+            raise BadRequest(f"unknown indicator type; expected some of {', '.join(INDICATOR_TYPES)}")
+        unknown = [a for a in self.aggregations if a not in INDICATOR_AGGREGATIONS]
+        if unknown:
+            raise BadRequest(f"unknown aggregation {unknown[0]!r}; expected some of "
+                             f"{', '.join(INDICATOR_AGGREGATIONS)}")
+        if self.interval not in INTERVALS:
+            raise BadRequest(f"unknown interval {self.interval!r}; expected one of {', '.join(INTERVALS)}")

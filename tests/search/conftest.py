@@ -17,6 +17,7 @@ from ncert import outbox
 from ncert.runtime import Runtime
 from tests.api.conftest import api  # noqa: F401  (the REST caller fixture)
 from tests.conftest import database, fresh_runtime
+from tests.console.conftest import as_user  # noqa: F401  (signed-in consoles)
 
 SEARCH_BACKENDS = ("sqlite", "postgresql", "postgresql+elasticsearch")
 
@@ -52,12 +53,13 @@ def runtime(backend, tmp_path) -> Runtime:
 
 def empty_cluster(url: str) -> None:
     """Delete ncert's indices, by name (wildcard deletes are refused by default)."""
-    from ncert.search import elastic
+    from ncert.search import elastic, elastic_indicators
 
     es = elastic.client(url)
-    names = list(es.indices.get(index=f"{elastic.ALIAS}-*", expand_wildcards="all"))
-    if names:
-        es.indices.delete(index=",".join(names))
+    for alias in (elastic.ALIAS, elastic_indicators.ALIAS):
+        names = list(es.indices.get(index=f"{alias}-*", expand_wildcards="all"))
+        if names:
+            es.indices.delete(index=",".join(names))
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +86,9 @@ def settle(runtime: Runtime) -> None:
     while outbox.deliver_due(runtime):
         pass
     if runtime.settings.elasticsearch_url:
-        from ncert.search import elastic
+        from ncert.search import elastic, elastic_indicators
 
         es = elastic.client(runtime.settings.elasticsearch_url)
-        if elastic.aliased(es):
-            es.indices.refresh(index=elastic.ALIAS)
+        for alias in (elastic.ALIAS, elastic_indicators.ALIAS):
+            if elastic.aliased(es, alias):
+                es.indices.refresh(index=alias)

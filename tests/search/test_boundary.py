@@ -1,14 +1,19 @@
 """Search never shows what the lists hide: a hidden report of the same value changes no hit,
-highlight, count or cursor the prober gets, on every backend."""
+highlight, count or cursor the prober gets, on every backend, for incidents and indicators."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+from datetime import datetime, timezone
 
+import orjson
 import pytest
+from sqlalchemy import select
 
-from ncert.models import Incident
-from ncert.search import SearchQuery, search_incidents
+from ncert.models import Incident, Indicator
+from ncert.search import IndicatorQuery, SearchQuery, search_incidents, search_indicators
+from ncert.search.indicators import page_facts
 from ncert.services.queue import QueueFilter, list_incidents
 from tests.differential import Differential
 from tests.search.conftest import settle
@@ -42,3 +47,57 @@ def test_a_hidden_report_changes_nothing_search_shows(world, label):
     # the database backends mark each word of an address: that spelling is the value too
     PROBE.assert_same(views, *(".".join(f"<em>{part}</em>" for part in v.split(".")) for v in (PROBE.secret,
                                                                                               PROBE.control)))
+
+
+def _cursor(cursor: str | None):
+    """A cursor's sort, value and id (an id the differential sets aside: the values' rows differ)."""
+    if cursor is None:
+        return None
+    sort, value, last_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    if sort.endswith("last_seen"):  # compared as a time, which the differential does not set aside
+        value = datetime.fromisoformat(value)
+    return {"sort": sort, "value": value, "id": last_id}
+
+
+@pytest.mark.parametrize("label", ["TLP:AMBER", "TLP:RED"])
+def test_a_hidden_report_of_a_value_changes_nothing_indicator_search_shows(world, label):
+    """Ids, order, cursors, dates and aggregations of indicator search, with and without another
+    organisation's hidden report carrying the value (with other dates) and a value beside it."""
+    secret = [{"type": "ipv4-addr", "value": PROBE.secret, "first_seen": "2025-01-01T00:00:00Z",
+               "last_seen": "2026-11-20T00:00:00Z"},
+              {"type": "domain-name", "value": "c2.secret-example.net", "first_seen": "2025-01-01T00:00:00Z",
+               "last_seen": "2026-11-21T00:00:00Z"}]
+    world.submit(world.actor("analyst@powergen.test"), title="Our sources", tlp=label, indicators=secret)
+    prober = world.actor("analyst@gridco.test")
+    day = datetime(2026, 11, 2, tzinfo=timezone.utc)
+
+    def views(value: str) -> dict:
+        domain = "c2.secret-example.net" if value == PROBE.secret else "c2.control-example.net"
+        world.submit(prober, title="Beaconing", tlp="TLP:GREEN", indicators=[
+            {"type": "ipv4-addr", "value": value, "first_seen": "2026-11-01T08:00:00Z",
+             "last_seen": "2026-11-02T08:00:00Z"},
+            {"type": "domain-name", "value": domain, "first_seen": "2026-10-30T08:00:00Z",
+             "last_seen": "2026-11-01T08:00:00Z"}])
+        settle(world.runtime)
+        out = {}
+        with world.runtime.sessions() as s:
+            spelled = dict(s.execute(select(Indicator.id, Indicator.value)).all())
+            both = search_indicators(s, prober, IndicatorQuery(text=f"{value} {domain}")).ids
+            for name, query in {
+                "exact": IndicatorQuery(text=value, aggregations=("type", "over_time")),
+                "cidr": IndicatorQuery(text=f"{value}/32", limit=1, aggregations=("over_time",)),
+                "prefix": IndicatorQuery(text=domain.split("-")[0], aggregations=("type", "over_time")),
+                "both": IndicatorQuery(text=f"{value} {domain}", limit=1, aggregations=("over_time",)),
+                "by_value": IndicatorQuery(text=f"{value} {domain}", sort="value", limit=1),
+                "dated": IndicatorQuery(text=f"{value} {domain}", last_seen_after=day, first_seen_before=day),
+                "late": IndicatorQuery(text=f"{value} {domain}", last_seen_after=datetime(2026, 11, 10,
+                                                                                          tzinfo=timezone.utc)),
+            }.items():
+                result = search_indicators(s, prober, query)
+                out[name] = {"ids": [spelled[i] for i in result.ids], "next": _cursor(result.next_cursor),
+                             "aggregations": result.aggregations}
+            # the dates the prober is shown: its own report's, never the hidden one's
+            out["facts"] = sorted(list(row[1:]) for row in page_facts(s, prober, both).values())
+        return out
+
+    PROBE.assert_same(views, "c2.secret-example.net", "c2.control-example.net", "c2.secret", "c2.control")

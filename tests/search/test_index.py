@@ -80,7 +80,7 @@ def test_search_commands(world, ncert, es):
 
     result = ncert("search", "reindex")
     assert result.exit_code == 0, result.output
-    assert "search index rebuilt: 3 incident(s) in ncert-incidents-" in result.output
+    assert "search index rebuilt: 3 incident document(s) in ncert-incidents-" in result.output
     settle(world.runtime)
     status = ncert("search", "status")
     assert "documents 3, incidents in the database 3" in status.output

@@ -40,7 +40,7 @@ def test_an_outage_mid_ingest_loses_nothing(backend, own_node, tmp_path):
             found()
         with runtime.sessions() as s:
             status = indexing.status(s, indexing_client(runtime))
-        assert (status.lag, status.documents, status.incidents) == (9, None, 15)
+        assert (status.lag, status.documents, status.rows) == (9, None, 15)
 
         own_node.start()
         later = utcnow() + timedelta(hours=2)  # past every back-off
@@ -51,7 +51,7 @@ def test_an_outage_mid_ingest_loses_nothing(backend, own_node, tmp_path):
         assert len(found("14")) == 1
         with runtime.sessions() as s:
             status = indexing.status(s, indexing_client(runtime))
-        assert (status.lag, status.failed, status.documents, status.incidents) == (0, 0, 15, 15)
+        assert (status.lag, status.failed, status.documents, status.rows) == (0, 0, 15, 15)
 
 
 def indexing_client(runtime):
