@@ -1,10 +1,11 @@
-"""The indicator page: one value across the incidents the user may see, its MISP warninglists,
-and for operators the national false-positive mark (``ncert.services.indicator_profile``,
+"""The indicator pivot: values searched through ``ncert.search.search_indicators`` (whichever backend
+is configured), and the indicator page: one value across the incidents the user may see, its MISP
+warninglists, and for operators the national false-positive mark (``ncert.services.indicator_profile``,
 ``ncert.services.false_positives``)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -13,15 +14,35 @@ from wtforms.validators import Length
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor
 from ncert.errors import Invalid
+from ncert.observables import INDICATOR_TYPES
+from ncert.search import IndicatorQuery, search_indicators
+from ncert.search.indicators import page_facts
 from ncert.services import false_positives
 from ncert.services.indicator_profile import profile
 from ncert.web.session import db
 
 PAGE = "/indicators/<type>/<path:value>"
+PAGE_SIZE = 50
+SORTS = {"-last_seen": "Last seen, newest first", "last_seen": "Last seen, oldest first", "value": "Value"}
 
 
 class FalsePositiveForm(FlaskForm):
     reason = StringField("Reason", [Length(max=2000)], render_kw={"autocomplete": "off"})
+
+
+@bp.get("/indicators", endpoint="indicators")
+@login_required
+def search():
+    """Values the user may see, by value (exact, prefix, CIDR) and type, newest last seen first."""
+    actor, session = current_actor(), db()
+    q, kind = request.args.get("q", "").strip(), request.args.get("type", "")
+    sort, cursor = request.args.get("sort", "-last_seen"), request.args.get("cursor") or None
+    result = search_indicators(session, actor, IndicatorQuery(
+        text=q or None, type=(kind,) if kind else (), sort=sort, limit=PAGE_SIZE, cursor=cursor,
+        aggregations=("type",)))
+    facts = page_facts(session, actor, result.ids)
+    return render_template("console/indicators.html", q=q, kind=kind, sort=sort, sorts=SORTS, types=INDICATOR_TYPES,
+                           rows=[facts[i] for i in result.ids if i in facts], result=result, first_page=bool(cursor))
 
 
 # merge_slashes=False: a URL value's "//" must reach the view as typed, not be redirected away.

@@ -7,6 +7,7 @@ import pytest
 from tests.search.conftest import settle
 
 PATH = "/api/v1/search/incidents"
+INDICATORS = "/api/v1/search/indicators"
 
 
 def exercise(check, api) -> None:
@@ -16,6 +17,11 @@ def exercise(check, api) -> None:
     query = {"q": "phish", "highlight": "true", "aggregations": "over_time,sector,category,severity", "limit": 1}
     check(PATH, "get", api.get("/search/incidents", "gridco", query_string=query))
     check(PATH, "get", api.get("/search/incidents", "gridco", query_string={"aggregations": "colour"}))  # 400
+    api.submit("gridco", tlp="TLP:GREEN", indicators=[{"type": "ipv4-addr", "value": "198.51.100.20"}])
+    settle(api.world.runtime)
+    query = {"q": "198.51.100.0/24", "aggregations": "type,over_time", "limit": 1}
+    check(INDICATORS, "get", api.get("/search/indicators", "gridco", query_string=query))
+    check(INDICATORS, "get", api.get("/search/indicators", "gridco", query_string={"type": "colour"}))  # 400
 
 
 def test_search_over_the_api(api):
@@ -49,4 +55,35 @@ def test_search_over_the_api(api):
                                    {"cursor": "forged"}, {"unknown": "1"}])
 def test_bad_search_queries_are_400(api, query):
     response = api.get("/search/incidents", "gridco", query_string=query)
+    assert response.status_code == 400 and set(response.json) >= {"error", "detail"}, response.json
+
+
+def test_the_indicator_pivot_over_the_api(api):
+    api.submit("gridco", tlp="TLP:GREEN", indicators=[
+        {"type": "domain-name", "value": "c2.evil-example.net", "last_seen": "2026-03-05T08:00:00Z"}])
+    api.submit("powergen", tlp="TLP:AMBER", indicators=[
+        {"type": "domain-name", "value": "c2.evil-example.net", "last_seen": "2026-03-20T08:00:00Z"},
+        {"type": "domain-name", "value": "c2.evil-example.org", "last_seen": "2026-03-21T08:00:00Z"}])
+    api.submit("centralbank", tlp="TLP:CLEAR", indicators=[
+        {"type": "url", "value": "https://c2.evil-example.net/x", "last_seen": "2026-03-04T08:00:00Z"}])
+    settle(api.world.runtime)
+
+    page = api.get("/search/indicators", "gridco", query_string={"q": "c2.evil-example", "aggregations": "type"})
+    assert page.status_code == 200, page.json
+    assert [(i["type"], i["value"], i["last_seen"]) for i in page.json["items"]] == [
+        ("domain-name", "c2.evil-example.net", "2026-03-05T08:00:00Z")]  # its own report's date
+    assert page.json["aggregations"] == {"type": {"domain-name": 1}}
+    national = api.get("/search/indicators", "operator", query_string={"q": "c2.evil-example hxxps://c2.evil",
+                                                                         "sort": "value", "limit": 2}).json
+    assert [i["value"] for i in national["items"]] == ["c2.evil-example.net", "c2.evil-example.org"]
+    rest = api.get("/search/indicators", "operator", query_string={
+        "q": "c2.evil-example hxxps://c2.evil", "sort": "value", "limit": 2, "cursor": national["next_cursor"]}).json
+    assert [i["value"] for i in rest["items"]] == ["https://c2.evil-example.net/x"] and rest["next_cursor"] is None
+    assert national["items"][0]["last_seen"] == "2026-03-20T08:00:00Z"
+
+
+@pytest.mark.parametrize("query", [{"sort": "severity"}, {"type": "colour"}, {"aggregations": "sector"},
+                                   {"cursor": "forged"}, {"last_seen_after": "yesterday"}])
+def test_bad_indicator_queries_are_400(api, query):
+    response = api.get("/search/indicators", "gridco", query_string=query)
     assert response.status_code == 400 and set(response.json) >= {"error", "detail"}, response.json

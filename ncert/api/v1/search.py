@@ -1,8 +1,9 @@
-"""``/search/incidents``: the search interface (``ncert.search``) over the REST API.
+"""``/search/incidents`` and ``/search/indicators``: the search interface (``ncert.search``) over the REST API.
 
 Free text with highlights, structured filters, keyset paging and the aggregations
 the dashboards draw (counts over time, by sector, category, severity), answered by
-whichever backend is configured, scoped to what the key may see.
+whichever backend is configured, scoped to what the key may see; and the indicator
+pivot: values (exact, prefix, CIDR), types and dates, counted by type and over time.
 """
 
 from __future__ import annotations
@@ -27,10 +28,20 @@ from ncert.api.v1.payloads import (
     utc_time,
 )
 from ncert.api.v1.routing import operation, respond
-from ncert.api.v1.serialize import IncidentSummary, Out, summary
+from ncert.api.v1.serialize import IncidentSummary, Out, Timestamp, summary
 from ncert.models import Incident
-from ncert.search import AGGREGATIONS, INTERVALS, SearchQuery, search_incidents
-from ncert.search.query import MAX_LIMIT
+from ncert.observables import INDICATOR_TYPES
+from ncert.search import (
+    AGGREGATIONS,
+    INDICATOR_AGGREGATIONS,
+    INTERVALS,
+    IndicatorQuery,
+    SearchQuery,
+    search_incidents,
+    search_indicators,
+)
+from ncert.search.indicators import page_facts
+from ncert.search.query import INDICATOR_SORTS, MAX_LIMIT
 from ncert.taxonomy import TLP, Status
 from ncert.web.session import db
 
@@ -101,3 +112,72 @@ def search():
         items=[summary(who, i) for i in items], next_cursor=result.next_cursor, limit=query.limit,
         highlights={loaded[i].reference: fields for i, fields in result.highlights.items() if i in loaded},
         aggregations=result.aggregations))
+
+
+class SearchIndicatorsQuery(BaseModel):
+    """Values, types, dates, order, page and aggregations of ``GET /search/indicators``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        None, description="Values, space-separated (defanged spellings are refanged): each an exact value, the "
+                          "start of domain or URL values, or a CIDR holding IP values; any of them matches")
+    type: Annotated[list[Literal[INDICATOR_TYPES]], CommaList] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Any of these indicator types")
+    first_seen_after: UTC | None = Field(None, description="ISO 8601, inclusive; a time without offset is UTC")
+    first_seen_before: UTC | None = Field(None, description="ISO 8601, inclusive")
+    last_seen_after: UTC | None = Field(None, description="ISO 8601, inclusive")
+    last_seen_before: UTC | None = Field(None, description="ISO 8601, inclusive")
+    sort: Literal[tuple(n for key in INDICATOR_SORTS for n in (key, f"-{key}"))] = Field(  # type: ignore[valid-type]
+        "-last_seen", description="Sort key; a leading '-' sorts descending")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size")
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=12000)] | None = Field(
+        None, description="next_cursor of the previous page, with the same query")
+    aggregations: Annotated[list[Literal[INDICATOR_AGGREGATIONS]], CommaList] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Counts to add over every match: " + ", ".join(INDICATOR_AGGREGATIONS))
+    interval: Literal[INTERVALS] = Field("day", description="Bucket of over_time")  # type: ignore[valid-type]
+
+    @field_validator("first_seen_after", "first_seen_before", "last_seen_after", "last_seen_before")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return utc_time(value)
+
+    def search_query(self) -> IndicatorQuery:
+        return IndicatorQuery(
+            text=self.q, type=tuple(self.type), first_seen_after=self.first_seen_after,
+            first_seen_before=self.first_seen_before, last_seen_after=self.last_seen_after,
+            last_seen_before=self.last_seen_before, sort=self.sort, limit=self.limit, cursor=self.cursor,
+            aggregations=tuple(self.aggregations), interval=self.interval)
+
+
+class IndicatorHit(Out):
+    type: str
+    value: str
+    first_seen: Timestamp = Field(description="National staff: the national first seen; others: the earliest "
+                                              "among the reports they may see")
+    last_seen: Timestamp = Field(description="National staff: the national last seen; others: the latest "
+                                             "among the reports they may see")
+
+
+class IndicatorPage(Out):
+    items: list[IndicatorHit]
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page; null on the last page")
+    limit: int
+    aggregations: dict[str, dict[str, int]] = Field(
+        description="aggregation → bucket → visible indicators matching (over_time: by last seen, first day)")
+
+
+@operation("GET", "/search/indicators", query=SearchIndicatorsQuery, returns=IndicatorPage,
+           summary="Search indicators", errors=(503,))
+def search_indicator_values():
+    """The indicator pivot: the values the key may see through the reports it may see, by value, type
+    and dates, newest last seen first (or by value), with counts by type and over time, by the
+    configured backend."""
+    query = parse_query(SearchIndicatorsQuery)
+    session, who = db(), actor()
+    result = search_indicators(session, who, query.search_query())
+    facts = page_facts(session, who, result.ids)
+    return respond(IndicatorPage(
+        items=[IndicatorHit(type=f.type, value=f.value, first_seen=f.first_seen, last_seen=f.last_seen)
+               for f in (facts[i] for i in result.ids if i in facts)],
+        next_cursor=result.next_cursor, limit=query.limit, aggregations=result.aggregations))
