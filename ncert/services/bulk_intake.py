@@ -142,7 +142,7 @@ def load(session: Session, actor: Actor, items: list[HistoricalIncident]) -> lis
 # What a load writes, the rollups its recount writes included.
 _GROWN = ("incidents", "incident_external_refs", "incident_affected_sectors", "indicators", "incident_indicators",
           "sightings", "timeline_entries", "regulatory_deadlines", "incident_rollups", "incident_rollup_durations",
-          "incident_term_rollups")
+          "incident_term_rollups", "incident_status_cells", "incident_status_totals")
 
 
 def _refresh_statistics(session: Session, loaded: int) -> None:
