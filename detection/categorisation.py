@@ -98,8 +98,8 @@ def suggest(session: Session, actor: Actor, incident: Incident, threshold: float
     """Store both models' suggestions for ``incident``, note them on its timeline, and set the
     reporter model's as the "suggested" category when it is confident enough."""
     try:
-        reporter = modelstore.load_active(session, REPORTER)
-        national = modelstore.load_active(session, NATIONAL) or reporter
+        reporter = modelstore.load_active(session, REPORTER, categoriser.Model)
+        national = modelstore.load_active(session, NATIONAL, categoriser.Model) or reporter
     except modelstore.UnsafeModel as exc:  # a tampered row: no suggestion, and say so loudly
         log.error("categoriser model refused, %s gets no suggestion: %s", incident.reference, exc)
         return None

@@ -1,11 +1,19 @@
 """Trained models kept in the database, versioned, and loaded without running code.
 
-A model is a scikit-learn estimator in skops' format (https://skops.readthedocs.io/en/stable/persistence.html):
-a zip of JSON schema and numpy arrays that skops rebuilds node by node, refusing any type
-that is neither in its audited default set nor in our explicit ``TRUSTED`` list. Before
-loading we also ask skops which types the file would need (``get_untrusted_types``) and
-refuse the file outright if one is outside ``TRUSTED``: a tampered row can make loading
-fail, never make it run code. Plain parameters (rarity tables, label lists) are JSON.
+A model is stored in one of two formats, neither of which runs code on load:
+
+* a model that is numbers only (a dict of numpy arrays, as the categoriser keeps) is a
+  numpy ``.npz`` read with ``allow_pickle=False``, which refuses object arrays, the one
+  part of the format that would unpickle (https://numpy.org/doc/stable/reference/generated/numpy.load.html).
+  Reading it needs numpy alone, not scikit-learn: a fraction of a second on first use;
+* any other scikit-learn estimator is in skops' format (https://skops.readthedocs.io/en/stable/persistence.html):
+  a zip of JSON schema and numpy arrays that skops rebuilds node by node, refusing any type
+  that is neither in its audited default set nor in our explicit ``TRUSTED`` list. Before
+  loading we also ask skops which types the file would need (``get_untrusted_types``) and
+  refuse the file outright if one is outside ``TRUSTED``.
+
+A tampered row can make loading fail, never make it run code. Plain parameters (rarity
+tables, label lists) are JSON.
 
 Each version is keyed by name, version number, scikit-learn version and the sha256 of its
 training data. One version per name is ``active``; a new one is promoted when its
@@ -17,7 +25,10 @@ estimator may not mean the same): the name then has no model until it is retrain
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,14 +42,9 @@ from ncert.models import StoredModel
 
 ACTIVE, CANDIDATE, RETIRED = "active", "candidate", "retired"
 
-# What our estimators need beyond skops' own trusted set, and nothing more: the calibration
-# wrappers of the categoriser (plain containers of fitted estimators and sigmoid parameters) and
-# the isolation forest's trees (skops rebuilds a Tree from its node arrays, it runs no code).
-TRUSTED = [
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-    "sklearn.tree._tree.Tree",
-]
+# What our estimators need beyond skops' own trusted set, and nothing more: the isolation
+# forest's trees (skops rebuilds a Tree from its node arrays, it runs no code).
+TRUSTED = ["sklearn.tree._tree.Tree"]
 
 
 class UnsafeModel(Exception):
@@ -55,22 +61,48 @@ def data_hash(rows: list[Any]) -> str:
 
 
 def sklearn_version() -> str:
-    import sklearn
+    """The installed scikit-learn's version, read without importing it (a second or more)."""
+    from importlib.metadata import version
 
-    return sklearn.__version__
+    return version("scikit-learn")
 
 
 def dumps(estimator: Any) -> bytes:
+    """``estimator`` as an ``.npz`` when it is a dict of numpy arrays, else in skops' format."""
+    import numpy as np
+
+    if isinstance(estimator, dict) and estimator and all(isinstance(v, np.ndarray) for v in estimator.values()):
+        out = io.BytesIO()
+        np.savez_compressed(out, allow_pickle=False, **estimator)
+        return out.getvalue()
     import skops.io as sio
 
     return sio.dumps(estimator, compression=8)  # zipfile.ZIP_DEFLATED
 
 
 def loads(blob: bytes) -> Any:
-    """The estimator in ``blob``; ``UnsafeModel`` when it needs any type outside ``TRUSTED``
-    (skops' audited defaults aside) or is not a skops file. Nothing in ``blob`` runs before the check."""
-    import zipfile
+    """The estimator in ``blob`` (a dict of arrays for an ``.npz``); ``UnsafeModel`` when it needs
+    an object array, any type outside ``TRUSTED`` (skops' audited defaults aside), or is neither
+    format. Nothing in ``blob`` runs before the check."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            skops_file = "schema.json" in archive.namelist()
+    except zipfile.BadZipFile as exc:
+        raise UnsafeModel(f"not a skops model file nor numpy arrays: {exc}") from None
+    return _skops(blob) if skops_file else _arrays(blob)
 
+
+def _arrays(blob: bytes) -> dict:
+    import numpy as np
+
+    try:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
+            return {name: stored[name] for name in stored.files}
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        raise UnsafeModel(f"the stored arrays could not be loaded safely: {exc}") from None
+
+
+def _skops(blob: bytes) -> Any:
     import skops.io as sio
 
     try:
@@ -173,9 +205,11 @@ def forget() -> None:
     _cache.clear()
 
 
-def load_active(session: Session, name: str) -> Loaded | None:
-    """The active version of ``name``, rebuilt once per process; ``None`` without one (or when it
-    was trained under another scikit-learn). ``UnsafeModel`` for a tampered estimator."""
+def load_active(session: Session, name: str, build: Callable[[Any], Any] | None = None) -> Loaded | None:
+    """The active version of ``name``, rebuilt once per process (``build`` makes the usable model
+    from the stored one, e.g. ``categoriser.Model`` from its arrays); ``None`` without one (or when
+    it was trained under another scikit-learn). ``UnsafeModel`` for a tampered estimator, or one
+    ``build`` rejects (``ValueError``: a format this code no longer reads, until it is retrained)."""
     found = session.execute(select(StoredModel.id, StoredModel.version, StoredModel.data_hash,
                                    StoredModel.trained_at, StoredModel.sklearn_version)
                             .where(StoredModel.name == name, StoredModel.status == ACTIVE)).first()
@@ -184,7 +218,13 @@ def load_active(session: Session, name: str) -> Loaded | None:
     key = (name, found.version, found.data_hash, found.trained_at)
     if key not in _cache:
         row = session.get(StoredModel, found.id)
-        loaded = Loaded(name, row.version, loads(row.estimator), dict(row.params))
+        estimator = loads(row.estimator)
+        if build is not None:
+            try:
+                estimator = build(estimator)
+            except ValueError as exc:
+                raise UnsafeModel(f"{name} v{row.version} is not a usable model: {exc}") from None
+        loaded = Loaded(name, row.version, estimator, dict(row.params))
         for old in [k for k in _cache if k[0] == name]:
             del _cache[old]
         _cache[key] = loaded

@@ -57,10 +57,11 @@ def _hash(examples: list[categoriser.Example]) -> str:
     return modelstore.data_hash([[e.text, e.label, e.weight] for e in examples])
 
 
-def evaluate(estimator, corpus: list[categoriser.Example], decided: list[categoriser.Example]) -> dict:
+def evaluate(model: categoriser.Model, corpus: list[categoriser.Example],
+             decided: list[categoriser.Example]) -> dict:
     """Metrics on the held-out corpus (the promotion metric) and on held-out decided reports."""
-    metrics = categoriser.evaluate(estimator, categoriser.split(corpus)[1])
-    metrics["incidents"] = categoriser.evaluate(estimator, categoriser.split(decided)[1])
+    metrics = categoriser.evaluate(model, categoriser.split(corpus)[1])
+    metrics["incidents"] = categoriser.evaluate(model, categoriser.split(decided)[1])
     return metrics
 
 
@@ -77,10 +78,10 @@ def train(session: Session, by: str, names: tuple[str, ...] = NAMES, force: bool
         if not force and newest is not None and newest.data_hash == digest \
                 and newest.sklearn_version == modelstore.sklearn_version():
             continue
-        estimator, seconds = categoriser.fit(train_part)
-        row = modelstore.save(session, name, estimator, params={"decided": len(decided)}, data=digest,
+        model, seconds = categoriser.fit(train_part)
+        row = modelstore.save(session, name, model.arrays, params={"decided": len(decided)}, data=digest,
                               examples=len(train_part), seconds=seconds,
-                              metrics=evaluate(estimator, corpus, decided))
+                              metrics=evaluate(model, corpus, decided))
         out.append(Trained(row, modelstore.promote_if_not_worse(session, row, PROMOTION_METRIC, by)))
     return out
 
@@ -90,4 +91,4 @@ def evaluate_version(session: Session, row: StoredModel) -> dict:
     if row.name not in (REPORTER, NATIONAL):
         raise ValueError(f"{row.name} has no labelled data to be evaluated on")
     corpus, _ = examples_for(session, row.name)
-    return evaluate(modelstore.loads(row.estimator), corpus, decided_examples(session))
+    return evaluate(categoriser.Model(modelstore.loads(row.estimator)), corpus, decided_examples(session))

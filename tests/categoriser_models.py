@@ -36,10 +36,10 @@ def shipped_model() -> Shipped:
     """The corpus model, trained once per process (tests that cannot take the fixture call this)."""
     corpus = categoriser.corpus()
     train_part = categoriser.split(corpus)[0]
-    estimator, seconds = categoriser.fit(train_part)
-    return Shipped(modelstore.dumps(estimator), modelstore.data_hash([[e.text, e.label, e.weight]
-                                                                        for e in train_part]),
-                   len(train_part), seconds, training.evaluate(estimator, corpus, []))
+    model, seconds = categoriser.fit(train_part)
+    return Shipped(modelstore.dumps(model.arrays), modelstore.data_hash([[e.text, e.label, e.weight]
+                                                                           for e in train_part]),
+                   len(train_part), seconds, training.evaluate(model, corpus, []))
 
 
 def store(runtime: Runtime, model: Shipped, names: tuple[str, ...] = categorisation.NAMES) -> None:

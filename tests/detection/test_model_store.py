@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from detection import categorisation, modelstore
+from detection import categorisation, categoriser, modelstore
 from ncert.db import transaction
 from ncert.errors import Conflict
 from ncert.models import CategorySuggestion, StoredModel
@@ -52,6 +52,28 @@ def test_a_skops_file_naming_an_untrusted_callable_is_refused_and_never_run(worl
     assert not marker.exists()
 
 
+def test_arrays_holding_a_pickled_object_are_refused_and_never_run(world, categorisers, tmp_path):
+    import io
+
+    import numpy as np
+
+    marker = tmp_path / "pwned"
+    out = io.BytesIO()
+    np.savez(out, word_terms=np.array([_TouchOnLoad(marker)], dtype=object))  # an object array is a pickle
+    _tamper(world, out.getvalue())
+    with world.runtime.sessions() as s, pytest.raises(modelstore.UnsafeModel, match="could not be loaded safely"):
+        modelstore.load_active(s, categorisation.REPORTER)
+    assert not marker.exists()
+
+
+def test_arrays_that_are_no_categoriser_are_refused(world, categorisers):
+    import numpy as np
+
+    _tamper(world, modelstore.dumps({"weights": np.zeros(3)}))
+    with world.runtime.sessions() as s, pytest.raises(modelstore.UnsafeModel, match="not a usable model"):
+        modelstore.load_active(s, categorisation.REPORTER, categoriser.Model)
+
+
 def test_a_tampered_model_stops_suggestions_not_intake(world, categorisers, tmp_path, caplog):
     _tamper(world, pickle.dumps(_TouchOnLoad(tmp_path / "pwned")))
     ref = world.submit(world.actor("analyst@gridco.test"), description="Phishing mail")
@@ -67,7 +89,6 @@ def test_a_model_of_another_scikit_learn_is_not_loaded(world, categorisers):
     modelstore.forget()
     with world.runtime.sessions() as s:
         assert modelstore.load_active(s, categorisation.REPORTER) is None
-
 
 
 def test_a_worse_version_stays_a_candidate_until_an_admin_promotes_it_and_rollback_restores(world, categorisers):
