@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from ncert.db import Base
 from ncert.schema import MIGRATIONS, alembic_config, upgrade
 
-SEARCH_OBJECTS = ("incidents_fts", "ix_incidents_text")
+SEARCH_OBJECTS = ("incidents_fts", "ix_incidents_text", "stix_fts", "ix_stix_objects_text")
 
 
 def _modelled(obj, name, type_, reflected, compare_to) -> bool:

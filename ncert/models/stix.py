@@ -63,6 +63,8 @@ class StixObject(Base):
     revoked: Mapped[bool] = mapped_column(default=False)
     is_latest: Mapped[bool] = mapped_column(default=True)
     body: Mapped[str] = mapped_column(Text)
+    # Its name and pattern, for search (``ncert.search.stix``; a text index the migrations make).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class TaxiiStatus(Base):

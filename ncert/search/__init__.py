@@ -8,7 +8,9 @@ and organisation scoping are part of the query itself (``ncert.access``), so
 search never shows what the lists hide. ``search_indicators(session, actor, query)``
 answers an ``IndicatorQuery`` (values, types, dates, sort, cursor, aggregations by
 type and over time) with the ids of Indicator rows, shown only through the reports
-the actor may see (``ncert.search.indicators``).
+the actor may see (``ncert.search.indicators``). ``search_stix`` answers a
+``StixQuery`` (name and pattern words, type, collection, modified range) over
+the STIX objects TAXII would serve the actor (``ncert.search.stix``).
 
 Backends: the database's own text index (SQLite FTS5 or PostgreSQL full text,
 ``ncert.search.database`` over ``ncert.search.text``), or Elasticsearch
@@ -30,15 +32,17 @@ from ncert.search.query import (
     AGGREGATIONS,
     INDICATOR_AGGREGATIONS,
     INTERVALS,
+    STIX_AGGREGATIONS,
     IndicatorQuery,
     SearchQuery,
     SearchResult,
+    StixQuery,
 )
 from ncert.search.text import COMMON_MATCHES, MAX_TERMS, is_common, terms
 
-__all__ = ["AGGREGATIONS", "COMMON_MATCHES", "INDICATOR_AGGREGATIONS", "INTERVALS", "MAX_TERMS", "IndicatorQuery",
-           "SearchQuery", "SearchResult", "elasticsearch_url", "incident_text_filter", "is_common",
-           "search_incidents", "search_indicators", "terms"]
+__all__ = ["AGGREGATIONS", "COMMON_MATCHES", "INDICATOR_AGGREGATIONS", "INTERVALS", "MAX_TERMS", "STIX_AGGREGATIONS",
+           "IndicatorQuery", "SearchQuery", "SearchResult", "StixQuery", "elasticsearch_url", "incident_text_filter",
+           "is_common", "search_incidents", "search_indicators", "search_stix", "terms"]
 
 
 def elasticsearch_url(session: Session) -> str | None:
@@ -68,6 +72,19 @@ def search_indicators(session: Session, actor: Actor, query: IndicatorQuery) -> 
     from ncert.search import indicators
 
     return indicators.search_indicators(session, actor, query)
+
+
+def search_stix(session: Session, actor: Actor, query: StixQuery) -> SearchResult:
+    """One page of the STIX objects (row ids, latest versions) ``actor`` may read over TAXII that
+    match ``query``, by the configured backend (``ncert.search.stix``)."""
+    query.validate()
+    if elasticsearch_url(session):
+        from ncert.search import elastic_stix
+
+        return elastic_stix.search_stix(session, actor, query)
+    from ncert.search import stix
+
+    return stix.search_stix(session, actor, query)
 
 
 def incident_text_filter(session: Session, text: str, *, ordered_by=None,

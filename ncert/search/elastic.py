@@ -104,16 +104,16 @@ class IndexSpec:
     description: str
 
 
-INCIDENTS = IndexSpec(ALIAS, MAPPINGS, "ncert incidents (ncert.search.elastic)")
+SPEC = IndexSpec(ALIAS, MAPPINGS, "ncert incidents (ncert.search.elastic)")
 
 
-def put_template(es: Elasticsearch, spec: IndexSpec = INCIDENTS) -> None:
+def put_template(es: Elasticsearch, spec: IndexSpec = SPEC) -> None:
     es.indices.put_index_template(name=spec.alias, index_patterns=[f"{spec.alias}-*"], priority=100,
                                   template={"settings": SETTINGS, "mappings": spec.mappings},
                                   meta={"description": spec.description})
 
 
-def create_index(es: Elasticsearch, name: str | None = None, spec: IndexSpec = INCIDENTS) -> str:
+def create_index(es: Elasticsearch, name: str | None = None, spec: IndexSpec = SPEC) -> str:
     """A new, empty index the template shapes (named for this moment unless ``name``), not yet
     behind the alias."""
     put_template(es, spec)
@@ -130,7 +130,7 @@ def aliased(es: Elasticsearch, alias: str = ALIAS) -> list[str]:
         return []
 
 
-def ensure_index(es: Elasticsearch, spec: IndexSpec = INCIDENTS) -> str:
+def ensure_index(es: Elasticsearch, spec: IndexSpec = SPEC) -> str:
     """The index behind the alias, made empty if there is none yet (the outbox then fills it).
     The first index has a fixed name, so deliverers in several processes that find no alias at
     once all end at the same index (a second ``create`` is refused, adding an alias twice is not)."""
@@ -200,6 +200,12 @@ def actions(session: Session, ids: Iterable[int], index: str = ALIAS,
                 yield {"_op_type": "delete", **meta}
 
 
+def index_actions(session: Session, es: Elasticsearch, ids: Iterable[int], index: str,
+                  versions: dict[int, int] | None = None) -> Iterator[dict]:
+    """``actions`` as every indexed feed spells it (``ncert.search.indexing.Feed``)."""
+    return actions(session, ids, index, versions)
+
+
 def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
     chunk: list[int] = []
     for incident_id in ids:
@@ -236,13 +242,14 @@ def scope_filter(actor: Actor | None) -> list[dict]:
 
 def text_query(text: str | None) -> list[dict]:
     """Every word must start a word of the reference, title or description (as the SQL backends)."""
-    return [_word_query(word) for word in terms(text or "")]
+    return [word_query(word) for word in terms(text or "")]
 
 
-def _word_query(word: str) -> dict:
+def word_query(word: str, fields=TEXT_FIELDS) -> dict:
+    """``word`` starting a word (or, spelled with punctuation, a phrase) of one of ``fields``."""
     if _ONE_WORD.fullmatch(word):  # a prefix query expands to every indexed word it starts
-        return {"bool": {"should": [{"prefix": {f: word.lower()}} for f in TEXT_FIELDS], "minimum_should_match": 1}}
-    return {"multi_match": {"query": word, "type": "phrase_prefix", "fields": list(TEXT_FIELDS)}}
+        return {"bool": {"should": [{"prefix": {f: word.lower()}} for f in fields], "minimum_should_match": 1}}
+    return {"multi_match": {"query": word, "type": "phrase_prefix", "fields": list(fields)}}
 
 
 def severity_field(actor: Actor) -> str:

@@ -61,7 +61,7 @@ MAPPINGS = {
         "views": {"type": "keyword", "index": False, "doc_values": False},  # national document only
     },
 }
-INDICATORS = IndexSpec(ALIAS, MAPPINGS, "ncert indicators, one document per view (ncert.search.elastic_indicators)")
+SPEC = IndexSpec(ALIAS, MAPPINGS, "ncert indicators, one document per view (ncert.search.elastic_indicators)")
 _NOTHING = {"bool": {"must_not": {"match_all": {}}}}
 
 
@@ -108,7 +108,7 @@ def _add(views: dict, name: str, carriers: list) -> None:
         views[name] = (min(c[3] for c in carriers), max(c[4] for c in carriers))
 
 
-def actions(session: Session, es: Elasticsearch, ids: Iterable[int], index: str = ALIAS,
+def index_actions(session: Session, es: Elasticsearch, ids: Iterable[int], index: str = ALIAS,
             versions: dict[int, int] | None = None) -> Iterator[dict]:
     """Bulk actions making ``index`` agree with the database on the indicators ``ids``: each view's
     document indexed, the views no longer given deleted, with external versions as for incidents."""
@@ -170,7 +170,7 @@ def search_indicators(session: Session, actor: Actor, q: IndicatorQuery) -> Sear
     body: dict = {"query": {"bool": {"filter": filters(actor, q)}}, "sort": [{name: order}, {"indicator_id": order}],
                   "size": q.limit + 1, "_source": ["indicator_id"], "track_total_hits": False}
     if q.cursor:
-        value, last_id = decode(q.cursor, q.sort)
+        value, last_id = decode(q.cursor, q.sort, name == "last_seen")
         body["search_after"] = [nanos(value) if name == "last_seen" else value, last_id]
     aggs = {"type": {"terms": {"field": "type", "size": 100}},
             "over_time": {"date_histogram": {"field": "last_seen", "calendar_interval": q.interval,

@@ -17,7 +17,8 @@ Each write carries the outbox row's id as an external version, so a slow
 deliverer's older read never overwrites a newer one. ``rebuild`` (``ncert search
 reindex``) builds a new index from the database, swaps the alias atomically,
 re-applies what the outbox delivered meanwhile to the old index, and deletes the
-old one; incidents and indicators (``ncert.search.elastic_indicators``) each have
+old one; incidents, indicators (``ncert.search.elastic_indicators``) and STIX objects
+(``ncert.search.elastic_stix``, whose rows TAXII names: ``stix_changed``) each have
 their index (``FEEDS``). ``status`` is ``ncert search status``: per index, the alias,
 its documents and the lag (rows whose update is not delivered yet).
 
@@ -28,6 +29,7 @@ producer writes nothing. ``elasticsearch`` is imported only when a delivery runs
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,13 +39,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ncert import outbox
 from ncert.db import utcnow
-from ncert.models import Incident, IncidentIndicator, Indicator
+from ncert.models import Incident, IncidentIndicator, Indicator, StixObject
 from ncert.models.outbox import FAILED, PENDING, OutboxMessage
 
 TOPIC = "search.index"
-_SEEN = "search_index_enqueued"  # session.info: incident ids enqueued in the open transaction
+_SEEN = "search_index_enqueued"  # session.info: (feed, id) enqueued in the open transaction
 _CHANGED = "search_index_changed"  # session.info: incident ids the last flush wrote
-_CARRIED = "search_index_carried"  # session.info: indicator ids enqueued in the open transaction
 LOOKUP_CHUNK = 500
 # How far before a rebuild started its catch-up looks: a transaction that flushed its outbox rows
 # earlier but committed after the rebuild read its incident is re-applied too.
@@ -63,12 +64,29 @@ def track(sessions: sessionmaker) -> None:
 def incidents_changed(session: Session, ids) -> None:
     """The producer: one outbox row per incident in ``ids`` not enqueued yet in this transaction.
     Writers that bypass the ORM (``ncert.services.bulk_intake``) call it themselves."""
+    rows_changed(session, "incident", ids)
+
+
+def stix_changed(session: Session, collection_id: str, org_id: int, stix_ids: list[str]) -> None:
+    """Every stored version of these objects an organisation holds in a collection (TAXII writes
+    past the ORM, and a new version flips the latest flag of the others)."""
+    if not session.info.get("elasticsearch_url"):
+        return
+    for i in range(0, len(stix_ids), LOOKUP_CHUNK):
+        rows_changed(session, "stix", session.scalars(select(StixObject.id).where(
+            StixObject.collection_id == collection_id, StixObject.org_id == org_id,
+            StixObject.stix_id.in_(stix_ids[i:i + LOOKUP_CHUNK]))))
+
+
+def rows_changed(session: Session, name: str, ids) -> None:
+    """One outbox row (key ``<name>:<id>``) per row of the feed ``name`` not enqueued yet in this
+    transaction; nothing unless search is Elasticsearch's."""
     if not session.info.get("elasticsearch_url"):
         return
     seen = session.info.setdefault(_SEEN, set())
-    for incident_id in sorted(set(ids) - seen):
-        outbox.enqueue(session, TOPIC, {"incident": incident_id}, key=f"incident:{incident_id}")
-        seen.add(incident_id)
+    for row_id in sorted({i for i in ids if (name, i) not in seen}):
+        outbox.enqueue(session, TOPIC, {name: row_id}, key=f"{name}:{row_id}")
+        seen.add((name, row_id))
 
 
 def _collect(session: Session, _context) -> None:
@@ -87,19 +105,16 @@ def _enqueue(session: Session, _context) -> None:
 def _enqueue_carried(session: Session) -> None:
     """One row per indicator the transaction's incidents carry, written last (see the module)."""
     session.flush()
-    incidents = sorted(session.info.get(_SEEN, ()))
+    incidents = sorted(i for name, i in session.info.get(_SEEN, ()) if name == "incident")
     carried: set[int] = set()
     for i in range(0, len(incidents), LOOKUP_CHUNK):
         carried.update(session.scalars(select(IncidentIndicator.indicator_id).where(
             IncidentIndicator.incident_id.in_(incidents[i:i + LOOKUP_CHUNK]))))
-    seen = session.info.setdefault(_CARRIED, set())
-    for indicator_id in sorted(carried - seen):
-        outbox.enqueue(session, TOPIC, {"indicator": indicator_id}, key=f"indicator:{indicator_id}")
-        seen.add(indicator_id)
+    rows_changed(session, "indicator", carried)
 
 
 def _forget(session: Session) -> None:
-    for name in (_SEEN, _CHANGED, _CARRIED):
+    for name in (_SEEN, _CHANGED):
         session.info.pop(name, None)
 
 
@@ -126,28 +141,18 @@ def deliver(runtime, messages: list[outbox.Message]) -> None:
 
 @dataclass(frozen=True)
 class Feed:
-    """An index kept from one table: its outbox payload name (and key prefix), and its documents."""
+    """An index kept from one table: its outbox payload name (and key prefix), its table, and the
+    module of its documents (``SPEC``, and ``index_actions(session, es, ids, index, versions)``)."""
 
     name: str
     model: type
+    module: str
 
     def spec(self):
-        if self.name == "incident":
-            from ncert.search.elastic import INCIDENTS
-
-            return INCIDENTS
-        from ncert.search.elastic_indicators import INDICATORS
-
-        return INDICATORS
+        return importlib.import_module(self.module).SPEC
 
     def actions(self, session: Session, es, ids, index: str, versions: dict[int, int] | None = None):
-        if self.name == "incident":
-            from ncert.search import elastic
-
-            return elastic.actions(session, ids, index=index, versions=versions)
-        from ncert.search import elastic_indicators
-
-        return elastic_indicators.actions(session, es, ids, index=index, versions=versions)
+        return importlib.import_module(self.module).index_actions(session, es, ids, index, versions)
 
     def all_ids(self, session: Session, progress: Callable[[int], None] | None = None):
         """Every id, a chunk at a time (by keyset, so no result set stays open)."""
@@ -161,7 +166,11 @@ class Feed:
             last = chunk[-1]
 
 
-INCIDENT_FEED, INDICATOR_FEED = FEEDS = (Feed("incident", Incident), Feed("indicator", Indicator))
+INCIDENT_FEED, INDICATOR_FEED, STIX_FEED = FEEDS = (
+    Feed("incident", Incident, "ncert.search.elastic"),
+    Feed("indicator", Indicator, "ncert.search.elastic_indicators"),
+    Feed("stix", StixObject, "ncert.search.elastic_stix"),
+)
 
 
 @dataclass(frozen=True)

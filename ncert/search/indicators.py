@@ -97,13 +97,14 @@ def encode(sort: str, value, last_id: int) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([sort, value, last_id])).decode().rstrip("=")
 
 
-def decode(cursor: str, sort: str) -> tuple[datetime | str, int]:
-    """(sort value, id) of a cursor of ``sort``; a forged one is a 400."""
+def decode(cursor: str, sort: str, timed: bool, max_id: int = 2**31) -> tuple[datetime | str, int]:
+    """(sort value, id) of a cursor of ``sort``, whose value is a time if ``timed``; a forged one
+    (or an id a query cannot bind) is a 400."""
     try:
         cursor_sort, value, last_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if cursor_sort != sort or type(last_id) is not int or not 0 < last_id < 2**31 or type(value) is not str:
+        if cursor_sort != sort or type(last_id) is not int or not 0 < last_id < max_id or type(value) is not str:
             raise ValueError(cursor)
-        if sort.lstrip("-") == "last_seen":
+        if timed:
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
                 raise ValueError("naive")
@@ -128,7 +129,7 @@ def search_indicators(session: Session, actor: Actor, q: IndicatorQuery) -> Sear
     key = known.c.last_seen if name == "last_seen" else known.c.value
     stmt = select(known.c.id, key).where(*dated)
     if q.cursor:
-        value, last_id = decode(q.cursor, q.sort)
+        value, last_id = decode(q.cursor, q.sort, name == "last_seen")
         ahead = (key < value, known.c.id < last_id) if descending else (key > value, known.c.id > last_id)
         stmt = stmt.where(or_(ahead[0], and_(key == value, ahead[1])))
     order = (key.desc(), known.c.id.desc()) if descending else (key.asc(), known.c.id.asc())

@@ -94,3 +94,35 @@ class IndicatorQuery:
                              f"{', '.join(INDICATOR_AGGREGATIONS)}")
         if self.interval not in INTERVALS:
             raise BadRequest(f"unknown interval {self.interval!r}; expected one of {', '.join(INTERVALS)}")
+
+
+STIX_AGGREGATIONS = ("type", "collection")  # counts by STIX type and by collection alias
+STIX_SORTS = ("modified", "date_added")
+
+
+@dataclass(frozen=True)
+class StixQuery:
+    """The latest versions of STIX objects in the TAXII collections the actor may read, as TAXII
+    serves them (``ncert.access.scope_stix``). ``text``: words that must each start a word of the
+    object's name or pattern; ``collection``: an alias or id; ``modified`` is the version
+    (``modified``, else ``created``; bounds inclusive)."""
+
+    text: str | None = None
+    type: tuple[str, ...] = ()
+    collection: str | None = None
+    modified_after: datetime | None = None
+    modified_before: datetime | None = None
+    sort: str = "-modified"
+    limit: int = 50
+    cursor: str | None = None
+    aggregations: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        if self.sort.lstrip("-") not in STIX_SORTS:
+            raise BadRequest(f"unknown sort {self.sort!r}; expected one of {', '.join(STIX_SORTS)}, "
+                             "optionally prefixed with '-'")
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+        unknown = [a for a in self.aggregations if a not in STIX_AGGREGATIONS]
+        if unknown:
+            raise BadRequest(f"unknown aggregation {unknown[0]!r}; expected some of {', '.join(STIX_AGGREGATIONS)}")

@@ -90,14 +90,18 @@ def _pg_estimate(session: Session, stmt) -> float:
 def _sqlite_match(words: list[str], expanded: dict[str, list[str]] | None = None) -> ColumnElement[bool]:
     """Each word quoted (so FTS5 operators in user input are inert) and prefix-matched, or
     spelled as the terms ``expanded`` gives for it; words are ANDed."""
+    return literal_column("incidents_fts").op("MATCH")(bindparam("fts_q", fts5_query(words, expanded), unique=True))
+
+
+def fts5_query(words: list[str], expanded: dict[str, list[str]] | None = None) -> str:
+    """The FTS5 query of ``_sqlite_match``."""
     expanded = expanded or {}
 
     def quoted(w: str) -> str:
         return '"' + w.replace('"', '""') + '"'
 
-    query = " ".join("(" + " OR ".join(map(quoted, expanded[w])) + ")" if expanded.get(w) else quoted(w) + "*"
-                     for w in words)
-    return literal_column("incidents_fts").op("MATCH")(bindparam("fts_q", query, unique=True))
+    return " ".join("(" + " OR ".join(map(quoted, expanded[w])) + ")" if expanded.get(w) else quoted(w) + "*"
+                    for w in words)
 
 
 def _expansions(session: Session, words: list[str]) -> dict[str, list[str]]:
@@ -122,9 +126,14 @@ def _pg_match(words: list[str], *, indexed: bool) -> ColumnElement[bool]:
     if not indexed:
         text = func.concat(text, "")
     document = func.to_tsvector(literal_column("'simple'"), text)
-    lexemes = bindparam("ts_q", " & ".join(_pg_term(w) for w in words), unique=True)
+    lexemes = bindparam("ts_q", tsquery(words), unique=True)
     query = func.to_tsquery(literal_column("'simple'"), lexemes)
     return document.op("@@")(query)
+
+
+def tsquery(words: list[str]) -> str:
+    """Every word as a prefix lexeme, ANDed (``to_tsquery``'s text)."""
+    return " & ".join(_pg_term(w) for w in words)
 
 
 def _pg_term(word: str) -> str:

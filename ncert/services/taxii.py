@@ -37,11 +37,12 @@ from ncert.config import MAX_JSON_DEPTH
 from ncert.db import bulk_insert, utcnow
 from ncert.errors import BadRequest, Forbidden, NotFound
 from ncert.models import Sector, StixObject, TaxiiCollection, TaxiiStatus
+from ncert.search import indexing
 from ncert.services import audit
 
 BATCH = 2000
 STORED_COLUMNS = ("collection_id", "stix_id", "type", "spec_version", "version", "date_added", "org_id", "tlp",
-                  "revoked", "is_latest", "body")
+                  "revoked", "is_latest", "body", "search_text")
 LOOKUP_CHUNK = 400
 # Status resources list successes and failures only for pushes up to this size
 # (the lists are optional in TAXII 2.1 §4.3.1; counts are always exact).
@@ -266,7 +267,7 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
             newest[obj.id] = version
         label = tlp_of(obj)
         rows.append([coll.id, obj.id, obj.type, obj.spec_version, version, clock.next(), actor.org_id,
-                     label.value if label else None, obj.revoked, False, body])
+                     label.value if label else None, obj.revoked, False, body, search_text(obj.raw)])
 
     superseded = [sid for sid in newest if sid in latest]
     for i in range(0, len(superseded), LOOKUP_CHUNK):
@@ -277,6 +278,7 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
     for row in rows:
         row[9] = newest.get(row[1]) == row[4]  # is_latest
     refused = _insert(session, actor, coll, rows)
+    indexing.stix_changed(session, coll.id, actor.org_id, list(newest))  # new rows and flipped latest flags
 
     stored = []
     for (obj, version, entry, update_of_stored), row in zip(pending, rows):
@@ -296,6 +298,13 @@ def _store_batch(session: Session, actor: Actor, coll: TaxiiCollection, batch: l
 def _own(actor: Actor, coll: TaxiiCollection) -> tuple:
     """The rows of ``coll`` pushed by the actor's organisation: versions and existence are per organisation."""
     return StixObject.collection_id == coll.id, StixObject.org_id == actor.org_id
+
+
+def search_text(raw: dict) -> str:
+    """What search reads of an object (``ncert.search.stix``): its name and pattern (without NUL,
+    which PostgreSQL text cannot hold; the body keeps it, escaped)."""
+    return " ".join(value for value in (raw.get("name"), raw.get("pattern")) if isinstance(value, str)).replace(
+        "\x00", "")
 
 
 def _storable(obj) -> str:
@@ -425,8 +434,10 @@ def delete_object(session: Session, actor: Actor, coll: TaxiiCollection, stix_id
     ids = [row_id for row_id, _ in found]
     for i in range(0, len(ids), LOOKUP_CHUNK):
         session.execute(StixObject.__table__.delete().where(StixObject.id.in_(ids[i : i + LOOKUP_CHUNK])))
+    indexing.rows_changed(session, "stix", ids)
     for org_id in {org_id for _, org_id in found}:
         _relatest(session, coll, org_id, stix_id)
+        indexing.stix_changed(session, coll.id, org_id, [stix_id])
     audit.record(session, actor, "taxii.delete_object", "stix_object", stix_id, collection=coll.alias,
                  versions=len(ids))
     return len(ids)

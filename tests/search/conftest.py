@@ -18,6 +18,7 @@ from ncert.runtime import Runtime
 from tests.api.conftest import api  # noqa: F401  (the REST caller fixture)
 from tests.conftest import database, fresh_runtime
 from tests.console.conftest import as_user  # noqa: F401  (signed-in consoles)
+from tests.taxii.conftest import collections  # noqa: F401  (the TAXII collections)
 
 SEARCH_BACKENDS = ("sqlite", "postgresql", "postgresql+elasticsearch")
 
@@ -53,10 +54,10 @@ def runtime(backend, tmp_path) -> Runtime:
 
 def empty_cluster(url: str) -> None:
     """Delete ncert's indices, by name (wildcard deletes are refused by default)."""
-    from ncert.search import elastic, elastic_indicators
+    from ncert.search import elastic, indexing
 
     es = elastic.client(url)
-    for alias in (elastic.ALIAS, elastic_indicators.ALIAS):
+    for alias in (feed.spec().alias for feed in indexing.FEEDS):
         names = list(es.indices.get(index=f"{alias}-*", expand_wildcards="all"))
         if names:
             es.indices.delete(index=",".join(names))
@@ -86,9 +87,9 @@ def settle(runtime: Runtime) -> None:
     while outbox.deliver_due(runtime):
         pass
     if runtime.settings.elasticsearch_url:
-        from ncert.search import elastic, elastic_indicators
+        from ncert.search import elastic, indexing
 
         es = elastic.client(runtime.settings.elasticsearch_url)
-        for alias in (elastic.ALIAS, elastic_indicators.ALIAS):
+        for alias in (feed.spec().alias for feed in indexing.FEEDS):
             if elastic.aliased(es, alias):
                 es.indices.refresh(index=alias)

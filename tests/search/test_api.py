@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from ncert.db import transaction
+from ncert.models import TaxiiCollection
+from ncert.services import taxii
 from tests.search.conftest import settle
+from tests.taxii.stix_data import TLP_AMBER, indicator
 
 PATH = "/api/v1/search/incidents"
 INDICATORS = "/api/v1/search/indicators"
+STIX = "/api/v1/search/stix"
+
+
+def push(api, org: str, alias: str, *objects: dict) -> None:
+    """Objects pushed over TAXII by an organisation's key, delivered to the index."""
+    with transaction(api.world.runtime.sessions) as s:
+        taxii.ensure_collections(s)
+        collection = s.scalar(select(TaxiiCollection.id).where(TaxiiCollection.alias == alias))
+    response = api.client.post(f"/taxii2/ncert/collections/{collection}/objects/", json={"objects": list(objects)},
+                               headers={"Authorization": f"Bearer {api.key(org)}",
+                                        "Accept": "application/taxii+json;version=2.1",
+                                        "Content-Type": "application/taxii+json;version=2.1"})
+    assert response.status_code == 202, response.data
+    settle(api.world.runtime)
 
 
 def exercise(check, api) -> None:
@@ -22,6 +41,10 @@ def exercise(check, api) -> None:
     query = {"q": "198.51.100.0/24", "aggregations": "type,over_time", "limit": 1}
     check(INDICATORS, "get", api.get("/search/indicators", "gridco", query_string=query))
     check(INDICATORS, "get", api.get("/search/indicators", "gridco", query_string={"type": "colour"}))  # 400
+    push(api, "gridco", "inbox-energy", indicator("198.51.100.20", name="Emotet C2"))
+    query = {"q": "emotet", "aggregations": "type,collection", "limit": 1}
+    check(STIX, "get", api.get("/search/stix", "gridco", query_string=query))
+    check(STIX, "get", api.get("/search/stix", "gridco", query_string={"sort": "colour"}))  # 400
 
 
 def test_search_over_the_api(api):
@@ -87,3 +110,19 @@ def test_the_indicator_pivot_over_the_api(api):
 def test_bad_indicator_queries_are_400(api, query):
     response = api.get("/search/indicators", "gridco", query_string=query)
     assert response.status_code == 400 and set(response.json) >= {"error", "detail"}, response.json
+
+
+def test_stix_search_over_the_api(api):
+    push(api, "gridco", "inbox-energy", indicator("198.51.100.20", day=3, name="Emotet C2"),
+         indicator("198.51.100.21", day=4, name="Emotet relay", marking=TLP_AMBER))
+    push(api, "powergen", "inbox-energy", indicator("198.51.100.22", name="Emotet dropper"))
+
+    page = api.get("/search/stix", "gridco", query_string={"q": "emotet", "aggregations": "collection"})
+    assert page.status_code == 200, page.json
+    assert [(i["type"], i["modified"], i["collection"]) for i in page.json["items"]] == [
+        ("indicator", "2026-03-04T10:00:00.000000Z", "inbox-energy"),
+        ("indicator", "2026-03-03T10:00:00.000000Z", "inbox-energy")]  # its own two, not powergen's
+    assert page.json["aggregations"] == {"collection": {"inbox-energy": 2}}
+    assert len(api.get("/search/stix", "operator", query_string={"q": "emotet"}).json["items"]) == 3
+    assert api.get("/search/stix", "centralbank", query_string={"q": "emotet"}).json["items"] == []
+    assert api.get("/search/stix", "gridco", query_string={"cursor": "forged"}).status_code == 400

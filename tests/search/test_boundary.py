@@ -1,5 +1,5 @@
 """Search never shows what the lists hide: a hidden report of the same value changes no hit,
-highlight, count or cursor the prober gets, on every backend, for incidents and indicators."""
+highlight, count or cursor the prober gets, on every backend, for incidents, indicators and STIX objects."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import orjson
 import pytest
 from sqlalchemy import select
 
-from ncert.models import Incident, Indicator
-from ncert.search import IndicatorQuery, SearchQuery, search_incidents, search_indicators
+from ncert.db import transaction
+from ncert.models import Incident, Indicator, StixObject, TaxiiCollection
+from ncert.search import IndicatorQuery, SearchQuery, StixQuery, search_incidents, search_indicators, search_stix
 from ncert.search.indicators import page_facts
 from ncert.services.queue import QueueFilter, list_incidents
 from tests.differential import Differential
@@ -101,3 +102,31 @@ def test_a_hidden_report_of_a_value_changes_nothing_indicator_search_shows(world
         return out
 
     PROBE.assert_same(views, "c2.secret-example.net", "c2.control-example.net", "c2.secret", "c2.control")
+
+
+def test_another_organisations_push_of_the_same_object_changes_nothing_stix_search_shows(world, collections):
+    """powergen pushes the secret value into the energy inbox (each organisation reads back only its
+    own there), as the same STIX id the prober then pushes: the prober's search is unchanged."""
+    from ncert.services import taxii
+    from tests.taxii.stix_data import indicator
+
+    ident = "indicator--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+    def push(org: str, value: str, day: int) -> None:
+        with transaction(world.runtime.sessions) as s:
+            coll = s.scalar(select(TaxiiCollection).where(TaxiiCollection.alias == "inbox-energy"))
+            taxii.add_objects(s, world.actor(f"analyst@{org}.test"), coll, [indicator(value, day=day, ident=ident)])
+
+    push("powergen", PROBE.secret, 9)
+    prober = world.actor("analyst@gridco.test")
+
+    def views(value: str) -> dict:
+        push("gridco", value, 2 if value == PROBE.secret else 3)  # the second push is a newer version
+        settle(world.runtime)
+        with world.runtime.sessions() as s:
+            result = search_stix(s, prober, StixQuery(text=value, limit=1, aggregations=("type", "collection")))
+            texts = dict(s.execute(select(StixObject.id, StixObject.search_text)).all())
+            return {"found": [texts[i] for i in result.ids], "next": result.next_cursor,
+                    "aggregations": result.aggregations}
+
+    PROBE.assert_same(views)

@@ -1,9 +1,12 @@
-"""``/search/incidents`` and ``/search/indicators``: the search interface (``ncert.search``) over the REST API.
+"""``/search/incidents``, ``/search/indicators`` and ``/search/stix``: the search interface (``ncert.search``)
+over the REST API.
 
 Free text with highlights, structured filters, keyset paging and the aggregations
 the dashboards draw (counts over time, by sector, category, severity), answered by
 whichever backend is configured, scoped to what the key may see; and the indicator
-pivot: values (exact, prefix, CIDR), types and dates, counted by type and over time.
+pivot: values (exact, prefix, CIDR), types and dates, counted by type and over time; and
+the STIX objects the key may read over TAXII, by name and pattern words, type, collection
+and modified time.
 """
 
 from __future__ import annotations
@@ -29,19 +32,22 @@ from ncert.api.v1.payloads import (
 )
 from ncert.api.v1.routing import operation, respond
 from ncert.api.v1.serialize import IncidentSummary, Out, Timestamp, summary
-from ncert.models import Incident
+from ncert.models import Incident, StixObject, TaxiiCollection
 from ncert.observables import INDICATOR_TYPES
 from ncert.search import (
     AGGREGATIONS,
     INDICATOR_AGGREGATIONS,
     INTERVALS,
+    STIX_AGGREGATIONS,
     IndicatorQuery,
     SearchQuery,
+    StixQuery,
     search_incidents,
     search_indicators,
+    search_stix,
 )
 from ncert.search.indicators import page_facts
-from ncert.search.query import INDICATOR_SORTS, MAX_LIMIT
+from ncert.search.query import INDICATOR_SORTS, MAX_LIMIT, STIX_SORTS
 from ncert.taxonomy import TLP, Status
 from ncert.web.session import db
 
@@ -180,4 +186,69 @@ def search_indicator_values():
     return respond(IndicatorPage(
         items=[IndicatorHit(type=f.type, value=f.value, first_seen=f.first_seen, last_seen=f.last_seen)
                for f in (facts[i] for i in result.ids if i in facts)],
+        next_cursor=result.next_cursor, limit=query.limit, aggregations=result.aggregations))
+
+
+class SearchStixQuery(BaseModel):
+    """Words, filters, order, page and aggregations of ``GET /search/stix``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        None, description="Words that must each start a word of the object's name or pattern")
+    type: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]], CommaList] = Field(
+        default_factory=list, description="Any of these STIX types")
+    collection: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        None, description="A TAXII collection's alias or id")
+    modified_after: UTC | None = Field(None, description="ISO 8601, inclusive; a time without offset is UTC")
+    modified_before: UTC | None = Field(None, description="ISO 8601, inclusive")
+    sort: Literal[tuple(n for key in STIX_SORTS for n in (key, f"-{key}"))] = Field(  # type: ignore[valid-type]
+        "-modified", description="Sort key; a leading '-' sorts descending")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size")
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = Field(
+        None, description="next_cursor of the previous page, with the same query")
+    aggregations: Annotated[list[Literal[STIX_AGGREGATIONS]], CommaList] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Counts to add over every match: " + ", ".join(STIX_AGGREGATIONS))
+
+    @field_validator("modified_after", "modified_before")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return utc_time(value)
+
+    def search_query(self) -> StixQuery:
+        return StixQuery(text=self.q, type=tuple(self.type), collection=self.collection,
+                         modified_after=self.modified_after, modified_before=self.modified_before, sort=self.sort,
+                         limit=self.limit, cursor=self.cursor, aggregations=tuple(self.aggregations))
+
+
+class StixHit(Out):
+    id: str = Field(description="The STIX id; its version is read at the collection's TAXII objects endpoint")
+    type: str
+    modified: str = Field(description="The version (modified, else created); empty for objects without one")
+    collection: str = Field(description="The collection's alias")
+    date_added: Timestamp
+
+
+class StixPage(Out):
+    items: list[StixHit]
+    next_cursor: str | None = Field(description="Pass as cursor= for the next page; null on the last page")
+    limit: int
+    aggregations: dict[str, dict[str, int]] = Field(description="aggregation → bucket → objects matching")
+
+
+@operation("GET", "/search/stix", query=SearchStixQuery, returns=StixPage, summary="Search STIX objects",
+           errors=(503,))
+def search_stix_objects():
+    """The latest versions of the STIX objects the key may read over TAXII (its collections, and in
+    each what TAXII serves it), by the configured backend."""
+    query = parse_query(SearchStixQuery)
+    session = db()
+    result = search_stix(session, actor(), query.search_query())
+    rows = {row.id: row for row in session.execute(
+        select(StixObject.id, StixObject.stix_id, StixObject.type, StixObject.version, StixObject.date_added,
+               TaxiiCollection.alias).join(TaxiiCollection, TaxiiCollection.id == StixObject.collection_id)
+        .where(StixObject.id.in_(result.ids)))} if result.ids else {}
+    return respond(StixPage(
+        items=[StixHit(id=r.stix_id, type=r.type, modified=r.version, collection=r.alias, date_added=r.date_added)
+               for r in (rows[i] for i in result.ids if i in rows)],
         next_cursor=result.next_cursor, limit=query.limit, aggregations=result.aggregations))
