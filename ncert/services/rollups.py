@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from ncert import galaxies
 from ncert.actor import Actor
+from ncert.db import copy_rows
 from ncert.errors import Forbidden
 from ncert.models import (
     Incident,
@@ -211,18 +212,32 @@ def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool 
     if cells:
         rows = [{**dict(zip(_KEY, key, strict=True)), "day": day, "incidents": cell.incidents}
                 for key, cell in cells.items()]
-        # One multi-row INSERT ... RETURNING for the day (SQLAlchemy's "insertmanyvalues", ids in row order):
-        # a day holds about one cell per incident, so a statement per cell was most of a bulk load's time.
-        ids = conn.execute(insert(IncidentRollup.__table__).returning(IncidentRollup.id, sort_by_parameter_order=True),
-                           rows).scalars().all()
+        ids = _insert_rollups(conn, rows)
         dated = {"day": day} if duration_days else {}
         durations = [{"rollup_id": rollup_id, "measure": m, "bucket": b, "n": x.n, "least": x.least,
                       "greatest": x.greatest, **dated}
                      for rollup_id, cell in zip(ids, cells.values(), strict=True)
                      for (m, b), x in sorted(cell.durations.items())]
-        if durations:
+        if durations and conn.dialect.name == "postgresql":
+            copy_rows(conn, RollupDuration.__table__, list(durations[0]), (list(d.values()) for d in durations))
+        elif durations:
             conn.execute(insert(RollupDuration.__table__), durations)
     return sum(cell.incidents for cell in cells.values())
+
+
+def _insert_rollups(conn: Connection, rows: list[dict]) -> list[int]:
+    """Insert a day's rollup rows; answers their ids in row order. A day holds about one row per
+    incident: on SQLite one multi-row INSERT ... RETURNING (SQLAlchemy's "insertmanyvalues"); on
+    PostgreSQL ids drawn from the sequence, then one COPY (the driver parsed the long INSERT
+    longer than the server ran it)."""
+    if conn.dialect.name != "postgresql":
+        return list(conn.execute(insert(IncidentRollup.__table__).returning(
+            IncidentRollup.id, sort_by_parameter_order=True), rows).scalars())
+    ids = list(conn.execute(text("SELECT nextval(pg_get_serial_sequence('incident_rollups', 'id')) "
+                                 "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
+    copy_rows(conn, IncidentRollup.__table__, ["id", *rows[0]],
+              ([rollup_id, *row.values()] for rollup_id, row in zip(ids, rows, strict=True)))
+    return ids
 
 
 def _replace_terms(conn: Connection, day: date, orgs: set[int] | None) -> None:
