@@ -865,7 +865,7 @@ def report_quarterly(ctx: Context, period: str, out: Path) -> None:
 
 @main.group("search")
 def search_group() -> None:
-    """The Elasticsearch indices of incidents and indicators (when NCERT_ELASTICSEARCH_URL is set)."""
+    """The Elasticsearch indices of incidents, indicators and STIX objects (when NCERT_ELASTICSEARCH_URL is set)."""
 
 
 def _search_cluster(ctx: Context):
@@ -881,8 +881,8 @@ def _search_cluster(ctx: Context):
 @search_group.command("reindex")
 @pass_ctx
 def search_reindex(ctx: Context) -> None:
-    """Build new indices (incidents, indicators) from the database, swap each alias to its new
-    index, delete the old ones (no downtime)."""
+    """Build new indices (incidents, indicators, STIX objects) from the database, swap each alias to
+    its new index, delete the old ones (no downtime)."""
     from sqlalchemy import func, select
 
     from ncert.search import indexing
@@ -891,10 +891,10 @@ def search_reindex(ctx: Context) -> None:
     for feed in indexing.FEEDS:
         with ctx.runtime.sessions() as session:
             total = session.scalar(select(func.count()).select_from(feed.model))
-            with click.progressbar(length=total, label=f"indexing {feed.name}s", file=sys.stderr) as bar:
+            with click.progressbar(length=total, label=f"indexing {feed.noun}s", file=sys.stderr) as bar:
                 rebuilt = indexing.rebuild(session, es, bar.update, feed)
         removed = ", ".join(rebuilt.removed) or "none"
-        click.echo(f"search index rebuilt: {rebuilt.indexed} {feed.name} document(s) in {rebuilt.index}, alias "
+        click.echo(f"search index rebuilt: {rebuilt.indexed} {feed.noun} document(s) in {rebuilt.index}, alias "
                    f"swapped (old indices deleted: {removed}; {rebuilt.caught_up} changed meanwhile, re-applied)")
 
 
@@ -910,8 +910,8 @@ def search_status(ctx: Context) -> None:
             status = indexing.status(session, es, feed)
         click.echo(f"alias {status.alias} -> {', '.join(status.indices) or '(no index yet)'}")
         documents = "unknown (cluster unreachable)" if status.documents is None else status.documents
-        click.echo(f"documents {documents}, {feed.name}s in the database {status.rows}")
+        click.echo(f"documents {documents}, {feed.noun}s in the database {status.rows}")
         oldest = f", oldest since {status.oldest_pending:%Y-%m-%d %H:%M:%S} UTC" if status.oldest_pending else ""
-        click.echo(f"index lag {status.lag} {feed.name}(s) not yet indexed{oldest}; {status.failed} failed")
+        click.echo(f"index lag {status.lag} {feed.noun}(s) not yet indexed{oldest}; {status.failed} failed")
         if status.error:
             click.echo(f"cluster: {status.error}", err=True)

@@ -147,6 +147,7 @@ class Feed:
     name: str
     model: type
     module: str
+    noun: str  # what ``ncert search`` calls a row
 
     def spec(self):
         return importlib.import_module(self.module).SPEC
@@ -166,11 +167,9 @@ class Feed:
             last = chunk[-1]
 
 
-INCIDENT_FEED, INDICATOR_FEED, STIX_FEED = FEEDS = (
-    Feed("incident", Incident, "ncert.search.elastic"),
-    Feed("indicator", Indicator, "ncert.search.elastic_indicators"),
-    Feed("stix", StixObject, "ncert.search.elastic_stix"),
-)
+INCIDENT_FEED = Feed("incident", Incident, "ncert.search.elastic", "incident")
+INDICATOR_FEED = Feed("indicator", Indicator, "ncert.search.elastic_indicators", "indicator")
+FEEDS = (INCIDENT_FEED, INDICATOR_FEED, Feed("stix", StixObject, "ncert.search.elastic_stix", "STIX object"))
 
 
 @dataclass(frozen=True)
