@@ -10,6 +10,12 @@ report's indicators and runs indicator.correlated on the reports carrying
 them; the batch is scored by the anomaly model and anomaly.flagged runs on
 those at the threshold. E-mail is recorded, not sent (NCERT_SMTP_HOST unset).
 
+The run is made twice: once with every report categorised by its reporter, and once
+with every report arriving without a category (the worst case for issue 13), where
+each batch is first categorised (``detection.categorisation.suggest_many``: both
+categorisers trained on the shipped corpus, a confident suggestion setting the
+category) before the playbooks and detection see it.
+
 Usage: playbooks_throughput.py [COUNT]   (default 20,000)
 Prints one JSON object.
 """
@@ -29,11 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select  # noqa: E402
 
 import detection  # noqa: E402
-from detection import anomaly, service  # noqa: E402
+from detection import anomaly, categorisation, service, training  # noqa: E402
 from detection.settings import DetectionSettings  # noqa: E402
 from ncert.config import Settings  # noqa: E402
 from ncert.db import transaction, utcnow  # noqa: E402
-from ncert.models import Incident, Organization, PlaybookFiring, Sector  # noqa: E402
+from ncert.models import CategorySuggestion, Incident, Organization, PlaybookFiring, Sector  # noqa: E402
 from ncert.records import IncidentRecord  # noqa: E402
 from ncert.runtime import Runtime  # noqa: E402
 from ncert.schema import upgrade  # noqa: E402
@@ -61,7 +67,7 @@ KINDS = [
 ]
 
 
-def seed(sessions, count: int, rng: random.Random) -> list[int]:
+def seed(sessions, count: int, rng: random.Random, categorised: bool = True) -> list[int]:
     with transaction(sessions) as s:
         for slug, crit in SECTORS:
             s.add(Sector(slug=slug, name=slug.title(), nis2_annex="I", criticality=crit))
@@ -85,8 +91,9 @@ def seed(sessions, count: int, rng: random.Random) -> list[int]:
                 ip = rng.choice(shared) if i % 50 == 0 else f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"
                 indicators = [{"type": "ipv4-addr", "value": ip},
                               {"type": "domain-name", "value": f"host{i}.bench.example"}]
-                record = IncidentRecord(title=title, description=description, category=category, severity=severity,
-                                        reporter_org=rng.choice(orgs), indicators=indicators)
+                record = IncidentRecord(title=title, description=description, severity=severity,
+                                        reporter_org=rng.choice(orgs), indicators=indicators,
+                                        **({"category": category} if categorised else {}))
                 incidents.submit(s, actor, record, channel="bench")
     with sessions() as s:
         return list(s.scalars(select(Incident.id).order_by(Incident.id)))
@@ -95,6 +102,12 @@ def seed(sessions, count: int, rng: random.Random) -> list[int]:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     os.environ.pop("NCERT_SMTP_HOST", None)
+    given = measure(count, categorised=True)
+    suggested = measure(count, categorised=False)
+    print(json.dumps({**given, "uncategorised_with_categorisation": suggested}))
+
+
+def measure(count: int, categorised: bool) -> dict:
     rng = random.Random(2026)
     library = load_library(engine.DEFAULT_LIBRARY)
     with tempfile.TemporaryDirectory(prefix="ncert-playbooks-") as tmp:
@@ -102,17 +115,22 @@ def main() -> None:
                                                     "NCERT_SECRET_KEY": "bench"}))
         db, sessions = runtime.engine, runtime.sessions
         upgrade(db)
-        ids = seed(sessions, count, rng)
+        ids = seed(sessions, count, rng, categorised)
         with transaction(sessions) as s:
             anomaly.train(s, directory.system_actor(s, "national-cert", "bench"), min_incidents=1)
+            if not categorised:
+                training.train(s, "bench")
         engine.install(runtime)  # detection hands its findings to the installed library
         detection.install(runtime, DetectionSettings())
+        threshold = runtime.settings.category_suggestion_threshold
         started = time.perf_counter()
         for start in range(0, len(ids), BATCH):
             with transaction(sessions) as s:
                 actor = directory.system_actor(s, "national-cert", "bench")
                 batch = list(s.scalars(select(Incident).where(Incident.id.in_(ids[start : start + BATCH]))
                                        .order_by(Incident.id)))
+                if not categorised:
+                    categorisation.suggest_many(s, actor, batch, threshold)
                 engine.run_many(s, actor, "incident.created", batch, library)
                 service.detect(s, batch, batch, utcnow())
         seconds = time.perf_counter() - started
@@ -121,12 +139,12 @@ def main() -> None:
         with sessions() as s:
             firings = s.scalar(select(func.count()).select_from(PlaybookFiring))
             fired_incidents = s.scalar(select(func.count(PlaybookFiring.incident_id.distinct())))
+            suggested = s.scalar(select(func.count()).select_from(CategorySuggestion))
+            applied = s.scalar(select(func.count()).select_from(CategorySuggestion).where(CategorySuggestion.applied))
         db.dispose()
-    print(json.dumps({
-        "incidents": count, "playbooks": len(library), "batch": BATCH, "seconds": round(seconds, 2),
-        "incidents_per_s": round(count / seconds), "incidents_fired_on": fired_incidents, "actions_applied": firings,
-        "backend": "sqlite",
-    }))
+    return {"incidents": count, "playbooks": len(library), "batch": BATCH, "seconds": round(seconds, 2),
+            "incidents_per_s": round(count / seconds), "incidents_fired_on": fired_incidents,
+            "actions_applied": firings, "suggestions": suggested, "suggestions_applied": applied, "backend": "sqlite"}
 
 
 if __name__ == "__main__":

@@ -97,38 +97,52 @@ def _decided(row: CategorySuggestion, incident: Incident, actor: Actor, now: dat
 def suggest(session: Session, actor: Actor, incident: Incident, threshold: float) -> CategorySuggestion | None:
     """Store both models' suggestions for ``incident``, note them on its timeline, and set the
     reporter model's as the "suggested" category when it is confident enough."""
+    made = suggest_many(session, actor, [incident], threshold)
+    return made[0] if made else None
+
+
+def suggest_many(session: Session, actor: Actor, batch: list[Incident], threshold: float) -> list[CategorySuggestion]:
+    """``suggest`` for each incident of ``batch`` (a burst of intake), each model run once over
+    the batch's texts; none when no model is active or the stored one is refused."""
     try:
         reporter = modelstore.load_active(session, REPORTER, categoriser.Model)
         national = modelstore.load_active(session, NATIONAL, categoriser.Model) or reporter
     except modelstore.UnsafeModel as exc:  # a tampered row: no suggestion, and say so loudly
-        log.error("categoriser model refused, %s gets no suggestion: %s", incident.reference, exc)
-        return None
-    if reporter is None:
-        return None
-    text = f"{incident.title}\n{incident.description}"
-    shown, = categoriser.suggest(reporter.estimator, [text])
-    best, = categoriser.suggest(national.estimator, [text]) if national is not reporter else (shown,)
+        log.error("categoriser model refused, %s get no suggestion: %s", ", ".join(i.reference for i in batch), exc)
+        return []
+    if reporter is None or not batch:
+        return []
+    texts = [f"{incident.title}\n{incident.description}" for incident in batch]
+    shown_all = categoriser.suggest(reporter.estimator, texts)
+    best_all = categoriser.suggest(national.estimator, texts) if national is not reporter else shown_all
     now = utcnow()
+    return [_suggested(session, actor, incident, shown, best, reporter.label, national.label, threshold, now)
+            for incident, shown, best in zip(batch, shown_all, best_all, strict=True)]
+
+
+def _suggested(session: Session, actor: Actor, incident: Incident, shown: categoriser.Suggestion,
+               best: categoriser.Suggestion, reporter: str, national: str, threshold: float,
+               now: datetime) -> CategorySuggestion:
     row = CategorySuggestion(
         incident_id=incident.id, suggested_at=now, applied=shown.confidence >= threshold,
         national_class=best.rsit_class, national_type=best.rsit_type, national_confidence=best.confidence,
-        national_model=national.label, reporter_class=shown.rsit_class, reporter_type=shown.rsit_type,
-        reporter_confidence=shown.confidence, reporter_model=reporter.label)
+        national_model=national, reporter_class=shown.rsit_class, reporter_type=shown.rsit_type,
+        reporter_confidence=shown.confidence, reporter_model=reporter)
     session.add(row)
     pair = f"{shown.rsit_class}/{shown.rsit_type}"
     if row.applied:
         incident.rsit_class, incident.rsit_type = shown.rsit_class, shown.rsit_type
     incidents.note(session, actor, incident, "category-suggestion",
-                   f"Suggested category {pair} (confidence {shown.confidence:.2f}, {reporter.label})"
+                   f"Suggested category {pair} (confidence {shown.confidence:.2f}, {reporter})"
                    + (": set as suggested, not yet confirmed" if row.applied else ""),
                    action="incident.category-suggest", suggested=pair, confidence=shown.confidence,
-                   model_version=reporter.label, applied=row.applied)
+                   model_version=reporter, applied=row.applied)
     incidents.note(session, actor, incident, "category-suggestion",
                    f"National model suggests {best.rsit_class}/{best.rsit_type} "
-                   f"(confidence {best.confidence:.2f}, {national.label})",
+                   f"(confidence {best.confidence:.2f}, {national})",
                    action="incident.category-suggest-national", internal=True,
                    suggested=f"{best.rsit_class}/{best.rsit_type}", confidence=best.confidence,
-                   model_version=national.label)
+                   model_version=national)
     return row
 
 

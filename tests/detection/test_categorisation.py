@@ -3,7 +3,7 @@ from corrections, and the app without a model."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from detection import categorisation, categoriser, modelstore, training
 from ncert.db import transaction, utcnow
@@ -51,6 +51,30 @@ def test_each_language_is_categorised(world, categorisers):
         assert categoriser.language_of(text) == language
         _, row = _incident(world, world.submit(gridco, title=text[:60], description=text))
         assert row.reporter_class == "availability", language
+
+
+def test_a_burst_categorised_at_once_gets_what_each_report_gets_alone(world, categorisers):
+    """``suggest_many`` (each model run once over a batch) suggests, applies and notes exactly what
+    intake's one-report hook did for the same reports."""
+    gridco = world.actor("analyst@gridco.test")
+    texts = [PHISHING, "Massive DDoS against the bank's web services", "Ransomware encrypted the file server",
+             "Port scan from abroad against the mail gateway"]
+    alone = [_incident(world, world.submit(gridco, title=t[:40], description=t)) for t in texts]
+    categorisation.uninstall(world.runtime)  # the burst arrives uncategorised, then is categorised at once
+    refs = [world.submit(gridco, title=t[:40], description=t) for t in texts]
+    with transaction(world.runtime.sessions) as s:
+        batch = list(s.scalars(select(Incident).where(Incident.reference.in_(refs)).order_by(Incident.id)))
+        made = categorisation.suggest_many(s, world.operator, batch, 0.3)
+        assert [row.incident_id for row in made] == [i.id for i in batch]
+    def outcome(pair):
+        incident, row = pair
+        return (incident.category, row.applied, row.reporter_class, row.reporter_type, row.national_class,
+                row.national_type, round(row.reporter_confidence, 9), round(row.national_confidence, 9))
+    assert [outcome(_incident(world, ref)) for ref in refs] == [outcome(pair) for pair in alone]
+    with world.runtime.sessions() as s:
+        notes = s.scalar(select(func.count()).select_from(TimelineEntry).join(Incident)
+                         .where(Incident.reference.in_(refs), TimelineEntry.kind == "category-suggestion"))
+    assert notes == 2 * len(refs)
 
 
 def test_a_report_with_a_category_gets_no_suggestion(world, categorisers):
