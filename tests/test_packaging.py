@@ -17,7 +17,8 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PACKAGES = ("ncert", "ingest", "detection", "playbooks", "sector_certs")
 # An optional feature's module → (its extra, the only files that may import it; everything else
 # imports those files lazily, so ncert runs without the extra installed).
-OPTIONAL = {"elasticsearch": ("elasticsearch", {"ncert/search/elastic.py"})}
+OPTIONAL = {"elasticsearch": ("elasticsearch", {"ncert/search/elastic.py", "ncert/search/elastic_indicators.py",
+                                               "ncert/search/elastic_stix.py"})}
 
 
 def normalised(name: str) -> str:
