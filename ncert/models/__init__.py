@@ -1,5 +1,6 @@
 """The domain model (SQLAlchemy 2 typed ORM). Schema changes go through Alembic."""
 
+from ncert.models.advisories import Advisory, AdvisoryIncident, AdvisoryRevision
 from ncert.models.assessment import IncidentAssessment
 from ncert.models.audit import AuditChainHead, AuditEvent
 from ncert.models.detection import AnomalyScore, CategorySuggestion, StoredModel
@@ -31,6 +32,9 @@ from ncert.models.stix import StixObject, TaxiiCollection, TaxiiStatus
 from ncert.models.teams import Team, TeamMember
 
 __all__ = [
+    "Advisory",
+    "AdvisoryIncident",
+    "AdvisoryRevision",
     "EvidenceBlob",
     "IncidentAttachment",
     "CategorySuggestion",

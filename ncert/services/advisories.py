@@ -1,0 +1,339 @@
+"""Public advisories: drafting, revising, a second person's approval, publishing.
+
+Operators (soc_operator, admin) draft an advisory from scratch or from incidents and
+revise it; a different person with the leadership or admin role approves a revision
+(nobody who wrote it); only an approved revision is published, always as TLP:CLEAR
+(FIRST TLP 2.0: "may be distributed without restriction"). Publishing the next
+revision keeps every earlier one: the public pages and the CSAF document show them
+as the revision history. Only national staff read drafts and the incidents an
+advisory came from; the public reads ``published``/``public_advisory``, which carry
+published revisions only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ncert.access import scope
+from ncert.actor import Actor
+from ncert.db import utcnow
+from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.models import Advisory, AdvisoryIncident, AdvisoryRevision, Incident
+from ncert.observables import normalise
+from ncert.records import IndicatorType
+from ncert.services import audit, incidents, indicators
+from ncert.taxonomy import TLP, Role
+
+LANGUAGES = ("az", "en", "ru")  # Azerbaijani (Latin script), English, Russian
+SEVERITIES = ("low", "medium", "high", "critical")
+PUBLISHED_TLP = TLP.CLEAR
+DRAFTERS = (Role.SOC_OPERATOR, Role.ADMIN)
+APPROVERS = (Role.LEADERSHIP, Role.ADMIN)
+CVE = re.compile(r"\bCVE-\d{4}-\d{4,}\b", re.I)
+# A CPE 2.3 formatted string (NISTIR 7695 §6.2), as the CSAF 2.0 schema checks it
+# (product_identification_helper/cpe, its 2.3 alternative).
+CPE23 = (r"^cpe:2\.3:[aho\*\-](:(((\?*|\*?)([a-zA-Z0-9\-\._]|(\\[\\\*\?!\"#\$%&'\(\)\+,/:;<=>@\[\]\^`\{\|\}~]))+"
+         r"(\?*|\*?))|[\*\-])){5}(:(([a-zA-Z]{2,3}(-([a-zA-Z]{2}|[0-9]{3}))?)|[\*\-]))(:(((\?*|\*?)([a-zA-Z0-9\-\._]|"
+         r"(\\[\\\*\?!\"#\$%&'\(\)\+,/:;<=>@\[\]\^`\{\|\}~]))+(\?*|\*?))|[\*\-])){4}$")
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LanguageText(_Strict):
+    title: Line
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+    actions: Text = Field("", description="Recommended actions")
+
+
+class Product(_Strict):
+    name: Line
+    cpe: Annotated[str, StringConstraints(strip_whitespace=True, pattern=CPE23, max_length=1000)] | None = None
+
+
+class PublicIndicator(_Strict):
+    type: IndicatorType
+    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+
+    @field_validator("value")
+    @classmethod
+    def _normalised(cls, value, info):
+        return normalise(info.data["type"], value) if "type" in info.data else value
+
+
+class Reference(_Strict):
+    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$", max_length=2000)]
+    summary: Line
+
+
+class AdvisoryInput(_Strict):
+    """One revision's content, from any door; checked once here."""
+
+    texts: dict[Literal[LANGUAGES], LanguageText] = Field(min_length=1)  # type: ignore[valid-type]
+    severity: Literal[SEVERITIES]  # type: ignore[valid-type]
+    products: list[Product] = Field(min_length=1, max_length=200)
+    cves: list[Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
+                                                pattern=r"^CVE-[0-9]{4}-[0-9]{4,}$")]] = Field(
+        default_factory=list, max_length=200)
+    indicators: list[PublicIndicator] = Field(default_factory=list, max_length=1000)
+    references: list[Reference] = Field(default_factory=list, max_length=100)
+    change_summary: Line = "Initial version"
+
+
+def validated(data: dict) -> AdvisoryInput:
+    """``data`` as an ``AdvisoryInput``; the first fault is a 422 naming its field."""
+    try:
+        return AdvisoryInput.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "advisory"
+        raise Invalid(f"{where}: {first['msg']}") from None
+
+
+# -- who may ------------------------------------------------------------------------------
+
+
+def may_draft(actor: Actor) -> bool:
+    return actor.role in DRAFTERS
+
+
+def may_approve(actor: Actor) -> bool:
+    return actor.role in APPROVERS
+
+
+def _require_drafter(actor: Actor) -> None:
+    if not may_draft(actor):
+        raise Forbidden("drafting advisories needs the soc_operator or admin role")
+
+
+def _require_staff(actor: Actor) -> None:
+    """Drafts and their sources are national staff's; anyone else is answered as if none existed."""
+    if not actor.is_national:
+        raise NotFound("no such advisory")
+
+
+# -- drafting -------------------------------------------------------------------------------
+
+
+def prefill(session: Session, actor: Actor, references: list[str]) -> dict:
+    """A draft's starting content from incidents the drafter may see (``incidents.get``; another is a 404).
+
+    Only what the incidents' own reports carry is copied, never what other reports of
+    the same values say: CVE ids named in their titles, descriptions or indicators, and
+    the indicators of TLP:CLEAR reports (a more restrictive report's values are not the
+    centre's to publish; the drafter may add values once their reporter agrees). Texts
+    are left to the drafter: an incident's wording names its victim."""
+    _require_drafter(actor)
+    cves: list[str] = []
+    shared: list[dict] = []
+    for found in _sources(session, actor, references):
+        facts = indicators.reported_facts(session, found)
+        words = [found.title, found.description, *(f.value for f in facts if f.type == "cve")]
+        cves += [m.upper() for text in words for m in CVE.findall(text or "")]
+        if found.tlp is TLP.CLEAR:
+            shared += [{"type": f.type, "value": f.value} for f in facts
+                       if f.type != "cve" and not f.false_positive]
+    return {"cves": list(dict.fromkeys(cves)),
+            "indicators": [dict(t) for t in dict.fromkeys(tuple(i.items()) for i in shared)]}
+
+
+def _sources(session: Session, actor: Actor, references: list[str]) -> list[Incident]:
+    return list({i.id: i for i in (incidents.get(session, actor, ref) for ref in references)}.values())
+
+
+def create(session: Session, actor: Actor, data: AdvisoryInput, sources: list[str] = ()) -> Advisory:
+    """A new advisory with its first revision as a draft, linked to ``sources`` (incident references)."""
+    _require_drafter(actor)
+    linked = _sources(session, actor, list(sources))
+    now = utcnow()
+    advisory = Advisory(reference=_next_reference(session, now.year), created_by=actor.label, created_at=now)
+    session.add(advisory)
+    session.flush()
+    session.add(_revision(advisory, 1, data, actor, now))
+    for found in linked:
+        session.add(AdvisoryIncident(advisory_id=advisory.id, incident_id=found.id, linked_by=actor.label))
+    session.flush()
+    audit.record(session, actor, "advisory.draft", "advisory", advisory.reference, revision=1,
+                 incidents=[i.reference for i in linked])
+    session.refresh(advisory)
+    return advisory
+
+
+def _next_reference(session: Session, year: int) -> str:
+    prefix = f"NCERT-SA-{year}-"
+    taken = session.scalar(select(func.count()).select_from(Advisory).where(Advisory.reference.startswith(prefix)))
+    return f"{prefix}{taken + 1:04d}"
+
+
+def _revision(advisory: Advisory, number: int, data: AdvisoryInput, actor: Actor, now: datetime) -> AdvisoryRevision:
+    return AdvisoryRevision(advisory_id=advisory.id, number=number, status="draft", created_by=actor.label,
+                            created_at=now, updated_at=now, author_ids=[actor.user_id], **_content(data))
+
+
+def _content(data: AdvisoryInput) -> dict:
+    dumped = data.model_dump()
+    return {"texts": {lang: dumped["texts"][lang] for lang in LANGUAGES if lang in dumped["texts"]},
+            **{k: dumped[k] for k in ("severity", "products", "cves", "indicators", "references", "change_summary")}}
+
+
+def revise(session: Session, actor: Actor, reference: str, data: AdvisoryInput) -> AdvisoryRevision:
+    """Write the advisory's open revision: edit it (an approval it had lapses: the approver
+    approved other words), or start the next one after the last published."""
+    _require_drafter(actor)
+    advisory = get(session, actor, reference)
+    now = utcnow()
+    revision = open_revision(advisory)
+    if revision is None:
+        revision = _revision(advisory, advisory.revisions[-1].number + 1, data, actor, now)
+        session.add(revision)
+    else:
+        for key, value in _content(data).items():
+            setattr(revision, key, value)
+        revision.status, revision.updated_at = "draft", now
+        revision.approved_by = revision.approved_by_id = revision.approved_at = None
+        revision.author_ids = list(dict.fromkeys([*revision.author_ids, actor.user_id]))
+    session.flush()
+    audit.record(session, actor, "advisory.revise", "advisory", advisory.reference, revision=revision.number)
+    session.refresh(advisory)
+    return revision
+
+
+def approve(session: Session, actor: Actor, reference: str, number: int) -> AdvisoryRevision:
+    """Approve draft ``number``: leadership or admin, and nobody who wrote it (a second person)."""
+    if not may_approve(actor):
+        raise Forbidden("approving advisories needs the leadership or admin role")
+    advisory = get(session, actor, reference)
+    revision = _open(advisory, number, "draft")
+    if actor.user_id is None or actor.user_id in revision.author_ids:
+        raise Forbidden("a revision is approved by a second person, not by anyone who wrote it")
+    revision.status, revision.approved_by, revision.approved_by_id = "approved", actor.label, actor.user_id
+    revision.approved_at = utcnow()
+    audit.record(session, actor, "advisory.approve", "advisory", advisory.reference, revision=number)
+    return revision
+
+
+def publish(session: Session, actor: Actor, reference: str, number: int) -> AdvisoryRevision:
+    """Publish approved revision ``number`` as TLP:CLEAR; earlier revisions stay as its history."""
+    if not (may_draft(actor) or may_approve(actor)):
+        raise Forbidden("publishing advisories needs the soc_operator, leadership or admin role")
+    advisory = get(session, actor, reference)
+    revision = _open(advisory, number, "approved")
+    now = utcnow()
+    revision.status, revision.published_at = "published", now
+    advisory.first_published_at = advisory.first_published_at or now
+    advisory.last_published_at = now
+    audit.record(session, actor, "advisory.publish", "advisory", advisory.reference, revision=number,
+                 tlp=PUBLISHED_TLP.value)
+    return revision
+
+
+def _open(advisory: Advisory, number: int, status: str) -> AdvisoryRevision:
+    revision = open_revision(advisory)
+    if revision is None or revision.number != number:
+        raise Conflict(f"{advisory.reference} has no unpublished revision {number}")
+    if revision.status != status:
+        raise Conflict(f"revision {number} of {advisory.reference} is {revision.status}, not {status}")
+    return revision
+
+
+def open_revision(advisory: Advisory) -> AdvisoryRevision | None:
+    """The revision being written or awaiting publication, if any (at most one)."""
+    last = advisory.revisions[-1]
+    return None if last.status == "published" else last
+
+
+# -- reading (national staff) -------------------------------------------------------------
+
+
+def get(session: Session, actor: Actor, reference: str) -> Advisory:
+    _require_staff(actor)
+    found = session.scalar(select(Advisory).where(Advisory.reference == reference.strip().upper()))
+    if found is None:
+        raise NotFound(f"no advisory {reference!r}")
+    return found
+
+
+def list_advisories(session: Session, actor: Actor) -> list[Advisory]:
+    """Every advisory, newest first (national staff)."""
+    _require_staff(actor)
+    return list(session.scalars(select(Advisory).order_by(Advisory.id.desc())))
+
+
+def sources(session: Session, actor: Actor, advisory: Advisory) -> list[Incident]:
+    """The incidents ``advisory`` was drafted from, as the actor may see them."""
+    _require_staff(actor)
+    stmt = (select(Incident).join(AdvisoryIncident, AdvisoryIncident.incident_id == Incident.id)
+            .where(AdvisoryIncident.advisory_id == advisory.id).order_by(Incident.reference))
+    return list(session.scalars(scope(actor, stmt)))
+
+
+# -- reading (the public) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedRevision:
+    """A published revision: only what the public may read."""
+
+    number: int
+    published_at: datetime
+    change_summary: str
+    texts: dict
+    severity: str
+    products: list
+    cves: list
+    indicators: list
+    references: list
+
+    def text(self, lang: str | None = None) -> tuple[str, dict]:
+        """(language, texts) in ``lang`` if the revision has it, else its first language."""
+        if lang in self.texts:
+            return lang, self.texts[lang]
+        first = next(iter(self.texts))
+        return first, self.texts[first]
+
+
+@dataclass(frozen=True)
+class PublishedAdvisory:
+    reference: str
+    initial_release: datetime
+    current_release: datetime
+    revisions: tuple[PublishedRevision, ...]  # oldest first
+
+    @property
+    def latest(self) -> PublishedRevision:
+        return self.revisions[-1]
+
+
+def published(session: Session) -> list[PublishedAdvisory]:
+    """Every published advisory, most recently published first."""
+    stmt = (select(Advisory).where(Advisory.last_published_at.is_not(None))
+            .order_by(Advisory.last_published_at.desc(), Advisory.id.desc()))
+    return [_public(a) for a in session.scalars(stmt)]
+
+
+def public_advisory(session: Session, reference: str) -> PublishedAdvisory:
+    """A published advisory by reference; an unpublished one is as unknown as a missing one."""
+    found = session.scalar(select(Advisory).where(Advisory.reference == reference.strip().upper(),
+                                                  Advisory.last_published_at.is_not(None)))
+    if found is None:
+        raise NotFound(f"no published advisory {reference!r}")
+    return _public(found)
+
+
+def _public(advisory: Advisory) -> PublishedAdvisory:
+    revisions = tuple(
+        PublishedRevision(r.number, r.published_at, r.change_summary, r.texts, r.severity, r.products, r.cves,
+                          r.indicators, r.references)
+        for r in advisory.revisions if r.status == "published")
+    return PublishedAdvisory(advisory.reference, advisory.first_published_at, advisory.last_published_at, revisions)
