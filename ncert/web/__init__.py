@@ -37,11 +37,13 @@ def _register_blueprints(app: Flask) -> None:
     from ncert.console import register as register_console
     from ncert.feeds import register as register_feeds
     from ncert.misp import register as register_misp
+    from ncert.public import register as register_public
     from ncert.taxii import register as register_taxii
 
     register_api(app)
     register_taxii(app)
     register_feeds(app)
     register_misp(app)
+    register_public(app)
     register_console(app)
     app.register_blueprint(health.bp)

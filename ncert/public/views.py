@@ -1,0 +1,140 @@
+"""Public, anonymous and script-free: ``/advisories/`` (the list), ``/advisories/<reference>``
+(the latest published revision, or ``?revision=N``, with the history), ``/advisories/feed.atom``,
+and under ``/.well-known/csaf/`` the provider metadata and the CSAF directory it names.
+Only published revisions reach these views (``advisories.published``/``public_advisory``)."""
+
+from __future__ import annotations
+
+import orjson
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+
+from ncert.db import utcnow
+from ncert.errors import NcertError
+from ncert.public import atom, csaf
+from ncert.services import advisories
+from ncert.web.session import db, national_org
+
+bp = Blueprint("public", __name__, template_folder="templates")
+LANGUAGE_NAMES = {"az": "Azərbaycanca", "en": "English", "ru": "Русский"}
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    for name, value in PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def error_page(status: int, detail: str):
+    return render_template("public/error.html", status=status, detail=detail), status, PAGE_HEADERS
+
+
+@bp.errorhandler(NcertError)
+def _domain_error(exc: NcertError):
+    return error_page(exc.status, exc.detail)
+
+
+def _lang(available=advisories.LANGUAGES) -> str | None:
+    """Of the ``available`` languages: ``?lang=az|en|ru``, else the browser's preference among them
+    (Accept-Language, RFC 9110 §12.5.4), else none (the text's first language)."""
+    asked = request.args.get("lang", "")
+    return asked if asked in available else request.accept_languages.best_match(list(available))
+
+
+def _publisher() -> dict:
+    return csaf.publisher(national_org().name, request.url_root)
+
+
+def _csaf_url(advisory: advisories.PublishedAdvisory) -> str:
+    year, name = csaf.path(advisory).split("/")
+    return url_for("public.csaf_document", year=int(year), name=name, _external=True)
+
+
+@bp.get("/advisories/")
+def advisory_list():
+    lang = _lang()
+    shown = [(a, *a.latest.text(_lang(a.latest.texts))) for a in advisories.published(db())]
+    return render_template("public/list.html", advisories=shown, lang=lang, languages=LANGUAGE_NAMES)
+
+
+@bp.get("/advisories/<reference>")
+def advisory_page(reference: str):
+    found = advisories.public_advisory(db(), reference)
+    if found.reference != reference:
+        return redirect(url_for("public.advisory_page", reference=found.reference, **request.args))
+    wanted = request.args.get("revision", "")
+    revision = found.latest
+    if wanted:
+        revision = next((r for r in found.revisions if str(r.number) == wanted), None)
+        if revision is None:
+            abort(404, f"{found.reference} has no published revision {wanted}")
+    lang, text = revision.text(_lang(revision.texts))
+    return render_template("public/advisory.html", advisory=found, revision=revision, lang=lang, text=text,
+                           languages=LANGUAGE_NAMES, csaf_url=_csaf_url(found))
+
+
+@bp.get("/advisories/feed.atom")
+def advisory_feed():
+    body = atom.feed(advisories.published(db()), title=f"{national_org().name}: security advisories",
+                     author=national_org().name, feed_url=url_for("public.advisory_feed", _external=True),
+                     site_url=url_for("public.advisory_list", _external=True),
+                     page_url=lambda ref: url_for("public.advisory_page", reference=ref, _external=True),
+                     csaf_url=_csaf_url, lang=request.args.get("lang"))
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/.well-known/csaf/provider-metadata.json")
+def provider_metadata():
+    """CSAF 2.0 §7.1.9: the provider metadata at its well-known URL."""
+    published = advisories.published(db())
+    body = csaf.provider_metadata(
+        canonical_url=url_for("public.provider_metadata", _external=True),
+        directory_url=url_for("public.csaf_directory", _external=True), publisher_info=_publisher(),
+        last_updated=max((a.current_release for a in published), default=utcnow()))
+    return _json(body)
+
+
+@bp.get(f"/.well-known/csaf/{csaf.DIRECTORY}/")
+def csaf_directory():
+    """§7.1.14: a listing of the directory, as plain links."""
+    published = advisories.published(db())
+    years = sorted({a.initial_release.year for a in published}, reverse=True)
+    return render_template("public/listing.html", entries=["index.txt", "changes.csv", *(f"{y}/" for y in years)])
+
+
+@bp.get(f"/.well-known/csaf/{csaf.DIRECTORY}/<int:year>/")
+def csaf_year(year: int):
+    entries = [csaf.path(a).split("/")[1] for a in advisories.published(db()) if a.initial_release.year == year]
+    if not entries:
+        abort(404, f"no advisories of {year}")
+    return render_template("public/listing.html", entries=entries)
+
+
+@bp.get(f"/.well-known/csaf/{csaf.DIRECTORY}/index.txt")
+def csaf_index():
+    return Response(csaf.index_txt(advisories.published(db())), mimetype="text/plain")
+
+
+@bp.get(f"/.well-known/csaf/{csaf.DIRECTORY}/changes.csv")
+def csaf_changes():
+    return Response(csaf.changes_csv(advisories.published(db())), mimetype="text/csv")
+
+
+@bp.get(f"/.well-known/csaf/{csaf.DIRECTORY}/<int:year>/<name>")
+def csaf_document(year: int, name: str):
+    found = advisories.public_advisory(db(), name.removesuffix(".json"))  # §5.1: the name is the tracking id's
+    if csaf.path(found) != f"{year}/{name}":
+        abort(404, f"no CSAF document {year}/{name}")
+    return _json(csaf.document(found, lang=request.args.get("lang"), publisher_info=_publisher(),
+                               csaf_url=_csaf_url(found),
+                               page_url=url_for("public.advisory_page", reference=found.reference, _external=True)))
+
+
+def _json(body: dict) -> Response:
+    return Response(orjson.dumps(body, option=orjson.OPT_INDENT_2), mimetype="application/json")
