@@ -100,6 +100,22 @@ def simulate(*, seed: int, count: int, end: datetime, days: float = 90,
     return _Stream(seed, registry or read(), end - timedelta(days=days), end).events(count)
 
 
+def surge(*, seed: int, sector: str, category: str, start: datetime, count: int, hours: float,
+          first_seq: int, registry: Registry | None = None) -> list[SimulatedEvent]:
+    """``count`` reports of ``category`` by ``sector``'s organisations at uniform times in the ``hours``
+    after ``start``: a wave of one kind of incident hitting one sector, the ground truth a detector is
+    evaluated against. Reports are numbered from ``first_seq``, so their external ids differ from those
+    of a ``simulate`` stream of fewer than ``first_seq`` reports."""
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    end = start + timedelta(hours=hours)
+    stream = _Stream(seed, registry or read(), start, end)
+    if sector not in stream.by_sector:
+        raise ValueError(f"no organisation reports for sector {sector!r}")
+    times = sorted(start + timedelta(seconds=int(stream.rng.random() * hours * 3600)) for _ in range(count))
+    return [stream.one_of(first_seq + n, at, sector, category) for n, at in enumerate(times)]
+
+
 # -- internals ------------------------------------------------------------------------
 
 
@@ -225,6 +241,16 @@ class _Stream:
             campaign.recent.append(_Original(seq, at, closed, victim, reporter, category, record.title,
                                              tuple(indicators)))
         return SimulatedEvent(seq, at, record, lifecycle, campaign.ident if campaign else None)
+
+    def one_of(self, seq: int, at: datetime, sector: str, category: str) -> SimulatedEvent:
+        """A report of ``category`` by one of ``sector``'s organisations, outside any campaign."""
+        rng = self.rng
+        victim = self._org_in(sector)
+        title = rng.choice(P.TITLES.get(category, ("Suspicious activity on the {asset}",)))
+        severity = self._severity(category, sector)
+        record = self._record(seq, at, self._notifier(victim), victim, category, severity, title,
+                              self._one_off_indicators(category), None)
+        return SimulatedEvent(seq, at, record, self._lifecycle(at, category, severity))
 
     def _notifier(self, victim: OrgEntry) -> str:
         """Who reports: mostly the victim, sometimes its sector CERT, a foreign partner or the national sensors."""

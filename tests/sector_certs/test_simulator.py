@@ -9,7 +9,7 @@ import pytest
 from ncert.records import IncidentRecord
 from ncert.taxonomy import TLP, TRANSITIONS, Status
 from sector_certs import registry
-from sector_certs.simulator import LOCAL_TZ, simulate
+from sector_certs.simulator import LOCAL_TZ, simulate, surge
 
 END = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
@@ -131,3 +131,19 @@ def test_duplicates_merge_into_an_earlier_open_incident_sharing_indicators(sampl
         assert {(i.type, i.value) for i in dup.record.indicators} <= shared
         closed = [s.at for s in original.lifecycle.steps if s.status is Status.CLOSED]
         assert not closed or closed[0] > merge_at
+
+
+def test_a_surge_is_one_category_from_one_sector_inside_its_window_and_reproducible():
+    start = END - timedelta(days=3)
+    wave = surge(seed=3, sector="health", category="malicious-code/infected-system", start=start, count=25,
+                 hours=6, first_seq=10_000)
+    assert [e.seq for e in wave] == list(range(10_000, 10_025))
+    assert all(start <= e.reported_at <= start + timedelta(hours=6) for e in wave)
+    assert [e.reported_at for e in wave] == sorted(e.reported_at for e in wave)
+    assert {(e.record.sector, e.record.category.rsit_class, e.record.category.type) for e in wave} == {
+        ("health", "malicious-code", "infected-system")}
+    assert len({e.record.reporter_org for e in wave}) > 1  # the sector's organisations, not one of them
+    assert wave == surge(seed=3, sector="health", category="malicious-code/infected-system", start=start, count=25,
+                         hours=6, first_seq=10_000)
+    with pytest.raises(ValueError, match="no organisation reports for sector"):
+        surge(seed=3, sector="nowhere", category="fraud/phishing", start=start, count=1, hours=1, first_seq=0)
