@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     """Attach the console blueprint and the login machinery to ``app``."""
     from ncert.console import (  # noqa: F401  (routes)
         admin,
+        advisories,
         auth,
         category_suggestion,
         context,

@@ -247,6 +247,12 @@ def _open(advisory: Advisory, number: int, status: str) -> AdvisoryRevision:
     return revision
 
 
+def content_of(revision: AdvisoryRevision) -> dict:
+    """A revision's content, as ``AdvisoryInput`` takes it."""
+    return {key: getattr(revision, key) for key in ("texts", "severity", "products", "cves", "indicators",
+                                                    "references", "change_summary")}
+
+
 def open_revision(advisory: Advisory) -> AdvisoryRevision | None:
     """The revision being written or awaiting publication, if any (at most one)."""
     last = advisory.revisions[-1]

@@ -1,0 +1,100 @@
+"""Operators' advisory desk: the list (``/advisory-drafts``), a new advisory from scratch
+or from incidents (``/advisory-drafts/new?incidents=NC-…``), and an advisory's page with its
+open revision to edit, approve (leadership or admin, not its writers) and publish.
+The public pages are ``ncert.public``'s."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ncert.console import advisory_forms
+from ncert.console.blueprint import bp
+from ncert.console.context import current_actor, return_to
+from ncert.services import advisories
+from ncert.web.session import db
+
+
+@bp.get("/advisory-drafts")
+@login_required
+def advisory_desk():
+    actor = current_actor()
+    return render_template("console/advisories.html", advisories=advisories.list_advisories(db(), actor),
+                           may_draft=advisories.may_draft(actor), open_revision=advisories.open_revision)
+
+
+@bp.route("/advisory-drafts/new", methods=["GET", "POST"])
+@login_required
+def new_advisory():
+    actor, session = current_actor(), db()
+    sources = request.values.get("incidents", "").replace(",", " ").split()
+    form = advisory_forms.AdvisoryForm(prefix="adv")
+    if request.method == "GET":
+        form = advisory_forms.AdvisoryForm(prefix="adv", data=advisory_forms.data_of(
+            advisories.prefill(session, actor, sources)) | {"sources": " ".join(sources)})
+    elif form.validate_on_submit():
+        return_to(url_for("console.new_advisory", incidents=form.sources.data or None))
+        created = advisories.create(session, actor, advisories.validated(advisory_forms.fields(form)),
+                                    form.sources.data.split())
+        flash(f"{created.reference} is drafted: it needs a second person's approval.", "success")
+        return redirect(url_for("console.advisory_page", reference=created.reference))
+    return render_template("console/advisory_new.html", form=form, sources=sources)
+
+
+@bp.get("/advisory-drafts/<reference>")
+@login_required
+def advisory_page(reference: str):
+    actor, session = current_actor(), db()
+    found = advisories.get(session, actor, reference)
+    revision = advisories.open_revision(found)
+    edit = None
+    if advisories.may_draft(actor):
+        edit = advisory_forms.AdvisoryForm(prefix="adv", data=advisory_forms.data_of(
+            advisories.content_of(revision or found.revisions[-1])))
+    return render_template(
+        "console/advisory.html", advisory=found, revision=revision, edit_form=edit,
+        sources=advisories.sources(session, actor, found), button=advisory_forms.RevisionForm(),
+        may_approve=revision is not None and revision.status == "draft" and advisories.may_approve(actor)
+        and actor.user_id not in revision.author_ids,
+        may_publish=revision is not None and revision.status == "approved")
+
+
+@bp.post("/advisory-drafts/<reference>/revise")
+@login_required
+def revise_advisory(reference: str):
+    actor, session = current_actor(), db()
+    found = advisories.get(session, actor, reference)
+    back = return_to(url_for("console.advisory_page", reference=found.reference))
+    form = advisory_forms.AdvisoryForm(prefix="adv")
+    if not form.validate_on_submit():
+        flash("The form could not be accepted: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()),
+              "error")
+        return redirect(back)
+    revision = advisories.revise(session, actor, found.reference, advisories.validated(advisory_forms.fields(form)))
+    flash(f"Revision {revision.number} saved as a draft: it needs a second person's approval.", "success")
+    return redirect(back)
+
+
+@bp.post("/advisory-drafts/<reference>/approve")
+@login_required
+def approve_advisory(reference: str):
+    return _step(reference, advisories.approve, "Revision {number} approved: it may be published.")
+
+
+@bp.post("/advisory-drafts/<reference>/publish")
+@login_required
+def publish_advisory(reference: str):
+    return _step(reference, advisories.publish, "Revision {number} is published as TLP:CLEAR.")
+
+
+def _step(reference: str, action, message: str):
+    actor, session = current_actor(), db()
+    found = advisories.get(session, actor, reference)
+    back = return_to(url_for("console.advisory_page", reference=found.reference))
+    form = advisory_forms.RevisionForm()
+    if not form.validate_on_submit() or form.number.data is None:
+        flash("Reload the page: the revision number was missing.", "error")
+        return redirect(back)
+    action(session, actor, found.reference, form.number.data)
+    flash(message.format(number=form.number.data), "success")
+    return redirect(back)
