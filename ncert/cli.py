@@ -695,12 +695,24 @@ def models_train(ctx: Context, force: bool) -> None:
 @models_group.command("evaluate")
 @click.argument("name", default="categoriser-national")
 @click.argument("version", type=int, required=False)
+@click.option("--detectors", is_flag=True,
+              help="Evaluate the volume and anomaly detectors on simulated traffic with injected surges instead")
+@click.option("--seed", default=2026, show_default=True, help="With --detectors: the simulation's seed")
+@click.option("--per-day", default=80, show_default=True, help="With --detectors: baseline reports a day")
+@click.option("--sizes", default="5,10,20,40", show_default=True,
+              help="With --detectors: surge sizes (reports), one surge of each per scenario")
 @pass_ctx
-def models_evaluate(ctx: Context, name: str, version: int | None) -> None:
+def models_evaluate(ctx: Context, name: str, version: int | None, detectors: bool, seed: int, per_day: int,
+                    sizes: str) -> None:
     """Per-class precision, recall, F1, macro-F1 and the confusion matrix of a categoriser version
-    (the active one by default) on the held-out corpus and on held-out confirmed incidents."""
+    (the active one by default) on the held-out corpus and on held-out confirmed incidents; with
+    --detectors, precision, recall and time to detect of the volume and anomaly detectors on a
+    simulated stream in a scratch database (``detection.surge_evaluation``)."""
     from detection import modelstore, training
 
+    if detectors:
+        _evaluate_detectors(seed, per_day, tuple(int(n) for n in sizes.split(",")))
+        return
     with ctx.runtime.sessions() as session:
         row = modelstore.version_row(session, name, version) if version else modelstore.active_row(session, name)
         if row is None:
@@ -720,6 +732,29 @@ def models_evaluate(ctx: Context, name: str, version: int | None) -> None:
         click.echo("confusion (rows: true, columns: suggested): " + " ".join(found["classes"]))
         for cls, counts in zip(found["classes"], found["confusion"], strict=True):
             click.echo(f"{cls}\t" + " ".join(str(n) for n in counts))
+
+
+def _evaluate_detectors(seed: int, per_day: int, sizes: tuple[int, ...]) -> None:
+    from detection import surge_evaluation
+
+    setup = surge_evaluation.Setup(seed=seed, per_day=per_day, sizes=sizes)
+    click.echo(f"simulating {setup.warmup_days + setup.evaluation_days:g} days at {per_day} reports a day (seed "
+               f"{seed}), {len(setup.scenarios) * len(sizes)} surges over the last {setup.evaluation_days:g}", err=True)
+    with surge_evaluation.scratch() as runtime:
+        evaluation = surge_evaluation.evaluate(runtime, setup)
+
+    def hours(value) -> str:
+        return "-" if value is None else f"{value.total_seconds() / 3600:.1f} h"
+
+    def share(value) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    click.echo("detector\talerts\tprecision\trecall\tTTD median\tTTD max\tfalse alerts/day\t"
+               + "\t".join(f"recall at {size}" for size in sizes))
+    for sc in evaluation.scores():
+        click.echo(f"{sc.detector}\t{sc.alerts}\t{share(sc.precision)}\t{share(sc.recall)}\t{hours(sc.ttd_median)}\t"
+                   f"{hours(sc.ttd_max)}\t{sc.false_alerts_per_day:.2f}\t"
+                   + "\t".join(f"{d}/{n}" for d, n in sc.by_size.values()))
 
 
 @models_group.command("promote")

@@ -60,3 +60,19 @@ def test_starting_a_runtime_loads_no_model_library(tmp_path):
     env = {"NCERT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_evaluating_the_detectors_prints_their_table_and_leaves_the_database_alone(ncert, runtime):
+    from sqlalchemy import func
+
+    from ncert.models import Incident
+
+    result = ncert("models", "evaluate", "--detectors", "--per-day", "3", "--sizes", "40")
+    assert result.exit_code == 0, result.output
+    header, volume, anomaly = result.output.splitlines()[-3:]
+    assert header.split("\t") == ["detector", "alerts", "precision", "recall", "TTD median", "TTD max",
+                                  "false alerts/day", "recall at 40"]
+    assert volume.startswith("volume\t") and volume.endswith("\t4/4")  # a 40-report wave over 3 a day: every one
+    assert anomaly.startswith("anomaly\t")
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Incident)) == 0  # a scratch database, not the configured one
