@@ -89,23 +89,28 @@ def _number(value: float) -> str:
 
 
 def bar_chart(key: str, title: str, desc: str, bars: list[tuple[str, float]], *, palette: Palette = SCREEN,
-              label_header: str = "Name", value_header: str = "Incidents", width: int = 520) -> Chart:
-    """Horizontal bars, one per (label, value), longest first as given."""
+              label_header: str = "Name", value_header: str = "Incidents", width: int = 520,
+              links: list[str | None] | None = None) -> Chart:
+    """Horizontal bars, one per (label, value), in the order given; with ``links`` (one per bar),
+    each bar and its table row link to it."""
     row_h, label_w, pad = 22, 190, 8
     height = max(1, len(bars)) * row_h + 2 * pad
     top = max((v for _, v in bars), default=0) or 1
     span = width - label_w - 60
     body = [f'<rect width="{width}" height="{height}" fill="{palette.background}"/>']
-    for i, (label, value) in enumerate(bars):
+    links = links or [None] * len(bars)
+    for i, ((label, value), link) in enumerate(zip(bars, links)):
         y = pad + i * row_h
         shown = label if len(label) <= 30 else label[:29] + "…"
-        body.append(_text(label_w - 8, y + 15, shown, palette.text, anchor="end"))
-        body.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(1.0, span * value / top):.1f}" height="{row_h - 8}" '
-                    f'fill="{palette.series[0]}"/>')
-        body.append(_text(label_w + span * value / top + 6, y + 15, _number(value), palette.muted))
+        row = (_text(label_w - 8, y + 15, shown, palette.text, anchor="end")
+               + f'<rect x="{label_w}" y="{y + 4}" width="{max(1.0, span * value / top):.1f}" height="{row_h - 8}" '
+               f'fill="{palette.series[0]}"/>'
+               + _text(label_w + span * value / top + 6, y + 15, _number(value), palette.muted))
+        body.append(f'<a href="{escape(link)}"><title>{escape(label)}: {_number(value)}</title>{row}</a>' if link
+                    else row)
     if not bars:
         body.append(_text(width / 2, height / 2 + 4, "Nothing to show", palette.muted, anchor="middle"))
-    rows = [[(label, None), (_number(value), None)] for label, value in bars]
+    rows = [[(label, link), (_number(value), None)] for (label, value), link in zip(bars, links)]
     return Chart(key, title, desc, "".join(body), width, height, [label_header, value_header], rows)
 
 

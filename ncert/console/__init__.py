@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
         submit,
         tasks,
         teams,
+        trends,
         writes,
     )
     from ncert.console.blueprint import bp

@@ -261,6 +261,19 @@ class AuditFilterForm(Form):
     before = IntegerField("Before event", [Optional(), NumberRange(min=1)])
 
 
+class TrendFilterForm(Form):
+    """The trends page's question, read from the query string (its period comes from the period picker)."""
+
+    q = StringField("Search", [Optional(), Length(max=200)], **TEXT)
+    status = SelectField("Status", default="all", choices=[*options(("all", "any"), ("open", "open")),
+                                                           *values(Status)])
+    sector = SelectField("Sector", default="", choices=[])
+    category = SelectField("Category", default="", choices=[])
+    severity = SelectField("Severity", default="", choices=[*options(("", "any")), *severity_choices()])
+    interval = SelectField("Per", default="", choices=options(("", "auto"), ("day", "day"), ("week", "week"),
+                                                              ("month", "month")))
+
+
 class QueueFilterForm(Form):
     """Filters read from the query string, so a filtered queue is a shareable URL."""
 
@@ -271,6 +284,8 @@ class QueueFilterForm(Form):
     severity = SelectField("Severity", default="", choices=[*options(("", "any")), *severity_choices()])
     category = SelectField("Category", default="", choices=[])
     tlp = SelectField("TLP", default="", choices=[*options(("", "any")), *values(TLP)])
+    since = DateField("Reported from", [Optional()])  # days, both included (UTC)
+    until = DateField("Reported to", [Optional()])
     assignee = SelectField("Assignee", default="", choices=[])
     team = SelectField("Team", default="", choices=[])
     sort = SelectField("Sort by", default="reported", choices=[SelectChoice(k) for k in QUEUE_SORTS])

@@ -21,6 +21,7 @@ from ncert.console.forms import (
 from ncert.errors import BadRequest, Invalid
 from ncert.records import IncidentPatch
 from ncert.services import bulk_triage, clocks, directory, queue, saved_filters, teams
+from ncert.services.trends import reported_range
 from ncert.taxonomy import OPEN_STATUSES, TLP, Status
 from ncert.web.session import db
 
@@ -112,6 +113,8 @@ def _to_filter(form: QueueFilterForm) -> tuple[queue.QueueFilter, str]:
         assignee=form.assignee.data or None,
         team=form.team.data or None,
         q=form.q.data or None,
+        reported_after=reported_range(form.since.data, form.since.data)[0] if form.since.data else None,
+        reported_before=reported_range(form.until.data, form.until.data)[1] if form.until.data else None,
     )
     sort = QUEUE_SORTS[form.sort.data]
     return filters, ("-" if form.order.data == "desc" else "") + sort

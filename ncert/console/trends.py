@@ -1,0 +1,71 @@
+"""Trends: one question (free text, status, sector, category, severity, period) answered with its
+counts over time, by reporting sector, RSIT class and severity (``ncert.services.trends``, through
+the search interface), each bucket linking to the queue filtered the same way."""
+
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+from flask_login import login_required
+
+from ncert import charts
+from ncert.console import period_picker
+from ncert.console.blueprint import bp
+from ncert.console.context import current_actor
+from ncert.console.forms import TrendFilterForm, category_choices, options
+from ncert.db import utcnow
+from ncert.errors import BadRequest
+from ncert.services import directory
+from ncert.services import trends as trends_service
+from ncert.taxonomy import OPEN_STATUSES, Status
+from ncert.web.session import db
+
+STATUS_TABS = {"open": OPEN_STATUSES, "all": ()}  # as the queue's status tabs
+
+
+@bp.get("/trends")
+@login_required
+def trends():
+    now, session, actor = utcnow(), db(), current_actor()
+    period = period_picker.picked(now)
+    form = TrendFilterForm(request.args)
+    form.sector.choices = options(("", "any"), *((s.slug, s.name) for s in directory.sectors(session)))
+    form.category.choices = [*options(("", "any")), *category_choices(whole_classes=True)]
+    if not form.validate():
+        raise BadRequest("; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+                                   for name, errors in form.errors.items()))
+    status = form.status.data
+    found = trends_service.trends(session, actor, period, trends_service.TrendFilter(
+        text=form.q.data or None, status=STATUS_TABS[status] if status in STATUS_TABS else (Status(status),),
+        sector=form.sector.data or None, category=form.category.data or None,
+        severity=int(form.severity.data) if form.severity.data else None), interval=form.interval.data or None,
+        now=now)
+    asked = {"q": form.q.data, "status": status, "sector": form.sector.data, "category": form.category.data,
+             "severity": form.severity.data}
+    return render_template("console/trends.html", t=found, form=form, period=period,
+                           quarters=period_picker.quarters(now), asked={k: v for k, v in asked.items() if v},
+                           charts=_charts(found, asked))
+
+
+def _charts(found: trends_service.Trends, asked: dict[str, str]) -> list[charts.Chart]:
+    def queue(bucket: trends_service.Bucket, **change: str) -> str:
+        args = {**asked, "since": bucket.first.isoformat(), "until": bucket.last.isoformat(), **change}
+        return url_for("console.queue", **{k: v for k, v in args.items() if v})
+
+    where = f"Incidents reported in {found.period.label} that match the search"
+    return [
+        charts.bar_chart("trend-time", f"Incidents per {found.interval}",
+                         f"{where}, per {found.interval} (each labelled by its first day).",
+                         [(b.label, b.count) for b in found.over_time], label_header=found.interval.title(),
+                         links=[queue(b) for b in found.over_time]),
+        charts.bar_chart("trend-sector", "By reporting sector",
+                         f"{where}, by the sector of the reporting organisation; each links to the queue of the "
+                         "sector, which also lists incidents reported elsewhere that affect it.",
+                         [(b.label, b.count) for b in found.by_sector], label_header="Sector",
+                         links=[queue(b, sector=b.key) for b in found.by_sector]),
+        charts.bar_chart("trend-category", "By RSIT class", f"{where}, by RSIT class.",
+                         [(b.label, b.count) for b in found.by_category], label_header="RSIT class",
+                         links=[queue(b, category=b.key) for b in found.by_category]),
+        charts.bar_chart("trend-severity", "By severity", f"{where}, by the severity you see.",
+                         [(b.label, b.count) for b in found.by_severity], label_header="Severity",
+                         links=[queue(b, severity=b.key) for b in found.by_severity]),
+    ]

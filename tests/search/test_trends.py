@@ -1,0 +1,160 @@
+"""The trends page (``/trends``): one question's counts through the search interface, the same cases
+on SQLite FTS5, PostgreSQL full text and Elasticsearch; each figure is what the queue lists behind
+its link, and a hidden report changes nothing the prober sees."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from ncert import periods
+from ncert.db import transaction
+from ncert.models import Incident
+from ncert.services.trends import TrendFilter, trends
+from ncert.taxonomy import Status
+from tests.console.helpers import queue_refs
+from tests.differential import Differential
+from tests.search.conftest import settle
+
+MARCH = "from=2026-03-01&to=2026-03-31"
+NOW = datetime(2026, 11, 28, tzinfo=timezone.utc)
+# (reporter, title, severity, label, category, reported at): the first and last fall just outside March
+REPORTS = [
+    ("gridco", "Ransomware in February", 3, "TLP:GREEN", "malicious-code/infected-system", (2, 28, 23, 59)),
+    ("centralbank", "Phishing at midnight", 2, "TLP:CLEAR", "fraud/phishing", (3, 1, 0, 0)),
+    ("gridco", "Ransomware at a substation", 3, "TLP:GREEN", "malicious-code/infected-system", (3, 2, 9, 0)),
+    ("centralbank", "Phishing wave against customers", 2, "TLP:CLEAR", "fraud/phishing", (3, 3, 9, 0)),
+    ("gridco", "Phishing of grid engineers", 1, "TLP:GREEN", "fraud/phishing", (3, 3, 10, 0)),
+    ("centralbank", "Port scan, a ransomware precursor", 1, "TLP:GREEN", "information-gathering/scanner",
+     (3, 9, 9, 0)),
+    ("powergen", "Ransomware in the control room", 3, "TLP:AMBER", "malicious-code/infected-system", (3, 16, 9, 0)),
+    ("centralbank", "Phishing kit on our server", 2, "TLP:RED", "fraud/phishing", (3, 31, 23, 59)),
+    ("gridco", "Ransomware in April", 3, "TLP:GREEN", "malicious-code/infected-system", (4, 1, 0, 0)),
+]
+
+
+def submit_at(world, reporter: str, title: str, when: datetime, **fields) -> None:
+    ref = world.submit(world.actor(f"analyst@{reporter}.test"), title=title, **fields)
+    with transaction(world.runtime.sessions) as s:  # an ORM write: Elasticsearch hears it through the outbox
+        s.scalar(select(Incident).where(Incident.reference == ref)).reported_at = when
+
+
+@pytest.fixture
+def reports(world):
+    for reporter, title, severity, label, category, (month, day, hour, minute) in REPORTS:
+        submit_at(world, reporter, title, datetime(2026, month, day, hour, minute, tzinfo=timezone.utc),
+                  severity=severity, tlp=label, category=category)
+    settle(world.runtime)
+
+
+def counted(world, who: str, period: str = "2026-03-01..2026-03-31", interval: str | None = None, **f):
+    actor = world.operator if who == "operator" else world.actor(who)
+    first, last = period.split("..")
+    with world.runtime.sessions() as s:
+        return trends(s, actor, periods.parse(None, first, last, now=NOW), TrendFilter(**f), interval=interval,
+                      now=NOW)
+
+
+def buckets(found) -> dict[str, dict[str, int]]:
+    return {name: {b.key: b.count for b in getattr(found, name)}
+            for name in ("over_time", "by_sector", "by_category", "by_severity")}
+
+
+def test_counts_over_time_and_by_sector_class_and_severity(world, reports):
+    found = counted(world, "operator", interval="week")
+    assert found.total == 7  # the period's first and last minutes are in it, the minutes around it not
+    assert buckets(found) == {
+        "over_time": {"2026-02-23": 1, "2026-03-02": 3, "2026-03-09": 1, "2026-03-16": 1, "2026-03-23": 0,
+                      "2026-03-30": 1},
+        "by_sector": {"finance": 4, "energy": 3},
+        "by_category": {"fraud": 4, "malicious-code": 2, "information-gathering": 1},
+        "by_severity": {"3": 2, "2": 3, "1": 2},
+    }
+    first, last = found.over_time[0], found.over_time[-1]
+    assert (first.first.isoformat(), first.last.isoformat()) == ("2026-03-01", "2026-03-01")  # clipped to March
+    assert (last.first.isoformat(), last.last.isoformat()) == ("2026-03-30", "2026-03-31")
+    assert [b.label for b in found.by_sector] == ["Banking and financial market infrastructure", "Energy"]
+    assert counted(world, "operator").interval == "day" and len(counted(world, "operator").over_time) == 31
+    assert [b.key for b in counted(world, "operator", "2026-01-01..2026-12-31").over_time][-1] == "2026-11-01"
+
+
+def test_free_text_and_filters_narrow_every_count(world, reports):
+    ransomware = counted(world, "operator", interval="month", text="ransomware")
+    assert buckets(ransomware)["over_time"] == {"2026-03-01": 3}
+    assert buckets(ransomware)["by_category"] == {"malicious-code": 2, "information-gathering": 1}
+    assert counted(world, "operator", text="phishing", sector="energy").total == 1
+    assert counted(world, "operator", category="fraud", severity=2).total == 3
+    assert counted(world, "operator", status=(Status.RESOLVED,)).total == 0
+    assert counted(world, "operator", status=(Status.NEW,)).total == 7
+
+
+def test_each_reader_counts_only_what_it_may_see(world, reports):
+    gridco = counted(world, "analyst@gridco.test", text="ransomware", interval="month")
+    assert gridco.total == 2 and buckets(gridco)["by_sector"] == {"energy": 1, "finance": 1}  # not powergen's AMBER
+    assert counted(world, "analyst@powergen.test", text="ransomware").total == 3
+    assert buckets(counted(world, "analyst@partner.test"))["by_category"] == {"fraud": 2}  # TLP:CLEAR only
+    assert counted(world, "leader@ncert.test").total == 7
+
+
+ROW = re.compile(r'<tr><th scope="row"><a href="([^"]+)">([^<]*)</a></th><td>(\d+)</td></tr>')
+
+
+def figures(page: str, chart: str) -> list[tuple[str, str, int]]:
+    """(queue link, label, count) of each bar of a chart, from its table."""
+    table = re.search(rf'<figure class="chart" id="{chart}">.*?</figure>', page, re.S).group()
+    return [(unescape(link), unescape(label), int(n)) for link, label, n in ROW.findall(table)]
+
+
+@pytest.mark.parametrize("who", ["leader@ncert.test", "operator@ncert.test", "analyst@gridco.test"])
+def test_every_figure_is_what_the_queue_lists_behind_its_link(world, reports, as_user, who):
+    console = as_user(who)
+    for query in (f"{MARCH}&interval=week", f"{MARCH}&q=ransomware&interval=day", f"{MARCH}&status=open&severity=2",
+                  f"{MARCH}&category=fraud&q=phishing&interval=month"):
+        page = console.text(f"/trends?{query}")
+        total = int(re.search(r'id="trend-total">(\d+) incidents', page).group(1))
+        for chart in ("trend-time", "trend-category", "trend-severity", "trend-sector"):
+            bars = figures(page, chart)
+            assert sum(n for _, _, n in bars) == total, (query, chart)
+            for link, label, n in bars:
+                # (the queue's sector also lists incidents affecting it: none do here)
+                assert len(queue_refs(console.get(link))) == n, (query, label, link)
+
+
+def test_the_page_is_linked_and_refuses_what_it_cannot_answer(world, reports, as_user):
+    console = as_user("leader@ncert.test")
+    assert 'href="/trends?period=' in console.text("/landscape?period=2026Q1")
+    assert 'id="trends-link"' in console.text("/overview")
+    assert 'href="/trends"' in console.text("/queue")  # the navigation
+    assert console.get("/trends?interval=year").status_code == 400
+    assert console.get("/trends?category=no-such-class").status_code == 400
+    assert console.get("/trends?from=2020-01-01&to=2022-12-31&interval=day").status_code == 400  # > 400 bars
+    assert console.get("/trends").status_code == 200  # this quarter by default
+
+
+PROBE = Differential(secret="203.0.113.66", control="203.0.113.67")
+
+
+@pytest.mark.parametrize("label", ["TLP:AMBER", "TLP:RED"])
+def test_a_hidden_report_changes_nothing_the_trends_show(world, as_user, label):
+    """Other organisations' hidden reports of the secret value, in other sectors and another class and
+    severity, move no count, bar or link of the prober's trends of its value."""
+    for reporter in ("powergen", "centralbank"):
+        world.submit(world.actor(f"analyst@{reporter}.test"), title=f"C2 at {PROBE.secret}", tlp=label,
+                     description=f"Callbacks to {PROBE.secret}", severity=3, category="malicious-code/c2-server",
+                     affected_sectors=["health"])
+    prober = world.actor("analyst@gridco.test")
+
+    def views(value: str) -> list[str]:
+        world.submit(prober, title=f"Callbacks to {value}", tlp="TLP:GREEN", severity=1, category="fraud/phishing")
+        settle(world.runtime)
+        console = as_user("analyst@gridco.test")
+        pages = [console.text(f"/trends?q={value}{more}") for more in ("", "&interval=month", "&sector=health",
+                                                                       "&category=malicious-code&interval=week")]
+        return pages + [console.text(link) for page in pages for chart in ("trend-sector", "trend-category")
+                        for link, _, _ in figures(page, chart)]
+
+    PROBE.assert_same(views)
