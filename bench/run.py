@@ -35,6 +35,7 @@ BENCHMARKS = {
     "misp": ("misp_push.py",),
     "categoriser": ("categoriser_throughput.py",),
     "million_incidents_pages": ("million_pages.py", "1000000"),
+    "detector_surges": ("detector_surges.py",),
 }
 
 

@@ -106,7 +106,7 @@ class Surge:
     scenario: Scenario
     size: int
     start: datetime
-    reports: frozenset[int] = frozenset()  # incident ids, once loaded
+    reports: frozenset = frozenset()  # incident ids, once loaded
 
     @property
     def end(self) -> datetime:
@@ -118,7 +118,7 @@ class Alert:
     detector: str  # "volume" | "anomaly"
     at: datetime
     sector: str
-    evidence: frozenset[int]  # incident ids
+    evidence: frozenset  # incident ids
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,20 @@ class Evaluation:
                 "surges": [{"sector": x.scenario.sector, "category": x.scenario.category, "hours": x.scenario.hours,
                             "size": x.size, "start": x.start.isoformat()} for x in self.surges],
                 "detectors": {sc.detector: sc.to_json() for sc in self.scores()}}
+
+
+def pooled(evaluations: list[Evaluation]) -> list[Score]:
+    """Each detector's figures over several evaluations (say, seeds) taken as one: their reports are
+    told apart by the evaluation they come from."""
+    def tag(n: int, ids: frozenset) -> frozenset:
+        return frozenset((n, i) for i in ids)
+
+    alerts = [Alert(a.detector, a.at, a.sector, tag(n, a.evidence))
+              for n, e in enumerate(evaluations) for a in e.alerts]
+    surges = [Surge(s.scenario, s.size, s.start, tag(n, s.reports))
+              for n, e in enumerate(evaluations) for s in e.surges]
+    days = sum(e.setup.evaluation_days for e in evaluations)
+    return [score(name, [a for a in alerts if a.detector == name], surges, days) for name in ("volume", "anomaly")]
 
 
 def _round(value: float | None) -> float | None:

@@ -83,3 +83,16 @@ def test_a_stream_without_surges_counts_every_alert_as_false_and_is_reproducible
     assert anomaly.false_alerts_per_day == flagged / 2 and anomaly.precision == 0
     with se.scratch() as again:
         assert se.evaluate(again, setup, settings).to_json() == evaluation.to_json()
+
+
+def test_pooled_evaluations_keep_their_reports_apart():
+    setup = se.Setup(quiet_days=1)
+    found = se.Evaluation(setup, SETTINGS, 0, [_surge(10, T0, {1})], [se.Alert("volume", T0 + H, "banking",
+                                                                                 frozenset({1}))])
+    # In another database, report 1 is a baseline report: its alert matches nothing.
+    missed = se.Evaluation(setup, SETTINGS, 0, [_surge(40, T0, {2})], [se.Alert("volume", T0 + H, "banking",
+                                                                                  frozenset({1}))])
+    volume, anomaly = se.pooled([found, missed])
+    assert (volume.alerts, volume.matching_alerts, volume.detected, volume.surges) == (2, 1, 1, 2)
+    assert volume.by_size == {10: (1, 1), 40: (0, 1)} and volume.false_alerts_per_day == 0.5
+    assert anomaly.alerts == 0 and anomaly.recall == 0
