@@ -11,7 +11,8 @@ Before the stream, the national risk register (``sector_certs.demo_risks``) is
 imported as it stood three weeks before the first report; operators link the
 incidents they triage to the risks these evidence, and the drift check then
 runs at simulated times. KPI targets, responsible persons and signed-off
-reviews of the two previous quarters come last (``sector_certs.demo_kpi``).
+reviews of the two previous quarters follow (``sector_certs.demo_kpi``), and three public
+advisories in Azerbaijani and English come last (``sector_certs.demo_advisories``).
 
 Demo logins (fixed, documented, for a local demo only; change or delete them
 before exposing a server):
@@ -44,7 +45,7 @@ from ncert.models import Incident, IncidentIndicator, Organization, RiskIncident
 from ncert.records import IncidentPatch
 from ncert.services import directory, incidents, teams
 from ncert.taxonomy import Status
-from sector_certs import demo_kpi, demo_risks, registry
+from sector_certs import demo_advisories, demo_kpi, demo_risks, registry
 from sector_certs.simulator import SimulatedEvent, Step, simulate
 
 CHANNEL = "demo"
@@ -91,6 +92,7 @@ class DemoReport:
     risks: int = 0
     review_suggested: int = 0
     reviews: int = 0
+    advisories: int = 0
 
     def summary(self) -> str:
         if self.skipped:
@@ -100,8 +102,8 @@ class DemoReport:
         statuses = ", ".join(f"{status} {n}" for status, n in self.by_status.items())
         return (f"demo data seeded: {self.incidents} incidents in {self.sectors} sectors, reported "
                 f"{self.first:%Y-%m-%d} to {self.last:%Y-%m-%d} ({statuses}); {self.risks} national risks "
-                f"({self.review_suggested} with a review suggested); {self.reviews} signed-off KPI reviews. "
-                "Demo logins:")
+                f"({self.review_suggested} with a review suggested); {self.reviews} signed-off KPI reviews; "
+                f"{self.advisories} public advisories (/advisories/). Demo logins:")
 
 
 def seed(session: Session, actor: Actor, *, seed: int = 2026, days: int = 90, count: int = 400,
@@ -144,7 +146,9 @@ def seed(session: Session, actor: Actor, *, seed: int = 2026, days: int = 90, co
     director = next(directory.actor_for_user(users[login.email], actor.interface)
                     for login in LOGINS if login.role == "leadership")
     reviews = demo_kpi.seed(session, director, now)
-    return _report(session, risks=len(register), review_suggested=len(flagged), reviews=len(reviews))
+    published = demo_advisories.seed(session, operators[0], director)
+    return _report(session, risks=len(register), review_suggested=len(flagged), reviews=len(reviews),
+                   advisories=len(published))
 
 
 class _Replay:
