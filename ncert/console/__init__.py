@@ -29,6 +29,7 @@ def register(app: Flask) -> None:
         regimes,
         reports,
         risks,
+        stix,
         submit,
         tasks,
         teams,

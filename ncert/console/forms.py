@@ -274,6 +274,21 @@ class TrendFilterForm(Form):
                                                               ("month", "month")))
 
 
+class StixFilterForm(Form):
+    """The STIX search page's query, read from the query string; modified days both included (UTC)."""
+
+    q = StringField("Name or pattern", [Optional(), Length(max=200)], **TEXT)
+    type = StringField("Type", [Optional(), Length(max=64)], **TEXT)
+    collection = SelectField("Collection", default="", choices=[])
+    since = DateField("Modified from", [Optional()])
+    until = DateField("Modified to", [Optional()])
+    sort = SelectField("Sort", default="-modified", choices=options(
+        ("-modified", "Modified, newest first"), ("modified", "Modified, oldest first"),
+        ("-date_added", "Added, newest first"), ("date_added", "Added, oldest first")))
+    limit = IntegerField("Per page", [Optional(), NumberRange(min=1, max=200)])
+    cursor = StringField("Cursor", [Optional(), Length(max=1000)], **TEXT)
+
+
 class QueueFilterForm(Form):
     """Filters read from the query string, so a filtered queue is a shareable URL."""
 
