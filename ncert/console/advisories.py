@@ -56,7 +56,7 @@ def advisory_page(reference: str):
         sources=advisories.sources(session, actor, found), button=advisory_forms.RevisionForm(),
         may_approve=revision is not None and revision.status == "draft" and advisories.may_approve(actor)
         and actor.user_id not in revision.author_ids,
-        may_publish=revision is not None and revision.status == "approved")
+        may_publish=revision is not None and revision.status == "approved" and advisories.may_draft(actor))
 
 
 @bp.post("/advisory-drafts/<reference>/revise")
@@ -84,7 +84,8 @@ def approve_advisory(reference: str):
 @bp.post("/advisory-drafts/<reference>/publish")
 @login_required
 def publish_advisory(reference: str):
-    return _step(reference, advisories.publish, "Revision {number} is published as TLP:CLEAR.")
+    return _step(reference, advisories.publish,
+                 "Revision {number} is published as TLP:CLEAR, and shared in the national TAXII collections.")
 
 
 def _step(reference: str, action, message: str):

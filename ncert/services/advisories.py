@@ -2,7 +2,7 @@
 
 Operators (soc_operator, admin) draft an advisory from scratch or from incidents and
 revise it; a different person with the leadership or admin role approves a revision
-(nobody who wrote it); only an approved revision is published, always as TLP:CLEAR
+(nobody who wrote it); only an approved revision is published (by an operator or admin), always as TLP:CLEAR
 (FIRST TLP 2.0: "may be distributed without restriction"). Publishing the next
 revision keeps every earlier one: the public pages and the CSAF document show them
 as the revision history. Only national staff read drafts and the incidents an
@@ -28,7 +28,7 @@ from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.models import Advisory, AdvisoryIncident, AdvisoryRevision, Incident
 from ncert.observables import normalise
 from ncert.records import IndicatorType
-from ncert.services import audit, incidents, indicators
+from ncert.services import advisory_sharing, audit, incidents, indicators
 from ncert.taxonomy import TLP, Role
 
 LANGUAGES = ("az", "en", "ru")  # Azerbaijani (Latin script), English, Russian
@@ -224,9 +224,10 @@ def approve(session: Session, actor: Actor, reference: str, number: int) -> Advi
 
 
 def publish(session: Session, actor: Actor, reference: str, number: int) -> AdvisoryRevision:
-    """Publish approved revision ``number`` as TLP:CLEAR; earlier revisions stay as its history."""
-    if not (may_draft(actor) or may_approve(actor)):
-        raise Forbidden("publishing advisories needs the soc_operator, leadership or admin role")
+    """Publish approved revision ``number`` as TLP:CLEAR (an operator or admin; earlier revisions
+    stay as its history), and share it in the national TAXII collections (``advisory_sharing``)."""
+    if not may_draft(actor):
+        raise Forbidden("publishing advisories needs the soc_operator or admin role")
     advisory = get(session, actor, reference)
     revision = _open(advisory, number, "approved")
     now = utcnow()
@@ -235,6 +236,7 @@ def publish(session: Session, actor: Actor, reference: str, number: int) -> Advi
     advisory.last_published_at = now
     audit.record(session, actor, "advisory.publish", "advisory", advisory.reference, revision=number,
                  tlp=PUBLISHED_TLP.value)
+    advisory_sharing.share(session, actor, advisory, revision)
     return revision
 
 

@@ -1,7 +1,7 @@
 """MISP feeds out, and feeds in (MISP feeds and TAXII collections).
 
 Out: each national sharing audience (``ncert.access.AUDIENCES``) is a MISP feed
-of the incidents published to its national TAXII collection, read through
+of the incidents and public advisories published to its national TAXII collection, read through
 ``access.scope_stix``, so only TLP:CLEAR and TLP:GREEN objects ever appear.
 Feed layout (``manifest.json``, ``hashes.csv``, ``<uuid>.json``) as PyMISP's
 ``tools/feed.py`` and MISP ``Feed.php`` read it.
@@ -40,7 +40,7 @@ from ncert.errors import Conflict, Forbidden, Invalid, NcertError, NotFound
 from ncert.models import FeedSource, Organization, StixObject, TaxiiCollection
 from ncert.records import Category
 from ncert.sealing import SealError, is_sealed, sealer_of
-from ncert.services import audit, directory, incidents, stix_intake, taxii
+from ncert.services import advisory_sharing, audit, directory, incidents, stix_intake, taxii
 from ncert.taxonomy import TLP, OrgKind, Role
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def _events(session: Session, actor: Actor, audience: str, national: Organizatio
             obj = check(raw)
         except StixObjectError:
             continue
-        if stix.is_incident(obj):
+        if stix.is_incident(obj) or advisory_sharing.is_advisory(obj.raw):
             found.append(obj)
     if not found:
         return []
@@ -114,6 +114,9 @@ def _events(session: Session, actor: Actor, audience: str, national: Organizatio
     events = []
     for obj in found:
         related = [refs[r] for r in linked[obj.id] if r in refs]
+        if advisory_sharing.is_advisory(obj.raw):
+            events.append(misp.load_event(_advisory_event(obj, related, national)))
+            continue
         record = stix.incident_record(obj, {r["id"]: r for r in related})
         labels = [record.tlp, *(stix.tlp_of(r) or TLP.AMBER for r in related)]
         values = {(i.type, i.value): True for i in record.indicators}
@@ -130,6 +133,22 @@ def _events(session: Session, actor: Actor, audience: str, national: Organizatio
             org_name=national.name)
         events.append(misp.load_event(body))
     return events
+
+
+def _advisory_event(obj, related: list[dict], national: Organization) -> dict:
+    """A published advisory's report (``advisory_sharing``) as a published event under the report's
+    label (TLP:CLEAR as published): its indicators and CVEs as attributes."""
+    values = {("cve", raw["name"]): True for raw in related if raw.get("type") == "vulnerability"}
+    for raw in related:
+        try:
+            values.update({(kind, value): True for kind, value, *_ in stix.indicator_values(check(raw))})
+        except StixObjectError:
+            continue
+    return misp.render_event(
+        title=obj.raw["name"], uuid=obj.id.split("--", 1)[1], date=obj.created.date(),
+        tlp=stix.tlp_of(obj) or TLP.AMBER,
+        timestamp=obj.modified or obj.created, indicators=[(kind, value, kind != "cve") for kind, value in values],
+        published=True, org_name=national.name)
 
 
 def feed_manifest(session: Session, actor: Actor, audience: str, national: Organization) -> tuple[dict, str]:

@@ -1,7 +1,7 @@
 """Leadership reviews the national picture and writes none of it: a write request
 from leadership is refused (403) by the REST API and the console before its body
 is read. The records leadership keeps itself are the exception: its quarterly
-review of KPI cards, their targets and responsible persons (issue 10); and approving and publishing
+review of KPI cards, their targets and responsible persons (issue 10); and approving
 advisories, the second person's part (issue 14)."""
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ LEADERSHIP_RECORDS = frozenset({
     "api_v1.put_target",
     "console.kpi_review",
     "console.approve_advisory",  # the second person who approves an advisory (issue 14)
-    "console.publish_advisory",
 })
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 §9.2.1
 

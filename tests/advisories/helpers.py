@@ -32,5 +32,5 @@ def publish(world, data=None, *, sources=(), drafter="operator@ncert.test", appr
         reference = advisories.create(s, world.actor(drafter), data or content(), list(sources)).reference
     with transaction(world.runtime.sessions) as s:
         advisories.approve(s, world.actor(approver), reference, 1)
-        advisories.publish(s, world.actor(approver), reference, 1)
+        advisories.publish(s, world.actor(drafter), reference, 1)
     return reference

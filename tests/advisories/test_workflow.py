@@ -42,6 +42,15 @@ def test_anyone_who_edited_a_revision_cannot_approve_it_and_an_edit_voids_an_app
         advisories.publish(s, world.operator, ref, 1)
 
 
+def test_leadership_approves_but_does_not_publish(world):
+    ref = _draft(world)
+    leader = world.actor("leader@ncert.test")
+    with transaction(world.runtime.sessions) as s:
+        advisories.approve(s, leader, ref, 1)
+    with transaction(world.runtime.sessions) as s, pytest.raises(Forbidden):
+        advisories.publish(s, leader, ref, 1)
+
+
 @pytest.mark.parametrize("who", ["operator@ncert.test", "operator2@ncert.test", "analyst@gridco.test"])
 def test_only_leadership_or_admin_approve(world, who):
     ref = _draft(world)
@@ -98,7 +107,7 @@ def test_every_step_is_audited(world):
         rows = s.execute(select(AuditEvent.action, AuditEvent.actor).where(AuditEvent.object_id == ref)
                          .order_by(AuditEvent.id)).all()
     assert rows == [("advisory.draft", "operator@ncert.test"), ("advisory.approve", "leader@ncert.test"),
-                    ("advisory.publish", "leader@ncert.test")]
+                    ("advisory.publish", "operator@ncert.test"), ("advisory.share", "operator@ncert.test")]
 
 
 @pytest.mark.parametrize("change, field", [
