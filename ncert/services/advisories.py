@@ -83,12 +83,23 @@ class AdvisoryInput(_Strict):
     texts: dict[Literal[LANGUAGES], LanguageText] = Field(min_length=1)  # type: ignore[valid-type]
     severity: Literal[SEVERITIES]  # type: ignore[valid-type]
     products: list[Product] = Field(min_length=1, max_length=200)
-    cves: list[Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
-                                                pattern=r"^CVE-[0-9]{4}-[0-9]{4,}$")]] = Field(
+    cves: list[Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^CVE-[0-9]{4}-[0-9]{4,}$")]] = Field(
         default_factory=list, max_length=200)
     indicators: list[PublicIndicator] = Field(default_factory=list, max_length=1000)
     references: list[Reference] = Field(default_factory=list, max_length=100)
     change_summary: Line = "Initial version"
+
+    @field_validator("cves", mode="before")
+    @classmethod
+    def _upper(cls, items):
+        return [item.upper() if isinstance(item, str) else item for item in items] if isinstance(items, list) \
+            else items
+
+    @field_validator("cves", "indicators")
+    @classmethod
+    def _once(cls, items):
+        """Each CVE and indicator once (CSAF 2.0 §6.1.23: a CVE names one vulnerability of a document)."""
+        return list({repr(item): item for item in items}.values())
 
 
 def validated(data: dict) -> AdvisoryInput:

@@ -124,6 +124,14 @@ def test_content_is_checked(change, field):
         content(**change)
 
 
+def test_a_cve_or_indicator_given_twice_is_kept_once():
+    data = content(cves=["CVE-2026-10001", "cve-2026-10001", "CVE-2026-0002"],
+                   indicators=[{"type": "domain-name", "value": "Evil.Example"},
+                               {"type": "domain-name", "value": "evil.example"}])
+    assert data.cves == ["CVE-2026-10001", "CVE-2026-0002"]
+    assert [(i.type, i.value) for i in data.indicators] == [("domain-name", "evil.example")]
+
+
 def test_drafts_and_sources_are_national_staff_only(world):
     ref = _draft(world)
     analyst = world.actor("analyst@gridco.test")
