@@ -180,3 +180,21 @@ def test_a_draft_from_an_incident_does_not_depend_on_other_reports_of_its_values
             return advisories.prefill(s, world.operator, [ref])
 
     PROBE.assert_same(fetch)
+
+
+@pytest.mark.parametrize("label", ["TLP:CLEAR", "TLP:RED"])
+def test_an_amber_reports_values_stay_out_however_others_labelled_them(world, label):
+    """What a draft copies follows the source report's own label, not the value's national label
+    (the least restrictive any report gave it): another report of the value changes nothing."""
+    world.submit(world.actor("analyst@powergen.test"), title="Elsewhere", tlp=label,
+                 indicators=[{"type": "ipv4-addr", "value": PROBE.secret}])
+    gridco = world.actor("analyst@gridco.test")
+
+    def fetch(value: str) -> dict:
+        ref = world.submit(gridco, title="Beaconing CVE-2026-7777", tlp="TLP:AMBER",
+                           indicators=[{"type": "ipv4-addr", "value": value}])
+        with world.runtime.sessions() as s:
+            return advisories.prefill(s, world.operator, [ref])
+
+    PROBE.assert_same(fetch)
+    assert fetch(PROBE.control) == {"cves": ["CVE-2026-7777"], "indicators": []}
