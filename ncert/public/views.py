@@ -28,6 +28,8 @@ PAGE_HEADERS = {
 def _headers(response: Response) -> Response:
     for name, value in PAGE_HEADERS.items():
         response.headers.setdefault(name, value)
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")  # the language shown follows it (RFC 9110 §12.5.5)
     return response
 
 

@@ -155,6 +155,7 @@ def test_public_pages_need_no_login_and_no_script(client, world):
         assert "script-src" not in response.headers["Content-Security-Policy"]
     text = page.get_data(as_text=True)
     assert '<html lang="az">' in text and "ExampleVPN şlüzlərində istismar olunan zəiflik" in text
+    assert "Accept-Language" in page.headers["Vary"]
     assert ref in listing.get_data(as_text=True)
     english = client.get(f"/advisories/{ref}", headers={"Accept-Language": "ru, en;q=0.8"}).get_data(as_text=True)
     assert "Exploited flaw in ExampleVPN gateways" in english  # no Russian text: the next language asked for
