@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -309,26 +309,16 @@ def search_incidents(session: Session, actor: Actor, q: SearchQuery) -> SearchRe
     order = "desc" if descending else "asc"
     body: dict = {
         "query": {"bool": {"filter": filters(session, actor, q), "must": text_query(q.text)}},
-        "sort": [{sort_field(actor, name): order}, {"id": order}],
-        "size": q.limit + 1, "_source": False, "track_total_hits": False,
+        "sort": [{sort_field(actor, name): order}, {"id": order}], "_source": False, "track_total_hits": False,
     }
-    if q.cursor:
-        value, last_id = _decode(q.cursor, q.sort)
-        body["search_after"] = [nanos(value) if isinstance(value, datetime) else value, last_id]
     if q.highlight and terms(q.text or ""):
         body["highlight"] = {"encoder": "html", "number_of_fragments": 0, "pre_tags": ["<em>"],
                              "post_tags": ["</em>"], "fields": {f: {} for f in HIGHLIGHTED}}
     if q.aggregations:
         body["aggs"] = {a: _aggregation(actor, a, q.interval) for a in q.aggregations}
-    # ignore_unavailable: before the first document the alias does not exist yet, and nothing matches
-    answer = call(lambda: client_of(session).search(index=ALIAS, ignore_unavailable=True, **body))
-    hits = answer["hits"]["hits"]
-    page = hits[:q.limit]
-    next_cursor = None
-    if len(hits) > q.limit:
-        value = page[-1]["sort"][0]
-        value = from_nanos(value) if name != "severity" else value
-        next_cursor = _encode(q.sort, value, int(page[-1]["_id"]))
+    page, next_cursor, answer = page_after(session, ALIAS, body, q.limit, q.cursor, timed=name != "severity",
+                                           decode=lambda c: _decode(c, q.sort),
+                                           encode=lambda value, last_id: _encode(q.sort, value, last_id))
     # The index trails the database by the outbox's delay: a page is checked against ncert.access, so
     # an incident whose label was just tightened is not shown before its update is indexed.
     ids = [int(h["_id"]) for h in page]
@@ -338,6 +328,27 @@ def search_incidents(session: Session, actor: Actor, q: SearchQuery) -> SearchRe
     aggregations = {a: _buckets(session, a, answer.get("aggregations", {}).get(a, {}).get("buckets", []))
                     for a in q.aggregations}
     return SearchResult([i for i in ids if i in visible], next_cursor, highlights, aggregations)
+
+
+def page_after(session: Session, index: str, body: dict, limit: int, cursor: str | None, *, timed: bool,
+               decode: Callable[[str], tuple], encode: Callable[[object, int], str],
+               hit_id: Callable[[dict], int] = lambda hit: int(hit["_id"])) -> tuple[list[dict], str | None, dict]:
+    """The hits of one page of ``body`` (sorted by one key, then the id) after ``cursor``, the cursor
+    of the next page and the whole answer: the keyset paging every index shares. ``timed``: the sort
+    key is a date_nanos field, carried in a cursor as a time; ``decode`` and ``encode`` read and
+    write the index's cursor, ``hit_id`` names a hit's id."""
+    if cursor:
+        value, last_id = decode(cursor)
+        body = {**body, "search_after": [nanos(value) if timed else value, last_id]}
+    # ignore_unavailable: before the first document the alias does not exist yet, and nothing matches
+    answer = call(lambda: client_of(session).search(index=index, ignore_unavailable=True, size=limit + 1, **body))
+    hits = answer["hits"]["hits"]
+    page = hits[:limit]
+    next_cursor = None
+    if len(hits) > limit:
+        value = page[-1]["sort"][0]
+        next_cursor = encode(from_nanos(value) if timed else value, hit_id(page[-1]))
+    return page, next_cursor, answer
 
 
 def _buckets(session: Session, name: str, buckets: list[dict]) -> dict[str, int]:

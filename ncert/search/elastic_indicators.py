@@ -37,7 +37,7 @@ from ncert.access import community_labels, labels_for_kind
 from ncert.actor import Actor
 from ncert.models import Incident, IncidentIndicator, Indicator, Organization
 from ncert.observables import IP_TYPES
-from ncert.search.elastic import IndexSpec, call, chunks, client_of, from_nanos, nanos
+from ncert.search.elastic import IndexSpec, chunks, page_after
 from ncert.search.indicators import decode, encode, page_facts, wanted
 from ncert.search.query import IndicatorQuery, SearchResult
 from ncert.taxonomy import OrgKind
@@ -168,23 +168,17 @@ def search_indicators(session: Session, actor: Actor, q: IndicatorQuery) -> Sear
     name, descending = q.sort.lstrip("-"), q.sort.startswith("-")
     order = "desc" if descending else "asc"
     body: dict = {"query": {"bool": {"filter": filters(actor, q)}}, "sort": [{name: order}, {"indicator_id": order}],
-                  "size": q.limit + 1, "_source": ["indicator_id"], "track_total_hits": False}
-    if q.cursor:
-        value, last_id = decode(q.cursor, q.sort, name == "last_seen")
-        body["search_after"] = [nanos(value) if name == "last_seen" else value, last_id]
+                  "_source": ["indicator_id"], "track_total_hits": False}
     aggs = {"type": {"terms": {"field": "type", "size": 100}},
             "over_time": {"date_histogram": {"field": "last_seen", "calendar_interval": q.interval,
                                              "format": "yyyy-MM-dd", "min_doc_count": 1}}}
     if q.aggregations:
         body["aggs"] = {a: aggs[a] for a in q.aggregations}
-    answer = call(lambda: client_of(session).search(index=ALIAS, ignore_unavailable=True, **body))
-    hits = answer["hits"]["hits"]
-    page = hits[:q.limit]
-    next_cursor = None
-    if len(hits) > q.limit:
-        value = page[-1]["sort"][0]
-        next_cursor = encode(q.sort, from_nanos(value) if name == "last_seen" else value,
-                             page[-1]["_source"]["indicator_id"])
+    timed = name == "last_seen"
+    page, next_cursor, answer = page_after(session, ALIAS, body, q.limit, q.cursor, timed=timed,
+                                           decode=lambda c: decode(c, q.sort, timed),
+                                           encode=lambda value, last_id: encode(q.sort, value, last_id),
+                                           hit_id=lambda hit: hit["_source"]["indicator_id"])
     # the index trails the database by the outbox's delay: a page is checked against the carriers
     ids = [h["_source"]["indicator_id"] for h in page]
     visible = page_facts(session, actor, ids)

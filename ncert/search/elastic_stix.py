@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ncert.access import AUDIENCE_LABELS, collection_access
 from ncert.actor import Actor
 from ncert.models import StixObject, TaxiiCollection
-from ncert.search.elastic import IndexSpec, call, chunks, client_of, from_nanos, nanos, word_query
+from ncert.search.elastic import IndexSpec, chunks, page_after, word_query
 from ncert.search.indicators import decode, encode
 from ncert.search.query import SearchResult, StixQuery
 from ncert.search.stix import MAX_ID, modified_bounds, readable, visible
@@ -96,21 +96,14 @@ def search_stix(session: Session, actor: Actor, q: StixQuery) -> SearchResult:
     field = "version" if name == "modified" else "date_added"
     words = [word_query(w, ("text",)) for w in terms(q.text or "")]
     body: dict = {"query": {"bool": {"filter": filters, "must": words}},
-                  "sort": [{field: order}, {"id": order}], "size": q.limit + 1, "_source": False,
-                  "track_total_hits": False}
-    if q.cursor:
-        value, last_id = decode(q.cursor, q.sort, name == "date_added", MAX_ID)
-        body["search_after"] = [nanos(value) if name == "date_added" else value, last_id]
+                  "sort": [{field: order}, {"id": order}], "_source": False, "track_total_hits": False}
     if q.aggregations:
         body["aggs"] = {a: {"terms": {"field": "type" if a == "type" else "collection_id", "size": 10000}}
                         for a in q.aggregations}
-    answer = call(lambda: client_of(session).search(index=ALIAS, ignore_unavailable=True, **body))
-    hits = answer["hits"]["hits"]
-    page = hits[:q.limit]
-    next_cursor = None
-    if len(hits) > q.limit:
-        value = page[-1]["sort"][0]
-        next_cursor = encode(q.sort, from_nanos(value) if name == "date_added" else value, int(page[-1]["_id"]))
+    timed = name == "date_added"
+    page, next_cursor, answer = page_after(session, ALIAS, body, q.limit, q.cursor, timed=timed,
+                                           decode=lambda c: decode(c, q.sort, timed, MAX_ID),
+                                           encode=lambda value, last_id: encode(q.sort, value, last_id))
     aliases = {c.id: c.alias for c in collections}
     found = answer.get("aggregations", {})
     aggregations = {a: dict(sorted(((aliases[b["key"]] if a == "collection" else b["key"]), b["doc_count"])
