@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
 from ncert.access import scope
@@ -51,7 +51,12 @@ from ncert.search.query import INDICATOR_SORTS, MAX_LIMIT, STIX_SORTS
 from ncert.taxonomy import TLP, Status
 from ncert.web.session import db
 
-UTC = Annotated[datetime, BeforeValidator(_timestamp)]
+UTC = Annotated[datetime, BeforeValidator(_timestamp), AfterValidator(utc_time)]
+
+
+def sort_keys(keys: tuple[str, ...]):
+    """Each sort key, ascending or (with a leading '-') descending, as a Literal type."""
+    return Literal[tuple(n for key in keys for n in (key, f"-{key}"))]  # type: ignore[valid-type]
 
 
 class SearchIncidentsQuery(BaseModel):
@@ -80,11 +85,6 @@ class SearchIncidentsQuery(BaseModel):
     aggregations: Annotated[list[Literal[AGGREGATIONS]], CommaList] = Field(  # type: ignore[valid-type]
         default_factory=list, description="Counts to add over every match: " + ", ".join(AGGREGATIONS))
     interval: Literal[INTERVALS] = Field("day", description="Bucket of over_time")  # type: ignore[valid-type]
-
-    @field_validator("reported_after", "reported_before")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        return utc_time(value)
 
     def search_query(self) -> SearchQuery:
         return SearchQuery(
@@ -134,7 +134,7 @@ class SearchIndicatorsQuery(BaseModel):
     first_seen_before: UTC | None = Field(None, description="ISO 8601, inclusive")
     last_seen_after: UTC | None = Field(None, description="ISO 8601, inclusive")
     last_seen_before: UTC | None = Field(None, description="ISO 8601, inclusive")
-    sort: Literal[tuple(n for key in INDICATOR_SORTS for n in (key, f"-{key}"))] = Field(  # type: ignore[valid-type]
+    sort: sort_keys(INDICATOR_SORTS) = Field(  # type: ignore[valid-type]
         "-last_seen", description="Sort key; a leading '-' sorts descending")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size")
     cursor: Annotated[str, StringConstraints(min_length=1, max_length=12000)] | None = Field(
@@ -142,11 +142,6 @@ class SearchIndicatorsQuery(BaseModel):
     aggregations: Annotated[list[Literal[INDICATOR_AGGREGATIONS]], CommaList] = Field(  # type: ignore[valid-type]
         default_factory=list, description="Counts to add over every match: " + ", ".join(INDICATOR_AGGREGATIONS))
     interval: Literal[INTERVALS] = Field("day", description="Bucket of over_time")  # type: ignore[valid-type]
-
-    @field_validator("first_seen_after", "first_seen_before", "last_seen_after", "last_seen_before")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        return utc_time(value)
 
     def search_query(self) -> IndicatorQuery:
         return IndicatorQuery(
@@ -179,14 +174,22 @@ def search_indicator_values():
     """The indicator pivot: the values the key may see through the reports it may see, by value, type
     and dates, newest last seen first (or by value), with counts by type and over time, by the
     configured backend."""
-    query = parse_query(SearchIndicatorsQuery)
+    def hits(session, who, ids: list[int]) -> dict[int, IndicatorHit]:
+        return {i: IndicatorHit(type=f.type, value=f.value, first_seen=f.first_seen, last_seen=f.last_seen)
+                for i, f in page_facts(session, who, ids).items()}
+
+    return _answer(SearchIndicatorsQuery, search_indicators, hits, IndicatorPage)
+
+
+def _answer(model: type[BaseModel], search, hits, page: type[Out]):
+    """``model`` read from the query string and answered by ``search`` for the key, as ``page``: the
+    items ``hits(session, actor, ids)`` gives for the result's ids, in its order."""
+    query = parse_query(model)
     session, who = db(), actor()
-    result = search_indicators(session, who, query.search_query())
-    facts = page_facts(session, who, result.ids)
-    return respond(IndicatorPage(
-        items=[IndicatorHit(type=f.type, value=f.value, first_seen=f.first_seen, last_seen=f.last_seen)
-               for f in (facts[i] for i in result.ids if i in facts)],
-        next_cursor=result.next_cursor, limit=query.limit, aggregations=result.aggregations))
+    result = search(session, who, query.search_query())
+    found = hits(session, who, result.ids)
+    return respond(page(items=[found[i] for i in result.ids if i in found], next_cursor=result.next_cursor,
+                        limit=query.limit, aggregations=result.aggregations))
 
 
 class SearchStixQuery(BaseModel):
@@ -202,18 +205,13 @@ class SearchStixQuery(BaseModel):
         None, description="A TAXII collection's alias or id")
     modified_after: UTC | None = Field(None, description="ISO 8601, inclusive; a time without offset is UTC")
     modified_before: UTC | None = Field(None, description="ISO 8601, inclusive")
-    sort: Literal[tuple(n for key in STIX_SORTS for n in (key, f"-{key}"))] = Field(  # type: ignore[valid-type]
+    sort: sort_keys(STIX_SORTS) = Field(  # type: ignore[valid-type]
         "-modified", description="Sort key; a leading '-' sorts descending")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size")
     cursor: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = Field(
         None, description="next_cursor of the previous page, with the same query")
     aggregations: Annotated[list[Literal[STIX_AGGREGATIONS]], CommaList] = Field(  # type: ignore[valid-type]
         default_factory=list, description="Counts to add over every match: " + ", ".join(STIX_AGGREGATIONS))
-
-    @field_validator("modified_after", "modified_before")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        return utc_time(value)
 
     def search_query(self) -> StixQuery:
         return StixQuery(text=self.q, type=tuple(self.type), collection=self.collection,
@@ -241,14 +239,12 @@ class StixPage(Out):
 def search_stix_objects():
     """The latest versions of the STIX objects the key may read over TAXII (its collections, and in
     each what TAXII serves it), by the configured backend."""
-    query = parse_query(SearchStixQuery)
-    session = db()
-    result = search_stix(session, actor(), query.search_query())
-    rows = {row.id: row for row in session.execute(
-        select(StixObject.id, StixObject.stix_id, StixObject.type, StixObject.version, StixObject.date_added,
-               TaxiiCollection.alias).join(TaxiiCollection, TaxiiCollection.id == StixObject.collection_id)
-        .where(StixObject.id.in_(result.ids)))} if result.ids else {}
-    return respond(StixPage(
-        items=[StixHit(id=r.stix_id, type=r.type, modified=r.version, collection=r.alias, date_added=r.date_added)
-               for r in (rows[i] for i in result.ids if i in rows)],
-        next_cursor=result.next_cursor, limit=query.limit, aggregations=result.aggregations))
+    def hits(session, _who, ids: list[int]) -> dict[int, StixHit]:
+        rows = session.execute(
+            select(StixObject.id, StixObject.stix_id, StixObject.type, StixObject.version, StixObject.date_added,
+                   TaxiiCollection.alias).join(TaxiiCollection, TaxiiCollection.id == StixObject.collection_id)
+            .where(StixObject.id.in_(ids))) if ids else []
+        return {r.id: StixHit(id=r.stix_id, type=r.type, modified=r.version, collection=r.alias,
+                              date_added=r.date_added) for r in rows}
+
+    return _answer(SearchStixQuery, search_stix, hits, StixPage)
