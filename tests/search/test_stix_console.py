@@ -10,9 +10,7 @@ from html import unescape
 
 from sqlalchemy import select
 
-from ncert.db import transaction
-from ncert.models import AuditEvent, TaxiiCollection
-from ncert.services import taxii
+from ncert.models import AuditEvent
 from tests.console.helpers import next_link
 from tests.differential import Differential
 from tests.search import test_stix
@@ -92,9 +90,7 @@ def test_another_organisations_push_changes_nothing_the_stix_page_shows(world, c
     ident = "indicator--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
     def push(org: str, value: str, day: int) -> None:
-        with transaction(world.runtime.sessions) as s:
-            coll = s.scalar(select(TaxiiCollection).where(TaxiiCollection.alias == "inbox-energy"))
-            taxii.add_objects(s, world.actor(f"analyst@{org}.test"), coll, [indicator(value, day=day, ident=ident)])
+        test_stix.push(world, f"analyst@{org}.test", "inbox-energy", indicator(value, day=day, ident=ident))
 
     push("powergen", PROBE.secret, 9)
     prober = as_user("analyst@gridco.test")
