@@ -135,7 +135,9 @@ class Score:
     ttd_median: timedelta | None
     ttd_max: timedelta | None
     by_size: dict[int, tuple[int, int]]  # size -> (detected, injected)
+    by_sector: dict[str, tuple[int, int]]  # the surge's sector -> (detected, injected)
     false_alerts_per_day: float
+    delays: tuple[timedelta | None, ...]  # per surge: its time to detect, None when missed
 
     def to_json(self) -> dict:
         hours = {name: None if v is None else round(v / HOUR, 2)
@@ -144,6 +146,8 @@ class Score:
                 "detected": self.detected, "precision": _round(self.precision), "recall": _round(self.recall),
                 **hours, "recall_by_size": {str(size): {"detected": d, "injected": n, "recall": _round(d / n)}
                                             for size, (d, n) in self.by_size.items()},
+                "recall_by_sector": {sector: {"detected": d, "injected": n, "recall": _round(d / n)}
+                                     for sector, (d, n) in self.by_sector.items()},
                 "false_alerts_per_day": round(self.false_alerts_per_day, 2)}
 
 
@@ -161,12 +165,16 @@ class Evaluation:
 
     def to_json(self) -> dict:
         s = self.setup
+        scores = self.scores()
         return {"seed": s.seed, "baseline_reports": self.baseline_reports, "per_day": s.per_day,
                 "warmup_days": s.warmup_days, "evaluation_days": s.evaluation_days,
                 "retrain_hours": s.retrain_hours, "anomaly_threshold": self.settings.anomaly_threshold,
                 "surges": [{"sector": x.scenario.sector, "category": x.scenario.category, "hours": x.scenario.hours,
-                            "size": x.size, "start": x.start.isoformat()} for x in self.surges],
-                "detectors": {sc.detector: sc.to_json() for sc in self.scores()}}
+                            "size": x.size, "start": x.start.isoformat(),
+                            **{f"{sc.detector}_ttd_hours": None if sc.delays[n] is None else
+                               round(sc.delays[n] / HOUR, 2) for sc in scores}}
+                           for n, x in enumerate(self.surges)],
+                "detectors": {sc.detector: sc.to_json() for sc in scores}}
 
 
 def pooled(evaluations: list[Evaluation]) -> list[Score]:
@@ -196,15 +204,21 @@ def score(detector: str, alerts: list[Alert], surges: list[Surge], days: float) 
         matching += bool(hits)
         for i in hits:
             first.setdefault(i, alert.at)
-    delays = sorted(first[i] - surges[i].start for i in first)
-    by_size: dict[int, tuple[int, int]] = {}
-    for i, s in enumerate(surges):
-        detected, injected = by_size.get(s.size, (0, 0))
-        by_size[s.size] = (detected + (i in first), injected + 1)
+    each = tuple(first[i] - s.start if i in first else None for i, s in enumerate(surges))
+    delays = sorted(d for d in each if d is not None)
     return Score(detector, len(alerts), matching, len(surges), len(first),
                  matching / len(alerts) if alerts else None, len(first) / len(surges) if surges else None,
                  statistics.median(delays) if delays else None, delays[-1] if delays else None,
-                 dict(sorted(by_size.items())), (len(alerts) - matching) / days)
+                 _recall_by([s.size for s in surges], each), _recall_by([s.scenario.sector for s in surges], each),
+                 (len(alerts) - matching) / days, each)
+
+
+def _recall_by(keys: list, delays: tuple[timedelta | None, ...]) -> dict:
+    out: dict = {}
+    for key, delay in zip(keys, delays, strict=True):
+        detected, injected = out.get(key, (0, 0))
+        out[key] = (detected + (delay is not None), injected + 1)
+    return dict(sorted(out.items()))
 
 
 def plan(setup: Setup) -> list[Surge]:

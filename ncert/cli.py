@@ -750,11 +750,12 @@ def _evaluate_detectors(seed: int, per_day: int, sizes: tuple[int, ...]) -> None
         return "-" if value is None else f"{value:.2f}"
 
     click.echo("detector\talerts\tprecision\trecall\tTTD median\tTTD max\tfalse alerts/day\t"
-               + "\t".join(f"recall at {size}" for size in sizes))
+               + "\t".join(f"recall at {size}" for size in sizes) + "\t"
+               + "\t".join(f"recall in {sector}" for sector in sorted({sc.sector for sc in setup.scenarios})))
     for sc in evaluation.scores():
         click.echo(f"{sc.detector}\t{sc.alerts}\t{share(sc.precision)}\t{share(sc.recall)}\t{hours(sc.ttd_median)}\t"
                    f"{hours(sc.ttd_max)}\t{sc.false_alerts_per_day:.2f}\t"
-                   + "\t".join(f"{d}/{n}" for d, n in sc.by_size.values()))
+                   + "\t".join(f"{d}/{n}" for d, n in [*sc.by_size.values(), *sc.by_sector.values()]))
 
 
 @models_group.command("promote")

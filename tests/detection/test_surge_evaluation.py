@@ -35,7 +35,8 @@ def test_scoring_matches_hand_computed_figures():
     assert (sc.alerts, sc.matching_alerts, sc.surges, sc.detected) == (5, 3, 3, 2)
     assert sc.precision == 3 / 5 and sc.recall == 2 / 3
     assert sc.ttd_median == 2.5 * H and sc.ttd_max == 3 * H
-    assert sc.by_size == {5: (1, 1), 20: (1, 2)}
+    assert sc.by_size == {5: (1, 1), 20: (1, 2)} and sc.by_sector == {"banking": (2, 3)}
+    assert sc.delays == (3 * H, 2 * H, None)
     assert sc.false_alerts_per_day == 0.2
 
 
