@@ -39,6 +39,7 @@ from ncert.errors import Invalid, Unavailable
 from ncert.models import Incident, Organization, Sector, incident_affected_sectors
 from ncert.search.query import SearchQuery, SearchResult
 from ncert.search.text import terms
+from ncert.services.indicator_search import carrying_filter
 from ncert.services.queue import _decode, _encode  # one cursor format for the queue and search
 from ncert.taxonomy import RSIT
 
@@ -47,6 +48,7 @@ TEMPLATE = ALIAS  # the template of the indices behind an alias is named as the 
 TEXT_FIELDS = ("reference", "title", "description")
 HIGHLIGHTED = ("title", "description")
 CHUNK = 2000  # documents per bulk request and rows per database read
+MAX_TERMS_COUNT = 65536  # values one terms query may hold (the index setting's default)
 _TEXT = {"type": "text", "analyzer": "ncert_text"}
 _KEYWORD = {"type": "keyword"}
 _NANOS = {"type": "date_nanos"}  # microseconds, as the database stores them: the same keyset order
@@ -296,6 +298,16 @@ def filters(session: Session, actor: Actor, q: SearchQuery) -> list[dict]:
     return out
 
 
+def carried_query(session: Session, actor: Actor, text: str) -> list[dict]:
+    """The incidents within ``actor``'s scope that carry a value ``text`` names, as terms clauses on
+    the id (the queue matches them beside the words: ``ncert.services.queue``); [] if it names none."""
+    carrying = carrying_filter(session, text)
+    if carrying is None:
+        return []
+    ids = list(session.scalars(scope(actor, select(Incident.id).where(carrying))))
+    return [{"terms": {"id": ids[i:i + MAX_TERMS_COUNT]}} for i in range(0, len(ids), MAX_TERMS_COUNT)]
+
+
 def _aggregation(actor: Actor, name: str, interval: str) -> dict:
     if name == "over_time":
         return {"date_histogram": {"field": "reported_at", "calendar_interval": interval, "format": "yyyy-MM-dd",
@@ -307,8 +319,12 @@ def _aggregation(actor: Actor, name: str, interval: str) -> dict:
 def search_incidents(session: Session, actor: Actor, q: SearchQuery) -> SearchResult:
     name, descending = q.sort.lstrip("-"), q.sort.startswith("-")
     order = "desc" if descending else "asc"
+    must = text_query(q.text)
+    carried = carried_query(session, actor, q.text or "")
+    if carried:  # as the queue: the words, or a value the text names carried by the incident
+        must = [{"bool": {"should": [{"bool": {"must": must}}, *carried], "minimum_should_match": 1}}]
     body: dict = {
-        "query": {"bool": {"filter": filters(session, actor, q), "must": text_query(q.text)}},
+        "query": {"bool": {"filter": filters(session, actor, q), "must": must}},
         "sort": [{sort_field(actor, name): order}, {"id": order}], "_source": False, "track_total_hits": False,
     }
     if q.highlight and terms(q.text or ""):

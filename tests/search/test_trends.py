@@ -124,6 +124,21 @@ def test_every_figure_is_what_the_queue_lists_behind_its_link(world, reports, as
                 assert len(queue_refs(console.get(link))) == n, (query, label, link)
 
 
+def test_a_value_carried_only_as_an_indicator_counts_as_the_queue_lists_it(world, as_user):
+    value = {"type": "ipv4-addr", "value": "198.51.100.77"}
+    world.submit(world.actor("analyst@gridco.test"), title="Beaconing", tlp="TLP:GREEN", indicators=[value],
+                 category="malicious-code/c2-server")
+    world.submit(world.actor("analyst@powergen.test"), title="Beaconing too", tlp="TLP:AMBER", indicators=[value],
+                 category="malicious-code/c2-server")
+    settle(world.runtime)
+    for who, seen in (("analyst@gridco.test", 1), ("operator@ncert.test", 2)):
+        console = as_user(who)
+        page = console.text("/trends?q=198[.]51[.]100[.]77")
+        assert f'id="trend-total">{seen} incidents' in page
+        [(link, label, n)] = figures(page, "trend-category")
+        assert (label, n, len(queue_refs(console.get(link)))) == ("malicious-code", seen, seen)
+
+
 def test_the_page_is_linked_and_refuses_what_it_cannot_answer(world, reports, as_user):
     console = as_user("leader@ncert.test")
     assert 'href="/trends?period=' in console.text("/landscape?period=2026Q1")
@@ -145,11 +160,12 @@ def test_a_hidden_report_changes_nothing_the_trends_show(world, as_user, label):
     for reporter in ("powergen", "centralbank"):
         world.submit(world.actor(f"analyst@{reporter}.test"), title=f"C2 at {PROBE.secret}", tlp=label,
                      description=f"Callbacks to {PROBE.secret}", severity=3, category="malicious-code/c2-server",
-                     affected_sectors=["health"])
+                     affected_sectors=["health"], indicators=[{"type": "ipv4-addr", "value": PROBE.secret}])
     prober = world.actor("analyst@gridco.test")
 
     def views(value: str) -> list[str]:
-        world.submit(prober, title=f"Callbacks to {value}", tlp="TLP:GREEN", severity=1, category="fraud/phishing")
+        world.submit(prober, title=f"Callbacks to {value}", tlp="TLP:GREEN", severity=1, category="fraud/phishing",
+                     indicators=[{"type": "ipv4-addr", "value": value}])
         settle(world.runtime)
         console = as_user("analyst@gridco.test")
         pages = [console.text(f"/trends?q={value}{more}") for more in ("", "&interval=month", "&sector=health",
