@@ -104,6 +104,54 @@ def test_rollups_kept_on_write_equal_a_recount(world, story):
         assert rollup_rows(s) == kept
 
 
+def test_a_write_in_a_busy_cell_tallies_only_the_rows_it_changes(world, monkeypatch):
+    """Twelve reports of one organisation on one day, most sharing their rollup rows: each write
+    (a status change leaving and joining shared rows, a reporting delay changed in place, a merge,
+    a report moved to another day) leaves the rows a full recount would, and the commit tallies
+    again only the incidents of the rows the write touched, never the whole day."""
+    gridco = world.actor("analyst@gridco.test")
+    day = utcnow().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=3)
+    refs = []
+    for i in range(12):
+        refs.append(world.submit(gridco, title=f"Busy day {i}", category="fraud/phishing"))
+        place(world, refs[-1], reported_at=day + timedelta(minutes=i), aware_at=day - timedelta(hours=i + 1),
+              severity=2 if i < 8 else 3)
+    tallied: list[int] = []
+    original = rollups._tally
+
+    def counting(day, rows):
+        rows = list(rows)
+        tallied.append(len(rows))
+        return original(day, rows)
+
+    monkeypatch.setattr(rollups, "_tally", counting)
+
+    def write(change) -> list[int]:
+        """Rows tallied by the commit of ``change``, once its rollups proved equal to a rebuild's."""
+        tallied.clear()
+        with transaction(world.runtime.sessions) as s:
+            change(s, s.scalar(select(Incident).where(Incident.reference == refs[0])))
+        by_commit = list(tallied)
+        with world.runtime.sessions() as s:
+            kept = rollup_rows(s)
+        with transaction(world.runtime.sessions) as s:
+            rollups.rebuild(s, world.operator)
+        with world.runtime.sessions() as s:
+            assert rollup_rows(s) == kept
+        return by_commit
+
+    def triage(s, incident):
+        incidents.transition(s, world.operator, incident.reference, Status.TRIAGED)
+
+    assert write(triage) == [7 + 1]  # leaves the row of the seven others still new at level 2, starts its own
+    assert write(lambda s, incident: setattr(incident, "aware_at", day - timedelta(days=2))) == [1]  # in place
+    merge = write(lambda s, incident: incidents.merge(s, world.operator, refs[1], into=refs[0], reason="same"))
+    assert sum(merge) <= 6 + 1  # the merged report leaves the row of the six left new at level 2
+    assert sum(write(lambda s, incident: setattr(incident, "reported_at", day - timedelta(days=1)))) == 0 + 1
+    with world.runtime.sessions() as s:
+        assert sum(row[0][-1] for row in rollup_rows(s)) == 11  # twelve reports, one merged away
+
+
 def status_totals(session) -> dict[tuple, int]:
     return {(org, str(tlp), str(status)): n for org, tlp, status, n in session.execute(
         select(StatusTotal.reporter_org_id, StatusTotal.tlp, StatusTotal.status, StatusTotal.n)) if n}
