@@ -63,12 +63,15 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 @contextmanager
-def server(cmd: list[str], url: str, env: dict | None = None, cwd: Path | None = None, log: Path | None = None):
+def server(cmd: list[str], url: str | None, env: dict | None = None, cwd: Path | None = None,
+           log: Path | None = None):
+    """Run ``cmd`` until the block ends, once ``url`` answers (at once for a process that serves none)."""
     with open(log or os.devnull, "wb") as out:
         proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=cwd, stdout=out,
                                 stderr=subprocess.STDOUT)
         try:
-            wait_for(url, proc)
+            if url:
+                wait_for(url, proc)
             yield proc
         finally:
             proc.terminate()
