@@ -59,10 +59,13 @@ def main() -> None:
 def init(ctx: Context) -> None:
     """Create or upgrade the database and load the sector registry (idempotent)."""
     from ncert import planner_statistics
-    from ncert.schema import upgrade
+    from ncert.schema import UnsupportedDatabase, upgrade
     from sector_certs import registry
 
-    upgrade(ctx.runtime.engine)
+    try:
+        upgrade(ctx.runtime.engine)
+    except UnsupportedDatabase as exc:
+        raise click.ClickException(str(exc)) from None
     planner_statistics.refresh(ctx.runtime.engine, after_bulk=True)  # new indexes get their statistics
     with transaction(ctx.runtime.sessions) as session:
         result = registry.load(session)

@@ -65,6 +65,12 @@ def test_every_ncert_variable_is_a_setting_ncert_reads(stack, tmp_path):
                               "NCERT_DATA_DIR": str(tmp_path)}).trusted_proxies == 1
 
 
+def test_the_database_compares_text_byte_by_byte(stack):
+    """``ncert init`` refuses a linguistic collation (``ncert.schema``): the stack's initdb must not make one."""
+    args = stack["services"]["postgres"]["environment"]["POSTGRES_INITDB_ARGS"].split()
+    assert "--locale=C.UTF-8" in args and "--locale-provider=libc" in args
+
+
 def test_the_database_url_names_the_postgres_service_and_its_credentials(stack):
     pg = stack["services"]["postgres"]["environment"]
     for name in NCERT_SERVICES:

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from ncert.db import Base
-from ncert.schema import MIGRATIONS, alembic_config, upgrade
+from ncert.schema import MIGRATIONS, UnsupportedDatabase, alembic_config, text_sorts_bytewise, upgrade
 
 SEARCH_OBJECTS = ("incidents_fts", "ix_incidents_text", "stix_fts", "ix_stix_objects_text")
 
@@ -63,3 +63,19 @@ def _schema(engine) -> dict:
     with engine.connect() as conn:
         tables["revisions"] = sorted(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
     return tables
+
+
+def test_a_postgresql_database_that_sorts_text_linguistically_is_refused(runtime, monkeypatch):
+    """Under a linguistic collation the indicator prefix ranges would answer wrongly: the test
+    database's own collation sorts byte by byte, ICU's English one does not, and ``upgrade``
+    refuses a database whose order is not bytewise before it migrates anything."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite compares text byte by byte")
+    import ncert.schema
+
+    with runtime.engine.connect() as conn:
+        assert text_sorts_bytewise(conn)
+        assert not text_sorts_bytewise(conn, "en-x-icu")
+    monkeypatch.setattr(ncert.schema, "text_sorts_bytewise", lambda conn: text_sorts_bytewise(conn, "en-x-icu"))
+    with pytest.raises(UnsupportedDatabase, match="byte by byte"):
+        upgrade(runtime.engine)
