@@ -8,7 +8,7 @@ through the Elasticsearch at NCERT_BENCH_ELASTICSEARCH_URL (default NCERT_TEST_E
 Prints one JSON object.
 
 The incidents are bench/million_incidents.py's data set (shared with million_pages.py); the
-indicators are topped up to INDICATORS by ``ncert import`` of generated STIX indicators into
+indicators are topped up to INDICATORS by ``ncert import`` of import_million.py's STIX indicators into
 the national CERT's sector inbox (so they are also a TAXII collection of millions of
 objects), once per database. For Elasticsearch, ``ncert search reindex`` builds every index
 from the database (bulk-index throughput). Then, for an operator and a sector analyst: the
@@ -32,13 +32,13 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-import orjson
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import VENV_BIN, free_port, peak_rss_mib, server  # noqa: E402
+from import_million import generate  # noqa: E402
 from million_incidents import DATA, ensure, environment, sqlite_url  # noqa: E402
 from million_pages import (  # noqa: E402
     ANALYST_ORG,
@@ -56,7 +56,6 @@ TOP_UP_VERSION = "scale-v1"  # bump when the generated indicators change
 PUSHED, CLIENTS = 2_000, 4  # reports pushed over REST for the intake figure, and by how many clients at once
 TAXII = "application/taxii+json;version=2.1"
 PAGE = 1000
-TLP_GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"  # TLP 2.0's, as OASIS published it
 INBOX = "inbox-government"  # the national CERT's sector inbox: where `ncert import` puts its objects
 
 # Issue 12's targets (p95 ms at most) by request name prefix.
@@ -168,7 +167,7 @@ def _top_up(url: str, incidents: int, target: int) -> dict:
     missing = max(0, target - have)
     bundle = DATA / f"{TOP_UP_VERSION}-indicators-{missing}.json"
     if missing and not bundle.exists():
-        _generate(bundle, missing)
+        generate(bundle, missing)
     started = time.perf_counter()
     if missing:
         subprocess.run([str(VENV_BIN / "ncert"), "import", str(bundle)], env=environment(url), check=True,
@@ -179,27 +178,6 @@ def _top_up(url: str, incidents: int, target: int) -> dict:
             "objects_per_s": round(missing / seconds) if missing else None}
     marker.write_text(json.dumps(meta))
     return {**meta, "cached": False}
-
-
-def _generate(path: Path, count: int) -> None:
-    """``count`` distinct STIX indicators: IPv4 addresses, domains (host<N>.scale-bench.net) and SHA-256 hashes."""
-    created = "2026-06-01T00:00:00.000Z"
-    with open(path, "wb") as out:
-        out.write(b'{"type":"bundle","id":"bundle--' + str(uuid.uuid4()).encode() + b'","objects":[')
-        for i in range(count):
-            kind = i % 10
-            if kind < 5:
-                pattern = f"[ipv4-addr:value = '45.{64 + (i >> 16 & 63)}.{i >> 8 & 255}.{i & 255}']"
-            elif kind < 8:
-                pattern = f"[domain-name:value = 'host{i}.scale-bench.net']"
-            else:
-                pattern = f"[file:hashes.'SHA-256' = '{i + 2**200:064x}']"
-            ident = f"indicator--{uuid.UUID(int=i + 2**64, version=4)}"
-            obj = {"type": "indicator", "spec_version": "2.1", "id": ident,
-                   "created": created, "modified": created, "pattern": pattern, "pattern_type": "stix",
-                   "valid_from": created, "object_marking_refs": [TLP_GREEN]}
-            out.write((b"," if i else b"") + orjson.dumps(obj))
-        out.write(b"]}")
 
 
 def _count(url: str, table: str) -> int:
