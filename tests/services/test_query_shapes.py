@@ -108,6 +108,21 @@ def test_a_common_word_is_checked_along_the_date_index_and_stops_at_the_page(wor
     assert "ix_incidents_reported" in statements.plan(ids_at, NO_SEQSCAN)
 
 
+@pytest.mark.parametrize("who", ["operator@ncert.test", "analyst@gridco.test"])
+def test_a_rare_words_matches_are_found_before_the_page_query(world, many, who):
+    """A word matching no incident (or a few) is looked up in the text index first; on PostgreSQL the
+    page query then filters by those ids and never tokenises rows along its sort index (its planner
+    expects a prefix query to match a default share of rows, and walked a million for a word in none)."""
+    for word, found in (("quokka", 0), ("phishing", PAGE)):
+        refs, statements = _page(world, world.actor(who), queue.QueueFilter(q=word))
+        assert len(refs) == found
+        page_sql = next(sql for sql, _ in statements.seen if "ORDER BY" in sql)
+        if world.runtime.engine.dialect.name == "postgresql":
+            assert "to_tsvector" not in page_sql
+        else:
+            assert "incidents_fts" in page_sql
+
+
 def test_the_common_word_probe_reads_one_match_past_its_threshold(world, many, monkeypatch):
     monkeypatch.setattr(search, "COMMON_MATCHES", 3)
     statements = Statements(world.runtime.engine)
