@@ -124,8 +124,8 @@ class SharedWithView(Out):
 
     incidents: list[str] = Field(description="References of the newest 10")
     sectors: list[str] = Field(description="Sectors of the incidents counted")
-    count: int = Field(0, description="How many, counted up to 1000")
-    count_capped: bool = Field(False, description="True when there are more than 1000")
+    count: int = Field(0, description=f"How many, counted up to {indicators.SHARED_COUNTED}")
+    count_capped: bool = Field(False, description=f"True when there are more than {indicators.SHARED_COUNTED}")
 
 
 WARNINGLISTS = Field(description="Names of the MISP warninglists the value is on (known benign or too common)")
