@@ -127,7 +127,7 @@ def _note_cells_left(session: Session, _context, _instances) -> None:
     leaving = [obj.id for obj in session.deleted if isinstance(obj, Incident)]
     leaving += [obj.id for obj in session.dirty if isinstance(obj, Incident) and _moves(obj)]
     if leaving:
-        _note(session, leaving)
+        _note(session, leaving, stored=True)
 
 
 def _moves(incident: Incident) -> bool:
@@ -138,16 +138,30 @@ def _moves(incident: Incident) -> bool:
 @event.listens_for(Session, "after_flush")
 def _note_touched_cells(session: Session, _context) -> None:
     """The cells of every incident written and of every status entry added, to recount at commit."""
-    ids = {obj.id for obj in (*session.new, *session.dirty) if isinstance(obj, Incident)}
+    written = {obj.id: obj for obj in (*session.new, *session.dirty) if isinstance(obj, Incident)}
+    ids = set(written)
     ids |= {obj.incident_id for obj in session.new if isinstance(obj, TimelineEntry) and obj.kind == "status"}
     ids |= {obj.incident_id for obj in (*session.new, *session.dirty) if isinstance(obj, MispEvent)}
     if ids:
-        _note(session, ids)
+        _note(session, ids, written)
 
 
-def _note(session: Session, incident_ids: Iterable[int]) -> None:
+def _note(session: Session, incident_ids: Iterable[int], written: dict[int, Incident] | None = None, *,
+          stored: bool = False) -> None:
+    """Note the cell of each incident: from the copy the session holds (``written`` by the flush, or
+    in its identity map) where it has the incident's day and reporter (a query a flush was most of a
+    playbook run's rollup cost), else, or when ``stored`` (the values before a flush), from the database."""
     noted = session.info.setdefault(_PENDING, defaultdict(set))
-    for cell, ids in _cells_now(session.connection(), incident_ids).items():
+    unknown = []
+    for incident_id in incident_ids:
+        held = None if stored else (written or {}).get(incident_id) or session.identity_map.get(
+            session.identity_key(Incident, incident_id))
+        values = inspect(held).dict if held is not None else {}
+        if values.get("reported_at") is not None and values.get("reporter_org_id") is not None:
+            noted[(_day(values["reported_at"]), values["reporter_org_id"])].add(incident_id)
+        else:
+            unknown.append(incident_id)
+    for cell, ids in _cells_now(session.connection(), unknown).items():
         noted[cell] |= ids
 
 
