@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from ncert import clocks
 from ncert.actor import Actor
-from ncert.db import UTCDateTime, copy_rows, keys_in, sqlite_datetime
+from ncert.db import UTCDateTime, copy_rows, insert_trigger_suspended, keys_in, sqlite_datetime
 from ncert.db import bulk_insert as _bulk_insert
 from ncert.errors import Forbidden, Invalid
 from ncert.models import (
@@ -245,29 +245,16 @@ def _insert_incidents(session: Session, rows: list[tuple]) -> dict[str, int]:
 @contextmanager
 def _text_index_after(session: Session) -> Iterator[Callable[[list[int]], None]]:
     """On SQLite, index the batch's text in the FTS5 table with one statement per chunk instead of
-    through the per-row insert trigger, which the block suspends (dropped and re-created from its own
-    stored SQL inside the caller's transaction, so no other connection ever sees it missing).
+    through the per-row insert trigger, which the block suspends (``ncert.db.insert_trigger_suspended``).
+    PostgreSQL's text index is an ordinary expression index: nothing to do there."""
+    with insert_trigger_suspended(session, _FTS_INSERT_TRIGGER) as suspended:
+        def index_text(ids: list[int]) -> None:
+            for i in range(0, len(ids) if suspended else 0, LOOKUP_CHUNK):
+                session.execute(text("INSERT INTO incidents_fts(rowid, reference, title, description) "
+                                     "SELECT id, reference, title, description FROM incidents WHERE id IN :ids")
+                                .bindparams(bindparam("ids", expanding=True)), {"ids": ids[i : i + LOOKUP_CHUNK]})
 
-    SQLite 3.40's FTS5 writes its pending terms to disk at every statement savepoint, and each row's
-    trigger firing is one: inserting 2,000 incidents into a 230,000-incident table took 5.4 s through
-    the trigger and 0.24 s rows-then-index (measured for issue 15). PostgreSQL's text index is an
-    ordinary expression index: nothing to do there."""
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        yield lambda ids: None
-        return
-    trigger = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
-                           {"n": _FTS_INSERT_TRIGGER}).scalar_one()
-    conn.execute(text(f"DROP TRIGGER {_FTS_INSERT_TRIGGER}"))
-
-    def index_text(ids: list[int]) -> None:
-        for i in range(0, len(ids), LOOKUP_CHUNK):
-            conn.execute(text("INSERT INTO incidents_fts(rowid, reference, title, description) "
-                              "SELECT id, reference, title, description FROM incidents WHERE id IN :ids")
-                         .bindparams(bindparam("ids", expanding=True)), {"ids": ids[i : i + LOOKUP_CHUNK]})
-
-    yield index_text
-    conn.execute(text(trigger))
+        yield index_text
 
 
 _FTS_INSERT_TRIGGER = "incidents_fts_insert"  # created by migration 0001

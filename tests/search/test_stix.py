@@ -139,3 +139,27 @@ def test_the_migration_fills_the_text_of_stored_objects(world, objects):
     assert set(found(world, "operator", text="emotet")) == {
         "Emotet botnet C2", "Emotet loader", "Emotet dropper", "Emotet relay"}
     assert found(world, "operator", text="198.51.100.2") == ["Qakbot C2"]
+
+
+def test_a_push_indexes_each_stored_row_once_and_leaves_the_text_trigger_in_place(world, objects):
+    """On SQLite a push indexes its rows' text after them, with the per-row trigger suspended inside its
+    transaction (``ncert.db.insert_trigger_suspended``): every stored row is in ``stix_fts`` exactly once,
+    a refused batch leaves nothing behind, and the trigger is back for every other writer."""
+    if world.runtime.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's FTS5 table; PostgreSQL indexes the text by an expression index")
+    from sqlalchemy import text
+
+    def counts():
+        with world.runtime.sessions() as s:
+            return (s.scalar(text("SELECT count(*) FROM stix_objects")),
+                    s.scalar(text("SELECT count(*) FROM stix_fts_docsize")),
+                    s.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'stix_fts_insert'")))
+
+    stored, indexed, triggers = counts()
+    assert stored == indexed and triggers == 1
+    with pytest.raises(RuntimeError), transaction(world.runtime.sessions) as s:
+        coll = s.scalar(select(TaxiiCollection).where(TaxiiCollection.alias == "inbox-energy"))
+        taxii.add_objects(s, world.actor("analyst@gridco.test"), coll, [indicator("198.51.100.9", name="Rolled back")])
+        raise RuntimeError("the transaction fails after the push")
+    assert counts() == (stored, indexed, 1)
+    assert found(world, "analyst@gridco.test", text="rolled") == []
