@@ -51,6 +51,15 @@ def wait_for(driver, css: str):
     return WebDriverWait(driver, WAIT_S).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def click_and_load(driver, element) -> None:
+    """Click something that loads a new page, and wait until the old page is gone: a
+    selector waited for right after the click could otherwise match the old page
+    (its flash message, say) and go stale under the caller."""
+    old_page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, WAIT_S).until(ec.staleness_of(old_page))
+
+
 def sign_in(driver, base_url: str, email: str) -> None:
     """Sign in through the login form; lands on the queue."""
     driver.get(f"{base_url}/queue")

@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
 from ncert.models import CategorySuggestion, Incident
-from tests.browser.conftest import screenshot, sign_in, wait_for
+from tests.browser.conftest import click_and_load, screenshot, sign_in, wait_for
 from tests.categoriser_models import categorisers, shipped  # noqa: F401  (fixtures)
 from tests.serving import running_server
 
@@ -36,7 +36,7 @@ def test_operator_accepts_a_suggested_category_from_the_queue(world, runtime, br
         assert driver.find_element(By.ID, "suggested-category").text == pair
         assert driver.find_element(By.ID, "category-unconfirmed").text == "suggested · unconfirmed"
         screenshot(driver, "category-suggestion")
-        driver.find_element(By.ID, "accept-category").click()
+        click_and_load(driver, driver.find_element(By.ID, "accept-category"))
 
         assert wait_for(driver, ".flash-success").text == f"Category {pair} confirmed."
         assert driver.find_element(By.ID, "category-confirmed").text == "confirmed (accepted)"

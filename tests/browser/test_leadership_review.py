@@ -18,7 +18,7 @@ from ncert.db import transaction, utcnow
 from ncert.models import KpiReview
 from ncert.services import kpi
 from sector_certs import demo_risks
-from tests.browser.conftest import WAIT_S, screenshot, sign_in, wait_for
+from tests.browser.conftest import WAIT_S, click_and_load, screenshot, sign_in, wait_for
 from tests.console.issue10_helpers import assessment, new_risk
 from tests.services.kpi_helpers import place, report
 from tests.serving import running_server
@@ -92,11 +92,11 @@ def test_leadership_reviews_the_register_and_signs_off_a_kpi_card(world, runtime
 
         # The review: a draft with comments first, then the sign-off.
         driver.find_element(By.CSS_SELECTOR, "#review-form textarea[name=comments]").send_keys(COMMENTS)
-        driver.find_element(By.CSS_SELECTOR, "#review-form button[type=submit]").click()
+        click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "#review-form button[type=submit]"))
         assert wait_for(driver, ".flash-success").text == f"The {quarter.label} review of GridCo Transmission is saved as a draft."
         assert driver.find_element(By.CSS_SELECTOR, "#review-form textarea[name=comments]").get_attribute("value") == COMMENTS
         driver.find_element(By.CSS_SELECTOR, "#review-form input[name=sign_off]").click()
-        driver.find_element(By.CSS_SELECTOR, "#review-form button[type=submit]").click()
+        click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "#review-form button[type=submit]"))
         assert "Read-only" in wait_for(driver, "#review p.signed").text
         assert driver.find_element(By.CSS_SELECTOR, ".flash-success").text == (
             f"The {quarter.label} review of GridCo Transmission is signed off.")

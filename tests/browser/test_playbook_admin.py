@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from ncert.db import transaction
 from ncert.services import playbook_library
 from playbooks.engine import DEFAULT_LIBRARY
-from tests.browser.conftest import screenshot, sign_in, wait_for
+from tests.browser.conftest import click_and_load, screenshot, sign_in, wait_for
 from tests.playbooks.helpers import set_entity
 from tests.playbooks.test_library import RANSOMWARE
 from tests.serving import running_server
@@ -48,12 +48,12 @@ def test_admin_edits_dry_runs_saves_and_disables_a_playbook(world, runtime, brow
         screenshot(driver, "playbook-dry-run")
 
         driver.find_element(By.NAME, "pb-comment").send_keys("plant manager on every ransomware call")
-        driver.find_element(By.XPATH, "//button[@value='save']").click()
+        click_and_load(driver, driver.find_element(By.XPATH, "//button[@value='save']"))
         assert wait_for(driver, ".flash-success").text == "ransomware-essential-entity saved as version 2."
         assert "plant manager on every ransomware call" in driver.find_element(By.ID, "version-2").text
         screenshot(driver, "playbook")
 
-        driver.find_element(By.XPATH, "//button[normalize-space()='Disable']").click()
+        click_and_load(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Disable']"))
         assert wait_for(driver, ".flash-success").text == "ransomware-essential-entity v2 disabled."
 
     with runtime.sessions() as s:

@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from ncert.db import transaction
 from ncert.services import rfis
 from ncert.services.rfis import RfiDraft
-from tests.browser.conftest import screenshot, sign_in, wait_for
+from tests.browser.conftest import click_and_load, screenshot, sign_in, wait_for
 from tests.serving import running_server
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def test_an_analyst_answers_a_request_with_a_file(world, runtime, browser, tmp_p
         form.find_element(By.NAME, "answer-text").send_keys("Rules 12 and 14 on the OT firewall")
         form.find_element(By.NAME, "answer-files").send_keys(str(evidence))
         screenshot(driver, "rfi-answer")
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        click_and_load(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert wait_for(driver, ".flash-success").text == "Answer sent to the national centre: Firewall logs."
         assert "answered" in driver.find_element(By.ID, "rfis").text
 

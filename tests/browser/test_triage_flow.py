@@ -11,7 +11,7 @@ from ncert.db import transaction
 from ncert.models import Incident, TimelineEntry
 from ncert.services import incidents
 from ncert.taxonomy import Status
-from tests.browser.conftest import screenshot, sign_in, wait_for
+from tests.browser.conftest import click_and_load, screenshot, sign_in, wait_for
 from tests.serving import running_server
 
 pytestmark = pytest.mark.browser
@@ -62,7 +62,7 @@ def test_operator_triages_a_new_energy_incident(world, runtime, browser):
         Select(driver.find_element(By.NAME, "triage-assignee")).select_by_value("operator2@ncert.test")
         Select(driver.find_element(By.NAME, "triage-tlp")).select_by_value("TLP:RED")
         driver.find_element(By.NAME, "triage-reason").send_keys("OT impact confirmed")
-        driver.find_element(By.XPATH, "//button[normalize-space()='Apply triage']").click()
+        click_and_load(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Apply triage']"))
         flash = wait_for(driver, ".flash-success")
         assert flash.text == f"{target} triaged: {TRIAGED}"
         assert driver.find_element(By.ID, "fact-status").text == "triaged"
@@ -98,7 +98,7 @@ def test_operator_bulk_assigns_three_incidents_on_a_laptop_and_a_phone(world, ru
             driver.find_element(By.CSS_SELECTOR, f"input[name=bulk-ref][value='{ref}']").click()
         Select(driver.find_element(By.NAME, "bulk-assignee")).select_by_value("operator2@ncert.test")
         driver.find_element(By.NAME, "bulk-reason").send_keys("one campaign")
-        driver.find_element(By.XPATH, "//button[normalize-space()='Apply to ticked']").click()
+        click_and_load(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Apply to ticked']"))
         flash = wait_for(driver, ".flash-success")
         assert flash.text == f"Changed 3 of 3 incident(s): {', '.join(refs[2::-1])}."  # in the queue's order
         screenshot(driver, "queue-bulk")
