@@ -72,6 +72,8 @@ class Settings:
     category_suggestion_threshold: float = 0.8
     # Elasticsearch (issue 12): the cluster's URL, or None for the database's own text search.
     elasticsearch_url: str | None = None
+    # The console's language when neither the user nor the browser chose one (ncert.i18n, issue 14).
+    default_locale: str = "en"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -95,6 +97,7 @@ class Settings:
             risk_drift_days=_risk_drift_days(env),
             elasticsearch_url=env.get("NCERT_ELASTICSEARCH_URL", "").strip() or None,
             category_suggestion_threshold=_share(env, "NCERT_CATEGORY_SUGGESTION_THRESHOLD", 0.8),
+            default_locale=_locale(env),
             **_scoring_from_env(env),
             **_sign_in_from_env(env),
         )
@@ -188,6 +191,16 @@ def _share(env: Mapping[str, str], variable: str, default: float) -> float:
     if not 0 <= value <= 1:
         raise ConfigError(f"{variable}: {text!r} is not a number from 0 to 1")
     return value
+
+
+def _locale(env: Mapping[str, str]) -> str:
+    """``NCERT_DEFAULT_LOCALE``: one of the languages the console is translated into."""
+    from ncert.i18n import LOCALES
+
+    text = env.get("NCERT_DEFAULT_LOCALE", "").strip() or "en"
+    if text not in LOCALES:
+        raise ConfigError(f"NCERT_DEFAULT_LOCALE: {text!r} is not one of {', '.join(LOCALES)}")
+    return text
 
 
 def _whole(env: Mapping[str, str], variable: str, default: int) -> int:

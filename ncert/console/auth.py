@@ -7,11 +7,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ncert import i18n
 from ncert.console.blueprint import bp
 from ncert.console.context import INTERFACE, SESSION_TOKEN, ConsoleUser, current_actor
 from ncert.console.forms import LoginForm
 from ncert.errors import TooManyRequests, Unauthenticated
-from ncert.services import console_sessions, sign_in
+from ncert.services import console_sessions, directory, sign_in
 from ncert.web.redirects import local_path
 from ncert.web.session import db, runtime
 
@@ -32,7 +33,12 @@ def login():
             headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
             return render_template("console/login.html", form=form), exc.status, headers
         target = local_path(request.args.get("next"), url_for("console.queue"))
-        session.clear()  # a fresh session on sign-in: nothing carried over from before
+        chosen = session.get(i18n.SESSION_KEY)  # the language picked on the sign-in page stays
+        session.clear()  # a fresh session on sign-in: nothing else carried over from before
+        if chosen in i18n.LOCALES:
+            session[i18n.SESSION_KEY] = chosen
+            if user.locale is None:
+                directory.set_user_locale(db(), user, chosen)
         session[SESSION_TOKEN] = console_sessions.start(db(), user, console_sessions.Lifetime.of(settings))
         login_user(ConsoleUser(user))
         return redirect(target)
@@ -45,6 +51,9 @@ def logout():
     """Sign out, here and on the server; the CSRF token was checked app-wide by CSRFProtect."""
     sign_in.sign_out(db(), current_actor(), session.get(SESSION_TOKEN), address=request.remote_addr or "")
     logout_user()
+    chosen = session.get(i18n.SESSION_KEY)
     session.clear()
+    if chosen in i18n.LOCALES:
+        session[i18n.SESSION_KEY] = chosen  # the sign-in page that follows stays in the user's language
     flash("Signed out.", "info")
     return redirect(url_for("console.login"))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from flask import g, session
 from flask_login import UserMixin, current_user
 
+from ncert import i18n
 from ncert.actor import Actor
 from ncert.console.blueprint import bp
 from ncert.models import User
@@ -77,21 +78,12 @@ ROLE_LABELS = {
 
 @bp.app_template_filter("dt")
 def format_datetime(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+    return i18n.format_utc(value)
 
 
 @bp.app_template_filter("duration")
 def format_duration(value: timedelta | None) -> str:
-    if value is None:
-        return "—"
-    minutes = int(value.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{days}d"] if days else []
-    if days or hours:
-        parts.append(f"{hours}h")
-    parts.append(f"{minutes}m")
-    return " ".join(parts)
+    return i18n.format_duration(value)
 
 
 @bp.app_template_filter("severity_label")
@@ -103,6 +95,18 @@ def severity_label(level: int) -> str:
 def tlp_class(value: TLP | str) -> str:
     """CSS class of a TLP badge: tlp-red, tlp-amber-strict, …"""
     return "tlp-" + str(value).removeprefix("TLP:").lower().replace("+", "-")
+
+
+@bp.before_request
+def _remember_language() -> None:
+    """``?lang=az|en|ru`` on a console page sets the language for the session and, signed in, on the
+    user's profile (committed with the request). Public and machine doors only honour it per request."""
+    chosen = i18n.asked_locale()
+    if chosen is None:
+        return
+    session[i18n.SESSION_KEY] = chosen
+    if current_user.is_authenticated:
+        directory.set_user_locale(db(), current_user.model, chosen)
 
 
 @bp.context_processor

@@ -55,6 +55,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The console's language for this user (az, en, ru; ncert.i18n), None until they choose one.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     org: Mapped[Organization] = relationship(lazy="joined")
 

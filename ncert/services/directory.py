@@ -250,6 +250,17 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
+def set_user_locale(session: Session, user: User, locale: str | None) -> User:
+    """The user's own choice of console language (``ncert.i18n.LOCALES``), or None for the browser's."""
+    from ncert.i18n import LOCALES
+
+    if locale is not None and locale not in LOCALES:
+        raise Invalid(f"unknown language {locale!r}; expected one of {', '.join(LOCALES)}")
+    if user.locale != locale:
+        user.locale = locale
+    return user
+
+
 def set_user_role(session: Session, actor: Actor, user_id: int, role: str) -> User:
     """Give a user another role that fits their organisation; an admin cannot change their own."""
     require_admin(actor)

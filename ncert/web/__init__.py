@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ncert import i18n
 from ncert.runtime import Runtime
 from ncert.web import health, session, transport
 from ncert.web.extensions import csrf, login_manager
@@ -28,6 +29,7 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     transport.init_app(app, runtime.settings.trusted_proxies)
     csrf.init_app(app)
     login_manager.init_app(app)
+    i18n.init_app(app, runtime.settings.default_locale)
     _register_blueprints(app)
     return app
 

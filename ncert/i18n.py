@@ -1,0 +1,140 @@
+"""The console's languages (issue 14): Azerbaijani (Latin script), English and Russian.
+
+Strings in templates and views are marked for Flask-Babel and translated from the catalogues in
+``ncert/translations`` (English is the source text: it has no catalogue). Controlled vocabularies
+(RSIT classes and types, TLP, severity levels, NIS2 stages, sectors) are data, not template text:
+``ncert/vocabulary/<lang>.json`` keyed by the vocabulary's own key, looked up by ``term``.
+
+The language of a request, first found wins:
+1. ``?lang=az|en|ru`` on the URL (the console keeps it in the session and on the user's profile);
+2. the language kept in the session;
+3. the signed-in user's profile (``users.locale``);
+4. the browser's ``Accept-Language``, best match among the three;
+5. ``NCERT_DEFAULT_LOCALE``.
+Anything else in ``?lang=`` is ignored. Times stay UTC in every language.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Babel, get_locale, gettext
+
+LOCALES = ("az", "en", "ru")
+SOURCE_LOCALE = "en"  # the text in the code; the others have catalogues
+LANGUAGE_NAMES = {"az": "Azərbaycanca", "en": "English", "ru": "Русский"}
+PACKAGE = Path(__file__).resolve().parent
+TRANSLATIONS = PACKAGE / "translations"
+VOCABULARY = PACKAGE / "vocabulary"
+SESSION_KEY = "ncert_locale"
+
+babel = Babel()
+
+
+def init_app(app: Flask, default_locale: str) -> None:
+    app.config.update(BABEL_DEFAULT_LOCALE=default_locale, BABEL_DEFAULT_TIMEZONE="UTC",
+                      BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(current_locale=current_locale, language_names=LANGUAGE_NAMES,
+                                 language_url=language_url, term=term)
+    app.jinja_env.filters.update(num=format_number)
+
+
+def asked_locale() -> str | None:
+    """The language ``?lang=`` asks for, if it is one of ours (anything else is ignored)."""
+    asked = request.args.get("lang", "")
+    return asked if asked in LOCALES else None
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the precedence in the module's docstring."""
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE", SOURCE_LOCALE)
+    if not has_request_context():
+        return default
+    chosen = asked_locale() or session.get(SESSION_KEY)
+    if chosen in LOCALES:
+        return chosen
+    profile = _profile_locale()
+    if profile in LOCALES:
+        return profile
+    return request.accept_languages.best_match(LOCALES) or default
+
+
+def _profile_locale() -> str | None:
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated and hasattr(current_user, "model"):
+        return current_user.model.locale
+    return None
+
+
+def current_locale() -> str:
+    """The request's language code: az, en or ru."""
+    locale = get_locale()
+    return locale.language if locale is not None else SOURCE_LOCALE
+
+
+def language_url(code: str) -> str:
+    """This page's URL with ``?lang=code`` (its other query arguments kept)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
+    return f"{request.path}?{urlencode(args)}"
+
+
+@cache
+def vocabulary(lang: str) -> dict[str, dict[str, str]]:
+    """``ncert/vocabulary/<lang>.json``: {vocabulary: {key: label}}."""
+    return json.loads((VOCABULARY / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def term(vocabulary_name: str, key, lang: str | None = None) -> str:
+    """The label of ``key`` in a controlled vocabulary, in the request's language; English, then the
+    key itself, when a language lacks it (the completeness test keeps that from happening)."""
+    key = str(key)
+    lang = lang or (current_locale() if has_request_context() else SOURCE_LOCALE)
+    for code in (lang, SOURCE_LOCALE):
+        label = vocabulary(code).get(vocabulary_name, {}).get(key)
+        if label:
+            return label
+    return key
+
+
+def format_utc(value: datetime | None) -> str:
+    """A UTC time for the page: ISO-like in English (as the console always showed it), the
+    locale's own day, month and 24-hour time in Azerbaijani and Russian; always marked UTC."""
+    if value is None:
+        return "—"
+    lang = current_locale() if has_request_context() else SOURCE_LOCALE
+    if lang == SOURCE_LOCALE:
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return f"{format_date(value, 'medium', locale=lang)} {value:%H:%M} UTC"
+
+
+def format_number(value) -> str:
+    """A count or measure with the locale's grouping and decimal sign (1,234.5 · 1.234,5 · 1 234,5)."""
+    if value is None or isinstance(value, str):
+        return "—" if value is None else value
+    lang = current_locale() if has_request_context() else SOURCE_LOCALE
+    return format_decimal(value, locale=lang)
+
+
+def format_duration(value: timedelta | None) -> str:
+    """``2d 3h 5m`` with the locale's unit letters."""
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [gettext("%(n)sd", n=days)] if days else []
+    if days or hours:
+        parts.append(gettext("%(n)sh", n=hours))
+    parts.append(gettext("%(n)sm", n=minutes))
+    return " ".join(parts)

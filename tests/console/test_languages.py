@@ -1,0 +1,107 @@
+"""The console's language (issue 14): ``?lang=`` (kept in the session and on the profile), else the
+profile, else Accept-Language, else NCERT_DEFAULT_LOCALE; ``<html lang>`` follows it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ncert.config import ConfigError, Settings
+from ncert.models import User
+from tests.conftest import fresh_runtime
+from tests.console.helpers import Console
+
+HTML_LANG = re.compile(r'<html lang="([^"]+)">')
+OPERATOR = "operator@ncert.test"
+
+
+def page_lang(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return HTML_LANG.search(response.get_data(as_text=True)).group(1)
+
+
+def profile_locale(runtime, email: str) -> str | None:
+    with runtime.sessions() as s:
+        return s.query(User).filter_by(email=email).one().locale
+
+
+def set_profile_locale(runtime, email: str, locale: str | None) -> None:
+    with runtime.sessions() as s:
+        s.query(User).filter_by(email=email).one().locale = locale
+        s.commit()
+
+
+def test_the_default_is_english_and_html_lang_says_so(console):
+    assert page_lang(console.get("/login")) == "en"
+
+
+def test_accept_language_picks_the_best_of_the_three(console):
+    assert page_lang(console.get("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})) == "ru"
+    assert page_lang(console.get("/login", headers={"Accept-Language": "de, az;q=0.8, en;q=0.3"})) == "az"
+    assert page_lang(console.get("/login", headers={"Accept-Language": "de, fr"})) == "en"
+
+
+def test_lang_in_the_url_is_kept_for_the_session(client):
+    console = Console(client)
+    assert page_lang(console.get("/login?lang=az")) == "az"
+    assert page_lang(console.get("/login", headers={"Accept-Language": "ru"})) == "az"  # the choice wins
+    assert page_lang(console.get("/login?lang=ru")) == "ru"
+    assert page_lang(console.get("/login")) == "ru"
+
+
+@pytest.mark.parametrize("value", ["de", "AZ", "az-Cyrl", "../../etc/passwd", "", "en'><script>"])
+def test_an_unknown_lang_is_ignored(console, value):
+    response = console.get("/login", query_string={"lang": value}, headers={"Accept-Language": "ru"})
+    assert page_lang(response) == "ru"
+    assert "<script>" not in response.get_data(as_text=True)
+    assert page_lang(console.get("/login")) == "en"  # nothing was kept
+
+
+def test_the_choice_is_kept_on_a_signed_in_users_profile(as_user, runtime, app):
+    assert profile_locale(runtime, OPERATOR) is None
+    console = as_user(OPERATOR)
+    assert page_lang(console.get("/queue?lang=az")) == "az"
+    assert profile_locale(runtime, OPERATOR) == "az"
+    again = Console(app.test_client())  # a new session, a browser that prefers Russian: the profile wins
+    again.login(OPERATOR)
+    assert page_lang(again.get("/queue", headers={"Accept-Language": "ru"})) == "az"
+
+
+def test_the_profile_outranks_accept_language_and_the_url_outranks_the_profile(as_user, runtime):
+    set_profile_locale(runtime, OPERATOR, "ru")
+    console = as_user(OPERATOR)
+    assert page_lang(console.get("/queue", headers={"Accept-Language": "az"})) == "ru"
+    assert page_lang(console.get("/queue?lang=en", headers={"Accept-Language": "az"})) == "en"
+    assert profile_locale(runtime, OPERATOR) == "en"
+
+
+def test_a_language_chosen_before_sign_in_stays_and_fills_an_empty_profile(client, runtime):
+    console = Console(client)
+    console.get("/login?lang=ru")
+    assert console.login(OPERATOR).status_code == 302
+    assert page_lang(console.get("/queue")) == "ru"
+    assert profile_locale(runtime, OPERATOR) == "ru"
+    console.post("/logout")
+    assert page_lang(console.get("/login")) == "ru"
+
+
+def test_every_console_page_offers_the_switch_keeping_its_query(as_user):
+    text = as_user(OPERATOR).get("/queue?status=new&lang=ru").get_data(as_text=True)
+    for code in ("az", "en", "ru"):
+        assert f'href="/queue?status=new&amp;lang={code}" hreflang="{code}"' in text
+
+
+def test_the_default_locale_setting(backend, tmp_path):
+    runtime = next(fresh_runtime(backend, tmp_path, NCERT_DEFAULT_LOCALE="az"))
+    from ncert.web import create_app
+
+    app = create_app(runtime)
+    assert page_lang(app.test_client().get("/login")) == "az"
+    assert page_lang(app.test_client().get("/login", headers={"Accept-Language": "en"})) == "en"
+
+
+@pytest.mark.parametrize("value", ["de", "english", "az_AZ"])
+def test_an_unknown_default_locale_fails_at_startup(tmp_path, value):
+    with pytest.raises(ConfigError, match="NCERT_DEFAULT_LOCALE"):
+        Settings.from_env({"NCERT_DATA_DIR": str(tmp_path), "NCERT_DEFAULT_LOCALE": value})
