@@ -10,15 +10,34 @@ import gc
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ncert import planner_statistics
-from ncert.db import transaction
 from ncert.errors import NcertError
-from ncert.models import Organization
-from ncert.runtime import Runtime
-from ncert.services import directory, feeds, playbook_library, taxii, teams
+
+if TYPE_CHECKING:
+    from ncert.runtime import Runtime
+
+# Start-up stays light: `ncert --help` and a command that needs no MISP, STIX, web or model code
+# must not pay for importing them (pymisp alone pulls in jsonschema, whose format checkers build a
+# lark grammar: seconds). So nothing beyond ncert.errors is imported at module level; each command
+# imports what it uses, and tests/test_cli_startup.py checks that importing this module loads
+# none of the heavy packages.
+
+
+def transaction(sessions):
+    """``ncert.db.transaction``, imported when a command first opens one."""
+    from ncert.db import transaction as open_transaction
+
+    return open_transaction(sessions)
+
+
+def _refresh_statistics(engine) -> None:
+    """After bulk writes: the planner's statistics (``ncert.planner_statistics``)."""
+    from ncert import planner_statistics
+
+    planner_statistics.refresh(engine, after_bulk=True)
 
 
 class Context:
@@ -28,10 +47,14 @@ class Context:
     @property
     def runtime(self) -> Runtime:
         if self._runtime is None:  # the same runtime, playbooks and detection listening, for every command
+            from ncert.runtime import Runtime
+
             self._runtime = Runtime.start()
         return self._runtime
 
     def actor(self, session):
+        from ncert.services import directory
+
         return directory.system_actor(session, self.runtime.settings.national_org, "cli")
 
 
@@ -58,15 +81,15 @@ def main() -> None:
 @pass_ctx
 def init(ctx: Context) -> None:
     """Create or upgrade the database and load the sector registry (idempotent)."""
-    from ncert import planner_statistics
     from ncert.schema import UnsupportedDatabase, upgrade
+    from ncert.services import directory, feeds, playbook_library, taxii
     from sector_certs import registry
 
     try:
         upgrade(ctx.runtime.engine)
     except UnsupportedDatabase as exc:
         raise click.ClickException(str(exc)) from None
-    planner_statistics.refresh(ctx.runtime.engine, after_bulk=True)  # new indexes get their statistics
+    _refresh_statistics(ctx.runtime.engine)  # new indexes get their statistics
     with transaction(ctx.runtime.sessions) as session:
         result = registry.load(session)
         collections = taxii.ensure_collections(session)
@@ -95,6 +118,7 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
     """Serve the console and the APIs (waitress), and pull feeds on schedule."""
     import waitress
 
+    from ncert.services import playbook_library
     from ncert.web import create_app
 
     app = create_app(ctx.runtime)
@@ -156,7 +180,7 @@ def demo(ctx: Context, seed: int, days: int, count: int) -> None:
     with transaction(ctx.runtime.sessions) as session:
         report = demo_data.seed(session, ctx.actor(session), seed=seed, days=days, count=count,
                                 drift_days=ctx.runtime.settings.risk_drift_days)
-    planner_statistics.refresh(ctx.runtime.engine, after_bulk=True)
+    _refresh_statistics(ctx.runtime.engine)
     click.echo(report.summary())
     for login in report.logins:
         click.echo(f"  {login.role:<15} {login.email:<32} password: {login.password}")
@@ -180,7 +204,7 @@ def import_(ctx: Context, path: Path, org_slug: str | None, collection_key: str 
     its own transaction; importing the same file again changes nothing.
     """
     from ingest.stix.reader import StixDocumentError, iter_objects
-    from ncert.services import stix_intake
+    from ncert.services import directory, stix_intake, taxii
 
     settings = ctx.runtime.settings
     with _bulk_gc(), ctx.runtime.sessions() as session, open(path, "rb") as raw:
@@ -199,7 +223,7 @@ def import_(ctx: Context, path: Path, org_slug: str | None, collection_key: str 
         except StixDocumentError as exc:
             session.rollback()
             raise click.ClickException(f"{path}: {exc}") from None
-    planner_statistics.refresh(ctx.runtime.engine, after_bulk=True)
+    _refresh_statistics(ctx.runtime.engine)
     _print_import_summary(intake)
 
 
@@ -219,6 +243,9 @@ def _bulk_gc():
 
 
 def _import_collection(session, actor, key: str | None):
+    from ncert.models import Organization
+    from ncert.services import taxii
+
     if key:
         return taxii.collection(session, actor, key)[0]
     sector = session.get(Organization, actor.org_id).sector
@@ -262,6 +289,8 @@ def sector() -> None:
 @sector.command("list")
 @pass_ctx
 def sector_list(ctx: Context) -> None:
+    from ncert.services import directory
+
     with ctx.runtime.sessions() as session:
         for s in directory.sectors(session):
             click.echo(f"{s.slug}\t{s.name}\tNIS2 annex {s.nis2_annex or '-'}\tcriticality {s.criticality}")
@@ -308,6 +337,8 @@ def org() -> None:
 @org.command("list")
 @pass_ctx
 def org_list(ctx: Context) -> None:
+    from ncert.services import directory
+
     with ctx.runtime.sessions() as session:
         for o in directory.organizations(session):
             click.echo(f"{o.slug}\t{o.name}\t{o.kind}\t{o.sector.slug if o.sector else '-'}")
@@ -323,6 +354,8 @@ def org_list(ctx: Context) -> None:
 @click.option("--nis2-entity", type=click.Choice(["essential", "important"]), default=None)
 @pass_ctx
 def org_add(ctx: Context, slug, name, sector, kind, country, nis2_entity) -> None:
+    from ncert.services import directory
+
     with transaction(ctx.runtime.sessions) as session:
         o = directory.add_organization(session, ctx.actor(session), slug=slug, name=name, kind=kind, sector=sector,
                                        country=country, nis2_entity=nis2_entity)
@@ -342,6 +375,8 @@ def user() -> None:
 @click.password_option("--password", help="Prompted for when not given")
 @pass_ctx
 def user_add(ctx: Context, email, name, role, org_slug, password) -> None:
+    from ncert.services import directory
+
     with transaction(ctx.runtime.sessions) as session:
         u = directory.add_user(session, ctx.actor(session), email=email, name=name, role=role, org=org_slug,
                                password=password)
@@ -359,6 +394,8 @@ def team() -> None:
 @click.option("--email", default=None, help="The team's shared mailbox")
 @pass_ctx
 def team_add(ctx: Context, slug: str, name: str, email: str | None) -> None:
+    from ncert.services import teams
+
     with transaction(ctx.runtime.sessions) as session:
         t = teams.create(session, ctx.actor(session), slug=slug, name=name, email=email)
         click.echo(f"{t.slug}\tadded")
@@ -367,6 +404,8 @@ def team_add(ctx: Context, slug: str, name: str, email: str | None) -> None:
 @team.command("list")
 @pass_ctx
 def team_list(ctx: Context) -> None:
+    from ncert.services import teams
+
     with ctx.runtime.sessions() as session:
         for t in teams.teams(session):
             members = ", ".join(u.email for u in t.members) or "-"
@@ -380,6 +419,8 @@ def team_list(ctx: Context) -> None:
 @pass_ctx
 def team_member(ctx: Context, slug: str, email: str, remove: bool) -> None:
     """Add EMAIL (national-centre staff) to team SLUG, or remove it with --remove."""
+    from ncert.services import teams
+
     with transaction(ctx.runtime.sessions) as session:
         if remove:
             teams.remove_member(session, ctx.actor(session), slug, email)
@@ -400,6 +441,8 @@ def apikey() -> None:
 @pass_ctx
 def apikey_create(ctx: Context, org_slug, role, name) -> None:
     """Create a key; the key itself is printed alone on the last line."""
+    from ncert.services import directory
+
     with transaction(ctx.runtime.sessions) as session:
         key, secret = directory.create_api_key(session, ctx.actor(session), org=org_slug, role=role, name=name)
     click.echo(f"created API key {key.prefix} for {org_slug} ({role}); it is shown only once:")
@@ -409,6 +452,8 @@ def apikey_create(ctx: Context, org_slug, role, name) -> None:
 @apikey.command("list")
 @pass_ctx
 def apikey_list(ctx: Context) -> None:
+    from ncert.services import directory
+
     with ctx.runtime.sessions() as session:
         for k in directory.api_keys(session, ctx.actor(session)):
             state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
@@ -420,6 +465,8 @@ def apikey_list(ctx: Context) -> None:
 @click.argument("prefix")
 @pass_ctx
 def apikey_revoke(ctx: Context, prefix: str) -> None:
+    from ncert.services import directory
+
     with transaction(ctx.runtime.sessions) as session:
         directory.revoke_api_key(session, ctx.actor(session), prefix)
     click.echo(f"{prefix}\trevoked")
@@ -491,6 +538,7 @@ def playbooks() -> None:
 
 def _library(ctx: Context, session) -> list:
     """The stored library, or the folder's while nothing is stored (before `ncert init`)."""
+    from ncert.services import playbook_library
     from playbooks.loader import load_library
 
     return playbook_library.library(session) or load_library(ctx.runtime.settings.playbooks_dir)
@@ -512,6 +560,8 @@ def playbooks_list(ctx: Context) -> None:
 @pass_ctx
 def playbooks_import(ctx: Context) -> None:
     """Import the folder: new playbooks are added, ones nobody edited follow the folder."""
+    from ncert.services import playbook_library
+
     with transaction(ctx.runtime.sessions) as session:
         report = playbook_library.sync_folder(session, ctx.actor(session), ctx.runtime.settings.playbooks_dir)
     click.echo(report.summary())
@@ -534,6 +584,8 @@ def playbooks_disable(ctx: Context, name: str) -> None:
 
 
 def _switch_playbook(ctx: Context, name: str, enabled: bool) -> None:
+    from ncert.services import playbook_library
+
     with transaction(ctx.runtime.sessions) as session:
         entry = playbook_library.set_enabled(session, ctx.actor(session), name, enabled)
     click.echo(f"{name} v{entry.row.version} {'enabled' if enabled else 'disabled'}")
@@ -544,6 +596,8 @@ def _switch_playbook(ctx: Context, name: str, enabled: bool) -> None:
 @pass_ctx
 def playbooks_history(ctx: Context, name: str) -> None:
     """Every version of playbook NAME, newest first."""
+    from ncert.services import playbook_library
+
     with ctx.runtime.sessions() as session:
         for v in playbook_library.versions(session, name):
             click.echo(f"v{v.version}\t{v.created_at:%Y-%m-%d %H:%M}\t{v.source}\t{v.author}\t{v.comment}")
@@ -593,6 +647,8 @@ def feeds_group() -> None:
 @pass_ctx
 def feeds_add(ctx: Context, name, kind, url, collection_id, org_slug, api_key, username, password, interval_minutes,
               disabled) -> None:
+    from ncert.services import feeds
+
     with transaction(ctx.runtime.sessions) as session:
         feed = feeds.add_source(session, ctx.actor(session), name=name, kind=kind, url=url, org=org_slug,
                                 collection_id=collection_id, api_key=api_key, username=username,
@@ -603,6 +659,8 @@ def feeds_add(ctx: Context, name, kind, url, collection_id, org_slug, api_key, u
 @feeds_group.command("list")
 @pass_ctx
 def feeds_list(ctx: Context) -> None:
+    from ncert.services import feeds
+
     with ctx.runtime.sessions() as session:
         for f in feeds.sources(session):
             state = f"every {f.interval_minutes} min" if f.enabled else "disabled"
@@ -616,6 +674,8 @@ def feeds_list(ctx: Context) -> None:
 @pass_ctx
 def feeds_pull(ctx: Context, name: str) -> None:
     """Pull one feed now and print the counts; exit 1 if anything failed."""
+    from ncert.services import feeds
+
     with ctx.runtime.sessions() as session:
         system = ctx.actor(session)
     result = feeds.pull(ctx.runtime.sessions, system, name)

@@ -23,15 +23,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-import requests
-from pymisp import MISPEvent
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.misp import mapping as misp
-from ingest.stix import mapping as stix
-from ingest.stix.validate import StixObjectError, check
-from ncert import bodies, outbox
+from ncert import outbox
 from ncert.access import AUDIENCES, collection_access, scope_stix
 from ncert.actor import Actor
 from ncert.config import MAX_JSON_DEPTH
@@ -40,13 +35,19 @@ from ncert.errors import Conflict, Forbidden, Invalid, NcertError, NotFound
 from ncert.models import FeedSource, Organization, StixObject, TaxiiCollection
 from ncert.records import Category
 from ncert.sealing import SealError, is_sealed, sealer_of
-from ncert.services import advisory_sharing, audit, directory, incidents, stix_intake, taxii
+from ncert.services import audit, directory
 from ncert.taxonomy import TLP, OrgKind, Role
 
 if TYPE_CHECKING:
+    import requests
+    from pymisp import MISPEvent
+
     from ncert.runtime import Runtime
 
-NATIONAL_COLLECTION = {audience: alias for alias, (_, audience) in taxii.NATIONAL_COLLECTIONS.items()}
+# Registering, listing and sealing sources (``ncert feeds list``, ``ncert init``) needs none of the MISP,
+# STIX and HTTP code: pymisp alone takes seconds to import (jsonschema's format checkers). Exporting and
+# pulling import them when they run.
+
 KINDS = ("misp", "taxii")
 TAXII_PAGE = 1000
 HTTP_TIMEOUT_S = 30
@@ -58,7 +59,10 @@ MAX_REPORTED_ERRORS = 5
 
 def _audience_collection(session: Session, actor: Actor, audience: str) -> TaxiiCollection:
     """The national collection behind an audience's feed; 404 unknown, 403 not of that audience."""
-    alias = NATIONAL_COLLECTION.get(audience)
+    from ncert.services import taxii
+
+    alias = next((alias for alias, (_, audience_of) in taxii.NATIONAL_COLLECTIONS.items() if audience_of == audience),
+                 None)
     coll = session.scalar(select(TaxiiCollection).where(TaxiiCollection.alias == alias)) if alias else None
     if coll is None:
         raise NotFound(f"no MISP feed {audience!r}; feeds: {', '.join(AUDIENCES)}")
@@ -91,6 +95,11 @@ def _rsit(raw: dict) -> Category | None:
 def _events(session: Session, actor: Actor, audience: str, national: Organization,
             only: str | None = None) -> list[MISPEvent]:
     """The audience's incidents as MISP events, ``only`` one incident STIX id if given."""
+    from ingest.misp import mapping as misp
+    from ingest.stix import mapping as stix
+    from ingest.stix.validate import StixObjectError, check
+    from ncert.services import advisory_sharing
+
     coll = _audience_collection(session, actor, audience)
     raws = _latest(session, actor, coll, types=("incident", "report"), ids=(only,) if only else ())
     found = []
@@ -138,6 +147,10 @@ def _events(session: Session, actor: Actor, audience: str, national: Organizatio
 def _advisory_event(obj, related: list[dict], national: Organization) -> dict:
     """A published advisory's report (``advisory_sharing``) as a published event under the report's
     label (TLP:CLEAR as published): its indicators and CVEs as attributes."""
+    from ingest.misp import mapping as misp
+    from ingest.stix import mapping as stix
+    from ingest.stix.validate import StixObjectError, check
+
     values = {("cve", raw["name"]): True for raw in related if raw.get("type") == "vulnerability"}
     for raw in related:
         try:
@@ -153,12 +166,16 @@ def _advisory_event(obj, related: list[dict], national: Organization) -> dict:
 
 def feed_manifest(session: Session, actor: Actor, audience: str, national: Organization) -> tuple[dict, str]:
     """(``manifest.json``, ``hashes.csv``) of an audience's MISP feed."""
+    from ingest.misp import mapping as misp
+
     audit.record(session, actor, "feed.export", "misp_feed", audience, file="manifest")
     return misp.feed_files(_events(session, actor, audience, national))
 
 
 def feed_event(session: Session, actor: Actor, audience: str, national: Organization, event_uuid: str) -> dict:
     """One ``<uuid>.json`` of an audience's MISP feed; 404 when the feed has no such event."""
+    from ingest.misp import mapping as misp
+
     for kind in ("incident", "report"):
         events = _events(session, actor, audience, national, only=f"{kind}--{event_uuid.lower()}")
         if events:
@@ -253,6 +270,8 @@ class PullResult:
 
 
 def _with_retries(retry: Retry, call: Callable[[], Any]) -> Any:
+    import requests
+
     for attempt in range(retry.attempts):
         try:
             return call()
@@ -277,6 +296,8 @@ def _feed_actor(feed: FeedSource) -> Actor:
 
 def pull(sessions: sessionmaker[Session], system: Actor, name: str, *, retry: Retry | None = None) -> PullResult:
     """Pull one feed now; record the outcome on the source. Never raises for what the feed serves."""
+    import requests
+
     retry = retry or DEFAULT_RETRY
     with sessions() as session:
         feed = source(session, name)
@@ -358,12 +379,16 @@ class _Limits:
 
     def check_size(self, response: requests.Response) -> None:
         """Refuse a response past the size limit before its body is held: by its length, else while reading it."""
+        from ncert import bodies
+
         if int(response.headers.get("Content-Length") or 0) > self.max_bytes:
             raise bodies.TooLarge(f"{response.url} is larger than {self.max_bytes:,} bytes")
         response._content = bodies.read_capped(response.iter_content(bodies.CHUNK), self.max_bytes, response.url)
 
 
 def _get_json(http: requests.Session, url: str, headers: dict, retry: Retry, limits: _Limits) -> Any:
+    from ncert import bodies
+
     def call():
         with http.get(url, headers=headers, timeout=HTTP_TIMEOUT_S, stream=True) as response:
             response.raise_for_status()
@@ -373,6 +398,8 @@ def _get_json(http: requests.Session, url: str, headers: dict, retry: Retry, lim
 
 def _pull_misp(session: Session, feed: FeedSource, secret: _Credentials, http: requests.Session, retry: Retry,
                result: PullResult) -> None:
+    from ingest.misp import mapping as misp
+
     base = feed.url.rstrip("/") + "/"
     headers, limits = _misp_headers(secret), _Limits.of(session)
     try:
@@ -409,6 +436,9 @@ def _pull_misp(session: Session, feed: FeedSource, secret: _Credentials, http: r
 
 
 def _take_event(session: Session, actor: Actor, data: Any) -> str:
+    from ingest.misp import mapping as misp
+    from ncert.services import incidents
+
     event = misp.load_event(data)
     record = misp.event_record(event)
     if misp.is_deleted(event):  # honoured as a soft delete: noted on the incident, which stays
@@ -422,9 +452,12 @@ def _take_event(session: Session, actor: Actor, data: Any) -> str:
 
 def _pull_taxii(session: Session, feed: FeedSource, secret: _Credentials, http: requests.Session, retry: Retry,
                 result: PullResult) -> None:
+    import requests
     from taxii2client.common import TokenAuth, _HTTPConnection
     from taxii2client.exceptions import TAXIIServiceException
     from taxii2client.v21 import Collection, as_pages
+
+    from ncert.services import stix_intake, taxii
 
     actor = _feed_actor(feed)
     sector = feed.org.sector
