@@ -94,14 +94,25 @@ def run_many(session: Session, actor: Actor, trigger: Trigger | str, batch: list
     now = now or utcnow()
     trigger = Trigger(trigger)
     books = sorted(library, key=lambda b: (b.priority, b.name))
-    facts = playbook_runs.facts_for(session, actor, batch, now)
     done = playbook_runs.fired(session, [i.id for i in batch])
+    open_ = [i for i in batch if not _settled(i.id, trigger, books, done, subject)]
+    facts = playbook_runs.facts_for(session, actor, open_, now)
     # Without autoflush, the rows the actions add are written together at the
     # end (executemany) instead of by every service query on the way; the
     # services that read back what they add flush for themselves.
     with _engine_active(), session.no_autoflush:
         return [_apply(session, actor, trigger, incident, books, facts[incident.id], done, subject, now)
-                for incident in batch]
+                if incident.id in facts else Outcome(incident.reference) for incident in batch]
+
+
+def _settled(incident_id: int, trigger: Trigger, books: list[Playbook], done: set, subject: str) -> bool:
+    """Whether every action of every enabled playbook listening to ``trigger`` has fired on the incident
+    already: its facts then cannot change what the run does. Detection fires ``indicator.correlated`` on
+    every earlier report carrying an indicator each time another report joins it, and the reports already
+    grouped and escalated were most of that run's work."""
+    return all((book.name, incident_id, index, subject) in done
+               for book in books if book.enabled and trigger in book.triggers
+               for index in range(len(book.actions)))
 
 
 def _apply(session: Session, actor: Actor, trigger: Trigger, incident: Incident, books: list[Playbook],
@@ -153,22 +164,22 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
             if isinstance(action, RaiseSeverityTo) and incident.severity >= level:
                 return f"severity already {incident.severity} (at least {level})"
             if incident.severity != level:
-                incidents.update_fields(session, actor, ref, IncidentPatch(severity=level, reason=reason))
+                _patch(session, actor, incident, IncidentPatch(severity=level, reason=reason))
             return f"severity {level}"
         case SetCategory(rsit_class, rsit_type):
             category = Category(**{"class": rsit_class, "type": rsit_type})
-            incidents.update_fields(session, actor, ref, IncidentPatch(category=category, reason=reason))
+            _patch(session, actor, incident, IncidentPatch(category=category, reason=reason))
             return f"category {rsit_class}/{rsit_type}"
         case SetTlp(tlp):
-            incidents.update_fields(session, actor, ref, IncidentPatch(tlp=tlp, reason=reason))
+            _patch(session, actor, incident, IncidentPatch(tlp=tlp, reason=reason))
             return f"TLP {tlp}"
         case Assign(team=team, user=user):
             if user is not None:
-                incidents.update_fields(session, actor, ref, IncidentPatch(assignee=user, reason=reason))
+                _patch(session, actor, incident, IncidentPatch(assignee=user, reason=reason))
                 return f"assigned to {user}"
             if teams.by_slug(session, team) is None:
                 return f"team {team} not assigned: no such team"
-            incidents.update_fields(session, actor, ref, IncidentPatch(team=team, reason=reason))
+            _patch(session, actor, incident, IncidentPatch(team=team, reason=reason))
             return f"assigned to team {team}"
         case AddTasks(titles, checklist, mandatory):
             for title in titles:
@@ -198,6 +209,14 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
         case LinkRisk(risk):
             return _link_risk(session, actor, incident, risk)
     raise TypeError(f"unknown action {action!r}")
+
+
+def _patch(session: Session, actor: Actor, incident: Incident, patch: IncidentPatch) -> None:
+    """``incidents.update_fields`` on the incident in hand (finding it again by reference was a
+    query per action)."""
+    incidents.require_triage(actor)
+    incidents.apply_patch(session, actor, incident, patch)
+    incidents.announce(session, actor, incident, "patched")
 
 
 def _request_information(session: Session, actor: Actor, book: Playbook, incident: Incident, title: str,

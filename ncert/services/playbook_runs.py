@@ -129,11 +129,11 @@ def record_firing(session: Session, key: FiringKey, version: int, trigger: str, 
 # -- national incidents ----------------------------------------------------------------
 
 
-def related(session: Session, actor: Actor, incident: Incident, now: datetime) -> list[Incident]:
-    """Other incidents the actor sees that share an indicator with this one within the window."""
+def related(session: Session, actor: Actor, incident: Incident, now: datetime) -> list[int]:
+    """The other incidents the actor sees that share an indicator with this one within the window (their ids)."""
     own = aliased(IncidentIndicator)
     stmt = (
-        select(Incident)
+        select(Incident.id)
         .join(IncidentIndicator, IncidentIndicator.incident_id == Incident.id)
         .join(own, own.indicator_id == IncidentIndicator.indicator_id)
         .where(own.incident_id == incident.id, Incident.id != incident.id,
@@ -152,13 +152,12 @@ def national_incident_of(session: Session, incident_id: int) -> NationalIncident
 
 
 def group(session: Session, actor: Actor, incident: Incident, title: str, now: datetime) -> tuple[NationalIncident,
-                                                                                                   list[Incident]]:
+                                                                                                   list[int]]:
     """Put the incident and its related ones into one national incident: the
     oldest one any of them already belongs to, or a new one. Returns it and the
-    incidents newly added."""
+    ids of the incidents newly added."""
     session.flush()  # earlier groupings in this unit of work count
-    family = [incident, *related(session, actor, incident, now)]
-    ids = [i.id for i in family]
+    ids = [incident.id, *related(session, actor, incident, now)]
     grouped: dict[int, int] = {}
     for start in range(0, len(ids), BATCH):
         stmt = select(NationalIncidentMember.incident_id, NationalIncidentMember.national_incident_id).where(
@@ -172,7 +171,7 @@ def group(session: Session, actor: Actor, incident: Incident, title: str, now: d
                                     created_at=now)
         session.add(national)
         session.flush()
-    added = [i for i in family if i.id not in grouped]
-    session.add_all(NationalIncidentMember(incident_id=i.id, national_incident_id=national.id, added_at=now)
+    added = [i for i in ids if i not in grouped]
+    session.add_all(NationalIncidentMember(incident_id=i, national_incident_id=national.id, added_at=now)
                     for i in added)
     return national, added
