@@ -38,12 +38,18 @@ SESSION_KEY = "ncert_locale"
 babel = Babel()
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it here: whoever shows it translates it."""
+    return message
+
+
 def init_app(app: Flask, default_locale: str) -> None:
     app.config.update(BABEL_DEFAULT_LOCALE=default_locale, BABEL_DEFAULT_TIMEZONE="UTC",
                       BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(current_locale=current_locale, language_names=LANGUAGE_NAMES,
-                                 language_url=language_url, term=term)
+                                 language_url=language_url, term=term, option_label=option_label,
+                                 category_label=category_label, sector_name=sector_name)
     app.jinja_env.filters.update(num=format_number)
 
 
@@ -103,6 +109,36 @@ def term(vocabulary_name: str, key, lang: str | None = None) -> str:
         if label:
             return label
     return key
+
+
+def option_label(vocabulary_name: str, key) -> str:
+    """A select option for a vocabulary key: the key itself in English (what analysts type and the API
+    speaks), its term in the other languages."""
+    if (current_locale() if has_request_context() else SOURCE_LOCALE) == SOURCE_LOCALE:
+        return str(key)
+    return term(vocabulary_name, key)
+
+
+def sector_name(sector) -> str:
+    """A sector's name: as stored in English, the shipped registry's term in the other languages (a sector
+    the registry does not know keeps its stored name)."""
+    lang = current_locale() if has_request_context() else SOURCE_LOCALE
+    if lang != SOURCE_LOCALE and sector.slug in vocabulary(lang).get("sector", {}):
+        return term("sector", sector.slug, lang)
+    return sector.name
+
+
+def category_label(category: str) -> str:
+    """An RSIT ``class/type`` pair: as is in English, both names translated in the other languages."""
+    rsit_class, _, rsit_type = str(category).partition("/")
+    if (current_locale() if has_request_context() else SOURCE_LOCALE) == SOURCE_LOCALE or not rsit_type:
+        return str(category)
+    return f"{term('rsit_class', rsit_class)} / {term('rsit_type', rsit_type)}"
+
+
+def class_label(rsit_class: str) -> str:
+    """An RSIT class offered as a filter on all its types."""
+    return gettext("%(name)s (all types)", name=option_label("rsit_class", rsit_class))
 
 
 def format_utc(value: datetime | None) -> str:

@@ -4,7 +4,9 @@ and admins. Views are thin: each calls one service with the console actor."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import gettext
 
+from ncert.i18n import N_
 from ncert.web.extensions import login_manager
 
 
@@ -39,7 +41,8 @@ def register(app: Flask) -> None:
     from ncert.console.blueprint import bp
 
     login_manager.login_view = "console.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = N_("Please sign in to continue.")
+    login_manager.localize_callback = gettext  # the message above, in the page's language
     login_manager.login_message_category = "info"
     login_manager.user_loader(context.load_user)
     app.register_blueprint(bp)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_required
 
 from ncert.console import forms
@@ -46,7 +47,7 @@ def admin_organizations():
             sector=form.sector.data or None, country=form.country.data.upper(),
             nis2_entity=form.nis2_entity.data or None, contact_email=form.contact_email.data,
         )
-        flash(f"Organisation {org.slug} added.", "success")
+        flash(gettext("Organisation %(org)s added.", org=org.slug), "success")
         return redirect(url_for("console.admin_organizations"))
     return render_template("console/admin/organizations.html", form=form,
                            organizations=directory.organizations(session)), 422 if form.errors else 200
@@ -63,8 +64,8 @@ def admin_organization_edit(slug: str):
         directory.update_organization(session, actor, slug, name=form.name.data, country=form.country.data.upper(),
                                       nis2_entity=form.nis2_entity.data or None,
                                       contact_email=form.contact_email.data, active=form.active.data)
-        flash(f"Organisation {slug} saved{'' if form.active.data else ' (deactivated: its users cannot sign in)'}.",
-              "success")
+        flash(gettext("Organisation %(org)s saved.", org=slug) if form.active.data else
+              gettext("Organisation %(org)s saved (deactivated: its users cannot sign in).", org=slug), "success")
         return redirect(url_for("console.admin_organizations"))
     return render_template("console/admin/organization_edit.html", form=form, org=org), 422 if form.errors else 200
 
@@ -82,7 +83,7 @@ def admin_users():
         return_to(url_for("console.admin_users"))
         user = directory.add_user(session, actor, email=form.email.data, name=form.name.data,
                                   role=form.role.data, org=form.org.data, password=form.password.data)
-        flash(f"User {user.email} added.", "success")
+        flash(gettext("User %(email)s added.", email=user.email), "success")
         return redirect(url_for("console.admin_users"))
     return render_template("console/admin/users.html", form=form, users=directory.users(session, actor),
                            button=forms.ButtonForm(), roles=[r.value for r in Role]), 422 if form.errors else 200
@@ -95,7 +96,8 @@ def admin_user_activate(user_id: int, active: bool):
     actor = current_admin()
     return_to(url_for("console.admin_users"))
     user = directory.set_user_active(db(), actor, user_id, active)
-    flash(f"{user.email} {'activated' if active else 'deactivated'}.", "success")
+    flash(gettext("%(email)s activated.", email=user.email) if active
+          else gettext("%(email)s deactivated.", email=user.email), "success")
     return redirect(url_for("console.admin_users"))
 
 
@@ -105,7 +107,7 @@ def admin_user_role(user_id: int):
     actor = current_admin()
     return_to(url_for("console.admin_users"))
     user = directory.set_user_role(db(), actor, user_id, request.form.get("role", ""))
-    flash(f"{user.email} is now {user.role}.", "success")
+    flash(gettext("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
     return redirect(url_for("console.admin_users"))
 
 
@@ -115,7 +117,7 @@ def admin_user_password(user_id: int):
     actor = current_admin()
     return_to(url_for("console.admin_users"))
     user = directory.reset_password(db(), actor, user_id, request.form.get("password", ""))
-    flash(f"New password set for {user.email}; hand it over out of band.", "success")
+    flash(gettext("New password set for %(email)s; hand it over out of band.", email=user.email), "success")
     return redirect(url_for("console.admin_users"))
 
 
@@ -143,7 +145,7 @@ def admin_api_key_revoke(prefix: str):
     actor = current_admin()
     return_to(url_for("console.admin_api_keys"))
     key = directory.revoke_api_key(db(), actor, prefix)
-    flash(f"API key {key.prefix} revoked.", "success")
+    flash(gettext("API key %(prefix)s revoked.", prefix=key.prefix), "success")
     return redirect(url_for("console.admin_api_keys"))
 
 

@@ -6,6 +6,8 @@ The public pages are ``ncert.public``'s."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ncert.console import advisory_forms
@@ -36,7 +38,8 @@ def new_advisory():
         return_to(url_for("console.new_advisory", incidents=form.sources.data or None))
         created = advisories.create(session, actor, advisories.validated(advisory_forms.fields(form)),
                                     form.sources.data.split())
-        flash(f"{created.reference} is drafted: it needs a second person's approval.", "success")
+        flash(gettext("%(reference)s is drafted: it needs a second person's approval.",
+                      reference=created.reference), "success")
         return redirect(url_for("console.advisory_page", reference=created.reference))
     return render_template("console/advisory_new.html", form=form, sources=sources)
 
@@ -67,25 +70,26 @@ def revise_advisory(reference: str):
     back = return_to(url_for("console.advisory_page", reference=found.reference))
     form = advisory_forms.AdvisoryForm(prefix="adv")
     if not form.validate_on_submit():
-        flash("The form could not be accepted: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()),
-              "error")
+        flash(gettext("The form could not be accepted: %(errors)s",
+                      errors="; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items())), "error")
         return redirect(back)
     revision = advisories.revise(session, actor, found.reference, advisories.validated(advisory_forms.fields(form)))
-    flash(f"Revision {revision.number} saved as a draft: it needs a second person's approval.", "success")
+    flash(gettext("Revision %(number)s saved as a draft: it needs a second person's approval.",
+                  number=revision.number), "success")
     return redirect(back)
 
 
 @bp.post("/advisory-drafts/<reference>/approve")
 @login_required
 def approve_advisory(reference: str):
-    return _step(reference, advisories.approve, "Revision {number} approved: it may be published.")
+    return _step(reference, advisories.approve, _l("Revision %(number)s approved: it may be published."))
 
 
 @bp.post("/advisory-drafts/<reference>/publish")
 @login_required
 def publish_advisory(reference: str):
     return _step(reference, advisories.publish,
-                 "Revision {number} is published as TLP:CLEAR, and shared in the national TAXII collections.")
+                 _l("Revision %(number)s is published as TLP:CLEAR, and shared in the national TAXII collections."))
 
 
 def _step(reference: str, action, message: str):
@@ -94,8 +98,8 @@ def _step(reference: str, action, message: str):
     back = return_to(url_for("console.advisory_page", reference=found.reference))
     form = advisory_forms.RevisionForm()
     if not form.validate_on_submit() or form.number.data is None:
-        flash("Reload the page: the revision number was missing.", "error")
+        flash(gettext("Reload the page: the revision number was missing."), "error")
         return redirect(back)
     action(session, actor, found.reference, form.number.data)
-    flash(message.format(number=form.number.data), "success")
+    flash(str(message) % {"number": form.number.data}, "success")
     return redirect(back)

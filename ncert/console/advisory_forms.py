@@ -3,6 +3,7 @@ into the service's input (``ncert.services.advisories.AdvisoryInput``), which ch
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
@@ -10,30 +11,33 @@ from wtforms.validators import Length
 from ncert.console.forms import TEXT, options
 from ncert.services.advisories import LANGUAGES, SEVERITIES
 
-LANGUAGE_NAMES = {"az": "Azerbaijani", "en": "English", "ru": "Russian"}
+LANGUAGE_NAMES = {"az": _l("Azerbaijani"), "en": _l("English"), "ru": _l("Russian")}
 
 
 class AdvisoryForm(FlaskForm):
-    severity = SelectField("Severity", choices=options(*((s, s) for s in SEVERITIES)), default="medium")
-    products = TextAreaField("Affected products", [Length(max=50_000)], **TEXT,
-                             description="One per line: a name, then optionally | and a CPE 2.3 name "
-                                         "(cpe:2.3:a:vendor:product:version:*:*:*:*:*:*:*)")
-    cves = TextAreaField("CVEs", [Length(max=20_000)], **TEXT, description="CVE ids, separated by spaces or commas")
-    indicators = TextAreaField("Indicators safe to publish", [Length(max=200_000)], **TEXT,
-                               description="One per line: type and value, e.g. ipv4-addr 198.51.100.23")
-    references = TextAreaField("References", [Length(max=50_000)], **TEXT,
-                               description="One per line: a URL, then a space and its summary")
-    change_summary = StringField("What this revision changes (shown in the revision history)", [Length(max=300)],
+    severity = SelectField(_l("Severity"), choices=options(*((s, s) for s in SEVERITIES)), default="medium")
+    products = TextAreaField(_l("Affected products"), [Length(max=50_000)], **TEXT,
+                             description=_l("One per line: a name, then optionally | and a CPE 2.3 name "
+                                         "(cpe:2.3:a:vendor:product:version:*:*:*:*:*:*:*)"))
+    cves = TextAreaField(_l("CVEs"), [Length(max=20_000)], **TEXT,
+                         description=_l("CVE ids, separated by spaces or commas"))
+    indicators = TextAreaField(_l("Indicators safe to publish"), [Length(max=200_000)], **TEXT,
+                               description=_l("One per line: type and value, e.g. ipv4-addr 198.51.100.23"))
+    references = TextAreaField(_l("References"), [Length(max=50_000)], **TEXT,
+                               description=_l("One per line: a URL, then a space and its summary"))
+    change_summary = StringField(_l("What this revision changes (shown in the revision history)"), [Length(max=300)],
                                  **TEXT)
     sources = HiddenField()  # incident references a new advisory is drafted from
 
 
 for _lang in LANGUAGES:
     _name = LANGUAGE_NAMES[_lang]
-    setattr(AdvisoryForm, f"title_{_lang}", StringField(f"Title ({_name})", [Length(max=300)], **TEXT))
-    setattr(AdvisoryForm, f"summary_{_lang}", TextAreaField(f"Summary ({_name})", [Length(max=20_000)], **TEXT))
-    setattr(AdvisoryForm, f"actions_{_lang}", TextAreaField(f"Recommended actions ({_name})", [Length(max=20_000)],
-                                                            **TEXT))
+    setattr(AdvisoryForm, f"title_{_lang}", StringField(_l("Title (%(language)s)", language=_name), [Length(max=300)],
+                                                        **TEXT))
+    setattr(AdvisoryForm, f"summary_{_lang}", TextAreaField(_l("Summary (%(language)s)", language=_name),
+                                                            [Length(max=20_000)], **TEXT))
+    setattr(AdvisoryForm, f"actions_{_lang}", TextAreaField(_l("Recommended actions (%(language)s)", language=_name),
+                                                            [Length(max=20_000)], **TEXT))
 
 
 class RevisionForm(FlaskForm):

@@ -5,6 +5,7 @@ server-side sessions) live in ``ncert.services.sign_in`` and ``console_sessions`
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ncert import i18n
@@ -55,5 +56,5 @@ def logout():
     session.clear()
     if chosen in i18n.LOCALES:
         session[i18n.SESSION_KEY] = chosen  # the sign-in page that follows stays in the user's language
-    flash("Signed out.", "info")
+    flash(gettext("Signed out."), "info")
     return redirect(url_for("console.login"))

@@ -9,6 +9,8 @@ an Accept button and a Correct form. Both post to ``decide_category``."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField
@@ -29,7 +31,7 @@ PAIRS = [f"{c}/{t}" for c, types in RSIT.items() for t in types]
 
 
 class CorrectCategoryForm(FlaskForm):
-    category = SelectField("Correct to", [DataRequired()], choices=forms.options(*((p, p) for p in PAIRS)))
+    category = SelectField(_l("Correct to"), [DataRequired()], choices=forms.options(*((p, p) for p in PAIRS)))
 
 
 @bp.app_template_global("category_suggestion")
@@ -61,10 +63,10 @@ def decide_category(reference: str):
     if "category" in request.form:
         form = CorrectCategoryForm()
         if not form.validate_on_submit():
-            raise Invalid("; ".join(e for errors in form.errors.values() for e in errors))
+            raise Invalid("; ".join(str(e) for errors in form.errors.values() for e in errors))
         chosen = Category.model_validate(form.category.data)
     elif not forms.ButtonForm().validate_on_submit():
         raise Invalid("the form expired; reload the page and try again")
     categorisation.decide(session, actor, inc.reference, chosen)
-    flash(f"Category {inc.category} confirmed.", "success")
+    flash(gettext("Category %(category)s confirmed.", category=inc.category), "success")
     return redirect(url_for("console.incident", reference=inc.reference))

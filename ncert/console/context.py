@@ -68,14 +68,6 @@ def can_submit(actor: Actor) -> bool:
     return actor.role is not Role.LEADERSHIP
 
 
-ROLE_LABELS = {
-    Role.SECTOR_ANALYST: "Sector analyst",
-    Role.SOC_OPERATOR: "SOC operator",
-    Role.LEADERSHIP: "Leadership",
-    Role.ADMIN: "Admin",
-}
-
-
 @bp.app_template_filter("dt")
 def format_datetime(value: datetime | None) -> str:
     return i18n.format_utc(value)
@@ -88,7 +80,7 @@ def format_duration(value: timedelta | None) -> str:
 
 @bp.app_template_filter("severity_label")
 def severity_label(level: int) -> str:
-    return SEVERITY_LEVELS.get(level, "?")
+    return i18n.term("severity", level) if level in SEVERITY_LEVELS else "?"
 
 
 @bp.app_template_filter("tlp_class")
@@ -114,7 +106,7 @@ def _page_globals() -> dict:
     actor = current_actor() if current_user.is_authenticated else None
     return {
         "actor": actor,
-        "role_label": ROLE_LABELS.get(actor.role) if actor else None,
+        "role_label": i18n.term("role", actor.role) if actor else None,
         "can_submit": bool(actor and can_submit(actor)),
     }
 

@@ -10,6 +10,8 @@ gets a 403.
 from __future__ import annotations
 
 from flask import Flask, flash, g, redirect, render_template, request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,12 +20,12 @@ from ncert.errors import NcertError
 from ncert.web.errors import register_door
 from ncert.web.session import rollback
 
-TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found", 405: "Not allowed here",
-          409: "Conflict", 422: "Not accepted"}
+TITLES = {400: _l("Bad request"), 401: _l("Not signed in"), 403: _l("Not allowed"), 404: _l("Not found"),
+          405: _l("Not allowed here"), 409: _l("Conflict"), 422: _l("Not accepted")}
 
 
 def error_page(status: int, detail: str):
-    return render_template("console/error.html", status=status, title=TITLES.get(status, "Error"),
+    return render_template("console/error.html", status=status, title=TITLES.get(status) or gettext("Error"),
                            detail=detail), status
 
 
@@ -39,7 +41,8 @@ def _domain_error(exc: NcertError):
 
 @bp.errorhandler(CSRFError)
 def _csrf_error(exc: CSRFError):
-    return error_page(400, f"The form could not be accepted ({exc.description}). Reload the page and try again.")
+    return error_page(400, gettext("The form could not be accepted (%(reason)s). Reload the page and try again.",
+                                   reason=exc.description))
 
 
 def register_unrouted(app: Flask) -> None:
@@ -50,6 +53,6 @@ def register_unrouted(app: Flask) -> None:
 
 def _unrouted(exc: HTTPException):
     status = exc.code or 500
-    detail = f"There is no page at {request.path}." if status == 404 else exc.description
+    detail = gettext("There is no page at %(path)s.", path=request.path) if status == 404 else exc.description
     page, status = error_page(status, detail)
     return page, status, {"Content-Security-Policy": "default-src 'none'; style-src 'self'", "X-Frame-Options": "DENY"}

@@ -12,10 +12,13 @@ from functools import wraps
 
 import orjson
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from detection import anomaly
 from detection.service import settings as detection_settings
+from ncert import i18n
 from ncert.access import visible
 from ncert.actor import Actor
 from ncert.console import downloads, forms, incident_risks
@@ -41,7 +44,7 @@ from ncert.services import (
     teams,
     triage,
 )
-from ncert.taxonomy import REOPENABLE, SEVERITY_LEVELS, TLP, TRANSITIONS, Role, Status
+from ncert.taxonomy import REOPENABLE, TLP, TRANSITIONS, Role, Status
 from ncert.web.session import db, national_org, rollback
 
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -148,8 +151,8 @@ def _triage_form(session, inc: Incident) -> forms.TriageForm:
     staff = {u.email: u.name for u in directory.national_staff(session)}
     if inc.assignee:
         staff.setdefault(inc.assignee.email, inc.assignee.name)
-    form.assignee.choices = forms.options(("", "unassigned"), *sorted(staff.items()))
-    form.team.choices = forms.options(("", "no team"), *((t.slug, t.name) for t in teams.teams(session)))
+    form.assignee.choices = forms.options(("", _l("unassigned")), *sorted(staff.items()))
+    form.team.choices = forms.options(("", _l("no team")), *((t.slug, t.name) for t in teams.teams(session)))
     return form
 
 
@@ -184,7 +187,7 @@ def _done(reference: str, message: str):
 def _rejected(reference: str, form):
     for field, errors in form.errors.items():
         label = form[field].label.text if field in form else field
-        flash(f"{label}: {'; '.join(errors)}", "error")
+        flash(f"{label}: {'; '.join(map(str, errors))}", "error")
     return redirect(url_for("console.incident", reference=reference))
 
 
@@ -198,9 +201,10 @@ def triage_incident(reference: str):
         return _rejected(reference, form)
     done = triage.triage(session, actor, reference, _triage_patch(inc, form))
     if not done.entries:
-        flash("Nothing changed.", "info")
+        flash(gettext("Nothing changed."), "info")
         return redirect(url_for("console.incident", reference=reference))
-    return _done(reference, f"{reference} triaged: {done.entries[0].body}")
+    return _done(reference, gettext("%(reference)s triaged: %(change)s", reference=reference,
+                                    change=done.entries[0].body))
 
 
 @bp.post("/incidents/<reference>/comment")
@@ -210,7 +214,7 @@ def add_comment(reference: str):
     if not form.validate_on_submit():
         return _rejected(reference, form)
     incidents.comment(db(), current_actor(), reference, form.body.data, internal=form.internal.data)
-    return _done(reference, "Internal note added." if form.internal.data else "Comment added.")
+    return _done(reference, gettext("Internal note added.") if form.internal.data else gettext("Comment added."))
 
 
 @bp.post("/incidents/<reference>/merge")
@@ -220,7 +224,8 @@ def merge(reference: str):
     if not form.validate_on_submit():
         return _rejected(reference, form)
     source = incidents.merge(db(), current_actor(), reference, form.into.data, form.reason.data)
-    return _done(reference, f"{reference} merged into {source.merged_into.reference}.")
+    return _done(reference, gettext("%(reference)s merged into %(into)s.", reference=reference,
+                                    into=source.merged_into.reference))
 
 
 @bp.post("/incidents/<reference>/evidence")
@@ -228,12 +233,12 @@ def merge(reference: str):
 def attach_evidence(reference: str):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Evidence: choose a file to attach.", "error")
+        flash(gettext("Evidence: choose a file to attach."), "error")
         return redirect(url_for("console.incident", reference=reference))
     row = evidence.attach(db(), current_actor(), reference, upload.filename, upload.mimetype or "",
                           upload.read(current_app.extensions["ncert"].settings.attachment_max_bytes + 1),
                           max_bytes=current_app.extensions["ncert"].settings.attachment_max_bytes)
-    return _done(reference, f"Attached {row.filename}.")
+    return _done(reference, gettext("Attached %(filename)s.", filename=row.filename))
 
 
 @bp.get("/incidents/<reference>/evidence/<int:attachment_id>")
@@ -251,7 +256,7 @@ def split(reference: str):
     if not form.validate_on_submit():
         return _rejected(reference, form)
     incidents.split(db(), current_actor(), reference, form.reason.data)
-    return _done(reference, f"{reference} split out; its clocks run again.")
+    return _done(reference, gettext("%(reference)s split out; its clocks run again.", reference=reference))
 
 
 @bp.post("/incidents/<reference>/reopen")
@@ -261,7 +266,7 @@ def reopen(reference: str):
     if not form.validate_on_submit():
         return _rejected(reference, form)
     incidents.reopen(db(), current_actor(), reference, form.reason.data)
-    return _done(reference, f"{reference} reopened.")
+    return _done(reference, gettext("%(reference)s reopened.", reference=reference))
 
 
 @bp.post("/incidents/<reference>/deadlines/received")
@@ -281,7 +286,8 @@ def _receive_report(reference: str):
     at = form.at.data.replace(tzinfo=UTC)
     row = clocks.receive(session, current_actor(), incidents.get(session, current_actor(), reference),
                          form.regime.data, form.stage.data, at)
-    return _done(reference, f"{clocks.title(row)} received at {at:%Y-%m-%d %H:%M} UTC.")
+    return _done(reference, gettext("%(report)s received at %(at)s UTC.", report=clocks.title(row),
+                                    at=f"{at:%Y-%m-%d %H:%M}"))
 
 
 @bp.get("/incidents/<reference>/stix")
@@ -301,8 +307,8 @@ def publish(reference: str):
         return _rejected(reference, form)
     status = stix_export.publish_incident(db(), current_actor(), reference, form.collection.data,
                                           TLP(form.tlp.data), national_org())
-    return _done(reference, f"Published {status.success_count} STIX objects to {form.collection.data} "
-                            f"as {form.tlp.data}.")
+    return _done(reference, gettext("Published %(n)s STIX objects to %(collection)s as %(tlp)s.",
+                                    n=status.success_count, collection=form.collection.data, tlp=form.tlp.data))
 
 
 
@@ -326,10 +332,13 @@ def assess(reference: str):
         return render_template("console/assessment_confirm.html", incident=incidents.get(session, actor, reference),
                                form=form, before=before, after=assessments.preview(
                                    session, actor, reference, inputs, config)[1])
-    change = f" National severity {before} → {row.level}." if row.level != before else ""
-    told = " The reporter sees it with your reason." if form.tell_reporter.data else ""
-    return _done(reference, f"National severity score {row.score:g}/100: level {row.level} "
-                            f"({SEVERITY_LEVELS[row.level]}).{change}{told}")
+    message = gettext("National severity score %(score)s/100: level %(level)s (%(label)s).", score=f"{row.score:g}",
+                      level=row.level, label=i18n.term("severity", row.level))
+    if row.level != before:
+        message += " " + gettext("National severity %(before)s → %(after)s.", before=before, after=row.level)
+    if form.tell_reporter.data:
+        message += " " + gettext("The reporter sees it with your reason.")
+    return _done(reference, message)
 
 
 @bp.post("/incidents/<reference>/risks")
@@ -339,12 +348,13 @@ def link_risk(reference: str):
     if not form.validate_on_submit():
         return _rejected(reference, form)
     _, risk, made = risk_links.link(db(), current_actor(), reference, form.risk.data)
-    return _done(reference, f"Linked to risk {risk.reference}." if made else f"Already linked to {risk.reference}.")
+    return _done(reference, gettext("Linked to risk %(risk)s.", risk=risk.reference) if made
+                 else gettext("Already linked to %(risk)s.", risk=risk.reference))
 
 
 @bp.post("/incidents/<reference>/risks/<risk_reference>/unlink")
 @incident_action
 def unlink_risk(reference: str, risk_reference: str):
     _, risk, removed = risk_links.unlink(db(), current_actor(), reference, risk_reference)
-    return _done(reference, f"Unlinked from risk {risk.reference}." if removed
-                 else f"Not linked to {risk.reference}.")
+    return _done(reference, gettext("Unlinked from risk %(risk)s.", risk=risk.reference) if removed
+                 else gettext("Not linked to %(risk)s.", risk=risk.reference))

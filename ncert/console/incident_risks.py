@@ -5,6 +5,7 @@ Nobody else is shown the panel or its links."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import DataRequired
@@ -17,7 +18,7 @@ from ncert.services import risk_links, risks
 
 class RiskLinkForm(FlaskForm):
     # The choices are a convenience: which risk may be linked, and by whom, is risk_links' call.
-    risk = SelectField("Link to risk", [DataRequired()], validate_choice=False)
+    risk = SelectField(_l("Link to risk"), [DataRequired()], validate_choice=False)
 
 
 def panel(session, actor: Actor, inc: Incident) -> dict:

@@ -6,6 +6,8 @@ warninglists, and for operators the national false-positive mark (``ncert.servic
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -23,11 +25,12 @@ from ncert.web.session import db
 
 PAGE = "/indicators/<type>/<path:value>"
 PAGE_SIZE = 50
-SORTS = {"-last_seen": "Last seen, newest first", "last_seen": "Last seen, oldest first", "value": "Value"}
+SORTS = {"-last_seen": _l("Last seen, newest first"), "last_seen": _l("Last seen, oldest first"),
+         "value": _l("Value")}
 
 
 class FalsePositiveForm(FlaskForm):
-    reason = StringField("Reason", [Length(max=2000)], render_kw={"autocomplete": "off"})
+    reason = StringField(_l("Reason"), [Length(max=2000)], render_kw={"autocomplete": "off"})
 
 
 @bp.get("/indicators", endpoint="indicators")
@@ -62,7 +65,7 @@ def mark_false_positive(type: str, value: str):  # noqa: A002
     if not form.validate_on_submit():
         raise Invalid("; ".join(e for errs in form.errors.values() for e in errs) or "invalid form")
     marked = false_positives.mark(db(), current_actor(), type, value, form.reason.data or "")
-    flash(f"{marked.value} marked a false positive nationally.", "success")
+    flash(gettext("%(value)s marked a false positive nationally.", value=marked.value), "success")
     return redirect(url_for("console.indicator", type=marked.type, value=marked.value))
 
 
@@ -73,5 +76,5 @@ def clear_false_positive(type: str, value: str):  # noqa: A002
     if not form.validate_on_submit():
         raise Invalid("; ".join(e for errs in form.errors.values() for e in errs) or "invalid form")
     cleared = false_positives.clear(db(), current_actor(), type, value, form.reason.data or "")
-    flash(f"{cleared.value} counts again.", "success")
+    flash(gettext("%(value)s counts again.", value=cleared.value), "success")
     return redirect(url_for("console.indicator", type=cleared.type, value=cleared.value))

@@ -7,6 +7,8 @@ leadership's review and sign-off of it. Figures and who reads which card are
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, TextAreaField
@@ -26,8 +28,8 @@ from ncert.web.session import db
 
 class ReviewForm(FlaskForm):
     period = HiddenField(validators=[DataRequired()])
-    comments = TextAreaField("Comments", [Length(max=20_000)], filters=[lambda v: (v or "").strip()])
-    sign_off = BooleanField("Sign off: the review and the figures become read-only")
+    comments = TextAreaField(_l("Comments"), [Length(max=20_000)], filters=[lambda v: (v or "").strip()])
+    sign_off = BooleanField(_l("Sign off: the review and the figures become read-only"))
 
 
 @bp.app_template_filter("kpi_value")
@@ -70,12 +72,14 @@ def kpi_review(slug: str):
     back = return_to(url_for("console.kpi_card", slug=slug, period=card.period.label, kind=card.kind))
     if not form.validate_on_submit():
         for field, errors in form.errors.items():
-            flash(f"{form[field].label.text if field in form else field}: {'; '.join(errors)}", "error")
+            flash(f"{form[field].label.text if field in form else field}: {'; '.join(map(str, errors))}", "error")
         return redirect(back)
     row, _ = kpi.review(db(), current_actor(), card.kind, card.slug, card.period.label,
                         comments=form.comments.data, sign_off=form.sign_off.data)
-    flash(f"The {row.period} review of {card.name} is signed off." if row.signed_off_at
-          else f"The {row.period} review of {card.name} is saved as a draft.", "success")
+    flash(gettext("The %(period)s review of %(card)s is signed off.", period=row.period, card=card.name)
+          if row.signed_off_at else
+          gettext("The %(period)s review of %(card)s is saved as a draft.", period=row.period, card=card.name),
+          "success")
     return redirect(back)
 
 
@@ -101,10 +105,12 @@ def _charts(card: kpi.Card) -> list[charts.Chart]:
         return [(f.label, f.value or 0) for f in card.figures if f.group == group]
 
     return [
-        charts.bar_chart("chart-severity", "Incidents by national severity",
-                         f"Incidents reported in {card.period.label} by {card.name}, per severity level.",
-                         bars("severity"), label_header="Severity"),
-        charts.bar_chart("chart-class", "Incidents by RSIT class",
-                         f"Incidents reported in {card.period.label} by {card.name}, per RSIT class.",
-                         sorted(bars("rsit_class"), key=lambda b: -b[1]), label_header="RSIT class"),
+        charts.bar_chart("chart-severity", gettext("Incidents by national severity"),
+                         gettext("Incidents reported in %(period)s by %(card)s, per severity level.",
+                                 period=card.period.label, card=card.name),
+                         bars("severity"), label_header=gettext("Severity")),
+        charts.bar_chart("chart-class", gettext("Incidents by RSIT class"),
+                         gettext("Incidents reported in %(period)s by %(card)s, per RSIT class.",
+                                 period=card.period.label, card=card.name),
+                         sorted(bars("rsit_class"), key=lambda b: -b[1]), label_header=gettext("RSIT class")),
     ]

@@ -5,6 +5,7 @@ promote and rollback buttons (``ncert models promote|rollback`` from the browser
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import login_required
 
 from detection import modelstore
@@ -31,7 +32,7 @@ def admin_model_promote(name: str, version: int):
     if not forms.ButtonForm().validate_on_submit():
         raise Invalid("the form expired; reload the page and try again")
     row = modelstore.promote(db(), modelstore.version_row(db(), name, version), actor.label)
-    flash(f"{row.name} v{row.version} is active.", "success")
+    flash(gettext("%(name)s v%(version)s is active.", name=row.name, version=row.version), "success")
     return redirect(url_for("console.admin_models"))
 
 
@@ -42,5 +43,5 @@ def admin_model_rollback(name: str):
     if not forms.ButtonForm().validate_on_submit():
         raise Invalid("the form expired; reload the page and try again")
     row = modelstore.rollback(db(), name, actor.label)
-    flash(f"{row.name} v{row.version} is active again.", "success")
+    flash(gettext("%(name)s v%(version)s is active again.", name=row.name, version=row.version), "success")
     return redirect(url_for("console.admin_models"))

@@ -9,6 +9,8 @@ import difflib
 from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, StringField, TextAreaField
@@ -44,15 +46,15 @@ actions:
 
 
 class PlaybookForm(FlaskForm):
-    text = TextAreaField("Playbook (YAML)", [DataRequired(), Length(max=100_000)],
+    text = TextAreaField(_l("Playbook (YAML)"), [DataRequired(), Length(max=100_000)],
                          render_kw={"rows": 24, "spellcheck": "false", "class": "code"})
-    comment = StringField("What changed and why", [Optional(), Length(max=500)], **forms.TEXT)
+    comment = StringField(_l("What changed and why"), [Optional(), Length(max=500)], **forms.TEXT)
     base_version = HiddenField()
-    since = StringField("Dry run over the last", [Optional(), Length(max=10)], default="90d", **forms.TEXT)
+    since = StringField(_l("Dry run over the last"), [Optional(), Length(max=10)], default="90d", **forms.TEXT)
 
 
 class DryRunForm(Form):
-    since = StringField("Over the last", [Optional(), Length(max=10)], default="90d", **forms.TEXT)
+    since = StringField(_l("Over the last"), [Optional(), Length(max=10)], default="90d", **forms.TEXT)
 
 
 def _span(text: str | None) -> timedelta:
@@ -76,7 +78,7 @@ def admin_playbooks_import():
     actor = current_admin()
     return_to(url_for("console.admin_playbooks"))
     report = playbook_library.sync_folder(db(), actor, runtime().settings.playbooks_dir)
-    flash(f"Library folder imported: {report.summary()}.", "success")
+    flash(gettext("Library folder imported: %(summary)s.", summary=report.summary()), "success")
     return redirect(url_for("console.admin_playbooks"))
 
 
@@ -86,7 +88,8 @@ def admin_playbook_switch(name: str, switch: str):
     actor = current_admin()
     return_to(url_for("console.admin_playbooks"))
     entry = playbook_library.set_enabled(db(), actor, name, switch == "enable")
-    flash(f"{name} v{entry.row.version} {switch}d.", "success")
+    flash(gettext("%(name)s v%(version)s enabled.", name=name, version=entry.row.version) if switch == "enable"
+          else gettext("%(name)s v%(version)s disabled.", name=name, version=entry.row.version), "success")
     return redirect(url_for("console.admin_playbooks"))
 
 
@@ -130,7 +133,8 @@ def _editor(form: PlaybookForm, entry: playbook_library.Entry | None, save):
                 outcomes = _dry_run(draft, form.since.data, number)
             else:
                 saved = save()
-                flash(f"{saved.row.name} saved as version {saved.row.version}.", "success")
+                flash(gettext("%(name)s saved as version %(version)s.", name=saved.row.name,
+                              version=saved.row.version), "success")
                 return redirect(url_for("console.admin_playbook", name=saved.row.name))
         except NcertError as exc:
             rollback()
@@ -188,7 +192,8 @@ def admin_playbook_restore(name: str, number: int):
     actor = current_admin()
     return_to(url_for("console.admin_playbook_version", name=name, number=number))
     entry = playbook_library.restore(db(), actor, name, number)
-    flash(f"Version {number} of {name} restored as version {entry.row.version}.", "success")
+    flash(gettext("Version %(number)s of %(name)s restored as version %(version)s.", number=number, name=name,
+                  version=entry.row.version), "success")
     return redirect(url_for("console.admin_playbook", name=name))
 
 

@@ -5,6 +5,8 @@ and per-status counts as tabs (exact when the status totals answer them, else bo
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ncert.access import severity_of, updated_of
@@ -62,7 +64,7 @@ def queue_page():
             page = queue.list_incidents(session, actor, filters, sort=sort, limit=form.limit.data or PAGE_SIZE,
                                         cursor=form.cursor.data or None)
         except BadRequest as exc:  # a tampered or stale cursor
-            problems.append(f"Paging: {exc.detail}. Start again from the first page.")
+            problems.append(gettext("Paging: %(detail)s. Start again from the first page.", detail=exc.detail))
         else:
             counts = queue.bounded_status_counts(session, actor, filters)
     return render_template(
@@ -93,12 +95,12 @@ def _shown_counts(counts: queue.StatusCounts) -> dict[str, str]:
 
 def _filter_form(session, actor) -> QueueFilterForm:
     form = QueueFilterForm(request.args)
-    form.sector.choices = options(("", "any"), *((s.slug, s.name) for s in directory.sectors(session)))
-    form.category.choices = [*options(("", "any")), *category_choices(whole_classes=True)]
+    form.sector.choices = options(("", _l("any")), *((s.slug, s.name) for s in directory.sectors(session)))
+    form.category.choices = [*options(("", _l("any"))), *category_choices(whole_classes=True)]
     staff = [(u.id, u.email) for u in directory.national_staff(session)] if actor.is_national else []
-    form.assignee.choices = options(("", "anyone"), ("me", "me"), ("none", "unassigned"), *staff)
-    desks = [("mine", "my teams"), ("none", "no team"), *((t.slug, t.name) for t in teams.teams(session))]
-    form.team.choices = options(("", "any"), *(desks if actor.is_national else ()))
+    form.assignee.choices = options(("", _l("anyone")), ("me", _l("me")), ("none", _l("unassigned")), *staff)
+    desks = [("mine", _l("my teams")), ("none", _l("no team")), *((t.slug, t.name) for t in teams.teams(session))]
+    form.team.choices = options(("", _l("any")), *(desks if actor.is_national else ()))
     return form
 
 
@@ -131,9 +133,9 @@ def _queue_url(**changes) -> str:
 def _bulk_form(session) -> BulkForm:
     form = BulkForm(prefix="bulk")
     staff = [(u.email, u.email) for u in directory.national_staff(session)]
-    form.assignee.choices = options(("", "unchanged"), ("none", "unassign"), *staff)
+    form.assignee.choices = options(("", _l("unchanged")), ("none", _l("unassign")), *staff)
     desks = ((t.slug, t.name) for t in teams.teams(session))
-    form.team.choices = options(("", "unchanged"), ("none", "no team"), *desks)
+    form.team.choices = options(("", _l("unchanged")), ("none", _l("no team")), *desks)
     return form
 
 
@@ -146,22 +148,24 @@ def bulk_change():
     back = return_to(form.back.data if (form.back.data or "").startswith("/queue") else url_for("console.queue"))
     if not form.validate_on_submit():
         for field, errors in form.errors.items():
-            flash(f"{form[field].label.text}: {'; '.join(errors)}", "error")
+            flash(f"{form[field].label.text}: {'; '.join(map(str, errors))}", "error")
         return redirect(back)
     refs, reason = form.ref.data, form.reason.data
     if form.into.data:
         if form.assignee.data or form.team.data or form.status.data:
             raise Invalid("merge on its own: leave assignee, team and status unchanged")
         changed = bulk_triage.merge(session, actor, refs, form.into.data, reason)
-        flash(f"Merged {len(changed)} incident(s) into {form.into.data.upper()}: {', '.join(changed)}.", "success")
+        flash(gettext("Merged %(n)s incident(s) into %(into)s: %(refs)s.", n=len(changed), into=form.into.data.upper(),
+                      refs=", ".join(changed)), "success")
         return redirect(back)
     fields = {name: (None if value == "none" else value) for name in ("assignee", "team", "status")
               if (value := form[name].data)}
     if not fields:
         raise Invalid("choose an assignee, a team, a status or an incident to merge into")
     changed = bulk_triage.apply(session, actor, refs, IncidentPatch(**fields, reason=reason))
-    flash(f"Changed {len(changed)} of {len(refs)} incident(s)" + (f": {', '.join(changed)}." if changed else "."),
-          "success")
+    flash(gettext("Changed %(n)s of %(total)s incident(s): %(refs)s.", n=len(changed), total=len(refs),
+                  refs=", ".join(changed)) if changed
+          else gettext("Changed %(n)s of %(total)s incident(s).", n=0, total=len(refs)), "success")
     return redirect(back)
 
 
@@ -172,10 +176,10 @@ def save_filter():
     back = return_to(url_for("console.queue") + (f"?{form.query.data}" if form.query.data else ""))
     if not form.validate_on_submit():
         for field, errors in form.errors.items():
-            flash(f"{form[field].label.text}: {'; '.join(errors)}", "error")
+            flash(f"{form[field].label.text}: {'; '.join(map(str, errors))}", "error")
         return redirect(back)
     saved = saved_filters.save(db(), current_actor(), form.name.data, form.query.data or "")
-    flash(f"Saved the filters as {saved.name!r}.", "success")
+    flash(gettext("Saved the filters as %(name)s.", name=repr(saved.name)), "success")
     return redirect(back)
 
 
@@ -184,5 +188,5 @@ def save_filter():
 def delete_filter(filter_id: int):
     return_to(url_for("console.queue"))
     saved = saved_filters.delete(db(), current_actor(), filter_id)
-    flash(f"Deleted the saved filter {saved.name!r}.", "success")
+    flash(gettext("Deleted the saved filter %(name)s.", name=repr(saved.name)), "success")
     return redirect(url_for("console.queue"))

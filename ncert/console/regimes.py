@@ -6,6 +6,8 @@ are shown next to the field they name, with the text kept for correction."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -23,16 +25,16 @@ STAGES_EXAMPLE = "initial-report 4 hours after awareness warn 1 hours\nfinal-rep
 
 
 class RegimeForm(FlaskForm):
-    name = StringField("Name", [DataRequired(), Length(max=regimes.MAX_NAME), forms.SLUG], **forms.TEXT)
-    title = StringField("Title", [DataRequired(), Length(max=regimes.MAX_TITLE)], **forms.TEXT)
-    repeat = BooleanField("The last stage repeats each time it is received")
-    stages = TextAreaField("Stages", [DataRequired(), Length(max=5000)],
+    name = StringField(_l("Name"), [DataRequired(), Length(max=regimes.MAX_NAME), forms.SLUG], **forms.TEXT)
+    title = StringField(_l("Title"), [DataRequired(), Length(max=regimes.MAX_TITLE)], **forms.TEXT)
+    repeat = BooleanField(_l("The last stage repeats each time it is received"))
+    stages = TextAreaField(_l("Stages"), [DataRequired(), Length(max=5000)],
                            description=f"One stage per line: {regimes.STAGE_SYNTAX}", **forms.TEXT)
 
 
 class AssignForm(FlaskForm):
-    sector = HiddenField("Sector", [DataRequired(), Length(max=64)], **forms.TEXT)
-    regime = SelectField("Regime", choices=[])
+    sector = HiddenField(_l("Sector"), [DataRequired(), Length(max=64)], **forms.TEXT)
+    regime = SelectField(_l("Regime"), choices=[])
 
 
 def _save(form: RegimeForm, *, new: bool) -> bool:
@@ -69,7 +71,7 @@ def admin_regimes():
     form = RegimeForm(prefix="regime")
     if form.validate_on_submit():
         if _save(form, new=True):
-            flash(f"Regime {form.name.data} added.", "success")
+            flash(gettext("Regime %(name)s added.", name=form.name.data), "success")
             return redirect(url_for("console.admin_regimes"))
     return _page(form, 422 if form.errors else 200)
 
@@ -85,7 +87,7 @@ def admin_regime_edit(name: str):
     if form.validate_on_submit():
         form.name.data = name  # the name is the key: renaming would orphan running deadlines
         if _save(form, new=False):
-            flash(f"Regime {name} saved.", "success")
+            flash(gettext("Regime %(name)s saved.", name=name), "success")
             return redirect(url_for("console.admin_regimes"))
     return render_template("console/admin/regime_edit.html", form=form, name=name), 422 if form.errors else 200
 
@@ -96,11 +98,11 @@ def admin_regime_assign():
     actor = current_admin()
     return_to(url_for("console.admin_regimes"))
     form = AssignForm(prefix="assign")
-    form.regime.choices = forms.options(("", "default"), *((n, n) for n in regimes.registry(db())))
+    form.regime.choices = forms.options(("", _l("default")), *((n, n) for n in regimes.registry(db())))
     if not form.validate_on_submit():
-        flash("; ".join(f"{form[f].label.text}: {', '.join(e)}" for f, e in form.errors.items()), "error")
+        flash("; ".join(f"{form[f].label.text}: {', '.join(map(str, e))}" for f, e in form.errors.items()), "error")
         return redirect(url_for("console.admin_regimes"))
     regimes.assign(db(), actor, form.sector.data, form.regime.data or None)
-    flash(f"Sector {form.sector.data} now reports under "
-          f"{regimes.regime_for(db(), form.sector.data).name}.", "success")
+    flash(gettext("Sector %(sector)s now reports under %(regime)s.", sector=form.sector.data,
+                  regime=regimes.regime_for(db(), form.sector.data).name), "success")
     return redirect(url_for("console.admin_regimes"))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from pydantic import BaseModel, ValidationError
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -20,22 +21,22 @@ REASON = "Why (kept in the history)"
 class RiskForm(FlaskForm):
     """A new register entry, or a change to its description, owner and status."""
 
-    title = StringField("Title", [DataRequired(), Length(max=300)], **TEXT)
-    scenario = TextAreaField("Scenario", [Length(max=20_000)], **TEXT)
+    title = StringField(_l("Title"), [DataRequired(), Length(max=300)], **TEXT)
+    scenario = TextAreaField(_l("Scenario"), [Length(max=20_000)], **TEXT)
     # The service checks the owner exists, and names a missing one (``risks._org``).
-    owner_org = SelectField("Owner organisation", choices=[], default="", validate_choice=False)
-    owner_team = SelectField("or owner team", choices=[], default="", validate_choice=False)
-    owner_person = StringField("Named owner", [DataRequired(), Length(max=300)], **TEXT)
-    owner_email = StringField("Owner's e-mail", [Length(max=320)], **TEXT)
-    shared_with_owner = BooleanField("Share with the owner organisation (read-only)")
-    sectors = SelectMultipleField("Sectors", choices=[], widget=ListWidget(prefix_label=False),
+    owner_org = SelectField(_l("Owner organisation"), choices=[], default="", validate_choice=False)
+    owner_team = SelectField(_l("or owner team"), choices=[], default="", validate_choice=False)
+    owner_person = StringField(_l("Named owner"), [DataRequired(), Length(max=300)], **TEXT)
+    owner_email = StringField(_l("Owner's e-mail"), [Length(max=320)], **TEXT)
+    shared_with_owner = BooleanField(_l("Share with the owner organisation (read-only)"))
+    sectors = SelectMultipleField(_l("Sectors"), choices=[], widget=ListWidget(prefix_label=False),
                                   option_widget=CheckboxInput())
-    threat = TextAreaField("Threat (RSIT)", [Length(max=5000)], **TEXT,
-                           description="One RSIT class or class/type per line, e.g. malicious-code/infected-system")
-    attack = StringField("ATT&CK techniques", [Length(max=2000)], **TEXT, description="e.g. T1486, T1566.001")
-    status = SelectField("Status", choices=options(*((s, s.replace("_", " ")) for s in STATUSES)))
-    review_frequency_days = IntegerField("Review every (days)", [Optional(), NumberRange(min=1, max=3650)])
-    next_review_on = DateField("Next review", [Optional()])
+    threat = TextAreaField(_l("Threat (RSIT)"), [Length(max=5000)], **TEXT,
+                           description=_l("One RSIT class or class/type per line, e.g. malicious-code/infected-system"))
+    attack = StringField(_l("ATT&CK techniques"), [Length(max=2000)], **TEXT, description=_l("e.g. T1486, T1566.001"))
+    status = SelectField(_l("Status"), choices=options(*((s, s.replace("_", " ")) for s in STATUSES)))
+    review_frequency_days = IntegerField(_l("Review every (days)"), [Optional(), NumberRange(min=1, max=3650)])
+    next_review_on = DateField(_l("Next review"), [Optional()])
     reason = StringField(REASON, [Length(max=2000)], **TEXT)
 
     def fields(self) -> dict:
@@ -58,15 +59,15 @@ def _level_choices() -> list:
 class AssessmentForm(FlaskForm):
     """Likelihood and impact at the three levels, each with its rationale."""
 
-    inherent_likelihood = SelectField("Likelihood", choices=_level_choices())
-    inherent_impact = SelectField("Impact", choices=_level_choices())
-    inherent_rationale = TextAreaField("Rationale", [DataRequired(), Length(max=5000)], **TEXT)
-    current_likelihood = SelectField("Likelihood", choices=_level_choices())
-    current_impact = SelectField("Impact", choices=_level_choices())
-    current_rationale = TextAreaField("Rationale", [DataRequired(), Length(max=5000)], **TEXT)
-    residual_likelihood = SelectField("Likelihood", choices=_level_choices())
-    residual_impact = SelectField("Impact", choices=_level_choices())
-    residual_rationale = TextAreaField("Rationale", [DataRequired(), Length(max=5000)], **TEXT)
+    inherent_likelihood = SelectField(_l("Likelihood"), choices=_level_choices())
+    inherent_impact = SelectField(_l("Impact"), choices=_level_choices())
+    inherent_rationale = TextAreaField(_l("Rationale"), [DataRequired(), Length(max=5000)], **TEXT)
+    current_likelihood = SelectField(_l("Likelihood"), choices=_level_choices())
+    current_impact = SelectField(_l("Impact"), choices=_level_choices())
+    current_rationale = TextAreaField(_l("Rationale"), [DataRequired(), Length(max=5000)], **TEXT)
+    residual_likelihood = SelectField(_l("Likelihood"), choices=_level_choices())
+    residual_impact = SelectField(_l("Impact"), choices=_level_choices())
+    residual_rationale = TextAreaField(_l("Rationale"), [DataRequired(), Length(max=5000)], **TEXT)
     reason = StringField(REASON, [DataRequired(), Length(max=2000)], **TEXT)
 
     def fields(self) -> dict:
@@ -77,12 +78,12 @@ class AssessmentForm(FlaskForm):
 
 
 class TreatmentForm(FlaskForm):
-    strategy = SelectField("Strategy", choices=options(*((s, s) for s in STRATEGIES)))
-    actions = TextAreaField("Plan of actions", [Length(max=20_000)], **TEXT,
+    strategy = SelectField(_l("Strategy"), choices=options(*((s, s) for s in STRATEGIES)))
+    actions = TextAreaField(_l("Plan of actions"), [Length(max=20_000)], **TEXT,
                             description="One per line: action | owner | due YYYY-MM-DD | "
                                         + " or ".join(ACTION_STATUSES))
-    approver = StringField("Accepted by", [Length(max=300)], **TEXT, description="Accept only")
-    expires_on = DateField("Acceptance expires on", [Optional()])
+    approver = StringField(_l("Accepted by"), [Length(max=300)], **TEXT, description=_l("Accept only"))
+    expires_on = DateField(_l("Acceptance expires on"), [Optional()])
     reason = StringField(REASON, [DataRequired(), Length(max=2000)], **TEXT)
 
     def fields(self) -> dict:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ncert import charts
@@ -69,11 +71,15 @@ def _owners(risk) -> list[tuple[str, str]]:
 
 def _heat_map(found: risk_heatmap.HeatMap, filters: dict) -> charts.Chart:
     wanted = {k: v for k, v in filters.items() if v}
-    unscored = f" {found.unscored} risks of the selection are not assessed yet." if found.unscored else ""
+    unscored = (" " + gettext("%(n)s risks of the selection are not assessed yet.", n=found.unscored)
+                if found.unscored else "")
+    current = found.kind == "current"
     return charts.heat_map(
-        f"heatmap-{found.kind}", f"{found.kind.title()} risk heat map",
-        f"How many risks sit in each cell of the {risk_matrix.SIZE}×{risk_matrix.SIZE} matrix by their "
-        f"{found.kind} likelihood and impact.{unscored}", found.matrix, found.counts,
+        f"heatmap-{found.kind}", gettext("Current risk heat map") if current else gettext("Residual risk heat map"),
+        (gettext("How many risks sit in each cell of the %(size)s×%(size)s matrix by their current likelihood "
+                 "and impact.", size=risk_matrix.SIZE) if current else
+         gettext("How many risks sit in each cell of the %(size)s×%(size)s matrix by their residual likelihood "
+                 "and impact.", size=risk_matrix.SIZE)) + unscored, found.matrix, found.counts,
         link=lambda li, im: url_for("console.risk_register", map=found.kind, l=li, i=im, **wanted) + "#listed")
 
 
@@ -98,10 +104,11 @@ def risk(reference: str):
     if sees_risk_signals(actor):
         evidence = risk_evidence.evidence(session, actor, found)
         context = {"evidence": evidence, "linked": risk_links.incidents_of(session, actor, found),
-                   "trend": charts.line_chart("evidence-trend", "Matching incidents per month",
-                                              f"Incidents matching {found.reference} in each of the last three "
-                                              "months.", [m for m, _ in evidence.trend],
-                                              [("matching incidents", [n for _, n in evidence.trend])],
+                   "trend": charts.line_chart("evidence-trend", gettext("Matching incidents per month"),
+                                              gettext("Incidents matching %(reference)s in each of the last three "
+                                                      "months.", reference=found.reference),
+                                              [m for m, _ in evidence.trend],
+                                              [(gettext("matching incidents"), [n for _, n in evidence.trend])],
                                               width=460, height=200)}
     if actor.can_triage:
         context |= _forms(found)
@@ -160,7 +167,7 @@ def new_risk():
         return_to(url_for("console.new_risk"))
         fields = {k: v for k, v in form.fields().items() if v is not None}
         created = risks.create(db(), current_actor(), risk_forms.validated(RiskInput, fields))
-        flash(f"{created.reference} is in the register.", "success")
+        flash(gettext("%(reference)s is in the register.", reference=created.reference), "success")
         return redirect(url_for("console.risk", reference=created.reference))
     return render_template("console/risk_new.html", form=form)
 
@@ -173,10 +180,10 @@ def _action(reference: str, form, fields, message: str):
     back = return_to(url_for("console.risk", reference=found.reference))
     if not form.validate_on_submit():
         for field, errors in form.errors.items():
-            flash(f"{form[field].label.text if field in form else field}: {'; '.join(errors)}", "error")
+            flash(f"{form[field].label.text if field in form else field}: {'; '.join(map(str, errors))}", "error")
         return redirect(back)
     changed = risks.update(db(), actor, found.reference, risk_forms.validated(RiskPatch, fields()))
-    flash(message.format(version=changed.version), "success")
+    flash(str(message) % {"version": changed.version}, "success")
     return redirect(back)
 
 
@@ -185,18 +192,18 @@ def _action(reference: str, form, fields, message: str):
 def edit_risk(reference: str):
     form = _risk_form(prefix="edit")
     return _action(reference, form, lambda: {k: v for k, v in form.fields().items() if v is not None},
-                   "Saved: version {version}.")
+                   _l("Saved: version %(version)s."))
 
 
 @bp.post("/risks/<reference>/assess")
 @login_required
 def assess_risk(reference: str):
     form = risk_forms.AssessmentForm(prefix="assess")
-    return _action(reference, form, form.fields, "Assessment recorded: version {version}.")
+    return _action(reference, form, form.fields, _l("Assessment recorded: version %(version)s."))
 
 
 @bp.post("/risks/<reference>/treat")
 @login_required
 def treat_risk(reference: str):
     form = risk_forms.TreatmentForm(prefix="treat")
-    return _action(reference, form, form.fields, "Treatment recorded: version {version}.")
+    return _action(reference, form, form.fields, _l("Treatment recorded: version %(version)s."))

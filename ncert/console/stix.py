@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 
 from flask import Response, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ncert.console.blueprint import bp
@@ -27,9 +28,9 @@ PAGE_SIZE = 50
 def search():
     session, actor = db(), current_actor()
     form = StixFilterForm(request.args)
-    form.collection.choices = options(("", "any"), *((c.alias, c.title) for c in readable(session, actor, None)))
+    form.collection.choices = options(("", _l("any")), *((c.alias, c.title) for c in readable(session, actor, None)))
     if not form.validate():
-        raise BadRequest("; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+        raise BadRequest("; ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}"
                                    for name, errors in form.errors.items()))
     day = form.until.data
     result = search_stix(session, actor, StixQuery(

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from pydantic import ValidationError
 
@@ -42,7 +44,7 @@ def submit():
     # An organisation reports for its own sector; national staff, and an organisation
     # without one (an international partner), name it (``incidents.submit`` decides).
     mine = [(own.sector.slug, own.sector.name)] if own.sector and not actor.is_national else sectors
-    form.sector.choices = options(("", "the reporting organisation's own"), *mine)
+    form.sector.choices = options(("", _l("the reporting organisation's own")), *mine)
     if actor.is_national:
         orgs = directory.organizations(session)
         form.reporter_org.choices = options(*((o.slug, f"{o.name} ({o.slug})") for o in orgs))
@@ -75,7 +77,7 @@ def submit():
                     form.form_errors.append(exc.detail)
                     return render_template("console/submit.html", form=form), exc.status
                 ref = submission.incident.reference
-                flash(f"{ref} submitted to the national queue.", "success")
+                flash(gettext("%(reference)s submitted to the national queue.", reference=ref), "success")
                 return redirect(url_for("console.incident", reference=ref))
     status = 422 if form.is_submitted() else 200
     return render_template("console/submit.html", form=form), status

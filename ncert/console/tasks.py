@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import timezone
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ncert import i18n
 from ncert.access import org_sees
 from ncert.actor import Actor
 from ncert.console import downloads, forms
@@ -31,30 +34,30 @@ UTC_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class TaskForm(FlaskForm):
-    title = StringField("Task", [DataRequired(), Length(max=300)], **forms.TEXT)
-    description = TextAreaField("Description", [Optional(), Length(max=20_000)], **forms.TEXT)
-    assignee = SelectField("Assignee", validate_choice=False)
-    team = SelectField("Team", validate_choice=False)
-    due_at = DateTimeLocalField("Due (UTC)", [Optional()], format=UTC_FORMAT)
-    mandatory = BooleanField("Mandatory: blocks resolving")
+    title = StringField(_l("Task"), [DataRequired(), Length(max=300)], **forms.TEXT)
+    description = TextAreaField(_l("Description"), [Optional(), Length(max=20_000)], **forms.TEXT)
+    assignee = SelectField(_l("Assignee"), validate_choice=False)
+    team = SelectField(_l("Team"), validate_choice=False)
+    due_at = DateTimeLocalField(_l("Due (UTC)"), [Optional()], format=UTC_FORMAT)
+    mandatory = BooleanField(_l("Mandatory: blocks resolving"))
 
 
 class ReassignForm(FlaskForm):
-    assignee = SelectField("Assignee", validate_choice=False)
-    team = SelectField("Team", validate_choice=False)
-    due_at = DateTimeLocalField("Due (UTC)", [Optional()], format=UTC_FORMAT)
+    assignee = SelectField(_l("Assignee"), validate_choice=False)
+    team = SelectField(_l("Team"), validate_choice=False)
+    due_at = DateTimeLocalField(_l("Due (UTC)"), [Optional()], format=UTC_FORMAT)
 
 
 class RfiForm(FlaskForm):
-    org = SelectField("Ask", [DataRequired()], validate_choice=False)
-    title = StringField("Subject", [DataRequired(), Length(max=300)], **forms.TEXT)
-    question = TextAreaField("Question", [DataRequired(), Length(max=20_000)], **forms.TEXT)
-    due_at = DateTimeLocalField("Due (UTC)", [Optional()], format=UTC_FORMAT)
+    org = SelectField(_l("Ask"), [DataRequired()], validate_choice=False)
+    title = StringField(_l("Subject"), [DataRequired(), Length(max=300)], **forms.TEXT)
+    question = TextAreaField(_l("Question"), [DataRequired(), Length(max=20_000)], **forms.TEXT)
+    due_at = DateTimeLocalField(_l("Due (UTC)"), [Optional()], format=UTC_FORMAT)
 
 
 class AnswerForm(FlaskForm):
-    text = TextAreaField("Answer", [Optional(), Length(max=50_000)], **forms.TEXT)
-    files = MultipleFileField("Files")
+    text = TextAreaField(_l("Answer"), [Optional(), Length(max=50_000)], **forms.TEXT)
+    files = MultipleFileField(_l("Files"))
 
 
 # -- what the templates read ---------------------------------------------------------------
@@ -98,9 +101,9 @@ def _work_counts(items) -> dict:
 
 def _task_form(session) -> TaskForm:
     form = TaskForm(prefix="task")
-    form.assignee.choices = forms.options(("", "nobody"), *((u.email, u.email) for u in directory.national_staff(
+    form.assignee.choices = forms.options(("", _l("nobody")), *((u.email, u.email) for u in directory.national_staff(
         session)))
-    form.team.choices = forms.options(("", "no team"), *((t.slug, t.name) for t in teams.teams(session)))
+    form.team.choices = forms.options(("", _l("no team")), *((t.slug, t.name) for t in teams.teams(session)))
     return form
 
 
@@ -109,9 +112,9 @@ def _reassign_form(session, task) -> ReassignForm:
     form = ReassignForm(prefix=f"reassign-{task.id}", data={
         "assignee": task.assignee.email if task.assignee else "", "team": task.team.slug if task.team else "",
         "due_at": task.due_at.replace(tzinfo=None) if task.due_at else None})
-    form.assignee.choices = forms.options(("", "nobody"), *((u.email, u.email) for u in directory.national_staff(
+    form.assignee.choices = forms.options(("", _l("nobody")), *((u.email, u.email) for u in directory.national_staff(
         session)))
-    form.team.choices = forms.options(("", "no team"), *((t.slug, t.name) for t in teams.teams(session)))
+    form.team.choices = forms.options(("", _l("no team")), *((t.slug, t.name) for t in teams.teams(session)))
     return form
 
 
@@ -159,7 +162,7 @@ def _back_to(reference: str):
 def _rejected(form) -> None:
     for name, errors in form.errors.items():
         label = form[name].label.text if name in form else name
-        flash(f"{label}: {'; '.join(errors)}", "error")
+        flash(f"{label}: {'; '.join(map(str, errors))}", "error")
 
 
 def _done(inc: Incident, message: str, anchor: str):
@@ -179,7 +182,7 @@ def add_task(reference: str):
                       assignee=form.assignee.data or None, team=form.team.data or None,
                       due_at=_utc(form.due_at.data), mandatory=form.mandatory.data)
     task = tasks.create(db(), current_actor(), inc.reference, draft)
-    return _done(inc, f"Task added: {task.title}", "#tasks")
+    return _done(inc, gettext("Task added: %(title)s", title=task.title), "#tasks")
 
 
 @bp.post("/tasks/<int:task_id>/<any(done, cancelled, open):to>", endpoint="move_task")
@@ -193,7 +196,8 @@ def move_task(task_id: int, to: str):
         "console.incident", reference=inc.reference) + "#tasks"
     return_to(back)
     tasks.change(session, actor, task_id, TaskChange(status=to))
-    flash(f"Task {task.title}: {'re-opened' if to == 'open' else to}.", "success")
+    flash(gettext("Task %(title)s: re-opened.", title=task.title) if to == "open"
+          else gettext("Task %(title)s: %(status)s.", title=task.title, status=i18n.term("task_status", to)), "success")
     return redirect(back)
 
 
@@ -212,7 +216,7 @@ def reassign_task(task_id: int):
         return redirect(back)
     tasks.change(session, actor, task_id, TaskChange(assignee=form.assignee.data or None, team=form.team.data or None,
                                                      due_at=_utc(form.due_at.data)))
-    flash(f"Task {task.title} updated.", "success")
+    flash(gettext("Task %(title)s updated.", title=task.title), "success")
     return redirect(back)
 
 
@@ -227,7 +231,7 @@ def ask_rfi(reference: str):
     draft = RfiDraft(org=form.org.data, title=form.title.data, question=form.question.data,
                      due_at=_utc(form.due_at.data))
     rfi = rfis.ask(db(), current_actor(), inc.reference, draft)
-    return _done(inc, f"Information requested from {rfi.org.name}.", "#rfis")
+    return _done(inc, gettext("Information requested from %(org)s.", org=rfi.org.name), "#rfis")
 
 
 @bp.post("/rfis/<int:rfi_id>/answer", endpoint="answer_rfi")
@@ -245,7 +249,7 @@ def answer_rfi(rfi_id: int):
              for f in form.files.data or [] if f and f.filename]
     rfis.answer(session, actor, rfi_id, form.text.data or "", files,
                 max_bytes=runtime().settings.attachment_max_bytes)
-    return _done(inc, f"Answer sent to the national centre: {rfi.title}.", "#rfis")
+    return _done(inc, gettext("Answer sent to the national centre: %(title)s.", title=rfi.title), "#rfis")
 
 
 @bp.post("/rfis/<int:rfi_id>/withdraw", endpoint="withdraw_rfi")
@@ -256,7 +260,7 @@ def withdraw_rfi(rfi_id: int):
     inc = session.get(Incident, rfi.incident_id)
     return_to(url_for("console.incident", reference=inc.reference) + "#rfis")
     rfis.withdraw(session, actor, rfi_id)
-    return _done(inc, f"Request {rfi.title} withdrawn.", "#rfis")
+    return _done(inc, gettext("Request %(title)s withdrawn.", title=rfi.title), "#rfis")
 
 
 @bp.get("/rfis/files/<int:attachment_id>", endpoint="rfi_file")

@@ -4,6 +4,7 @@ create a team, and adding or removing members."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import login_required
 
 from ncert.console import forms
@@ -27,7 +28,7 @@ def admin_teams():
     if form.validate_on_submit():
         return_to(url_for("console.admin_teams"))
         team = teams.create(session, actor, slug=form.slug.data, name=form.name.data, email=form.email.data)
-        flash(f"Team {team.slug} added.", "success")
+        flash(gettext("Team %(team)s added.", team=team.slug), "success")
         return redirect(url_for("console.admin_teams"))
     return render_template("console/admin/teams.html", form=form, teams=teams.teams(session),
                            member_form=_member_form(session, actor),
@@ -42,10 +43,11 @@ def admin_team_add_member(slug: str):
     team = teams.get(session, slug)
     form = _member_form(session, actor)
     if not form.validate_on_submit():
-        flash(f"Member: {'; '.join(form.email.errors) or 'choose a national-centre user'}", "error")
+        flash(gettext("Member: %(errors)s", errors="; ".join(map(str, form.email.errors))
+                      or gettext("choose a national-centre user")), "error")
         return redirect(url_for("console.admin_teams"))
     teams.add_member(session, actor, team.slug, form.email.data)
-    flash(f"{form.email.data} added to {team.slug}.", "success")
+    flash(gettext("%(email)s added to %(team)s.", email=form.email.data, team=team.slug), "success")
     return redirect(url_for("console.admin_teams"))
 
 
@@ -57,8 +59,8 @@ def admin_team_remove_member(slug: str, user_id: int):
     team = teams.get(session, slug)
     member = next((u for u in team.members if u.id == user_id), None)
     if member is None:
-        flash(f"That user is not a member of {team.slug}.", "error")
+        flash(gettext("That user is not a member of %(team)s.", team=team.slug), "error")
         return redirect(url_for("console.admin_teams"))
     teams.remove_member(session, actor, team.slug, member.email)
-    flash(f"{member.email} removed from {team.slug}.", "success")
+    flash(gettext("%(email)s removed from %(team)s.", email=member.email, team=team.slug), "success")
     return redirect(url_for("console.admin_teams"))

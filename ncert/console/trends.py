@@ -5,6 +5,8 @@ the search interface), each bucket linking to the queue filtered the same way.""
 from __future__ import annotations
 
 from flask import render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ncert import charts
@@ -28,10 +30,10 @@ def trends():
     now, session, actor = utcnow(), db(), current_actor()
     period = period_picker.picked(now)
     form = TrendFilterForm(request.args)
-    form.sector.choices = options(("", "any"), *((s.slug, s.name) for s in directory.sectors(session)))
-    form.category.choices = [*options(("", "any")), *category_choices(whole_classes=True)]
+    form.sector.choices = options(("", _l("any")), *((s.slug, s.name) for s in directory.sectors(session)))
+    form.category.choices = [*options(("", _l("any"))), *category_choices(whole_classes=True)]
     if not form.validate():
-        raise BadRequest("; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+        raise BadRequest("; ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}"
                                    for name, errors in form.errors.items()))
     status = form.status.data
     found = trends_service.trends(session, actor, period, trends_service.TrendFilter(
@@ -51,21 +53,26 @@ def _charts(found: trends_service.Trends, asked: dict[str, str]) -> list[charts.
         args = {**asked, "since": bucket.first.isoformat(), "until": bucket.last.isoformat(), **change}
         return url_for("console.queue", **{k: v for k, v in args.items() if v})
 
-    where = f"Incidents reported in {found.period.label} that match the search"
+    where = gettext("Incidents reported in %(period)s that match the search", period=found.period.label)
+    interval = {"day": gettext("day"), "week": gettext("week"), "month": gettext("month")}.get(found.interval,
+                                                                                               found.interval)
     return [
-        charts.bar_chart("trend-time", f"Incidents per {found.interval}",
-                         f"{where}, per {found.interval} (each labelled by its first day).",
-                         [(b.label, b.count) for b in found.over_time], label_header=found.interval.title(),
+        charts.bar_chart("trend-time", gettext("Incidents per %(interval)s", interval=interval),
+                         gettext("%(where)s, per %(interval)s (each labelled by its first day).", where=where,
+                                 interval=interval),
+                         [(b.label, b.count) for b in found.over_time], label_header=interval.title(),
                          links=[queue(b) for b in found.over_time]),
-        charts.bar_chart("trend-sector", "By reporting sector",
-                         f"{where}, by the sector of the reporting organisation; each links to the queue of the "
-                         "sector, which also lists incidents reported elsewhere that affect it.",
-                         [(b.label, b.count) for b in found.by_sector], label_header="Sector",
+        charts.bar_chart("trend-sector", gettext("By reporting sector"),
+                         gettext("%(where)s, by the sector of the reporting organisation; each links to the queue "
+                                 "of the sector, which also lists incidents reported elsewhere that affect it.",
+                                 where=where),
+                         [(b.label, b.count) for b in found.by_sector], label_header=gettext("Sector"),
                          links=[queue(b, sector=b.key) for b in found.by_sector]),
-        charts.bar_chart("trend-category", "By RSIT class", f"{where}, by RSIT class.",
-                         [(b.label, b.count) for b in found.by_category], label_header="RSIT class",
+        charts.bar_chart("trend-category", gettext("By RSIT class"), gettext("%(where)s, by RSIT class.", where=where),
+                         [(b.label, b.count) for b in found.by_category], label_header=gettext("RSIT class"),
                          links=[queue(b, category=b.key) for b in found.by_category]),
-        charts.bar_chart("trend-severity", "By severity", f"{where}, by the severity you see.",
-                         [(b.label, b.count) for b in found.by_severity], label_header="Severity",
+        charts.bar_chart("trend-severity", gettext("By severity"),
+                         gettext("%(where)s, by the severity you see.", where=where),
+                         [(b.label, b.count) for b in found.by_severity], label_header=gettext("Severity"),
                          links=[queue(b, severity=b.key) for b in found.by_severity]),
     ]
