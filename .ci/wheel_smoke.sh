@@ -49,5 +49,8 @@ assert health == {"status": "ok", "checks": {"database": "ok"}}, health
 with urllib.request.urlopen(f"{base}/login", timeout=5) as response:
     page = response.read().decode()
 assert response.status == 200 and "<form" in page, page[:200]
-print(f"wheel smoke: ncert init, /healthz {health['status']}, login page served")
+with urllib.request.urlopen(f"{base}/login?lang=az", timeout=5) as response:
+    page = response.read().decode()
+assert '<html lang="az">' in page and "Daxil ol" in page, page[:400]  # the shipped catalogue, not the English
+print(f"wheel smoke: ncert init, /healthz {health['status']}, login page served, in Azerbaijani too")
 PY

@@ -69,3 +69,17 @@ def test_every_data_file_is_package_data():
         for path in (ROOT / package).rglob("*"):
             if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts:
                 assert path in shipped, f"{path.relative_to(ROOT)} is not in the wheel"
+
+
+def test_the_console_catalogues_and_vocabularies_are_package_data():
+    """The wheel ships each language's compiled .mo (what Flask-Babel reads; nothing compiles at
+    install or start), its .po beside it, and the controlled vocabularies (``ncert.i18n``)."""
+    from ncert.i18n import LOCALES, SOURCE_LOCALE
+
+    globs = PROJECT["tool"]["setuptools"]["package-data"]["ncert"]
+    shipped = {path.relative_to(ROOT / "ncert").as_posix() for g in globs for path in (ROOT / "ncert").glob(g)}
+    for lang in LOCALES:
+        assert f"vocabulary/{lang}.json" in shipped
+        if lang != SOURCE_LOCALE:
+            assert {f"translations/{lang}/LC_MESSAGES/messages.mo",
+                    f"translations/{lang}/LC_MESSAGES/messages.po"} <= shipped, lang

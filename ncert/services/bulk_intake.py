@@ -11,7 +11,7 @@ timeline entries, regulatory clocks and a merge into an earlier incident.
 Rows go in through driver-level executemany on SQLite (``ncert.db.bulk_insert``)
 and COPY on PostgreSQL, not one ORM object each. Search indexes follow by
 themselves (the FTS5 triggers, PostgreSQL's expression index) and the incident
-rollups are recounted for the days loaded. On PostgreSQL a batch that at least
+rollups count the loaded incidents from the rows in hand (``rollups.add_new``). On PostgreSQL a batch that at least
 doubles the incidents the planner last counted ANALYZEs the tables it grew. Replaying a batch is idempotent: an external
 id its organisation already used is skipped. Domain events and playbooks do
 not run: the history is the one given. One audit event records each batch.
@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
@@ -127,11 +127,12 @@ def load(session: Session, actor: Actor, items: list[HistoricalIncident]) -> lis
     _attach_indicators(session, fresh, new_ids, orgs)
     _write_timelines(session, fresh, new_ids)
     _start_clocks(session, fresh, new_ids)
-    _merge(session, fresh, new_ids, by_key, orgs)
+    merged = _merge(session, fresh, new_ids, by_key, orgs)
     indexing.incidents_changed(session, new_ids)  # rows written past the ORM: the search index hears here
-    # The flush listener that keeps the rollups sees ORM objects only: recount the loaded cells here.
-    rollups.recount(session.connection(), {(item.reported_at.astimezone(timezone.utc).date(),
-                                            orgs[item.record.reporter_org].id) for item in fresh})
+    # The flush listener that keeps the rollups sees ORM objects only: count the loaded incidents here,
+    # from the rows in hand.
+    rollups.add_new(session.connection(), [_counted(item, row, i in merged)
+                                           for item, row, i in zip(fresh, rows, new_ids)])
     _refresh_statistics(session, len(fresh))
     audit.record(session, actor, "incident.bulk-load", "incident", f"{len(fresh)} incidents",
                  loaded=len(fresh), skipped=len(items) - len(fresh))
@@ -143,6 +144,20 @@ def load(session: Session, actor: Actor, items: list[HistoricalIncident]) -> lis
 _GROWN = ("incidents", "incident_external_refs", "incident_affected_sectors", "indicators", "incident_indicators",
           "sightings", "timeline_entries", "regulatory_deadlines", "incident_rollups", "incident_rollup_durations",
           "incident_term_rollups", "incident_status_cells", "incident_status_totals")
+
+
+_CONTAINED = Status.CONTAINED.value
+
+
+def _counted(item: HistoricalIncident, row: tuple, merged: bool) -> rollups.NewIncident:
+    """What the rollups count of a loaded incident (``rollups.add_new``), from its row and its history:
+    the first move to contained its reporter may read, and the CVEs its report carries."""
+    contained = min((e.at for e in item.timeline if e.kind == "status" and not e.internal
+                     and e.details.get("new") == _CONTAINED), default=None)
+    terms = {("cve", rec.value) for rec in item.record.indicators if rec.type == "cve"}
+    return (row[3], row[4], row[6], row[8], row[10], item.record.tlp, item.status, item.reported_at,
+            item.acknowledged_at, item.resolved_at, item.closed_at, item.record.aware_at, item.record.occurred_at,
+            contained, merged, terms)
 
 
 def _refresh_statistics(session: Session, loaded: int) -> None:
@@ -314,8 +329,8 @@ def _start_clocks(session: Session, items, ids) -> None:
     bulk_insert(session, RegulatoryDeadline.__table__, _DEADLINE_COLUMNS, rows)
 
 
-def _merge(session: Session, items, ids, by_key, orgs) -> None:
-    """Point merged duplicates at their incident: one in this batch or an earlier one."""
+def _merge(session: Session, items, ids, by_key, orgs) -> set[int]:
+    """Point merged duplicates at their incident: one in this batch or an earlier one; answers their ids."""
     wanted = {(orgs[item.merged_into[0]].id, *item.merged_into): i for item, i in zip(items, ids)
               if item.merged_into}
     missing = [(k[0], k[2], k[3]) for k in wanted if (k[0], k[2], k[3]) not in by_key]
@@ -329,3 +344,4 @@ def _merge(session: Session, items, ids, by_key, orgs) -> None:
         marker = "?" if session.connection().dialect.name == "sqlite" else "%s"
         session.connection().exec_driver_sql(
             f"UPDATE incidents SET merged_into_id = {marker} WHERE id = {marker}", pairs)
+    return {i for _, i in pairs}

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import chain
 
-from sqlalchemy import Connection, delete, event, func, insert, inspect, select, text
+from sqlalchemy import Connection, bindparam, delete, event, func, insert, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -211,6 +211,95 @@ def recount(conn: Connection, cells: Iterable[Cell], touched: dict[Cell, set[int
         _replace(conn, day, orgs, touched=changed)
 
 
+# A new incident as ``add_new`` counts it: the columns ``_incidents_of`` reads (the reporting organisation
+# to the first move to contained), then whether it is merged into another, then its (kind, term) pairs.
+NewIncident = tuple
+
+
+def add_new(conn: Connection, new: Iterable[NewIncident]) -> None:
+    """Count incidents written in this transaction past the ORM, none of them counted yet, from the
+    values in hand: what ``recount`` of their cells gives, without reading the cells' incidents back
+    (a bulk load's recount re-read and re-tallied every incident of every day it touched, with a
+    timeline subquery each, and a day straddling two batches twice: about a quarter of the load).
+    Rows already there for a key are merged with the new tally: counts add, histogram buckets add
+    their counts and keep the least and greatest of both."""
+    by_day: dict[date, list[NewIncident]] = defaultdict(list)
+    for incident in new:
+        by_day[_day(incident[7])].append(incident)
+    _lock(conn, sorted({(day, incident[0]) for day, incidents in by_day.items() for incident in incidents}))
+    for day, incidents in sorted(by_day.items()):
+        orgs = {incident[0] for incident in incidents}
+        counted = [incident for incident in incidents if not incident[14]]
+        terms: dict[tuple, int] = defaultdict(int)
+        for incident in counted:
+            for kind, term in incident[15]:
+                terms[(incident[0], incident[5], kind, term)] += 1
+        _add_terms(conn, day, orgs, terms)
+        statuses: dict[tuple, int] = defaultdict(int)
+        for incident in incidents:
+            statuses[(incident[0], incident[5], incident[6])] += 1
+        _add_statuses(conn, day, statuses)
+        _add_rollups(conn, day, orgs, _tally(day, (incident[:14] for incident in counted)))
+
+
+def _add_terms(conn: Connection, day: date, orgs: set[int], terms: dict[tuple, int]) -> None:
+    """Add (organisation, label, kind, term) → incidents to ``day``'s term rollups."""
+    if not terms:
+        return
+    t = TermRollup
+    stored = {(org, tlp, kind, term): (row_id, n) for row_id, org, tlp, kind, term, n in conn.execute(
+        select(t.id, t.reporter_org_id, t.tlp, t.kind, t.term, t.incidents)
+        .where(t.day == day, t.reporter_org_id.in_(orgs)))}
+    grown = [{"row_id": stored[key][0], "n": stored[key][1] + n} for key, n in terms.items() if key in stored]
+    if grown:
+        conn.execute(TermRollup.__table__.update().where(TermRollup.__table__.c.id == bindparam("row_id"))
+                     .values(incidents=bindparam("n")), grown)
+    fresh = [{"day": day, "reporter_org_id": org, "tlp": tlp, "kind": kind, "term": term[:300], "incidents": n}
+             for (org, tlp, kind, term), n in terms.items() if (org, tlp, kind, term) not in stored]
+    if fresh:
+        conn.execute(insert(TermRollup.__table__), fresh)
+
+
+def _add_statuses(conn: Connection, day: date, change: dict[tuple, int]) -> None:
+    """Add (organisation, label, status) → incidents to ``day``'s status cells and to the totals."""
+    if not change:
+        return
+    rows = [{"day": day, "reporter_org_id": org, "tlp": tlp, "status": status, "n": n}
+            for (org, tlp, status), n in sorted(change.items(), key=lambda item: (item[0][0], str(item[0][1]),
+                                                                                    str(item[0][2])))]
+    upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(StatusCell.__table__)
+    conn.execute(upsert.on_conflict_do_update(index_elements=["day", "reporter_org_id", "tlp", "status"],
+                                              set_={"n": StatusCell.__table__.c.n + upsert.excluded.n}), rows)
+    _add_to_totals(conn, change)
+
+
+def _add_rollups(conn: Connection, day: date, orgs: set[int], cells: dict[tuple, _Cell]) -> None:
+    """Add tallied ``cells`` to ``day``'s rollup rows: a key with a row already is merged with it and
+    both are written again as one row (as a recount would write it); the others are new rows."""
+    if not cells:
+        return
+    stored = {tuple(row[1:-1]): (row[0], row[-1]) for row in conn.execute(
+        select(IncidentRollup.id, *(IncidentRollup.__table__.c[k] for k in _KEY), IncidentRollup.incidents)
+        .where(IncidentRollup.day == day, IncidentRollup.reporter_org_id.in_(orgs)))}
+    merged = {stored[key][0]: key for key in cells if key in stored}
+    ids = sorted(merged)
+    for n in range(0, len(ids), 500):
+        chunk = ids[n:n + 500]
+        for rollup_id, measure, b, count, least, greatest in conn.execute(
+                select(RollupDuration.rollup_id, RollupDuration.measure, RollupDuration.bucket, RollupDuration.n,
+                       RollupDuration.least, RollupDuration.greatest).where(RollupDuration.rollup_id.in_(chunk))):
+            cell = cells[merged[rollup_id]]
+            mine = cell.durations.get((measure, b))
+            cell.durations[(measure, b)] = (Bucket(count, least, greatest) if mine is None else
+                                            Bucket(mine.n + count, min(mine.least, least),
+                                                   max(mine.greatest, greatest)))
+        conn.execute(delete(RollupDuration.__table__).where(RollupDuration.rollup_id.in_(chunk)))
+        conn.execute(delete(IncidentRollup.__table__).where(IncidentRollup.id.in_(chunk)))
+    for rollup_id, key in merged.items():
+        cells[key].incidents += stored[key][1]
+    _write_cells(conn, day, cells, duration_days=True)
+
+
 _LOCK_SPACE = 0x6E63 << 40  # "nc": the advisory lock keys of rollup cells, day ordinal and organisation below
 
 
@@ -251,20 +340,26 @@ def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool 
             conn.execute(delete(IncidentRollup.__table__).where(IncidentRollup.id.in_(chunk)))
         cells = _tally(day, chain.from_iterable(conn.execute(incidents.where(Incident.id.in_(recounted[n:n + 500])))
                                                 for n in range(0, len(recounted), 500)))
-    if cells:
-        rows = [{**dict(zip(_KEY, key, strict=True)), "day": day, "incidents": cell.incidents}
-                for key, cell in cells.items()]
-        ids = _insert_rollups(conn, rows)
-        dated = {"day": day} if duration_days else {}
-        durations = [{"rollup_id": rollup_id, "measure": m, "bucket": b, "n": x.n, "least": x.least,
-                      "greatest": x.greatest, **dated}
-                     for rollup_id, cell in zip(ids, cells.values(), strict=True)
-                     for (m, b), x in sorted(cell.durations.items())]
-        if durations and conn.dialect.name == "postgresql":
-            copy_rows(conn, RollupDuration.__table__, list(durations[0]), (list(d.values()) for d in durations))
-        elif durations:
-            conn.execute(insert(RollupDuration.__table__), durations)
+    _write_cells(conn, day, cells, duration_days=duration_days)
     return sum(cell.incidents for cell in cells.values())
+
+
+def _write_cells(conn: Connection, day: date, cells: dict[tuple, _Cell], *, duration_days: bool) -> None:
+    """Insert a day's tallied rollup rows and their histograms."""
+    if not cells:
+        return
+    rows = [{**dict(zip(_KEY, key, strict=True)), "day": day, "incidents": cell.incidents}
+            for key, cell in cells.items()]
+    ids = _insert_rollups(conn, rows)
+    dated = {"day": day} if duration_days else {}
+    durations = [{"rollup_id": rollup_id, "measure": m, "bucket": b, "n": x.n, "least": x.least,
+                  "greatest": x.greatest, **dated}
+                 for rollup_id, cell in zip(ids, cells.values(), strict=True)
+                 for (m, b), x in sorted(cell.durations.items())]
+    if durations and conn.dialect.name == "postgresql":
+        copy_rows(conn, RollupDuration.__table__, list(durations[0]), (list(d.values()) for d in durations))
+    elif durations:
+        conn.execute(insert(RollupDuration.__table__), durations)
 
 
 def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touched: set[int]

@@ -105,3 +105,39 @@ def test_the_default_locale_setting(backend, tmp_path):
 def test_an_unknown_default_locale_fails_at_startup(tmp_path, value):
     with pytest.raises(ConfigError, match="NCERT_DEFAULT_LOCALE"):
         Settings.from_env({"NCERT_DATA_DIR": str(tmp_path), "NCERT_DEFAULT_LOCALE": value})
+
+
+def test_the_queue_speaks_the_chosen_language(as_user, world):
+    world.submit(world.actor("analyst@gridco.test"), title="Ransomware on a substation")
+    console = as_user(OPERATOR)
+    az = console.get("/queue?lang=az").get_data(as_text=True)
+    assert '<html lang="az">' in az
+    assert "İlkin baxış növbəsi" in az and "Triage queue" not in az
+    assert ">yeni <b>" in az  # the status tab, from the vocabulary
+    assert "Ransomware on a substation" in az  # data stays as written
+    ru = console.get("/queue?lang=ru").get_data(as_text=True)
+    assert "Очередь первичного разбора" in ru and "Выйти" in ru
+    en = console.get("/queue?lang=en").get_data(as_text=True)
+    assert "Triage queue" in en and ">new <b>" in en
+
+
+def test_flashes_and_form_errors_are_translated(client, world):
+    console = Console(client)
+    console.get("/login?lang=ru")
+    response = console.login("nobody@example.test", "wrong password", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Войти" in page and "Пароль" in page  # the form's labels
+    assert console.login(OPERATOR).status_code == 302
+    page = console.post("/logout", follow_redirects=True).get_data(as_text=True)
+    assert "Вы вышли из системы." in page
+
+
+def test_dates_follow_the_locale_and_stay_utc(as_user, world):
+    world.submit(world.actor("analyst@gridco.test"), title="Phishing wave")
+    console = as_user(OPERATOR)
+    en = console.get("/queue?lang=en").get_data(as_text=True)
+    az = console.get("/queue?lang=az").get_data(as_text=True)
+    ru = console.get("/queue?lang=ru").get_data(as_text=True)
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", en)
+    assert re.search(r"\d{1,2} (yan|fev|mar|apr|may|iyn|iyl|avq|sen|okt|noy|dek) \d{4} \d\d:\d\d UTC", az)
+    assert re.search(r"\d{1,2}\s\w+\.?\s\d{4}\sг\. \d\d:\d\d UTC", ru)

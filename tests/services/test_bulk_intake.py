@@ -16,12 +16,17 @@ from ncert.models import (
     IncidentRollup,
     RegulatoryDeadline,
     Sighting,
+    StatusCell,
+    StatusTotal,
+    TermRollup,
     TimelineEntry,
 )
 from ncert.records import IncidentRecord
-from ncert.services import bulk_intake, queue
+from ncert.services import bulk_intake, queue, rollups
 from ncert.services.bulk_intake import Clock, Entry, HistoricalIncident
 from ncert.taxonomy import Status
+from tests.services.kpi_helpers import place
+from tests.services.test_rollups import rollup_rows
 
 
 def _history(now) -> list[HistoricalIncident]:
@@ -149,3 +154,72 @@ def test_a_load_that_doubles_the_incidents_refreshes_the_planner_statistics_on_p
         counted = s.execute(text("SELECT relname, reltuples FROM pg_class WHERE relname IN "
                                  "('incidents', 'incident_external_refs', 'incident_rollups')")).all()
         assert dict(counted) == {"incidents": 2, "incident_external_refs": 2, "incident_rollups": 1}
+
+
+def _rollup_state(session) -> dict:
+    """Every rollup table's rows without their ids: what counting row by row must reproduce."""
+    def rows(model, *skip):
+        cols = [c for c in model.__table__.c if c.name not in ("id", *skip)]
+        return sorted((tuple(r) for r in session.execute(select(*cols))), key=repr)
+    return {"rollups": rollup_rows(session), "terms": rows(TermRollup), "cells": rows(StatusCell),
+            "totals": [r for r in rows(StatusTotal) if r[-1]]}
+
+
+def _batches(now) -> list[list[HistoricalIncident]]:
+    """Three batches over four days: days straddle batches, many reports share every rollup key (so
+    later batches add to rows earlier ones wrote), with CVEs, containment, closures and merges
+    (into this batch and into an earlier one)."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=30)
+    orgs, labels = ("gridco", "powergen"), ("TLP:GREEN", "TLP:AMBER")
+    batches: list[list[HistoricalIncident]] = [[], [], []]
+    for n in range(60):
+        reported = day + timedelta(hours=n * 1.5 + 0.25, seconds=n * 37)
+        acked = reported + timedelta(minutes=5 + n % 7)
+        contained_at = acked + timedelta(hours=1 + n % 3)
+        ended = contained_at + timedelta(days=1 + n % 2)
+        status = (Status.NEW, Status.TRIAGED, Status.CONTAINED, Status.CLOSED)[n % 4]
+        timeline = [Entry(reported, "created", "Reported", "GridCo")]
+        if status is not Status.NEW:
+            timeline.append(Entry(acked, "status", "Status new → triaged", "op", details={"old": "new", "new": "triaged"}))
+        if status in (Status.CONTAINED, Status.CLOSED):
+            timeline.append(Entry(contained_at, "status", "Status triaged → contained", "op", internal=n % 8 == 3,
+                                  details={"old": "triaged", "new": "contained"}))
+        if status is Status.CLOSED:
+            timeline.append(Entry(ended, "status", "Status contained → closed", "op",
+                                  details={"old": "contained", "new": "closed"}))
+        record = IncidentRecord(
+            title=f"Report {n}", category="fraud/phishing", severity=n % 3, tlp=labels[n % 2 if n < 40 else 0],
+            reporter_org=orgs[n % 2], aware_at=reported - timedelta(minutes=n), external_ids={"legacy": f"B-{n}"},
+            indicators=[{"type": "cve", "value": ("CVE-2024-3400", "CVE-2023-4966")[n % 3 == 0]},
+                        {"type": "ipv4-addr", "value": f"198.51.100.{n % 9 + 1}"}])
+        merged = n in (17, 45)  # 17 joins a report of its own batch, 45 one loaded two batches before
+        batches[min(n // 22, 2)].append(HistoricalIncident(
+            record=record, reported_at=reported, status=Status.MERGED if merged else status,
+            acknowledged_at=None if status is Status.NEW else acked,
+            resolved_at=ended if status is Status.CLOSED else None, closed_at=ended if status is Status.CLOSED else None,
+            timeline=tuple(timeline), merged_into=(orgs[1], "legacy", f"B-{n - 2}") if merged else None))
+    return batches
+
+
+def test_loaded_rollups_equal_those_counted_row_by_row(world):
+    """The rollups a load counts from the rows in hand (rollups.add_new) are the rows a recount of
+    every day writes, with reports already in the cells, and batches adding to rows written before."""
+    now = utcnow()
+    batches = _batches(now)
+    first_day = batches[0][0].reported_at
+    for n in range(3):  # reports submitted the usual way, counted on write, in the days the load fills
+        ref = world.submit(world.actor("analyst@gridco.test"), title=f"Submitted {n}", severity=n,
+                           indicators=[{"type": "cve", "value": "CVE-2024-3400"}])
+        place(world, ref, reported_at=first_day + timedelta(hours=20 * n + 2), severity=n)
+    for batch in batches:
+        with transaction(world.runtime.sessions) as s:
+            assert None not in bulk_intake.load(s, world.admin, batch)
+    with world.runtime.sessions() as s:
+        loaded = _rollup_state(s)
+        assert s.scalar(select(func.count()).select_from(Incident).where(Incident.merged_into_id.is_not(None))) == 2
+    assert sum(row[0][-1] for row in loaded["rollups"]) == 61  # 63 reports, two merged away
+    assert len(loaded["rollups"]) < 61 and any(t[-1] > 1 for t in loaded["terms"])  # rows shared by reports
+    with transaction(world.runtime.sessions) as s:
+        assert rollups.rebuild(s, world.operator) == 61
+    with world.runtime.sessions() as s:
+        assert _rollup_state(s) == loaded
