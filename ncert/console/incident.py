@@ -287,7 +287,7 @@ def _receive_report(reference: str):
     row = clocks.receive(session, current_actor(), incidents.get(session, current_actor(), reference),
                          form.regime.data, form.stage.data, at)
     return _done(reference, gettext("%(report)s received at %(at)s UTC.", report=clocks.title(row),
-                                    at=f"{at:%Y-%m-%d %H:%M}"))
+                                    at=at.strftime("%Y-%m-%d %H:%M")))
 
 
 @bp.get("/incidents/<reference>/stix")
@@ -332,8 +332,8 @@ def assess(reference: str):
         return render_template("console/assessment_confirm.html", incident=incidents.get(session, actor, reference),
                                form=form, before=before, after=assessments.preview(
                                    session, actor, reference, inputs, config)[1])
-    message = gettext("National severity score %(score)s/100: level %(level)s (%(label)s).", score=f"{row.score:g}",
-                      level=row.level, label=i18n.term("severity", row.level))
+    message = gettext("National severity score %(score)s/100: level %(level)s (%(label)s).",
+                      score=format(row.score, "g"), level=row.level, label=i18n.term("severity", row.level))
     if row.level != before:
         message += " " + gettext("National severity %(before)s → %(after)s.", before=before, after=row.level)
     if form.tell_reporter.data:
