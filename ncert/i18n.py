@@ -9,6 +9,7 @@ The language of a request, first found wins:
 1. ``?lang=az|en|ru`` on the URL (the console keeps it in the session and on the user's profile);
 2. the language kept in the session;
 3. the signed-in user's profile (``users.locale``);
+   (the public advisory pages skip 2 and 3: they are anonymous and set no cookie)
 4. the browser's ``Accept-Language``, best match among the three;
 5. ``NCERT_DEFAULT_LOCALE``.
 Anything else in ``?lang=`` is ignored. Times stay UTC in every language.
@@ -64,6 +65,8 @@ def select_locale() -> str:
     default = current_app.config.get("BABEL_DEFAULT_LOCALE", SOURCE_LOCALE)
     if not has_request_context():
         return default
+    if request.blueprint == "public":  # anonymous and cookie-free: the URL, else the browser
+        return asked_locale() or request.accept_languages.best_match(LOCALES) or default
     chosen = asked_locale() or session.get(SESSION_KEY)
     if chosen in LOCALES:
         return chosen

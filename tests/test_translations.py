@@ -19,6 +19,7 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from ncert import clocks, i18n
+from ncert.services import advisories
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, OrgKind, Role, Status
 from tests.test_packaging import ROOT
 
@@ -117,6 +118,7 @@ def vocabulary_keys() -> dict[str, set[str]]:
         "org_kind": {k.value for k in OrgKind},
         "sector": {s["slug"] for s in registry["sectors"]},
         "timeline_kind": timeline_kinds() | {"misp-delete", "misp-publish"},
+        "advisory_severity": set(advisories.SEVERITIES),
     }
 
 

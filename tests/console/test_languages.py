@@ -141,3 +141,16 @@ def test_dates_follow_the_locale_and_stay_utc(as_user, world):
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", en)
     assert re.search(r"\d{1,2} (yan|fev|mar|apr|may|iyn|iyl|avq|sen|okt|noy|dek) \d{4} \d\d:\d\d UTC", az)
     assert re.search(r"\d{1,2}\s\w+\.?\s\d{4}\sг\. \d\d:\d\d UTC", ru)
+
+
+def test_the_public_advisory_pages_follow_the_url_then_the_browser_and_set_no_cookie(client, world):
+    from tests.advisories.helpers import publish
+
+    ref = publish(world)
+    az = client.get(f"/advisories/{ref}?lang=az")
+    text = az.get_data(as_text=True)
+    assert '<html lang="az">' in text and "Redaksiyaların tarixçəsi" in text and "Revision history" not in text
+    assert "Set-Cookie" not in az.headers
+    ru = client.get("/advisories/", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert '<html lang="ru">' in ru and "Бюллетени по кибербезопасности" in ru
+    assert "Security advisories" in client.get("/advisories/").get_data(as_text=True)
