@@ -157,12 +157,13 @@ def format_utc(value: datetime | None) -> str:
     return f"{format_date(value, 'medium', locale=lang)} {value:%H:%M} UTC"
 
 
-def format_number(value) -> str:
-    """A count or measure with the locale's grouping and decimal sign (1,234.5 · 1.234,5 · 1 234,5)."""
+def format_number(value, pattern: str | None = None) -> str:
+    """A count or measure with the locale's decimal sign (0.85 · 0,85) and grouping; ``pattern`` is
+    a CLDR number pattern ("0.00": two decimals), else the locale's own (up to three decimals)."""
     if value is None or isinstance(value, str):
         return "—" if value is None else value
     lang = current_locale() if has_request_context() else SOURCE_LOCALE
-    return format_decimal(value, locale=lang)
+    return format_decimal(value, format=pattern, locale=lang)
 
 
 def format_duration(value: timedelta | None) -> str:

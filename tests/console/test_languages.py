@@ -154,3 +154,14 @@ def test_the_public_advisory_pages_follow_the_url_then_the_browser_and_set_no_co
     ru = client.get("/advisories/", headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert '<html lang="ru">' in ru and "Бюллетени по кибербезопасности" in ru
     assert "Security advisories" in client.get("/advisories/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("lang", "two_places", "grouped"), [("en", "0.85", "1,234.5"), ("az", "0,85", "1.234,5"),
+                                                              ("ru", "0,85", "1\xa0234,5")])
+def test_numbers_take_the_locales_decimal_sign_and_grouping(app, lang, two_places, grouped):
+    from ncert import i18n
+
+    with app.test_request_context(f"/login?lang={lang}"):
+        assert i18n.format_number(0.853, "0.00") == two_places
+        assert i18n.format_number(1234.5) == grouped
+        assert i18n.format_number(None) == "—"
