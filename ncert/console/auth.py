@@ -5,7 +5,7 @@ server-side sessions) live in ``ncert.services.sign_in`` and ``console_sessions`
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ncert import i18n
@@ -30,7 +30,7 @@ def login():
                                    throttle=sign_in.Throttle.of(settings), interface=INTERFACE)
         except (Unauthenticated, TooManyRequests) as exc:
             db().commit()  # the failure counts and is audited, though the answer is an error
-            form.form_errors.append(exc.detail)
+            form.form_errors.append(_sign_in_refusal(exc))
             headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
             return render_template("console/login.html", form=form), exc.status, headers
         target = local_path(request.args.get("next"), url_for("console.queue"))
@@ -44,6 +44,14 @@ def login():
         login_user(ConsoleUser(user))
         return redirect(target)
     return render_template("console/login.html", form=form), 422 if form.errors else 200
+
+
+def _sign_in_refusal(exc: Unauthenticated | TooManyRequests) -> str:
+    """The service's refusal in the page's language (the API keeps the service's own detail)."""
+    if isinstance(exc, TooManyRequests):
+        return ngettext("too many failed sign-ins: try again in %(num)d minute",
+                        "too many failed sign-ins: try again in %(num)d minutes", -(-exc.retry_after // 60))
+    return gettext("wrong e-mail or password")
 
 
 @bp.post("/logout")

@@ -127,6 +127,7 @@ def test_flashes_and_form_errors_are_translated(client, world):
     response = console.login("nobody@example.test", "wrong password", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Войти" in page and "Пароль" in page  # the form's labels
+    assert "неверный e-mail или пароль" in page  # the service's refusal, at the console's door
     assert console.login(OPERATOR).status_code == 302
     page = console.post("/logout", follow_redirects=True).get_data(as_text=True)
     assert "Вы вышли из системы." in page
