@@ -81,8 +81,23 @@ def _upsert_rows(session: Session, rows: list[dict]) -> dict[tuple[str, str], in
         " warninglists = excluded.warninglists"  # the lists of the installed wheel
         " RETURNING id, type, value"
     )
-    one = "(" + ", ".join([marker] * len(_COLUMNS)) + ")"
     ids = {}
+    if dialect == "postgresql":
+        # One array per column through unnest: psycopg converts each statement's %s markers in Python and
+        # caches only short statements, so a 500-row VALUES list was parsed anew each time (a fifth of a
+        # bulk load's client time on PostgreSQL, issue 15).
+        # Binary parameters (%b): text arrays are escaped element by element in Python, four times slower.
+        sql = (f"INSERT INTO indicators ({', '.join(_COLUMNS)}) SELECT * FROM unnest(%b::varchar[], "
+               "%b::varchar[], %b::timestamptz[], %b::timestamptz[], %b::int[], %b::varchar[], %b::bytea[], "
+               f"%b::bytea[], %b::varchar[]){tail}")
+        for i in range(0, len(rows), UPSERT_CHUNK * 20):
+            chunk = rows[i : i + UPSERT_CHUNK * 20]
+            columns = [[row[c] for row in chunk] for c in _COLUMNS]
+            columns[5] = [label.value for label in columns[5]]
+            for ind_id, kind, value in conn.exec_driver_sql(sql, tuple(columns)):
+                ids[(kind, value)] = ind_id
+        return ids
+    one = "(" + ", ".join([marker] * len(_COLUMNS)) + ")"
     for i in range(0, len(rows), UPSERT_CHUNK):
         chunk = rows[i : i + UPSERT_CHUNK]
         params = []
