@@ -42,7 +42,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from detection import modelstore
@@ -251,13 +251,12 @@ def score(session: Session, actor: Actor, batch: list[Incident], now: datetime |
     scores = dict(zip([r.incident_id for r in found], model.score(found), strict=True))
     stored = {row.incident_id: row for row in session.scalars(
         select(AnomalyScore).where(AnomalyScore.incident_id.in_(list(scores))))}
-    for incident_id, value in scores.items():
-        row = stored.get(incident_id)
-        if row is None:
-            session.add(AnomalyScore(incident_id=incident_id, score=value, model_version=model.version,
-                                     scored_at=now))
-        else:
-            row.score, row.model_version, row.scored_at = value, model.version, now
+    for incident_id, row in stored.items():
+        row.score, row.model_version, row.scored_at = scores[incident_id], model.version, now
+    fresh = [{"incident_id": incident_id, "score": value, "model_version": model.version, "scored_at": now}
+             for incident_id, value in scores.items() if incident_id not in stored]
+    if fresh:  # one executemany: a new report's score is written once and not read back as an object
+        session.execute(insert(AnomalyScore), fresh)
     session.flush()
     return scores
 

@@ -28,8 +28,8 @@ def start(session: Session, incident: Incident, regime: clocks.Regime, aware_at:
           internal: bool = False) -> list[RegulatoryDeadline]:
     """Create the regime's deadlines counted from ``aware_at``; stages already running are kept.
     ``internal`` deadlines (a clock a rule on national data started) are national staff's only."""
-    session.flush()  # a clock started earlier in this unit of work counts
     have = {d.stage for d in _of(session, incident.id, regime.name)}
+    have |= {d.stage for d in pending(session) if d.incident_id == incident.id and d.regime == regime.name}
     now = utcnow()
     added = [
         RegulatoryDeadline(incident_id=incident.id, regime=regime.name, stage=d.stage, aware_at=aware_at,
@@ -39,6 +39,12 @@ def start(session: Session, incident: Incident, regime: clocks.Regime, aware_at:
     session.add_all(added)
     next_due.refresh(session, incident)
     return added
+
+
+def pending(session: Session) -> list[RegulatoryDeadline]:
+    """Deadlines added in this unit of work and not written yet (a playbook run does not flush
+    between actions): a clock started earlier in it counts."""
+    return [obj for obj in session.new if isinstance(obj, RegulatoryDeadline)]
 
 
 def of_incident(session: Session, actor: Actor, incident: Incident) -> list[RegulatoryDeadline]:

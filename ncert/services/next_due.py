@@ -4,7 +4,7 @@ merged duplicate stopped, superseded by those of the incident it was merged into
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ncert.db import utcnow
@@ -14,14 +14,18 @@ from ncert.models.incident import NO_DEADLINE
 
 def refresh(session: Session, incident: Incident) -> None:
     """Recompute the incident's soonest open deadline, all of them and those a reporter may see;
-    called after any change to its deadlines."""
-    session.flush()
-    soonest = (select(func.min(RegulatoryDeadline.due_at))
-               .where(RegulatoryDeadline.incident_id == incident.id, RegulatoryDeadline.received_at.is_(None),
-                      RegulatoryDeadline.stopped_at.is_(None)))
-    incident.next_due_at = session.scalar(soonest) or NO_DEADLINE
-    incident.shared_next_due_at = (session.scalar(soonest.where(RegulatoryDeadline.internal.is_(False)))
-                                   or NO_DEADLINE)
+    called after any change to its deadlines. Read from the session's copies, written or not: the
+    open ones stored, and those added or changed in this unit of work (a flush here wrote every
+    row a playbook run had pending, for a few deadlines)."""
+    stored = session.scalars(select(RegulatoryDeadline).where(
+        RegulatoryDeadline.incident_id == incident.id, RegulatoryDeadline.received_at.is_(None),
+        RegulatoryDeadline.stopped_at.is_(None)))
+    changed = (d for d in (*session.new, *session.dirty)
+               if isinstance(d, RegulatoryDeadline) and d.incident_id == incident.id)
+    running = [d for d in {*stored, *changed}
+               if d.received_at is None and d.stopped_at is None and d not in session.deleted]
+    incident.next_due_at = min((d.due_at for d in running), default=NO_DEADLINE)
+    incident.shared_next_due_at = min((d.due_at for d in running if not d.internal), default=NO_DEADLINE)
 
 
 def stop(session: Session, incident: Incident) -> int:

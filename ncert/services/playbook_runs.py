@@ -156,9 +156,12 @@ def group(session: Session, actor: Actor, incident: Incident, title: str, now: d
     """Put the incident and its related ones into one national incident: the
     oldest one any of them already belongs to, or a new one. Returns it and the
     ids of the incidents newly added."""
-    session.flush()  # earlier groupings in this unit of work count
     ids = [incident.id, *related(session, actor, incident, now)]
-    grouped: dict[int, int] = {}
+    # Earlier groupings in this unit of work count, written or not (a flush here wrote every row
+    # a playbook run had pending).
+    family = set(ids)
+    grouped: dict[int, int] = {m.incident_id: m.national_incident_id for m in session.new
+                               if isinstance(m, NationalIncidentMember) and m.incident_id in family}
     for start in range(0, len(ids), BATCH):
         stmt = select(NationalIncidentMember.incident_id, NationalIncidentMember.national_incident_id).where(
             NationalIncidentMember.incident_id.in_(ids[start : start + BATCH]))
