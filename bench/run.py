@@ -38,6 +38,7 @@ BENCHMARKS = {
     "million_incidents_pages": ("million_pages.py", "1000000"),
     "detector_surges": ("detector_surges.py",),
     "scale_out": ("scale_out.py", "1000000", "5000000"),
+    "rest_intake": ("rest_intake.py",),  # PostgreSQL too when NCERT_BENCH_INTAKE_PG_URL is set
 }
 
 
