@@ -131,7 +131,10 @@ def _note_cells_left(session: Session, _context, _instances) -> None:
 
 
 def _moves(incident: Incident) -> bool:
-    attrs = inspect(incident).attrs
+    state = inspect(incident)
+    if not state.committed_state.keys() & {"reported_at", "reporter_org_id"}:
+        return False  # neither was set since load: most dirty incidents, whose history was 0.1 ms each to ask
+    attrs = state.attrs
     return attrs.reported_at.history.has_changes() or attrs.reporter_org_id.history.has_changes()
 
 
