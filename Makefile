@@ -53,6 +53,7 @@ translations: install-test
 	$(VENV)/bin/pybabel update -i ncert/translations/messages.pot -d ncert/translations -w 120 \
 		--ignore-obsolete --no-fuzzy-matching --ignore-pot-creation-date
 	$(VENV)/bin/pybabel compile -d ncert/translations --statistics
+	$(VENV)/bin/pybabel compile -d ncert/translations -D wtforms --statistics  # WTForms' own messages, az only
 	rm ncert/translations/messages.pot
 
 # Benchmarks (not part of the test suite): writes bench/results.json.

@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
+from babel import support
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request, session
@@ -52,6 +53,37 @@ def init_app(app: Flask, default_locale: str) -> None:
                                  language_url=language_url, term=term, option_label=option_label,
                                  category_label=category_label, sector_name=sector_name)
     app.jinja_env.filters.update(num=format_number)
+
+
+class FormTranslations:
+    """WTForms' own validation messages ("This field is required.") in the request's language: ncert's
+    ``wtforms`` catalogue (Azerbaijani, which WTForms does not ship), then WTForms' own catalogues."""
+
+    def _catalogue(self):
+        if not has_request_context():
+            return None
+        found = getattr(request, "ncert_form_translations", None)
+        if found is None:
+            from wtforms.i18n import messages_path
+
+            locale = [get_locale()]
+            found = support.Translations.load(str(TRANSLATIONS), locale, domain="wtforms")
+            found.add_fallback(support.Translations.load(messages_path(), locale, domain="wtforms"))
+            request.ncert_form_translations = found
+        return found
+
+    def gettext(self, string: str) -> str:
+        found = self._catalogue()
+        return string if found is None else found.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        found = self._catalogue()
+        if found is None:
+            return singular if n == 1 else plural
+        return found.ungettext(singular, plural, n)
+
+
+FORM_TRANSLATIONS = FormTranslations()
 
 
 def asked_locale() -> str | None:

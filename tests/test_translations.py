@@ -163,3 +163,23 @@ def test_term_looks_up_the_language_and_falls_back():
     assert i18n.term("rsit_class", "vulnerable", "az") == "Zəiflik"
     assert i18n.term("tlp", "TLP:RED", "ru").startswith("Только для конкретных получателей")
     assert i18n.term("sector", "some-new-sector", "az") == "some-new-sector"  # not in any vocabulary: the key
+
+
+def test_wtforms_own_messages_have_an_azerbaijani_catalogue():
+    """WTForms ships Russian but not Azerbaijani: ncert's ``wtforms`` catalogue covers every message of the
+    installed WTForms, and its .mo is compiled from it."""
+    from wtforms.i18n import messages_path
+
+    with open(f"{messages_path()}/wtforms.pot", "rb") as pot:
+        wanted = {m.id if isinstance(m.id, str) else tuple(m.id) for m in read_po(pot) if m.id}
+    folder = i18n.TRANSLATIONS / "az" / "LC_MESSAGES"
+    with open(folder / "wtforms.po", "rb") as po:
+        cat = read_po(po, locale="az")
+    assert {m.id for m in cat if m.id} == wanted
+    assert not cat.fuzzy and all(m.string and not m.fuzzy for m in cat if m.id) and not list(cat.check())
+    with open(folder / "wtforms.mo", "rb") as mo:
+        shipped = read_mo(mo)
+    compiled = BytesIO()
+    write_mo(compiled, cat)
+    compiled.seek(0)
+    assert messages(shipped) == messages(read_mo(compiled))

@@ -4,11 +4,10 @@ into the service's input (``ncert.services.advisories.AdvisoryInput``), which ch
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from ncert.console.forms import TEXT, options
+from ncert.console.forms import TEXT, FlaskForm, options
 from ncert.services.advisories import LANGUAGES, SEVERITIES
 
 LANGUAGE_NAMES = {"az": _l("Azerbaijani"), "en": _l("English"), "ru": _l("Russian")}

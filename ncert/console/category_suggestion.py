@@ -12,7 +12,6 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
@@ -20,6 +19,7 @@ from detection import categorisation
 from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
+from ncert.console.forms import FlaskForm
 from ncert.errors import Invalid
 from ncert.models import Incident
 from ncert.records import Category

@@ -7,13 +7,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_admin, return_to
+from ncert.console.forms import FlaskForm
 from ncert.services import directory, feeds
 from ncert.web.session import db
 

@@ -3,14 +3,14 @@ the CSRF token; the queue's and the audit page's filter forms are plain GET form
 
 from __future__ import annotations
 
+import flask_wtf
+import wtforms
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    Form,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -39,6 +39,22 @@ def clean(value: str | None) -> str:
 
 
 TEXT = {"filters": [clean]}
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """Every console POST form: Flask-WTF's, with WTForms' own messages in the page's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return i18n.FORM_TRANSLATIONS
+
+
+class Form(wtforms.Form):
+    """The console's GET filter forms (no CSRF token), with WTForms' messages in the page's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return i18n.FORM_TRANSLATIONS
 
 
 def options(*pairs: tuple[object, str]) -> list[SelectChoice]:

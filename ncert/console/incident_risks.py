@@ -6,12 +6,12 @@ Nobody else is shown the panel or its links."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
 from ncert.actor import Actor
 from ncert.console import forms
+from ncert.console.forms import FlaskForm
 from ncert.models import Incident
 from ncert.services import risk_links, risks
 

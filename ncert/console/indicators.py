@@ -9,12 +9,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length
 
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor
+from ncert.console.forms import FlaskForm
 from ncert.errors import Invalid
 from ncert.observables import INDICATOR_TYPES
 from ncert.search import IndicatorQuery, search_indicators

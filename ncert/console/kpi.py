@@ -10,7 +10,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -19,6 +18,7 @@ from ncert.access import quarterly_report_readable
 from ncert.console import period_picker
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
+from ncert.console.forms import FlaskForm
 from ncert.db import utcnow
 from ncert.errors import NotFound
 from ncert.reports import figures

@@ -12,13 +12,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, current_admin, return_to
+from ncert.console.forms import FlaskForm, Form
 from ncert.errors import Invalid, NcertError
 from ncert.services import playbook_library
 from ncert.web.session import db, rollback, runtime

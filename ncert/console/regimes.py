@@ -9,7 +9,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -17,6 +16,7 @@ from ncert import clocks
 from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, current_admin, return_to
+from ncert.console.forms import FlaskForm
 from ncert.errors import Conflict, Invalid
 from ncert.services import regimes
 from ncert.web.session import db

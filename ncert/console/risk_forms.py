@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from pydantic import BaseModel, ValidationError
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ncert.console.forms import TEXT, options
+from ncert.console.forms import TEXT, FlaskForm, options
 from ncert.errors import Invalid
 from ncert.services.risk_records import ACTION_STATUSES, STATUSES, STRATEGIES
 

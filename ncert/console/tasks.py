@@ -11,7 +11,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from sqlalchemy import select
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
@@ -23,6 +22,7 @@ from ncert.actor import Actor
 from ncert.console import downloads, forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
+from ncert.console.forms import FlaskForm
 from ncert.db import utcnow
 from ncert.models import Incident
 from ncert.services import directory, incidents, queue, rfis, tasks, teams

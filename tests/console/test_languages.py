@@ -166,3 +166,14 @@ def test_numbers_take_the_locales_decimal_sign_and_grouping(app, lang, two_place
         assert i18n.format_number(0.853, "0.00") == two_places
         assert i18n.format_number(1234.5) == grouped
         assert i18n.format_number(None) == "—"
+
+
+def test_wtforms_own_messages_follow_the_language(client):
+    from tests.console.helpers import csrf_token
+
+    console = Console(client)
+    for lang, required in (("az", "Bu sahə mütləq doldurulmalıdır."), ("ru", "Обязательное поле."),
+                           ("en", "This field is required.")):
+        token = csrf_token(console.get(f"/login?lang={lang}").get_data(as_text=True))
+        page = client.post("/login", data={"email": "", "password": "", "csrf_token": token}).get_data(as_text=True)
+        assert required in page, lang
