@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import Engine, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from ncert import clocks
@@ -138,6 +138,54 @@ def load(session: Session, actor: Actor, items: list[HistoricalIncident]) -> lis
                  loaded=len(fresh), skipped=len(items) - len(fresh))
     by_item = {id(item): i for item, i in zip(fresh, new_ids)}
     return [by_item.get(id(item)) for item in items]
+
+
+# The tables a load fills whose secondary indexes an initial load builds at its end, and the one of
+# them the load reads itself (``rollups.add_new`` finds a day's rows of an organisation with it).
+_DEFERRED = ("incidents", "incident_external_refs", "incident_affected_sectors", "incident_indicators", "sightings",
+             "timeline_entries", "regulatory_deadlines", "incident_rollups", "incident_rollup_durations")
+_KEPT = frozenset({"ix_incident_rollups_org_day"})
+
+
+@contextmanager
+def initial_load(engine: Engine) -> Iterator[bool]:
+    """A block of ``load`` calls into an empty PostgreSQL database (a migration, the benchmark): the
+    non-unique secondary indexes of the tables they fill are dropped first and built again from their
+    own definitions (``pg_get_indexdef``) when the block ends, failed or not, and autovacuum leaves
+    those tables alone meanwhile (``autovacuum_enabled``; vacuum them after, as the manual advises for
+    a bulk load: https://www.postgresql.org/docs/15/populate.html). Building an index once over a
+    million incidents costs far less than maintaining it row by row (the full-text GIN index alone
+    was a fifth of the server's time), and the indexes built are the ones maintenance would have
+    given. Unique indexes stay: they are constraints, and the load's own lookups use them. Yields
+    whether it deferred anything: nothing on SQLite, nor when the database already has incidents
+    (it may be serving, and its queries need their indexes)."""
+    if engine.dialect.name != "postgresql":
+        yield False
+        return
+    with engine.begin() as conn:
+        empty = conn.execute(select(Incident.id).limit(1)).first() is None
+        indexes = [] if not empty else [(name, definition) for name, definition in conn.execute(text(
+            "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+            "JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname = ANY(:tables) "
+            "AND t.relnamespace = current_schema()::regnamespace AND NOT x.indisunique AND NOT x.indisprimary "
+            "ORDER BY t.relname, c.relname"), {"tables": list(_DEFERRED)}) if name not in _KEPT]
+        quiet = [] if not empty else list(conn.execute(text(
+            "SELECT relname FROM pg_class WHERE relname = ANY(:tables) AND reloptions IS NULL "
+            "AND relnamespace = current_schema()::regnamespace ORDER BY relname"), {"tables": list(_DEFERRED)}
+        ).scalars())
+        for name, _ in indexes:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+        for table in quiet:
+            conn.execute(text(f'ALTER TABLE "{table}" SET (autovacuum_enabled = false)'))
+    try:
+        yield empty
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # sorts each index in memory
+            for _, definition in indexes:
+                conn.execute(text(definition))
+            for table in quiet:
+                conn.execute(text(f'ALTER TABLE "{table}" RESET (autovacuum_enabled)'))
 
 
 # What a load writes, the rollups its recount writes included.

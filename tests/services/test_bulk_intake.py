@@ -3,6 +3,7 @@ by the history given; idempotent by external id; administrators only; rollups ke
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -223,3 +224,46 @@ def test_loaded_rollups_equal_those_counted_row_by_row(world):
         assert rollups.rebuild(s, world.operator) == 61
     with world.runtime.sessions() as s:
         assert _rollup_state(s) == loaded
+
+
+def _index_state(session) -> tuple:
+    """Every index of the tables a load fills, as defined, and those tables' storage options."""
+    tables = list(bulk_intake._DEFERRED)
+    return (sorted(session.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:t) "
+                                        "AND schemaname = current_schema()"), {"t": tables}).all()),
+            sorted(session.execute(text("SELECT relname, reloptions FROM pg_class WHERE relname = ANY(:t) "
+                                        "AND relnamespace = current_schema()::regnamespace"), {"t": tables}).all()))
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_an_initial_load_builds_the_indexes_it_deferred_as_they_were(world, fails):
+    """PostgreSQL: the secondary indexes an initial load drops are built again from their own
+    definitions when it ends, failed or not, autovacuum is given the tables back, and what was
+    loaded is found through them; a database with incidents already keeps its indexes."""
+    engine = world.runtime.engine
+    if engine.dialect.name != "postgresql":
+        with bulk_intake.initial_load(engine) as deferred:
+            assert deferred is False
+        return
+    with world.runtime.sessions() as s:
+        before = _index_state(s)
+    with pytest.raises(RuntimeError) if fails else contextlib.nullcontext():
+        with bulk_intake.initial_load(engine) as deferred:
+            assert deferred
+            with world.runtime.sessions() as s:
+                during = _index_state(s)
+                assert "ix_incidents_text" not in dict(during[0]) and "ix_incident_rollups_org_day" in dict(during[0])
+                assert "uq_incidents_reference" in dict(during[0])
+                assert all(options == ["autovacuum_enabled=false"] for _, options in during[1])
+            for batch in _batches(utcnow()):
+                with transaction(world.runtime.sessions) as s:
+                    bulk_intake.load(s, world.admin, batch)
+            if fails:
+                raise RuntimeError("the load stops half-way")
+    with world.runtime.sessions() as s:
+        assert _index_state(s) == before
+    assert _found(world, world.operator, "report 18") == ["Report 18"]
+    with bulk_intake.initial_load(engine) as deferred:  # incidents there now: nothing is dropped
+        assert deferred is False
+        with world.runtime.sessions() as s:
+            assert _index_state(s) == before
