@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from ncert.db import transaction, utcnow
 from ncert.errors import Forbidden
@@ -231,15 +232,18 @@ def _index_state(session) -> tuple:
     tables = list(bulk_intake._DEFERRED)
     return (sorted(session.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(:t) "
                                         "AND schemaname = current_schema()"), {"t": tables}).all()),
+            sorted(session.execute(text("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), "
+                                        "convalidated FROM pg_constraint WHERE conrelid::regclass::text = ANY(:t)"),
+                                   {"t": tables}).all()),
             sorted(session.execute(text("SELECT relname, reloptions FROM pg_class WHERE relname = ANY(:t) "
                                         "AND relnamespace = current_schema()::regnamespace"), {"t": tables}).all()))
 
 
 @pytest.mark.parametrize("fails", [False, True])
 def test_an_initial_load_builds_the_indexes_it_deferred_as_they_were(world, fails):
-    """PostgreSQL: the secondary indexes an initial load drops are built again from their own
-    definitions when it ends, failed or not, autovacuum is given the tables back, and what was
-    loaded is found through them; a database with incidents already keeps its indexes."""
+    """PostgreSQL: the secondary indexes and foreign keys an initial load drops are made again from
+    their own definitions when it ends, failed or not, autovacuum is given the tables back, and what
+    was loaded is found through them; a database with incidents already keeps its indexes."""
     engine = world.runtime.engine
     if engine.dialect.name != "postgresql":
         with bulk_intake.initial_load(engine) as deferred:
@@ -254,7 +258,10 @@ def test_an_initial_load_builds_the_indexes_it_deferred_as_they_were(world, fail
                 during = _index_state(s)
                 assert "ix_incidents_text" not in dict(during[0]) and "ix_incident_rollups_org_day" in dict(during[0])
                 assert "uq_incidents_reference" in dict(during[0])
-                assert all(options == ["autovacuum_enabled=false"] for _, options in during[1])
+                assert all(options == ["autovacuum_enabled=false"] for _, options in during[2])
+                assert {kind for *_, kind in s.execute(text(
+                    "SELECT contype FROM pg_constraint WHERE conrelid = 'timeline_entries'::regclass")).all()} \
+                    == {"p"}  # its foreign keys wait for the end
             for batch in _batches(utcnow()):
                 with transaction(world.runtime.sessions) as s:
                     bulk_intake.load(s, world.admin, batch)
@@ -267,3 +274,30 @@ def test_an_initial_load_builds_the_indexes_it_deferred_as_they_were(world, fail
         assert deferred is False
         with world.runtime.sessions() as s:
             assert _index_state(s) == before
+
+
+def test_a_row_breaking_a_deferred_foreign_key_fails_the_initial_load(world):
+    """PostgreSQL: the foreign keys an initial load adds back check every row: one pointing nowhere fails it."""
+    engine = world.runtime.engine
+    if engine.dialect.name != "postgresql":
+        return
+    with world.runtime.sessions() as s:
+        before = _index_state(s)
+    try:
+        with pytest.raises(IntegrityError):
+            with bulk_intake.initial_load(engine):
+                with transaction(world.runtime.sessions) as s:
+                    s.execute(text("INSERT INTO timeline_entries (incident_id, at, kind, actor, body, internal, details) "
+                                   "VALUES (999999, now(), 'comment', 'x', 'orphan', false, '{}')"))
+        with world.runtime.sessions() as s:
+            after = _index_state(s)
+        assert after[0] == before[0] and after[2] == before[2]  # indexes and storage options are back
+    finally:  # the next test's schema: the orphan goes and the keys come back
+        with transaction(world.runtime.sessions) as s:
+            s.execute(text("DELETE FROM timeline_entries WHERE incident_id = 999999"))
+            have = {(table, name) for table, name, *_ in _index_state(s)[1]}
+            for table, name, definition, _ in before[1]:
+                if (table, name) not in have:
+                    s.execute(text(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
+    with world.runtime.sessions() as s:
+        assert _index_state(s) == before
