@@ -58,17 +58,26 @@ def actor_for_key(key: ApiKey, interface: str) -> Actor:
     )
 
 
+_NATIONAL_ORGS = "ncert.directory.national_orgs"  # session.info: (transaction, {slug: (id, kind, sector_id)})
+
+
 def system_actor(session: Session, national_org_slug: str, interface: str) -> Actor:
-    """The national centre itself, acting through the CLI or the scheduler."""
-    org = org_by_slug(session, national_org_slug)
-    return Actor(
-        role=Role.ADMIN,
-        org_id=org.id,
-        org_kind=org.kind,
-        sector_id=org.sector_id,
-        interface=interface,
-        label=f"system ({interface})",
-    )
+    """The national centre itself, acting through the CLI or the scheduler.
+
+    The organisation is read once per transaction: the playbook engine and detection each ask
+    for their actor on every incident written, and it was a query each time."""
+    known = session.info.get(_NATIONAL_ORGS)
+    org = known[1].get(national_org_slug) if known is not None and known[0] is session.get_transaction() else None
+    if org is None:
+        found = org_by_slug(session, national_org_slug)  # begins the transaction if none has
+        org = (found.id, found.kind, found.sector_id)
+        transaction = session.get_transaction()
+        if known is None or known[0] is not transaction:
+            known = session.info[_NATIONAL_ORGS] = (transaction, {})
+        known[1][national_org_slug] = org
+    org_id, org_kind, sector_id = org
+    return Actor(role=Role.ADMIN, org_id=org_id, org_kind=org_kind, sector_id=sector_id, interface=interface,
+                 label=f"system ({interface})")
 
 
 # -- sectors and organisations -------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -125,18 +125,20 @@ def submit(session: Session, actor: Actor, record: IncidentRecord, *, channel: s
         shared_updated_at=now,
         source_channel=channel,
         affected_sectors=affected,
+        # Given with the incident, the refs go in with it in one flush, and the collection is known
+        # loaded: reading the incident back (the answer to the submission) needs no query for them.
+        external_refs=[ExternalRef(org_id=reporter.id, system=system, value=value)
+                       for system, value in record.external_ids.items()],
     )
     session.add(incident)
-    session.flush()
-    for system, value in record.external_ids.items():
-        session.add(ExternalRef(incident_id=incident.id, org_id=reporter.id, system=system, value=value))
     try:
         session.flush()
     except IntegrityError:  # a concurrent submission took the same external id first
         raise Conflict("an incident with this external id is being submitted concurrently; retry") from None
-    indicators.attach(session, incident, record.indicators, reporter.id)
+    indicators.attach(session, incident, record.indicators, reporter.id, new=True)
+    # Logged at the time it was reported, which the incident already carries: no second write of the row.
     _log(session, actor, incident, "created", f"Reported by {reporter.name} via {channel}",
-         action="incident.create", channel=channel, reporter=reporter.slug, indicators=len(record.indicators))
+         action="incident.create", at=now, channel=channel, reporter=reporter.slug, indicators=len(record.indicators))
     announce(session, actor, incident, "created")
     return Submission(incident, created=True)
 
@@ -187,15 +189,13 @@ def _national_severity(actor: Actor, hint: int | None, channel: str) -> int:
 
 
 def _by_external_id(session: Session, org_id: int, external_ids: dict[str, str]) -> Incident | None:
+    # The id alone from the unique (org, system, value) index: almost every report is new, and the
+    # incident with its eagerly joined relations is loaded only for a replay.
     for system, value in external_ids.items():
-        stmt = (
-            select(Incident)
-            .join(ExternalRef, ExternalRef.incident_id == Incident.id)
-            .where(ExternalRef.org_id == org_id, ExternalRef.system == system, ExternalRef.value == value)
-        )
-        found = session.scalar(stmt)
+        found = session.scalar(select(ExternalRef.incident_id).where(
+            ExternalRef.org_id == org_id, ExternalRef.system == system, ExternalRef.value == value))
         if found is not None:
-            return found
+            return session.get(Incident, found)
     return None
 
 
@@ -529,11 +529,11 @@ def batched(session: Session) -> Iterator[list[Change]]:
 
 
 def _log(session: Session, actor: Actor, incident: Incident, kind: str, body: str, *, action: str,
-         internal: bool = False, **details: Any) -> TimelineEntry | None:
+         internal: bool = False, at: datetime | None = None, **details: Any) -> TimelineEntry | None:
     """One timeline entry and one audit event for one change (collected instead inside
     ``batched``); an internal one leaves the time the reporter sees the incident last changed."""
-    now = utcnow()
-    incident.updated_at = now
+    now = at or utcnow()
+    incident.updated_at = now  # an equal value is no change: the row is not written again for it
     if not internal:
         incident.shared_updated_at = now
     if BATCH in session.info:

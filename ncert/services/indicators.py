@@ -132,8 +132,10 @@ def _lookup(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, st
     return found
 
 
-def attach(session: Session, incident: Incident, records: list[IndicatorRecord], org_id: int) -> list[int]:
-    """Link the records' indicators to an incident and record the reporter's sightings."""
+def attach(session: Session, incident: Incident, records: list[IndicatorRecord], org_id: int, *,
+           new: bool = False) -> list[int]:
+    """Link the records' indicators to an incident and record the reporter's sightings; ``new``: the
+    incident was made in this transaction, so it has no links yet to look for."""
     if not records:
         return []
     ids = upsert(session, records, incident.tlp)
@@ -143,7 +145,7 @@ def attach(session: Session, incident: Incident, records: list[IndicatorRecord],
         first = rec.first_seen or now
         seen = ReportFacts(rec.confidence, first, rec.last_seen or first)
         facts[ids[(rec.type, rec.value)]] = seen.widen(facts.get(ids[(rec.type, rec.value)]))
-    link(session, incident.id, ids.values(), facts=facts)
+    link(session, incident.id, ids.values(), facts=facts, new=new)
     session.execute(insert(Sighting), [
         {"indicator_id": ids[(rec.type, rec.value)], "org_id": org_id, "incident_id": incident.id,
          "seen_at": rec.last_seen or rec.first_seen or now, "count": rec.count} for rec in records])
@@ -166,12 +168,13 @@ class ReportFacts:
 
 
 def link(session: Session, incident_id: int, indicator_ids, role: str = "observed",
-         facts: dict[int, ReportFacts] | None = None) -> int:
+         facts: dict[int, ReportFacts] | None = None, *, new: bool = False) -> int:
     """Link indicators to an incident (existing links are kept); returns how many were new.
 
     ``facts`` are what the report said of each value; a value it said nothing
-    about is recorded as seen when it was linked, at the default confidence."""
-    have = set(session.scalars(select(IncidentIndicator.indicator_id).where(
+    about is recorded as seen when it was linked, at the default confidence. ``new``:
+    the incident was made in this transaction and has no links to keep."""
+    have = set() if new else set(session.scalars(select(IncidentIndicator.indicator_id).where(
         IncidentIndicator.incident_id == incident_id)))
     new = [i for i in dict.fromkeys(indicator_ids) if i not in have]
     if new:
@@ -291,7 +294,7 @@ def shared(session: Session, actor: Actor, incident: Incident, indicator_ids: li
         rows = session.execute(scope(actor, stmt)).all()
         if not rows:
             continue
-        names = names or {s.id: s.slug for s in session.scalars(select(Sector))}
+        names = names or dict(session.execute(select(Sector.id, Sector.slug)).all())
         counted = rows[:SHARED_COUNTED]
         found[ind_id] = SharedWith(tuple(ref for ref, _ in counted[:SHARED_SHOWN]),
                                    tuple(sorted({names[sector] for _, sector in counted})),
