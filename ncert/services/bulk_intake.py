@@ -251,10 +251,13 @@ def bulk_insert(session: Session, table, columns: tuple[str, ...], rows: list[tu
     if rows and session.connection().dialect.name == "sqlite":
         times = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, UTCDateTime)]
         rows = [list(row) for row in rows]
+        # A load's rows repeat their incidents' moments (each link and sighting carries its report's
+        # times): each distinct one is formatted once.
+        text_of: dict[datetime, str] = {}
         for row in rows:
             for i in times:
-                if row[i] is not None:
-                    row[i] = sqlite_datetime(row[i])
+                if (moment := row[i]) is not None:
+                    row[i] = text_of.get(moment) or text_of.setdefault(moment, sqlite_datetime(moment))
     _bulk_insert(session, table, columns, rows)
 
 

@@ -43,13 +43,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import chain
 
-from sqlalchemy import Connection, bindparam, delete, event, func, insert, inspect, select, text
+from sqlalchemy import Connection, Date, bindparam, delete, event, func, insert, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from ncert import galaxies
 from ncert.actor import Actor
-from ncert.db import copy_rows
+from ncert.db import EnumText, copy_rows
 from ncert.errors import Forbidden
 from ncert.models import (
     Incident,
@@ -362,7 +362,24 @@ def _write_cells(conn: Connection, day: date, cells: dict[tuple, _Cell], *, dura
     if durations and conn.dialect.name == "postgresql":
         copy_rows(conn, RollupDuration.__table__, list(durations[0]), (list(d.values()) for d in durations))
     elif durations:
-        conn.execute(insert(RollupDuration.__table__), durations)
+        _sqlite_rows(conn, RollupDuration.__table__, list(durations[0]), [list(d.values()) for d in durations])
+
+
+def _sqlite_rows(conn: Connection, table, columns: list[str], rows: list[list]) -> None:
+    """Insert plain rows through the driver's executemany: SQLAlchemy's per-row parameter processing
+    for an insert of dictionaries was a tenth of a bulk load's time on SQLite. Values are stored as
+    the column types would bind them: a label or status as its value, a date as ISO text."""
+    enums = [(n, table.c[c].type.enum_cls) for n, c in enumerate(columns) if isinstance(table.c[c].type, EnumText)]
+    dates = [n for n, c in enumerate(columns) if isinstance(table.c[c].type, Date)]
+    for row in rows:
+        for n, kind in enums:
+            if row[n] is not None:
+                row[n] = kind(row[n]).value
+        for n in dates:
+            if row[n] is not None:
+                row[n] = row[n].isoformat()
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                         [tuple(row) for row in rows])
 
 
 def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touched: set[int]
@@ -404,7 +421,8 @@ def _insert_rollups(conn: Connection, rows: list[dict]) -> list[int]:
     if conn.dialect.name != "postgresql":
         first = conn.execute(select(func.coalesce(func.max(IncidentRollup.id), 0) + 1)).scalar_one()
         ids = list(range(first, first + len(rows)))
-        conn.execute(insert(table), [{"id": rollup_id, **row} for rollup_id, row in zip(ids, rows, strict=True)])
+        _sqlite_rows(conn, table, ["id", *rows[0]],
+                     [[rollup_id, *row.values()] for rollup_id, row in zip(ids, rows, strict=True)])
         return ids
     ids = list(conn.execute(text("SELECT nextval(pg_get_serial_sequence('incident_rollups', 'id')) "
                                  "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
