@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ncert.access import severity_column
 from ncert.actor import Actor
-from ncert.models import Incident, Sector
+from ncert.models import Incident
 from ncert.search.query import SearchQuery, SearchResult
 from ncert.search.text import terms
 from ncert.services import queue
@@ -49,13 +49,11 @@ def queue_filter(query: SearchQuery) -> queue.QueueFilter:
 
 def aggregate(session: Session, actor: Actor, filters: queue.QueueFilter, name: str, interval: str) -> dict[str, int]:
     """Counts of the visible incidents ``filters`` match, per bucket of ``name``."""
-    if name == "sector":
-        key = Sector.slug
-        stmt = select(key, func.count()).join_from(Incident, Sector, Sector.id == Incident.sector_id)
-    else:
-        key = {"category": lambda: Incident.rsit_class, "severity": lambda: severity_column(actor),
-               "over_time": lambda: bucket(session, Incident.reported_at, interval)}[name]()
-        stmt = select(key, func.count()).select_from(Incident)
+    if name == "sector":  # reporting and affected sectors, as the queue's sector filter (queue.in_sectors)
+        return queue.sector_counts(session, actor, filters)
+    key = {"category": lambda: Incident.rsit_class, "severity": lambda: severity_column(actor),
+           "over_time": lambda: bucket(session, Incident.reported_at, interval)}[name]()
+    stmt = select(key, func.count()).select_from(Incident)
     rows = session.execute(queue.matching(session, actor, stmt, filters).group_by(key)).all()
     return {str(k): n for k, n in sorted(rows, key=lambda row: row[0])}
 

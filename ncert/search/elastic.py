@@ -312,7 +312,8 @@ def _aggregation(actor: Actor, name: str, interval: str) -> dict:
     if name == "over_time":
         return {"date_histogram": {"field": "reported_at", "calendar_interval": interval, "format": "yyyy-MM-dd",
                                    "min_doc_count": 1}}
-    field = {"sector": "sector_id", "category": "rsit_class", "severity": severity_field(actor)}[name]
+    # sector_ids: the reporting sector and every affected one, as the queue's sector filter (queue.in_sectors)
+    field = {"sector": "sector_ids", "category": "rsit_class", "severity": severity_field(actor)}[name]
     return {"terms": {"field": field, "size": 10000}}  # every sector, class and level: exact on one shard
 
 

@@ -53,7 +53,9 @@ class SearchResult:
     # id → field → the field's whole text, HTML-escaped, each matching word in <em>…</em>
     highlights: dict[int, dict[str, str]] = field(default_factory=dict)
     # aggregation → bucket key → count, keys in ascending order (sector slugs, RSIT classes,
-    # severities, ISO dates of each bucket's first day)
+    # severities, ISO dates of each bucket's first day). A sector counts the incidents in it as the
+    # queue's sector filter finds them (reported from it or affecting it), so an incident in two
+    # sectors counts in both and the sector counts can add up to more than the matches.
     aggregations: dict[str, dict[str, int]] = field(default_factory=dict)
 
 

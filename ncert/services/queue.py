@@ -179,6 +179,33 @@ def _per_status(session: Session, actor: Actor, filters: QueueFilter, most: int 
     return {status: n for status, n in session.execute(union_all(*arms))}
 
 
+def in_sectors(sector_ids: list[int]):
+    """Whether an incident is in one of the sectors: reported from it, or naming it affected. The one
+    definition of "an incident's sectors": the queue's sector filter, and ``sector_counts`` (the
+    trends page's and the search interface's counts by sector) on the database backends."""
+    affected = exists().where(incident_affected_sectors.c.incident_id == Incident.id,
+                              incident_affected_sectors.c.sector_id.in_(sector_ids))
+    return or_(Incident.sector_id.in_(sector_ids), affected)
+
+
+def sector_counts(session: Session, actor: Actor, filters: QueueFilter) -> dict[str, int]:
+    """Per sector slug, how many of the visible incidents ``filters`` match are in it (``in_sectors``):
+    each counts once in its reporting sector and once in every other sector it names affected, so a
+    sector's count is how many the queue lists filtered on that sector (and an incident in two
+    sectors counts in both). Two grouped statements, never a count per sector."""
+    links = incident_affected_sectors.alias("counted_sector_links")  # apart from a sector filter's own
+    reporting = (select(Sector.slug, func.count()).select_from(Incident)
+                 .join(Sector, Sector.id == Incident.sector_id))
+    affected = (select(Sector.slug, func.count()).select_from(Incident)
+                .join(links, links.c.incident_id == Incident.id).join(Sector, Sector.id == links.c.sector_id)
+                .where(links.c.sector_id != Incident.sector_id))
+    counts: dict[str, int] = {}
+    for stmt in (reporting, affected):
+        for slug, n in session.execute(matching(session, actor, stmt, filters).group_by(Sector.slug)):
+            counts[slug] = counts.get(slug, 0) + n
+    return dict(sorted(counts.items()))
+
+
 def matching(session: Session, actor: Actor, stmt: Select, filters: QueueFilter) -> Select:
     """``stmt`` (selecting from Incident) narrowed to the visible incidents ``filters`` match, as the
     queue reads them: the search interface aggregates over it."""
@@ -190,11 +217,7 @@ def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter, orde
     if f.status:
         stmt = stmt.where(Incident.status.in_(f.status))
     if f.sector:
-        ids = list(session.scalars(select(Sector.id).where(Sector.slug.in_(f.sector))))
-        affected = exists().where(
-            incident_affected_sectors.c.incident_id == Incident.id, incident_affected_sectors.c.sector_id.in_(ids)
-        )
-        stmt = stmt.where(or_(Incident.sector_id.in_(ids), affected))
+        stmt = stmt.where(in_sectors(list(session.scalars(select(Sector.id).where(Sector.slug.in_(f.sector))))))
     severity = severity_column(actor)
     if f.severity:
         stmt = stmt.where(severity.in_(f.severity))

@@ -1,7 +1,12 @@
 """The trend of one question ("show me the trend for THIS"): of the incidents the actor may see
-that match free text and filters in a period, the counts over time, by reporting sector, RSIT
-class and severity, all from the search interface's aggregations (``ncert.search``), so the
-answer comes from whichever backend is configured and is scoped inside the search query.
+that match free text and filters in a period, the counts over time, by sector, RSIT class and
+severity, all from the search interface's aggregations (``ncert.search``), so the answer comes
+from whichever backend is configured and is scoped inside the search query.
+
+A sector's count is of the incidents in it as the queue's sector filter has them
+(``queue.in_sectors``: reported from the sector or naming it affected), so each bar is what the
+queue lists behind its link; an incident in two sectors counts in both, and the sector bars can
+add up to more than the total.
 
 Each bucket carries the days it covers within the period, so a door can open the queue on
 exactly the same incidents (``reported_range`` turns those days into the queue's bounds).
@@ -51,7 +56,7 @@ class Trends:
     interval: str
     total: int
     over_time: list[Bucket]
-    by_sector: list[Bucket]
+    by_sector: list[Bucket]  # reporting or affected sector, as the queue filters: may add up to more than total
     by_category: list[Bucket]
     by_severity: list[Bucket]
 

@@ -125,7 +125,9 @@ def test_aggregations_count_what_the_reader_may_see(world, reports):
     every = ("over_time", "sector", "category", "severity")
     national = run(world, "operator", aggregations=every).aggregations
     assert national["category"] == {"fraud": 3, "information-gathering": 1, "malicious-code": 2}
-    assert national["sector"] == {"energy": 3, "finance": 3}
+    # a sector counts the incidents reported from it and those naming it affected, as the queue's filter:
+    # the ransomware at the substation (energy) affects health too
+    assert national["sector"] == {"energy": 3, "finance": 3, "health": 1}
     assert national["over_time"] == {"2026-03-02": 1, "2026-03-03": 2, "2026-03-09": 1, "2026-03-16": 1,
                                      "2026-03-31": 1}
     assert run(world, "operator", aggregations=("over_time",), interval="week").aggregations == {
@@ -133,7 +135,8 @@ def test_aggregations_count_what_the_reader_may_see(world, reports):
     assert run(world, "operator", aggregations=("over_time",), interval="month").aggregations == {
         "over_time": {"2026-03-01": 6}}
     gridco = run(world, "analyst@gridco.test", aggregations=every, text="ransomware").aggregations
-    assert gridco == {"over_time": {"2026-03-02": 1, "2026-03-09": 1}, "sector": {"energy": 1, "finance": 1},
+    assert gridco == {"over_time": {"2026-03-02": 1, "2026-03-09": 1},
+                      "sector": {"energy": 1, "finance": 1, "health": 1},
                       "category": {"information-gathering": 1, "malicious-code": 1},
                       "severity": {"1": 1, "3": 1}}
 

@@ -174,3 +174,71 @@ def test_a_hidden_report_changes_nothing_the_trends_show(world, as_user, label):
                         for link, _, _ in figures(page, chart)]
 
     PROBE.assert_same(views)
+
+
+# (reporter, title, label, affected sectors): the reporting sector named affected too counts once
+SECTOR_REPORTS = [
+    ("gridco", "Grid outage spreads to hospitals and banks", "TLP:GREEN", ["health", "finance"]),
+    ("centralbank", "Payment fraud against utilities", "TLP:GREEN", ["energy", "finance"]),
+    ("centralbank", "Card skimmers at branches", "TLP:CLEAR", []),
+    ("powergen", "Turbine controller compromised, hospitals' power at risk", "TLP:AMBER", ["health"]),
+]
+
+
+def queue_count(world, who: str, sector: str, text: str | None = None) -> int:
+    """How many incidents of March the queue lists for ``who`` filtered on ``sector`` (and ``text``)."""
+    from ncert.services.queue import QueueFilter, list_incidents
+    from ncert.services.trends import reported_range
+
+    actor = world.operator if who == "operator" else world.actor(who)
+    after, before = reported_range(datetime(2026, 3, 1).date(), datetime(2026, 3, 31).date())
+    with world.runtime.sessions() as s:
+        return len(list_incidents(s, actor, QueueFilter(sector=(sector,), q=text, reported_after=after,
+                                                         reported_before=before), limit=200).items)
+
+
+@pytest.mark.parametrize("who", ["operator", "analyst@gridco.test", "analyst@partner.test"])
+def test_a_sectors_count_is_what_the_queue_lists_filtered_on_it(world, who):
+    """A sector counts the incidents reported from it and those naming it affected, as the queue's
+    sector filter finds them: each bar is the length of the queue behind its link, and a report in
+    two sectors counts in both."""
+    for n, (reporter, title, label, affected) in enumerate(SECTOR_REPORTS):
+        submit_at(world, reporter, title, datetime(2026, 3, 2 + n, 9, tzinfo=timezone.utc), tlp=label,
+                  affected_sectors=affected, category="availability/outage")
+    settle(world.runtime)
+    found = counted(world, who)
+    by_sector = buckets(found)["by_sector"]
+    expected, in_finance = {  # (every sector, total), and every sector among the finance sector's incidents
+        "operator": (({"energy": 3, "finance": 3, "health": 2}, 4), {"energy": 2, "finance": 3, "health": 1}),
+        "analyst@gridco.test": (({"energy": 2, "finance": 3, "health": 1}, 3),  # not powergen's AMBER
+                                {"energy": 2, "finance": 3, "health": 1}),
+        "analyst@partner.test": (({"finance": 1}, 1), {"finance": 1}),  # TLP:CLEAR only
+    }[who]
+    assert (by_sector, found.total) == expected
+    for sector in ("energy", "finance", "health", "government"):
+        assert by_sector.get(sector, 0) == queue_count(world, who, sector), sector
+    assert buckets(counted(world, who, sector="finance"))["by_sector"] == in_finance
+
+
+@pytest.mark.parametrize("label", ["TLP:AMBER", "TLP:RED"])
+def test_a_hidden_report_in_the_probers_sectors_moves_no_sector_count(world, label):
+    """Differentially: a report the prober may not see, from the prober's own sector and naming the
+    sectors the prober's report names affected, leaves every sector count and every queue length the
+    prober gets as they were. The same probe (the prober's report of a value, then its trends of that
+    value, unfiltered and filtered on each sector), once beside the hidden report and once without it."""
+    def views(value: str) -> list:
+        if value == PROBE.secret:  # powergen reports from energy, as the prober does
+            submit_at(world, "powergen", f"Callbacks to {value}", datetime(2026, 3, 5, 9, tzinfo=timezone.utc),
+                      tlp=label, affected_sectors=["health", "finance"],
+                      indicators=[{"type": "ipv4-addr", "value": value}])
+        submit_at(world, "gridco", f"Callbacks to {value}", datetime(2026, 3, 6, 9, tzinfo=timezone.utc),
+                  tlp="TLP:GREEN", affected_sectors=["health"], indicators=[{"type": "ipv4-addr", "value": value}])
+        settle(world.runtime)
+        answers: list = []
+        for sector in (None, "energy", "finance", "health"):
+            found = counted(world, "analyst@gridco.test", text=value, sector=sector)
+            answers.append((sector, found.total, buckets(found)["by_sector"]))
+        answers.append({s: queue_count(world, "analyst@gridco.test", s, value) for s in ("energy", "finance", "health")})
+        return answers
+
+    PROBE.assert_same(views)
