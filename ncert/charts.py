@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+from flask_babel import gettext  # the console's language; English outside a request (the PDF)
 from markupsafe import Markup, escape
 
 
@@ -89,7 +90,7 @@ def _number(value: float) -> str:
 
 
 def bar_chart(key: str, title: str, desc: str, bars: list[tuple[str, float]], *, palette: Palette = SCREEN,
-              label_header: str = "Name", value_header: str = "Incidents", width: int = 520,
+              label_header: str | None = None, value_header: str | None = None, width: int = 520,
               links: list[str | None] | None = None) -> Chart:
     """Horizontal bars, one per (label, value), in the order given; with ``links`` (one per bar),
     each bar and its table row link to it."""
@@ -109,9 +110,10 @@ def bar_chart(key: str, title: str, desc: str, bars: list[tuple[str, float]], *,
         body.append(f'<a href="{escape(link)}"><title>{escape(label)}: {_number(value)}</title>{row}</a>' if link
                     else row)
     if not bars:
-        body.append(_text(width / 2, height / 2 + 4, "Nothing to show", palette.muted, anchor="middle"))
+        body.append(_text(width / 2, height / 2 + 4, gettext("Nothing to show"), palette.muted, anchor="middle"))
     rows = [[(label, link), (_number(value), None)] for (label, value), link in zip(bars, links)]
-    return Chart(key, title, desc, "".join(body), width, height, [label_header, value_header], rows)
+    return Chart(key, title, desc, "".join(body), width, height,
+                 [label_header or gettext("Name"), value_header or gettext("Incidents")], rows)
 
 
 def line_chart(key: str, title: str, desc: str, x_labels: list[str], series: list[tuple[str, list[float]]], *,
@@ -145,9 +147,10 @@ def line_chart(key: str, title: str, desc: str, x_labels: list[str], series: lis
         shown = name if len(name) <= 24 else name[:23] + "…"
         body.append(_text(width - right + 27, y + 1, shown, palette.text, size=10))
     if not series:
-        body.append(_text(left + plot_w / 2, top_pad + plot_h / 2, "Nothing to show", palette.muted, anchor="middle"))
+        body.append(_text(left + plot_w / 2, top_pad + plot_h / 2, gettext("Nothing to show"), palette.muted,
+                          anchor="middle"))
     rows = [[(name, None), *((_number(v), None) for v in values)] for name, values in series]
-    return Chart(key, title, desc, "".join(body), width, height, ["Series", *x_labels], rows)
+    return Chart(key, title, desc, "".join(body), width, height, [gettext("Series"), *x_labels], rows)
 
 
 def heat_map(key: str, title: str, desc: str, matrix: dict, counts: list[list[int]], *,
@@ -179,14 +182,16 @@ def heat_map(key: str, title: str, desc: str, matrix: dict, counts: list[list[in
         body.append(_text(x, top_pad + size * cell + 13, str(im), palette.text, size=10, anchor="middle"))
         body.append(_text(x, top_pad + size * cell + 25, matrix["impact"][im - 1]["label"], palette.text, size=9,
                           anchor="middle"))
-    body.append(_text(left + size * cell / 2, height - 4, "Impact →", palette.muted, size=10, anchor="middle"))
-    body.append(_text(10, top_pad + 12, "Likelihood ↑", palette.muted, size=10))
+    body.append(_text(left + size * cell / 2, height - 4, gettext("Impact →"), palette.muted, size=10, anchor="middle"))
+    body.append(_text(10, top_pad + 12, gettext("Likelihood ↑"), palette.muted, size=10))
     rows = []
     for li in range(size, 0, -1):
-        row: list[tuple[str, str | None]] = [(f"Likelihood {li} ({matrix['likelihood'][li - 1]['label']})", None)]
+        row: list[tuple[str, str | None]] = [(gettext("Likelihood %(level)s (%(label)s)", level=li,
+                                                      label=matrix["likelihood"][li - 1]["label"]), None)]
         for im in range(1, size + 1):
             n = counts[li - 1][im - 1]
             row.append((f"{n} ({matrix['cells'][li - 1][im - 1]})", link(li, im) if link and n else None))
         rows.append(row)
-    headers = ["", *(f"Impact {im} ({matrix['impact'][im - 1]['label']})" for im in range(1, size + 1))]
+    headers = ["", *(gettext("Impact %(level)s (%(label)s)", level=im, label=matrix["impact"][im - 1]["label"])
+                     for im in range(1, size + 1))]
     return Chart(key, title, desc, "".join(body), width, height, headers, rows)

@@ -4,6 +4,7 @@ national staff (``ncert.reports.quarterly`` answers anyone else with a 404)."""
 from __future__ import annotations
 
 from flask import Response
+from flask_babel import force_locale
 from flask_login import login_required
 
 from ncert.console.blueprint import bp
@@ -15,8 +16,10 @@ from ncert.web.session import db
 @bp.get("/reports/quarterly/<period>.pdf")
 @login_required
 def quarterly_report_pdf(period: str):
-    report = quarterly.build(db(), current_actor(), period)
-    return Response(pdf.render(report), content_type="application/pdf",
+    with force_locale("en"):  # the report is English for now: its texts are not in the catalogues yet
+        report = quarterly.build(db(), current_actor(), period)
+        body = pdf.render(report)
+    return Response(body, content_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="ncert-{report.period.label}.pdf"'})
 
 

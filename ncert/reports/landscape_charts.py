@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
+
 from ncert import charts
 from ncert.services import landscape as landscape_service
 
@@ -16,23 +18,34 @@ def trend_charts(found: landscape_service.Landscape, now: datetime,
     up to the month of ``now``: a month still to come is not a month without incidents."""
     months = [m for m in found.months if m <= f"{now:%Y-%m}"]
     out = []
-    for key, name, trends in (("trend-class", "RSIT class", found.by_class),
-                              ("trend-sector", "sector", found.by_sector),
-                              ("trend-severity", "national severity", found.by_severity)):
+    label = found.period.label
+    for key, title, desc, trends in (
+            ("trend-class", gettext("Incidents per month by RSIT class"),
+             gettext("Incidents reported in %(period)s per calendar month, one line per RSIT class.", period=label),
+             found.by_class),
+            ("trend-sector", gettext("Incidents per month by sector"),
+             gettext("Incidents reported in %(period)s per calendar month, one line per sector.", period=label),
+             found.by_sector),
+            ("trend-severity", gettext("Incidents per month by national severity"),
+             gettext("Incidents reported in %(period)s per calendar month, one line per national severity.",
+                     period=label),
+             found.by_severity)):
         shown = trends[:SERIES_SHOWN]
-        rest = f" The {len(trends) - len(shown)} quieter ones are left out." if len(trends) > len(shown) else ""
-        out.append(charts.line_chart(
-            key, f"Incidents per month by {name}",
-            f"Incidents reported in {found.period.label} per calendar month, one line per {name}.{rest}",
-            months, [(t.label, t.per_month[:len(months)]) for t in shown], palette=palette))
+        if len(trends) > len(shown):
+            desc += " " + gettext("The %(n)s quieter ones are left out.", n=len(trends) - len(shown))
+        out.append(charts.line_chart(key, title, desc, months, [(t.label, t.per_month[:len(months)]) for t in shown],
+                                     palette=palette))
     return out
 
 
 def top_charts(found: landscape_service.Landscape, palette: charts.Palette = charts.SCREEN) -> list[charts.Chart]:
     """The most reported CVEs, malware families and ATT&CK techniques, by incidents."""
-    return [charts.bar_chart(key, title, f"{title} in {found.period.label}, by the number of incidents naming them.",
+    return [charts.bar_chart(key, title, gettext("%(title)s in %(period)s, by the number of incidents naming them.",
+                                                 title=title, period=found.period.label),
                              [(t.name, t.incidents) for t in tops], palette=palette, label_header=header)
             for key, title, header, tops in (
-                ("top-cves", "Most reported CVEs", "CVE", found.top_cves),
-                ("top-malware", "Most reported malware families", "Malware family", found.top_malware),
-                ("top-techniques", "Most reported ATT&CK techniques", "Technique", found.top_techniques))]
+                ("top-cves", gettext("Most reported CVEs"), gettext("CVE"), found.top_cves),
+                ("top-malware", gettext("Most reported malware families"), gettext("Malware family"),
+                 found.top_malware),
+                ("top-techniques", gettext("Most reported ATT&CK techniques"), gettext("Technique"),
+                 found.top_techniques))]
