@@ -111,16 +111,17 @@ def load(session: Session, actor: Actor, items: list[HistoricalIncident]) -> lis
     own = next(o.slug for o in orgs.values() if o.id == actor.org_id)
     items = [item if item.record.reporter_org else _reported_by(item, own) for item in items]
     sectors = {s.slug: s for s in directory.sectors(session)}
-    known = _known_external_ids(session, orgs, items)
-    fresh = [item for item in items if not _keys(item, orgs) & known]
+    keys = {id(item): _keys(item, orgs) for item in items}
+    known = _known_external_ids(session, keys.values())
+    fresh = [item for item in items if not keys[id(item)] & known]
     rows = [_incident_row(actor, orgs, sectors, item) for item in fresh]
     ids = _insert_incidents(session, rows)
     new_ids = [ids[row[0]] for row in rows]
-    by_key = {key: i for item, i in zip(fresh, new_ids) for key in _keys(item, orgs)}
+    by_key = {key: i for item, i in zip(fresh, new_ids) for key in keys[id(item)]}
 
     bulk_insert(session, ExternalRef.__table__, ("incident_id", "org_id", "system", "value"),
                 [(i, org_id, system, value) for item, i in zip(fresh, new_ids)
-                 for org_id, system, value in _keys(item, orgs)])
+                 for org_id, system, value in keys[id(item)]])
     bulk_insert(session, incident_affected_sectors, ("incident_id", "sector_id"),
                 [(i, sectors[slug].id) for item, i in zip(fresh, new_ids)
                  for slug in dict.fromkeys(item.record.affected_sectors) if slug != item.record.sector])
@@ -266,8 +267,8 @@ def _keys(item: HistoricalIncident, orgs) -> set[tuple[int, str, str]]:
     return {(org_id, system, value) for system, value in item.record.external_ids.items()}
 
 
-def _known_external_ids(session: Session, orgs, items) -> set[tuple[int, str, str]]:
-    keys = sorted({key for item in items for key in _keys(item, orgs)})
+def _known_external_ids(session: Session, item_keys) -> set[tuple[int, str, str]]:
+    keys = sorted(set().union(*item_keys))
     found = set()
     for i in range(0, len(keys), LOOKUP_CHUNK):
         stmt = select(ExternalRef.org_id, ExternalRef.system, ExternalRef.value).where(
@@ -378,9 +379,21 @@ def _attach_indicators(session: Session, items, ids, orgs) -> None:
 
 
 def _write_timelines(session: Session, items, ids) -> None:
+    written: dict[tuple, str] = {}
     bulk_insert(session, TimelineEntry.__table__, _TIMELINE_COLUMNS,
-                [(i, e.at, e.kind, e.actor, e.user_id, e.org_id, e.body, e.internal, json.dumps(e.details))
+                [(i, e.at, e.kind, e.actor, e.user_id, e.org_id, e.body, e.internal, _json(e.details, written))
                  for item, i in zip(items, ids) for e in sorted(item.timeline, key=lambda e: e.at)])
+
+
+def _json(details: dict, written: dict[tuple, str]) -> str:
+    """``json.dumps(details)``, once per distinct flat ``details`` of a batch (most entries carry none,
+    a status entry one of a few transitions)."""
+    if not details:
+        return "{}"
+    if not all(type(k) is str and type(v) is str for k, v in details.items()):
+        return json.dumps(details)  # only text is memoised: 1 == True == 1.0 as keys, not as JSON
+    key = tuple(details.items())
+    return written.get(key) or written.setdefault(key, json.dumps(details))
 
 
 def _start_clocks(session: Session, items, ids) -> None:
