@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from pydantic import ValidationError
 
+from ncert import i18n
 from ncert.console.blueprint import bp
 from ncert.console.context import can_submit, current_actor
 from ncert.console.forms import SubmitForm, options
@@ -39,11 +40,11 @@ def submit():
         raise Forbidden("leadership accounts review; they do not submit incidents")
     own = session.get(Organization, actor.org_id)
     form = SubmitForm()
-    sectors = [(s.slug, s.name) for s in directory.sectors(session)]
+    sectors = [(s.slug, i18n.sector_name(s)) for s in directory.sectors(session)]
     form.affected_sectors.choices = options(*sectors)
     # An organisation reports for its own sector; national staff, and an organisation
     # without one (an international partner), name it (``incidents.submit`` decides).
-    mine = [(own.sector.slug, own.sector.name)] if own.sector and not actor.is_national else sectors
+    mine = [(own.sector.slug, i18n.sector_name(own.sector))] if own.sector and not actor.is_national else sectors
     form.sector.choices = options(("", _l("the reporting organisation's own")), *mine)
     if actor.is_national:
         orgs = directory.organizations(session)
