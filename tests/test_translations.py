@@ -19,7 +19,7 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from ncert import clocks, i18n
-from ncert.services import advisories
+from ncert.services import advisories, risk_records
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, OrgKind, Role, Status
 from tests.test_packaging import ROOT
 
@@ -119,6 +119,9 @@ def vocabulary_keys() -> dict[str, set[str]]:
         "sector": {s["slug"] for s in registry["sectors"]},
         "timeline_kind": timeline_kinds() | {"misp-delete", "misp-publish"},
         "advisory_severity": set(advisories.SEVERITIES),
+        "risk_status": set(risk_records.STATUSES),
+        "risk_strategy": set(risk_records.STRATEGIES),
+        "action_status": set(risk_records.ACTION_STATUSES),
     }
 
 

@@ -327,7 +327,9 @@ class QueueFilterForm(Form):
     until = DateField(_l("Reported to"), [Optional()])
     assignee = SelectField(_l("Assignee"), default="", choices=[])
     team = SelectField(_l("Team"), default="", choices=[])
-    sort = SelectField(_l("Sort by"), default="reported", choices=[SelectChoice(k) for k in QUEUE_SORTS])
+    sort = SelectField(_l("Sort by"), default="reported", choices=options(
+        ("reported", _l("reported")), ("updated", _l("updated")), ("severity", _l("severity")),
+        ("deadline", _l("deadline"))))
     order = SelectField(_l("Order"), default="desc",
                         choices=options(("desc", _l("descending")), ("asc", _l("ascending"))))
     limit = IntegerField(_l("Per page"), [Optional(), NumberRange(min=1, max=200)])

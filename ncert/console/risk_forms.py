@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ncert import i18n
 from ncert.console.forms import TEXT, FlaskForm, options
 from ncert.errors import Invalid
 from ncert.services.risk_records import ACTION_STATUSES, STATUSES, STRATEGIES
@@ -33,7 +35,8 @@ class RiskForm(FlaskForm):
     threat = TextAreaField(_l("Threat (RSIT)"), [Length(max=5000)], **TEXT,
                            description=_l("One RSIT class or class/type per line, e.g. malicious-code/infected-system"))
     attack = StringField(_l("ATT&CK techniques"), [Length(max=2000)], **TEXT, description=_l("e.g. T1486, T1566.001"))
-    status = SelectField(_l("Status"), choices=options(*((s, s.replace("_", " ")) for s in STATUSES)))
+    status = SelectField(_l("Status"), choices=options(*((s, LazyString(i18n.term, "risk_status", s))
+                                                         for s in STATUSES)))
     review_frequency_days = IntegerField(_l("Review every (days)"), [Optional(), NumberRange(min=1, max=3650)])
     next_review_on = DateField(_l("Next review"), [Optional()])
     reason = StringField(REASON, [Length(max=2000)], **TEXT)
@@ -77,7 +80,8 @@ class AssessmentForm(FlaskForm):
 
 
 class TreatmentForm(FlaskForm):
-    strategy = SelectField(_l("Strategy"), choices=options(*((s, s) for s in STRATEGIES)))
+    strategy = SelectField(_l("Strategy"), choices=options(*((s, LazyString(i18n.term, "risk_strategy", s))
+                                                             for s in STRATEGIES)))
     actions = TextAreaField(_l("Plan of actions"), [Length(max=20_000)], **TEXT,
                             description="One per line: action | owner | due YYYY-MM-DD | "
                                         + " or ".join(ACTION_STATUSES))

@@ -56,8 +56,8 @@ def english_patterns(lang: str) -> list[re.Pattern]:
     for text in texts:
         if not re.search(r"[A-Za-z]{2,}", re.sub(r"%\(\w+\)[sd]", "", text)):
             continue  # a message that is all placeholders and signs
-        pieces = re.split(r"%\(\w+\)[sd]", re.sub(r"<[^>]+>", " ", text))
-        body = r".+?".join(re.escape(re.sub(r"\s+", " ", p).strip()) for p in pieces)
+        pieces = re.split(r"%\(\w+\)[sd]", re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip())
+        body = r".+?".join(re.escape(p) for p in pieces)  # the words between placeholders, spaces and all
         patterns.append(re.compile(rf"(?:{body})"))
     return patterns
 

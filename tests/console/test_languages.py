@@ -4,11 +4,13 @@ profile, else Accept-Language, else NCERT_DEFAULT_LOCALE; ``<html lang>`` follow
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
+from sqlalchemy import select
 
 from ncert.config import ConfigError, Settings
-from ncert.models import User
+from ncert.models import Organization, Sector, User
 from tests.conftest import fresh_runtime
 from tests.console.helpers import Console
 
@@ -177,3 +179,56 @@ def test_wtforms_own_messages_follow_the_language(client):
         token = csrf_token(console.get(f"/login?lang={lang}").get_data(as_text=True))
         page = client.post("/login", data={"email": "", "password": "", "csrf_token": token}).get_data(as_text=True)
         assert required in page, lang
+
+
+CONSOLE_PAGES = ("/queue", "/submit", "/overview", "/kpi", "/landscape", "/trends", "/indicators", "/stix", "/risks",
+                 "/advisory-drafts", "/tasks", "/admin/organizations", "/admin/users", "/admin/api-keys",
+                 "/admin/feeds", "/admin/teams", "/admin/regimes", "/admin/playbooks", "/admin/models")
+
+
+class _PageText(HTMLParser):
+    """Text nodes of a page outside <style>, skipping what is marked as another language (the switch)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self.lang, self.stack, self.texts = lang, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        inherited = self.stack[-1][1] if self.stack else self.lang
+        self.stack.append((tag, dict(attrs).get("lang", inherited)))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        text = " ".join(data.split())
+        if text and self.stack and self.stack[-1][1] == self.lang and self.stack[-1][0] not in ("style", "title"):
+            self.texts.append(text)
+
+
+def test_every_console_page_in_azerbaijani_leaves_no_english(as_user, world, runtime):
+    """Server-side, on each backend: every page of the main and admin menus, as an admin, read for text that is
+    an English message the source marks or an English vocabulary term; names stored in the database are data."""
+    from tests.browser.test_languages import english_patterns
+
+    world.submit(world.actor("analyst@gridco.test"), title="Ransomware on a substation",
+                 category="malicious-code/infected-system", severity=3)
+    with runtime.sessions() as s:
+        data = {name for model in (User, Organization, Sector) for name in s.scalars(select(model.name))}
+    patterns = english_patterns("az")
+    console = as_user("admin@ncert.test")
+    left = {}
+    for path in CONSOLE_PAGES:
+        response = console.get(f"{path}?lang=az")
+        assert response.status_code == 200, path
+        page = _PageText("az")
+        page.feed(response.get_data(as_text=True))
+        english = sorted({t for t in page.texts if t not in data and any(p.fullmatch(t) for p in patterns)})
+        if english:
+            left[path] = english
+    assert left == {}, left
