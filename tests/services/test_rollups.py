@@ -152,6 +152,39 @@ def test_a_write_in_a_busy_cell_tallies_only_the_rows_it_changes(world, monkeypa
         assert sum(row[0][-1] for row in rollup_rows(s)) == 11  # twelve reports, one merged away
 
 
+def test_a_commit_finds_the_rows_to_tally_from_the_keys_its_incidents_had_when_loaded(world, monkeypatch):
+    """A write to incidents the session loaded finds the rows to tally again from the keys they had
+    and have, without reading the cell's other incidents (``_stale``); one whose key column was set
+    without being loaded first cannot tell its old key, and its cell is read whole. Either way the
+    rows are a rebuild's."""
+    gridco = world.actor("analyst@gridco.test")
+    refs = [world.submit(gridco, title=f"Loaded {i}", category="fraud/phishing") for i in range(6)]
+    whole_cell = []
+    original = rollups._stale
+    monkeypatch.setattr(rollups, "_stale", lambda *args: whole_cell.append(1) or original(*args))
+
+    def write(change) -> int:
+        whole_cell.clear()
+        with transaction(world.runtime.sessions) as s:
+            change(s, s.scalar(select(Incident).where(Incident.reference == refs[0])))
+        with world.runtime.sessions() as s:
+            kept = rollup_rows(s)
+        with transaction(world.runtime.sessions) as s:
+            rollups.rebuild(s, world.operator)
+        with world.runtime.sessions() as s:
+            assert rollup_rows(s) == kept
+        return len(whole_cell)
+
+    def expired_then_set(s, incident):
+        s.expire(incident, ["severity"])
+        incident.severity = 4
+
+    assert write(lambda s, incident: setattr(incident, "severity", 3)) == 0
+    assert write(lambda s, incident: incidents.transition(s, world.operator, incident.reference,
+                                                          Status.TRIAGED)) == 0
+    assert write(expired_then_set) == 1
+
+
 def status_totals(session) -> dict[tuple, int]:
     return {(org, str(tlp), str(status)): n for org, tlp, status, n in session.execute(
         select(StatusTotal.reporter_org_id, StatusTotal.tlp, StatusTotal.status, StatusTotal.n)) if n}
