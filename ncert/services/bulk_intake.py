@@ -112,7 +112,7 @@ def load(session: Session, actor: Actor, items: list[HistoricalIncident]) -> lis
     items = [item if item.record.reporter_org else _reported_by(item, own) for item in items]
     sectors = {s.slug: s for s in directory.sectors(session)}
     keys = {id(item): _keys(item, orgs) for item in items}
-    known = _known_external_ids(session, keys.values())
+    known = _known_external_ids(session, orgs, items, keys.values())
     fresh = [item for item in items if not keys[id(item)] & known]
     rows = [_incident_row(actor, orgs, sectors, item) for item in fresh]
     ids = _insert_incidents(session, rows)
@@ -267,8 +267,9 @@ def _keys(item: HistoricalIncident, orgs) -> set[tuple[int, str, str]]:
     return {(org_id, system, value) for system, value in item.record.external_ids.items()}
 
 
-def _known_external_ids(session: Session, item_keys) -> set[tuple[int, str, str]]:
-    keys = sorted(set().union(*item_keys))
+def _known_external_ids(session: Session, orgs, items, item_keys=None) -> set[tuple[int, str, str]]:
+    """The items' external-id keys already used (``item_keys``: each item's keys, when worked out)."""
+    keys = sorted(set().union(*(item_keys if item_keys is not None else (_keys(item, orgs) for item in items))))
     found = set()
     for i in range(0, len(keys), LOOKUP_CHUNK):
         stmt = select(ExternalRef.org_id, ExternalRef.system, ExternalRef.value).where(
