@@ -6,7 +6,8 @@ Sector analysts of several organisations report a realistic mix (RSIT categories
 TLP:GREEN or AMBER, an external ticket id, none to six indicators, a fifth of them drawn from a shared
 pool of campaign values so that reports correlate across sectors, sometimes an affected sector); the
 installed playbooks and detection act on each as in production. After a warm-up, one client sends
-reports back to back (reports/s and latency percentiles), then four clients at once (reports/s).
+reports back to back (reports/s and latency percentiles), then four clients at once (reports/s);
+each phase also gives the server's CPU time per report, the figure a busy shared machine moves least.
 
     .venv/bin/python bench/rest_intake.py [REPORTS] [POSTGRESQL_URL]
 
@@ -86,6 +87,13 @@ def reports(count: int, seed: int = 2026, start: int = 0) -> list[tuple[str, dic
     return out
 
 
+def cpu_s(pid: int) -> float:
+    """The process's CPU time so far (user and system): unlike wall time, barely moved by other
+    processes on a shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def post(base: str, key: str, body: dict) -> float:
     request = urllib.request.Request(f"{base}/api/v1/incidents", data=json.dumps(body).encode(), method="POST",
                                      headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
@@ -141,8 +149,12 @@ def run(env: dict, count: int) -> dict:
     with server([ncert, "serve", "--port", str(port)], f"{base}/api/v1/openapi.json", env=env) as proc:
         for org, body in batches[:WARM_UP]:
             post(base, keys[org], body)
+        cpu = cpu_s(proc.pid)
         one = sequential(base, keys, batches[WARM_UP:WARM_UP + count])
+        one["server_cpu_ms_per_report"] = round((cpu_s(proc.pid) - cpu) * 1000 / count, 1)
+        cpu = cpu_s(proc.pid)
         many = concurrent(base, keys, batches[WARM_UP + count:], CLIENTS)
+        many["server_cpu_ms_per_report"] = round((cpu_s(proc.pid) - cpu) * 1000 / count, 1)
         rss = peak_rss_mib(proc.pid)
     return {"sequential": one, "concurrent": many, "server_peak_rss_mib": rss}
 
