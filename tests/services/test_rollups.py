@@ -104,6 +104,21 @@ def test_rollups_kept_on_write_equal_a_recount(world, story):
         assert rollup_rows(s) == kept
 
 
+def write_and_compare(world, ref: str, change, seen):
+    """Commit ``change`` to the incident ``ref``, take ``seen()`` of the commit, and check that the
+    rollup rows it left are those a rebuild writes."""
+    with transaction(world.runtime.sessions) as s:
+        change(s, s.scalar(select(Incident).where(Incident.reference == ref)))
+    observed = seen()
+    with world.runtime.sessions() as s:
+        kept = rollup_rows(s)
+    with transaction(world.runtime.sessions) as s:
+        rollups.rebuild(s, world.operator)
+    with world.runtime.sessions() as s:
+        assert rollup_rows(s) == kept
+    return observed
+
+
 def test_a_write_in_a_busy_cell_tallies_only_the_rows_it_changes(world, monkeypatch):
     """Twelve reports of one organisation on one day, most sharing their rollup rows: each write
     (a status change leaving and joining shared rows, a reporting delay changed in place, a merge,
@@ -129,16 +144,7 @@ def test_a_write_in_a_busy_cell_tallies_only_the_rows_it_changes(world, monkeypa
     def write(change) -> list[int]:
         """Rows tallied by the commit of ``change``, once its rollups proved equal to a rebuild's."""
         tallied.clear()
-        with transaction(world.runtime.sessions) as s:
-            change(s, s.scalar(select(Incident).where(Incident.reference == refs[0])))
-        by_commit = list(tallied)
-        with world.runtime.sessions() as s:
-            kept = rollup_rows(s)
-        with transaction(world.runtime.sessions) as s:
-            rollups.rebuild(s, world.operator)
-        with world.runtime.sessions() as s:
-            assert rollup_rows(s) == kept
-        return by_commit
+        return write_and_compare(world, refs[0], change, lambda: list(tallied))
 
     def triage(s, incident):
         incidents.transition(s, world.operator, incident.reference, Status.TRIAGED)
@@ -165,15 +171,7 @@ def test_a_commit_finds_the_rows_to_tally_from_the_keys_its_incidents_had_when_l
 
     def write(change) -> int:
         whole_cell.clear()
-        with transaction(world.runtime.sessions) as s:
-            change(s, s.scalar(select(Incident).where(Incident.reference == refs[0])))
-        with world.runtime.sessions() as s:
-            kept = rollup_rows(s)
-        with transaction(world.runtime.sessions) as s:
-            rollups.rebuild(s, world.operator)
-        with world.runtime.sessions() as s:
-            assert rollup_rows(s) == kept
-        return len(whole_cell)
+        return write_and_compare(world, refs[0], change, lambda: len(whole_cell))
 
     def expired_then_set(s, incident):
         s.expire(incident, ["severity"])
