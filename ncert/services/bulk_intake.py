@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import Engine, bindparam, select, text, update
+from sqlalchemy import Engine, bindparam, event, select, text, update
 from sqlalchemy.orm import Session
 
 from ncert import clocks
@@ -160,9 +160,14 @@ def initial_load(engine: Engine) -> Iterator[bool]:
     of the server's time), and the indexes built are the ones maintenance would have given; a foreign
     key added back checks every row in one join (0.1 s for 200,000 timeline entries, where checking
     them row by row as they were copied took 2.3 s), so a row that breaks one still fails the block.
-    Unique indexes stay: they are constraints, and the load's own lookups use them. Yields
+    Unique indexes stay: they are constraints, and the load's own lookups use them. On SQLite the
+    block only gives its connections a larger page cache (``_sqlite_cache``). Yields
     whether it deferred anything: nothing on SQLite, nor when the database already has incidents
     (it may be serving, and its queries need their indexes)."""
+    if engine.dialect.name == "sqlite":
+        with _sqlite_cache(engine, LOAD_CACHE_KIB):
+            yield False
+        return
     if engine.dialect.name != "postgresql":
         yield False
         return
@@ -200,6 +205,29 @@ def initial_load(engine: Engine) -> Iterator[bool]:
         with engine.begin() as conn:  # apart: a row that breaks a key fails here, the indexes built
             for table, name, definition in checks:  # each checks every row it covers, in one pass
                 conn.execute(text(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
+
+
+LOAD_CACHE_KIB = 1024 * 1024  # SQLite's page cache per connection during an initial load: 1 GiB
+
+
+@contextmanager
+def _sqlite_cache(engine: Engine, kib: int) -> Iterator[None]:
+    """Each connection ``engine`` hands out in the block gets ``kib`` of page cache (``PRAGMA cache_size``;
+    ``ncert.db.make_engine`` gives 64 MiB, for serving): a load inserts into some twenty indexes per
+    incident, several keyed by random values (indicator values, hashes), which outgrow a small cache
+    as the database grows, and every page missed is read again from the file. The pool is emptied
+    after, so later connections start with the usual size."""
+    def grow(dbapi_conn, _record, _proxy) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA cache_size=-{int(kib)}")
+        cursor.close()
+
+    event.listen(engine, "checkout", grow)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", grow)
+        engine.dispose()
 
 
 # What a load writes, the rollups its recount writes included.
