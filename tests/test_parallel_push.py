@@ -107,7 +107,8 @@ class Pusher:
             with self.lock:
                 self.retries[door] += 1
             time.sleep(0.05)
-        raise AssertionError(f"{door} {url}: not accepted after {ATTEMPTS} attempts")
+        last = "no answer" if response is None else f"last answer {response.status_code} {response.text[:500]}"
+        raise AssertionError(f"{door} {url}: not accepted after {ATTEMPTS} attempts; {last}")
 
 
 def _in_parallel(jobs: list[Callable[[], None]]) -> None:
