@@ -32,7 +32,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import VENV_BIN, free_port, peak_rss_mib, server  # noqa: E402
+from common import VENV_BIN, free_port, peak_rss_mib, run_together, server  # noqa: E402
 
 REPORTS = 1_000  # per phase
 WARM_UP = 50
@@ -124,13 +124,7 @@ def concurrent(base: str, keys: dict, batch: list, clients: int) -> dict:
         except BaseException as exc:  # noqa: BLE001 - reported after the run
             errors.append(exc)
 
-    threads = [threading.Thread(target=send, args=(share,)) for share in shares]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    seconds = time.perf_counter() - started
+    seconds = run_together([threading.Thread(target=send, args=(share,)) for share in shares])
     if errors:
         raise errors[0]
     return {"reports": len(batch), "clients": clients, "seconds": round(seconds, 2),

@@ -37,7 +37,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import VENV_BIN, free_port, peak_rss_mib, server  # noqa: E402
+from common import VENV_BIN, free_port, peak_rss_mib, run_together, server  # noqa: E402
 from import_million import generate  # noqa: E402
 from million_incidents import DATA, ensure, environment, sqlite_url  # noqa: E402
 from million_pages import (  # noqa: E402
@@ -266,13 +266,8 @@ def _intake(base: str, key: str, env: dict, url: str, orgs: list[str]) -> dict:
 
     engine = create_engine(url)
     with server([str(VENV_BIN / "ncert"), "worker"], None, env=env, log=DATA / "scale-worker.log"):
-        threads = [threading.Thread(target=client, args=(bodies[i::CLIENTS],)) for i in range(CLIENTS)]
         started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        stored_s = time.perf_counter() - started
+        stored_s = run_together([threading.Thread(target=client, args=(bodies[i::CLIENTS],)) for i in range(CLIENTS)])
         while _pending(engine):
             time.sleep(0.2)
         delivered_s = time.perf_counter() - started
