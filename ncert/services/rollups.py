@@ -425,14 +425,12 @@ def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touch
     keys holding a touched incident, and those whose row counts a number other than the incidents
     now in it (a touched incident left it). Read from the keys alone: no durations, no timeline."""
     i = Incident
-    stmt = select(i.id, i.reporter_org_id, i.sector_id, i.rsit_class, i.severity, i.communicated_severity, i.tlp,
-                  i.status, i.resolved_at, i.closed_at).where(*_counted_on(day), _unmerged())
+    stmt = select(i.id, *_KEY_SELECT, i.resolved_at, i.closed_at).where(*_counted_on(day), _unmerged())
     if orgs is not None:
         stmt = stmt.where(i.reporter_org_id.in_(orgs))
     members: dict[tuple, list[int]] = defaultdict(list)
     for incident_id, *key, resolved, closed in conn.execute(stmt):
-        ends = [t for t in (resolved, closed) if t is not None]
-        members[(*key, _day(min(ends)) if ends else None)].append(incident_id)
+        members[_key_of(*key, resolved, closed)].append(incident_id)
     stored = {tuple(row[1:-1]): (row[0], row[-1]) for row in conn.execute(
         select(IncidentRollup.id, *(IncidentRollup.__table__.c[k] for k in _KEY), IncidentRollup.incidents)
         .where(*mine))}
@@ -637,9 +635,7 @@ def _tally(day: date, rows) -> dict[tuple, _Cell]:
     cells: dict[tuple, _Cell] = defaultdict(_Cell)
     for (org, sector, rsit_class, severity, communicated, tlp, status, reported, acknowledged, resolved, closed,
          aware, occurred, contained) in rows:
-        ends = [t for t in (resolved, closed) if t is not None]
-        cell = cells[(org, sector, rsit_class, severity, communicated, tlp, status,
-                      _day(min(ends)) if ends else None)]
+        cell = cells[_key_of(org, sector, rsit_class, severity, communicated, tlp, status, resolved, closed)]
         cell.incidents += 1
         cell.add("acknowledge", _seconds(acknowledged, reported))
         cell.add("contain", _seconds(contained or resolved, reported))
