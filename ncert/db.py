@@ -210,7 +210,12 @@ def insert_trigger_suspended(session: Session, trigger: str) -> Iterator[bool]:
         # pysqlite (before Python 3.12) begins a transaction only before INSERT, UPDATE or DELETE: the
         # DROP below would commit on its own, and a SAVEPOINT the block takes first would commit at
         # its RELEASE. Begin it here, so the whole block stays the caller's to commit or roll back.
-        driver.execute("BEGIN")
+        # IMMEDIATE: a deferred transaction that reads (the trigger's SQL below) and then writes cannot
+        # wait for the write lock: in WAL mode, once another writer has committed since its read, the
+        # write fails at once with SQLITE_BUSY (https://www.sqlite.org/lang_transaction.html,
+        # https://www.sqlite.org/wal.html "sometimes queries return SQLITE_BUSY"), which a loaded
+        # server hit on every retry of a TAXII push. Taking the lock first waits on the busy timeout.
+        driver.execute("BEGIN IMMEDIATE")
     sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
                        {"n": trigger}).scalar_one()
     conn.execute(text(f"DROP TRIGGER {trigger}"))  # also takes the database's write lock

@@ -3,6 +3,8 @@ scoped as TAXII serves them."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -163,3 +165,36 @@ def test_a_push_indexes_each_stored_row_once_and_leaves_the_text_trigger_in_plac
         raise RuntimeError("the transaction fails after the push")
     assert counts() == (stored, indexed, 1)
     assert found(world, "analyst@gridco.test", text="rolled") == []
+
+
+def test_suspending_the_trigger_waits_for_another_writer_instead_of_failing(world):
+    """A push that suspends the text trigger while another connection holds SQLite's write lock waits for
+    it (the busy timeout) and goes on once it commits: a transaction that read before taking the lock
+    would fail at once, on every retry of a busy server."""
+    if world.runtime.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock and FTS5 trigger")
+    from sqlalchemy import text
+
+    from ncert.db import insert_trigger_suspended
+
+    outcome: list = []
+
+    def suspend() -> None:
+        try:
+            with transaction(world.runtime.sessions) as s, insert_trigger_suspended(s, "stix_fts_insert") as done:
+                outcome.append(done)
+        except Exception as exc:  # reported by the assertion below
+            outcome.append(exc)
+
+    holder = world.runtime.sessions()
+    holder.execute(text("UPDATE organizations SET name = name"))  # takes the write lock
+    pusher = threading.Thread(target=suspend)
+    pusher.start()
+    time.sleep(0.5)
+    assert outcome == []  # still waiting for the lock
+    holder.commit()
+    holder.close()
+    pusher.join(timeout=30)
+    assert outcome == [True]
+    with world.runtime.sessions() as s:
+        assert s.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'stix_fts_insert'")) == 1
