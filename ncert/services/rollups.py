@@ -1,25 +1,27 @@
 """Keeping the incident rollups (``ncert.models.rollups``) equal to the incidents.
 
 Maintained on write: a session listener notes, at every flush, the cells
-(UTC report day × reporting organisation) of each incident written, before and
-after the change, and of each status entry added to a timeline, with the
-incidents touched, and recounts those cells from their incidents when the
-transaction commits, in it. Every door, bulk path and test that writes incidents
-through the ORM keeps them current. Such a recount reads the keys of the cell's
-incidents and tallies in full only the rollup rows whose incidents changed: a key
-holding a touched incident, or one whose count differs from its row (an incident
-left it). A busy organisation's day holds thousands of incidents, and tallying
-all of them on every report cost 100 ms a write at 2,000 (measured for issue 12);
-a write now costs a few rows' tally at any table size. A recount replaces a
-cell's rows, so two transactions recounting one cell
-at once would each keep their own: on PostgreSQL a recount first takes a
-transaction-scoped advisory lock per cell, all of a commit's at once in key order
-(no two commits can then wait on each other), and reads the cell after any
-commit it waited for. SQLite has one writer at a time.
+(UTC report day × reporting organisation) of each incident written and of each
+status entry added to a timeline, with the incidents touched, and recounts those
+cells when the transaction commits, in it. Every door, bulk path and test that
+writes incidents through the ORM keeps them current. Before a flush moves an
+incident (another rollup key, status, label, day or reporter) or deletes it, the
+listener reads where its stored row is counted, with the row locked until commit
+(so a writer that changed it after this session loaded it is read, not missed);
+at commit only the rollup rows of the keys a touched incident has and had are
+tallied again, from their incidents, and the status cells change by the moves.
+A busy organisation's day holds thousands of incidents, and tallying all of them
+on every report cost 100 ms a write at 2,000 (measured for issue 12); a write now
+costs a few rows' tally at any table size. A recount replaces rollup rows, so two
+transactions recounting one cell at once would each keep their own: on
+PostgreSQL a recount first takes a transaction-scoped advisory lock per cell, all
+of a commit's at once in key order (no two commits can then wait on each other),
+and reads the cell after any commit it waited for. SQLite has one writer at a time.
 
 The queue's exact counts per status (``StatusTotal``: organisation × label ×
-status, merged reports included) are kept by difference: a recount compares a
-cell's ``StatusCell`` rows with its incidents and adds the change to the totals.
+status, merged reports included) are kept by difference with the status cells
+(``StatusCell``: day × organisation × label × status).
+
 ``rebuild`` recounts every day (``ncert rollups rebuild``, and migration 0010b
 for data written before the rollups existed). The term rollups (``TermRollup``: the
 CVEs, malware families and ATT&CK techniques the landscape ranks) are recounted with
@@ -46,7 +48,6 @@ from itertools import chain
 from sqlalchemy import Connection, Date, bindparam, delete, event, func, insert, inspect, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
-from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from ncert import galaxies
 from ncert.actor import Actor
@@ -73,7 +74,7 @@ MEASURES = ("acknowledge", "contain", "resolve", "delay")
 
 Cell = tuple[date, int]  # (UTC report day, reporting organisation)
 _PENDING = "ncert.rollups.cells"  # session.info: cell → the incidents touched in it
-_BEFORE = "ncert.rollups.before"  # session.info: incident → (day, key) it was counted under (``_key_as_loaded``)
+_BEFORE = "ncert.rollups.before"  # session.info: incident → where it was counted before this transaction (``_Was``)
 
 
 def bucket_of(seconds: float) -> int:
@@ -123,44 +124,61 @@ def _day(moment: datetime) -> date:
 
 
 @event.listens_for(Session, "before_flush")
-def _note_cells_left(session: Session, _context, _instances) -> None:
-    """The cells incidents about to move (another day or reporter) or go are counted in,
-    read from the database before the flush changes it; and the rollup key each incident
-    changed in this transaction was counted under, from its values as loaded."""
+def _note_where_counted(session: Session, _context, _instances) -> None:
+    """Where each incident the flush is about to move (another rollup key, status cell, day or
+    reporter) or delete was counted, once per transaction, and its cell to recount at commit."""
     before = session.info.setdefault(_BEFORE, {})
-    for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, Incident) and obj.id not in before:
-            before[obj.id] = _key_as_loaded(obj)
-    leaving = [obj.id for obj in session.deleted if isinstance(obj, Incident)]
-    leaving += [obj.id for obj in session.dirty if isinstance(obj, Incident) and _moves(obj)]
-    if leaving:
-        _note(session, leaving, stored=True)
+    changing = [obj.id for obj in session.deleted if isinstance(obj, Incident) and obj.id not in before]
+    changing += [obj.id for obj in session.dirty if isinstance(obj, Incident) and obj.id not in before
+                 and inspect(obj).committed_state.keys() & _COUNTED_BY]
+    if not changing:
+        return
+    noted = session.info.setdefault(_PENDING, defaultdict(set))
+    for incident_id, was in _stored(session.connection(), changing).items():
+        before[incident_id] = was
+        noted[was.status[:2]].add(incident_id)
 
 
-def _key_as_loaded(incident: Incident) -> tuple | None | object:
-    """(day, rollup key) the incident is counted under as last written, from the values it was
-    loaded with (the changed ones' originals); None when merged (not counted); ``_UNKNOWN``
-    when one of them was set without being loaded first."""
-    state = inspect(incident)
-    values = []
-    for name in _KEY_COLUMNS:
-        value = state.committed_state.get(name, state.dict.get(name, NO_VALUE))
-        if value is NO_VALUE or value is NEVER_SET:
-            return _UNKNOWN
-        values.append(value)
-    row = dict(zip(_KEY_COLUMNS, values, strict=True))
-    if row["merged_into_id"]:
-        return None
-    return _day(row["reported_at"]), _key_of(*(row[k] for k in _KEY_COLUMNS[:7]), row["resolved_at"],
-                                             row["closed_at"])
+def _stored(conn: Connection, incident_ids: list[int]) -> dict[int, _Was]:
+    """Where each incident is counted as stored, read with its row locked until commit: on
+    PostgreSQL ``FOR UPDATE``, so a writer that changed it since this session loaded it has
+    committed and is read (the values the session loaded may be stale); on SQLite with the
+    database's write lock taken first (nothing can commit between this read and the flush)."""
+    if conn.dialect.name == "sqlite":
+        driver = conn.connection.driver_connection
+        if not driver.in_transaction:  # pysqlite begins one only at the flush's first write (ncert.db)
+            driver.execute("BEGIN IMMEDIATE")
+    i = Incident
+    found = {}
+    for ids in _chunks(sorted(incident_ids)):
+        stmt = select(i.id, i.reported_at, *_KEY_SELECT, i.resolved_at, i.closed_at, i.merged_into_id).where(
+            i.id.in_(ids))
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        for incident_id, *row in conn.execute(stmt):
+            found[incident_id] = _was(*row)
+    return found
 
 
-def _moves(incident: Incident) -> bool:
-    state = inspect(incident)
-    if not state.committed_state.keys() & {"reported_at", "reporter_org_id"}:
-        return False  # neither was set since load: most dirty incidents, whose history was 0.1 ms each to ask
-    attrs = state.attrs
-    return attrs.reported_at.history.has_changes() or attrs.reporter_org_id.history.has_changes()
+@dataclass(frozen=True)
+class _Was:
+    """Where an incident is counted: its (day, rollup key), None when merged (merged reports are not
+    counted) or new; its status cell (day, organisation, label, status), merged reports included,
+    None when new."""
+
+    rollup: tuple | None
+    status: tuple | None
+
+
+_NEW = _Was(None, None)
+
+
+def _was(reported_at, org, sector, rsit_class, severity, communicated, tlp, status, resolved, closed,
+         merged) -> _Was:
+    day = _day(reported_at)
+    return _Was(None if merged else (day, _key_of(org, sector, rsit_class, severity, communicated, tlp, status,
+                                                  resolved, closed)),
+                (day, org, tlp, status))
 
 
 @event.listens_for(Session, "after_flush")
@@ -170,7 +188,7 @@ def _note_touched_cells(session: Session, _context) -> None:
     before = session.info.setdefault(_BEFORE, {})
     for obj in session.new:
         if isinstance(obj, Incident):
-            before.setdefault(obj.id, None)  # new in this transaction: counted nowhere yet
+            before.setdefault(obj.id, _NEW)  # new in this transaction: counted nowhere yet
     ids = set(written)
     ids |= {obj.incident_id for obj in session.new if isinstance(obj, TimelineEntry) and obj.kind == "status"}
     ids |= {obj.incident_id for obj in (*session.new, *session.dirty) if isinstance(obj, MispEvent)}
@@ -178,15 +196,14 @@ def _note_touched_cells(session: Session, _context) -> None:
         _note(session, ids, written)
 
 
-def _note(session: Session, incident_ids: Iterable[int], written: dict[int, Incident] | None = None, *,
-          stored: bool = False) -> None:
+def _note(session: Session, incident_ids: Iterable[int], written: dict[int, Incident] | None = None) -> None:
     """Note the cell of each incident: from the copy the session holds (``written`` by the flush, or
     in its identity map) where it has the incident's day and reporter (a query a flush was most of a
-    playbook run's rollup cost), else, or when ``stored`` (the values before a flush), from the database."""
+    playbook run's rollup cost), else from the database."""
     noted = session.info.setdefault(_PENDING, defaultdict(set))
     unknown = []
     for incident_id in incident_ids:
-        held = None if stored else (written or {}).get(incident_id) or session.identity_map.get(
+        held = (written or {}).get(incident_id) or session.identity_map.get(
             session.identity_key(Incident, incident_id))
         values = inspect(held).dict if held is not None else {}
         if values.get("reported_at") is not None and values.get("reporter_org_id") is not None:
@@ -231,13 +248,14 @@ def recount_incidents(session: Session, incident_ids: Iterable[int]) -> None:
 
 
 def recount(conn: Connection, cells: Iterable[Cell], touched: dict[Cell, set[int]] | None = None,
-            before: dict[int, tuple | None | object] | None = None) -> None:
+            before: dict[int, _Was] | None = None) -> None:
     """Recount the rollup rows of ``cells`` from their incidents: the commit listener's work, and
     what a path that inserts incidents without ORM objects (``ncert.db.bulk_insert``) calls itself.
     With ``touched`` (the incidents changed in each cell), only the rows those incidents are or were
     counted in are tallied again; without, every row of the cells. ``before`` (the commit listener's)
-    holds the (day, key) each touched incident was counted under before the transaction changed it,
-    so those rows are found without reading the cell's other incidents."""
+    holds where each touched incident was counted before the transaction changed it (``_Was``), so
+    those rows are found, and the status cells changed by difference, without reading the cell's
+    other incidents."""
     cells = sorted(set(cells))
     _lock(conn, cells)
     by_day: dict[date, set[int]] = defaultdict(set)
@@ -351,14 +369,16 @@ def _lock(conn: Connection, cells: list[Cell]) -> None:
 
 def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool = True, statuses: bool = True,
              duration_days: bool = True, touched: set[int] | None = None,
-             before: dict[int, tuple | None | object] | None = None) -> int:
+             before: dict[int, _Was] | None = None) -> int:
     """Replace the rollup rows of ``day`` (for ``orgs``, or every organisation), with its term
     rollups, status cells and histograms' day unless ``terms``, ``statuses`` or ``duration_days``
     is false (migrations that predate them); answers how many incidents they count. With
-    ``touched`` (incident ids), only the rows that hold or held them (``_stale``)."""
+    ``touched`` (incident ids) and where those of them the transaction moved were counted
+    (``before``), only the rows that hold or held them are tallied again and the status cells
+    change by their moves (``_stale``)."""
     if terms:
         _replace_terms(conn, day, orgs)
-    if statuses:
+    if statuses and touched is None:
         _replace_statuses(conn, day, orgs)
     mine = [IncidentRollup.day == day]
     incidents = _incidents_of(day)
@@ -371,9 +391,9 @@ def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool 
         conn.execute(delete(IncidentRollup.__table__).where(*mine))
         cells = _tally(day, conn.execute(incidents))
     else:
-        known = before is not None and all(before.get(i) is not _UNKNOWN for i in touched)
-        stale_rows, recounted = (_stale_known(conn, day, orgs, mine, touched, before) if known
-                                 else _stale(conn, day, orgs, mine, touched))
+        stale_rows, recounted, moves = _stale(conn, day, orgs, mine, touched, before or {})
+        if statuses:
+            _move_statuses(conn, day, moves)
         for n in range(0, len(stale_rows), 500):
             chunk = stale_rows[n:n + 500]
             conn.execute(delete(RollupDuration.__table__).where(RollupDuration.rollup_id.in_(chunk)))
@@ -419,46 +439,51 @@ def _sqlite_rows(conn: Connection, table, columns: list[str], rows: list[list]) 
                          [tuple(row) for row in rows])
 
 
-def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touched: set[int]
-           ) -> tuple[list[int], list[int]]:
-    """The rollup rows of a day's cell to tally again, and the incidents they are to count: the
-    keys holding a touched incident, and those whose row counts a number other than the incidents
-    now in it (a touched incident left it). Read from the keys alone: no durations, no timeline."""
-    i = Incident
-    stmt = select(i.id, *_KEY_SELECT, i.resolved_at, i.closed_at).where(*_counted_on(day), _unmerged())
-    if orgs is not None:
-        stmt = stmt.where(i.reporter_org_id.in_(orgs))
-    members: dict[tuple, list[int]] = defaultdict(list)
-    for incident_id, *key, resolved, closed in conn.execute(stmt):
-        members[_key_of(*key, resolved, closed)].append(incident_id)
-    stored = {tuple(row[1:-1]): (row[0], row[-1]) for row in conn.execute(
-        select(IncidentRollup.id, *(IncidentRollup.__table__.c[k] for k in _KEY), IncidentRollup.incidents)
-        .where(*mine))}
-    keys = {k for k in members.keys() | stored.keys() if len(members.get(k, ())) != stored.get(k, (None, 0))[1]}
-    keys |= {k for k, ids in members.items() if not touched.isdisjoint(ids)}
-    return ([stored[k][0] for k in keys if k in stored],
-            sorted(incident_id for k in keys for incident_id in members.get(k, ())))
-
-
-def _stale_known(conn: Connection, day: date, orgs: set[int] | None, mine: list, touched: set[int],
-                 before: dict[int, tuple | None | object]) -> tuple[list[int], list[int]]:
-    """``_stale`` when the key each touched incident was counted under is known: the keys it is
-    counted under now and was before are the only ones whose incidents changed (incident rows are
-    written through the ORM alone, so one no flush saw dirty kept its key), and only theirs are
-    read. On a busy day ``_stale`` read all of the cell's incidents at every commit (20,000 reports
-    in a day made a playbook run's commits 40 % of its time, issue 13)."""
+def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touched: set[int],
+           before: dict[int, _Was]) -> tuple[list[int], list[int], dict[tuple, int]]:
+    """The rollup rows of a day's cell to tally again, the incidents they are to count, and the
+    change of the day's status cells ((organisation, label, status) → incidents). The keys a touched
+    incident is counted under now and was before (``before``; one a flush did not move kept its
+    key: incident rows are written through the ORM alone) are the only ones whose incidents changed,
+    and only theirs are read: reading every incident of a busy day at each commit made a playbook
+    run's commits 40 % of its time (20,000 reports in a day, issue 13)."""
     i = Incident
     keys: set[tuple] = set()
-    for n, ids in enumerate(_chunks(sorted(touched))):
-        for incident_id, at, *key, resolved, closed, merged in conn.execute(
+    moves: dict[tuple, int] = defaultdict(int)
+    found = set()
+
+    def ours(counted: tuple | None, org=lambda c: c[1]) -> bool:
+        """Counted on this recount's day, for one of its organisations (a status cell's is its second
+        part, a rollup key's the first of its key)."""
+        return counted is not None and counted[0] == day and (orgs is None or org(counted) in orgs)
+
+    def key_org(counted: tuple) -> int:
+        return counted[1][0]
+
+    for ids in _chunks(sorted(touched)):
+        for incident_id, *row in conn.execute(
                 select(i.id, i.reported_at, *_KEY_SELECT, i.resolved_at, i.closed_at, i.merged_into_id)
                 .where(i.id.in_(ids))):
-            now = None if merged else (_day(at), _key_of(*key, resolved, closed))
-            for counted in (now, before.get(incident_id, now)):
-                if counted is not None and counted[0] == day and (orgs is None or counted[1][0] in orgs):
+            found.add(incident_id)
+            now = _was(*row)
+            was = before.get(incident_id, now)
+            for counted in (now.rollup, was.rollup):
+                if ours(counted, key_org):
                     keys.add(counted[1])
+            if now.status != was.status:
+                if ours(now.status):
+                    moves[now.status[1:]] += 1
+                if ours(was.status):
+                    moves[was.status[1:]] -= 1
+    for incident_id in touched - found:  # deleted in this transaction
+        was = before.get(incident_id, _NEW)
+        if ours(was.rollup, key_org):
+            keys.add(was.rollup[1])
+        if ours(was.status):
+            moves[was.status[1:]] -= 1
+    moves = {k: n for k, n in moves.items() if n}
     if not keys:
-        return [], []
+        return [], [], moves
     stored = {tuple(row[1:]): row[0] for row in conn.execute(
         select(IncidentRollup.id, *(IncidentRollup.__table__.c[k] for k in _KEY)).where(*mine))}
     members: list[int] = []
@@ -467,7 +492,16 @@ def _stale_known(conn: Connection, day: date, orgs: set[int] | None, mine: list,
     for incident_id, *key, resolved, closed in conn.execute(stmt):
         if _key_of(*key, resolved, closed) in keys:
             members.append(incident_id)
-    return [stored[k] for k in keys if k in stored], sorted(members)
+    return [stored[k] for k in keys if k in stored], sorted(members), moves
+
+
+def _move_statuses(conn: Connection, day: date, change: dict[tuple, int]) -> None:
+    """Add ``change`` to ``day``'s status cells and to the totals, dropping cells left empty (a recount
+    writes none)."""
+    if not change:
+        return
+    _add_statuses(conn, day, change)
+    conn.execute(delete(StatusCell.__table__).where(StatusCell.day == day, StatusCell.n == 0))
 
 
 def _key_of(org, sector, rsit_class, severity, communicated, tlp, status, resolved, closed) -> tuple:
@@ -587,11 +621,9 @@ _KEY = ("reporter_org_id", "sector_id", "rsit_class", "severity", "communicated_
         "ended_on")
 _KEY_SELECT = (Incident.reporter_org_id, Incident.sector_id, Incident.rsit_class, Incident.severity,
                Incident.communicated_severity, Incident.tlp, Incident.status)
-# The incident's attributes its rollup key and day are made of (``_key_as_loaded``), the seven of
-# ``_KEY_SELECT`` first.
-_KEY_COLUMNS = ("reporter_org_id", "sector_id", "rsit_class", "severity", "communicated_severity", "tlp", "status",
-                "resolved_at", "closed_at", "reported_at", "merged_into_id")
-_UNKNOWN = object()  # an incident's key before this transaction could not be told from its loaded values
+# The incident's attributes where it is counted depends on (``_Was``): its rollup key, day, status cell.
+_COUNTED_BY = frozenset({"reporter_org_id", "sector_id", "rsit_class", "severity", "communicated_severity", "tlp",
+                         "status", "resolved_at", "closed_at", "reported_at", "merged_into_id"})
 
 
 def _incidents_of(day: date):

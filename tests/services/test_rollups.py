@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select
 from ncert import periods
 from ncert.access import scope, severity_column
 from ncert.db import transaction, utcnow
-from ncert.models import Incident, IncidentRollup, RollupDuration, StatusTotal, TimelineEntry
+from ncert.models import Incident, IncidentRollup, RollupDuration, StatusCell, StatusTotal, TimelineEntry
 from ncert.records import IncidentPatch
 from ncert.services import incidents, kpi, queue, rollups
 from ncert.services.incident_stats import (
@@ -104,18 +104,26 @@ def test_rollups_kept_on_write_equal_a_recount(world, story):
         assert rollup_rows(s) == kept
 
 
+def counted_rows(session) -> dict:
+    """What the rollups hold: the incident rollups, the status cells and the status totals."""
+    cells = session.execute(select(StatusCell.day, StatusCell.reporter_org_id, StatusCell.tlp, StatusCell.status,
+                                   StatusCell.n)).all()
+    return {"rollups": rollup_rows(session), "cells": sorted(map(tuple, cells), key=repr),
+            "totals": status_totals(session)}
+
+
 def write_and_compare(world, ref: str, change, seen):
     """Commit ``change`` to the incident ``ref``, take ``seen()`` of the commit, and check that the
-    rollup rows it left are those a rebuild writes."""
+    rollup rows, status cells and totals it left are those a rebuild writes."""
     with transaction(world.runtime.sessions) as s:
         change(s, s.scalar(select(Incident).where(Incident.reference == ref)))
     observed = seen()
     with world.runtime.sessions() as s:
-        kept = rollup_rows(s)
+        kept = counted_rows(s)
     with transaction(world.runtime.sessions) as s:
         rollups.rebuild(s, world.operator)
     with world.runtime.sessions() as s:
-        assert rollup_rows(s) == kept
+        assert counted_rows(s) == kept
     return observed
 
 
@@ -158,29 +166,58 @@ def test_a_write_in_a_busy_cell_tallies_only_the_rows_it_changes(world, monkeypa
         assert sum(row[0][-1] for row in rollup_rows(s)) == 11  # twelve reports, one merged away
 
 
-def test_a_commit_finds_the_rows_to_tally_from_the_keys_its_incidents_had_when_loaded(world, monkeypatch):
-    """A write to incidents the session loaded finds the rows to tally again from the keys they had
-    and have, without reading the cell's other incidents (``_stale``); one whose key column was set
-    without being loaded first cannot tell its old key, and its cell is read whole. Either way the
-    rows are a rebuild's."""
+def test_a_commit_reads_the_stored_rows_of_the_incidents_it_moves_not_their_day(world, monkeypatch):
+    """A write that moves incidents (another key, status or label) finds where they were counted from
+    their stored rows, read as the flush starts, even when a key column was set without being loaded;
+    only the rows of the keys they had and have are tallied again, the day's status cells change by
+    the moves alone (never recounted from the day's incidents), and every row is a rebuild's."""
     gridco = world.actor("analyst@gridco.test")
     refs = [world.submit(gridco, title=f"Loaded {i}", category="fraud/phishing") for i in range(6)]
-    whole_cell = []
-    original = rollups._stale
-    monkeypatch.setattr(rollups, "_stale", lambda *args: whole_cell.append(1) or original(*args))
+    tallied: list[int] = []
+    recounted_days: list = []
+    tally, statuses = rollups._tally, rollups._replace_statuses
+    monkeypatch.setattr(rollups, "_tally", lambda day, rows: tallied.append(len(rows := list(rows))) or
+                        tally(day, rows))
+    monkeypatch.setattr(rollups, "_replace_statuses", lambda *args: recounted_days.append(args[1]) or
+                        statuses(*args))
 
-    def write(change) -> int:
-        whole_cell.clear()
-        return write_and_compare(world, refs[0], change, lambda: len(whole_cell))
+    def write(change) -> tuple[int, int]:
+        """Incidents tallied by the commit of ``change``, and days whose statuses it recounted."""
+        tallied.clear()
+        recounted_days.clear()
+        return write_and_compare(world, refs[0], change, lambda: (sum(tallied), len(recounted_days)))
 
     def expired_then_set(s, incident):
         s.expire(incident, ["severity"])
         incident.severity = 4
 
-    assert write(lambda s, incident: setattr(incident, "severity", 3)) == 0
+    # The six share one row: moving one tallies it (leaving five) and its new row (one).
+    assert write(lambda s, incident: setattr(incident, "severity", 3)) == (5 + 1, 0)
     assert write(lambda s, incident: incidents.transition(s, world.operator, incident.reference,
-                                                          Status.TRIAGED)) == 0
-    assert write(expired_then_set) == 1
+                                                          Status.TRIAGED)) == (0 + 1, 0)  # alone in its row
+    assert write(expired_then_set) == (0 + 1, 0)
+    # Moves nothing: its row is tallied again (a write in place may change its durations), nothing else.
+    assert write(lambda s, incident: setattr(incident, "title", "Renamed")) == (1, 0)
+
+
+def test_a_write_through_a_stale_copy_counts_the_incident_where_it_is_stored(world):
+    """Derived data must not drift when two writers change one incident: this session loaded it,
+    another transaction then moved it (a status change) and committed, and this one changes its
+    severity. The commit counts it where the other left it, not where this session's copy says:
+    the rollups, status cells and totals stay a rebuild's."""
+    gridco = world.actor("analyst@gridco.test")
+    ref = world.submit(gridco, title="Two writers", category="fraud/phishing")
+    world.submit(gridco, title="A neighbour in the cell", category="fraud/phishing")
+
+    def change(s, incident):
+        with transaction(world.runtime.sessions) as other:  # commits while this session holds its copy
+            incidents.transition(other, world.operator, ref, Status.TRIAGED)
+        incident.severity = 3
+
+    write_and_compare(world, ref, change, lambda: None)
+    with world.runtime.sessions() as s:
+        assert status_totals(s) == {(world.orgs["gridco"], "TLP:AMBER", "triaged"): 1,
+                                    (world.orgs["gridco"], "TLP:AMBER", "new"): 1}
 
 
 def status_totals(session) -> dict[tuple, int]:
