@@ -374,8 +374,9 @@ def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool 
     rollups, status cells and histograms' day unless ``terms``, ``statuses`` or ``duration_days``
     is false (migrations that predate them); answers how many incidents they count. With
     ``touched`` (incident ids) and where those of them the transaction moved were counted
-    (``before``), only the rows that hold or held them are tallied again and the status cells
-    change by their moves (``_stale``)."""
+    (``before``), only the rows they left or changed in place are tallied again, those they joined
+    take them in by merging (``_add_rollups``), and the status cells change by their moves
+    (``_stale``)."""
     if terms:
         _replace_terms(conn, day, orgs)
     if statuses and touched is None:
@@ -391,15 +392,19 @@ def _replace(conn: Connection, day: date, orgs: set[int] | None, *, terms: bool 
         conn.execute(delete(IncidentRollup.__table__).where(*mine))
         cells = _tally(day, conn.execute(incidents))
     else:
-        stale_rows, recounted, moves = _stale(conn, day, orgs, mine, touched, before or {})
+        stale_rows, recounted, joined, moves = _stale(conn, day, orgs, mine, touched, before or {})
         if statuses:
             _move_statuses(conn, day, moves)
-        for n in range(0, len(stale_rows), 500):
-            chunk = stale_rows[n:n + 500]
+        for chunk in _chunks(stale_rows):
             conn.execute(delete(RollupDuration.__table__).where(RollupDuration.rollup_id.in_(chunk)))
             conn.execute(delete(IncidentRollup.__table__).where(IncidentRollup.id.in_(chunk)))
-        cells = _tally(day, chain.from_iterable(conn.execute(incidents.where(Incident.id.in_(recounted[n:n + 500])))
-                                                for n in range(0, len(recounted), 500)))
+        cells = _tally(day, chain.from_iterable(conn.execute(incidents.where(Incident.id.in_(ids)))
+                                                for ids in _chunks(recounted))) if recounted else {}
+        _write_cells(conn, day, cells, duration_days=duration_days)
+        joiners = _tally(day, chain.from_iterable(conn.execute(incidents.where(Incident.id.in_(ids)))
+                                                  for ids in _chunks(joined))) if joined else {}
+        _add_rollups(conn, day, {key[0] for key in joiners}, joiners)
+        return sum(cell.incidents for cell in chain(cells.values(), joiners.values()))
     _write_cells(conn, day, cells, duration_days=duration_days)
     return sum(cell.incidents for cell in cells.values())
 
@@ -440,15 +445,21 @@ def _sqlite_rows(conn: Connection, table, columns: list[str], rows: list[list]) 
 
 
 def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touched: set[int],
-           before: dict[int, _Was]) -> tuple[list[int], list[int], dict[tuple, int]]:
-    """The rollup rows of a day's cell to tally again, the incidents they are to count, and the
-    change of the day's status cells ((organisation, label, status) → incidents). The keys a touched
-    incident is counted under now and was before (``before``; one a flush did not move kept its
-    key: incident rows are written through the ORM alone) are the only ones whose incidents changed,
-    and only theirs are read: reading every incident of a busy day at each commit made a playbook
-    run's commits 40 % of its time (20,000 reports in a day, issue 13)."""
+           before: dict[int, _Was]) -> tuple[list[int], list[int], list[int], dict[tuple, int]]:
+    """The rollup rows of a day's cell to tally again and the incidents they are to count; the
+    incidents that joined a row not tallied again (merged into it: counts add, and so do histograms);
+    and the change of the day's status cells ((organisation, label, status) → incidents).
+
+    Only the keys a touched incident is counted under now and was before (``before``; one a flush
+    did not move kept its key: incident rows are written through the ORM alone) changed, and only
+    theirs are read: reading every incident of a busy day at each commit made a playbook run's
+    commits 40 % of its time (20,000 reports in a day, issue 13). A row an incident left, or holds
+    and changed in place, is tallied again from its incidents (a least or greatest duration cannot
+    be taken out of a histogram); one it joined, as new reports do, merges it in without reading
+    the row's other incidents."""
     i = Incident
     keys: set[tuple] = set()
+    joining: dict[int, tuple] = {}
     moves: dict[tuple, int] = defaultdict(int)
     found = set()
 
@@ -467,9 +478,14 @@ def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touch
             found.add(incident_id)
             now = _was(*row)
             was = before.get(incident_id, now)
-            for counted in (now.rollup, was.rollup):
-                if ours(counted, key_org):
-                    keys.add(counted[1])
+            if was.rollup == now.rollup:
+                if ours(now.rollup, key_org):  # in place: its durations may have changed
+                    keys.add(now.rollup[1])
+            else:
+                if ours(was.rollup, key_org):
+                    keys.add(was.rollup[1])
+                if ours(now.rollup, key_org):
+                    joining[incident_id] = now.rollup[1]
             if now.status != was.status:
                 if ours(now.status):
                     moves[now.status[1:]] += 1
@@ -482,8 +498,9 @@ def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touch
         if ours(was.status):
             moves[was.status[1:]] -= 1
     moves = {k: n for k, n in moves.items() if n}
+    joined = sorted(incident_id for incident_id, key in joining.items() if key not in keys)
     if not keys:
-        return [], [], moves
+        return [], [], joined, moves
     stored = {tuple(row[1:]): row[0] for row in conn.execute(
         select(IncidentRollup.id, *(IncidentRollup.__table__.c[k] for k in _KEY)).where(*mine))}
     members: list[int] = []
@@ -492,7 +509,7 @@ def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touch
     for incident_id, *key, resolved, closed in conn.execute(stmt):
         if _key_of(*key, resolved, closed) in keys:
             members.append(incident_id)
-    return [stored[k] for k in keys if k in stored], sorted(members), moves
+    return [stored[k] for k in keys if k in stored], sorted(members), joined, moves
 
 
 def _move_statuses(conn: Connection, day: date, change: dict[tuple, int]) -> None:

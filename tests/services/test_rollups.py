@@ -157,7 +157,8 @@ def test_a_write_in_a_busy_cell_tallies_only_the_rows_it_changes(world, monkeypa
     def triage(s, incident):
         incidents.transition(s, world.operator, incident.reference, Status.TRIAGED)
 
-    assert write(triage) == [7 + 1]  # leaves the row of the seven others still new at level 2, starts its own
+    # Leaves the row of the seven others still new at level 2 (tallied again), and is merged into its new row.
+    assert write(triage) == [7, 1]
     assert write(lambda s, incident: setattr(incident, "aware_at", day - timedelta(days=2))) == [1]  # in place
     merge = write(lambda s, incident: incidents.merge(s, world.operator, refs[1], into=refs[0], reason="same"))
     assert sum(merge) <= 6 + 1  # the merged report leaves the row of the six left new at level 2
@@ -198,6 +199,27 @@ def test_a_commit_reads_the_stored_rows_of_the_incidents_it_moves_not_their_day(
     assert write(expired_then_set) == (0 + 1, 0)
     # Moves nothing: its row is tallied again (a write in place may change its durations), nothing else.
     assert write(lambda s, incident: setattr(incident, "title", "Renamed")) == (1, 0)
+
+
+def test_a_new_report_is_merged_into_its_row_without_reading_the_rows_other_incidents(world, monkeypatch):
+    """A report joining a row that already counts others (as every new report of a busy day does) is
+    tallied alone and merged in: counts add, histograms merge; the row is then a rebuild's."""
+    gridco = world.actor("analyst@gridco.test")
+    for i in range(5):
+        world.submit(gridco, title=f"Earlier {i}", category="fraud/phishing")
+    tallied: list[int] = []
+    original = rollups._tally
+    monkeypatch.setattr(rollups, "_tally", lambda day, rows: tallied.append(len(rows := list(rows))) or
+                        original(day, rows))
+    world.submit(gridco, title="Later", category="fraud/phishing")
+    assert tallied == [1]
+    with world.runtime.sessions() as s:
+        kept = counted_rows(s)
+    assert [row[0][-1] for row in kept["rollups"]] == [6]
+    with transaction(world.runtime.sessions) as s:
+        rollups.rebuild(s, world.operator)
+    with world.runtime.sessions() as s:
+        assert counted_rows(s) == kept
 
 
 def test_a_write_through_a_stale_copy_counts_the_incident_where_it_is_stored(world):
