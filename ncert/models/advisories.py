@@ -16,6 +16,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ncert.db import Base, utcnow
 
 
+class AdvisoryCounter(Base):
+    """Per-year counter behind NCERT-SA-<year>-<4 digits>: bumped with UPDATE … RETURNING in the
+    drafting transaction, so two drafters wait on the row instead of both counting the same
+    advisories (the counter of incidents, ``ReferenceCounter``, works the same way)."""
+
+    __tablename__ = "advisory_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(default=0)
+
+
 class Advisory(Base):
     __tablename__ = "advisories"
     __table_args__ = (Index("ix_advisories_published", "last_published_at", "id"),)

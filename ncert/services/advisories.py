@@ -12,20 +12,23 @@ published revisions only.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
-from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from ncert.models import Advisory, AdvisoryIncident, AdvisoryRevision, Incident
+from ncert.models.advisories import AdvisoryCounter
 from ncert.observables import normalise
 from ncert.records import IndicatorType
 from ncert.services import advisory_sharing, audit, incidents, indicators
@@ -123,6 +126,18 @@ def may_approve(actor: Actor) -> bool:
     return actor.role in APPROVERS
 
 
+def author_of(actor: Actor) -> int | str:
+    """Who is writing or approving, for the second-person rule: a signed-in user by their id (as
+    ``author_ids`` has always held them, and the console compares), an API key by its own id (it
+    stands for the one person it was issued to), the system (CLI) as itself, which may draft but,
+    being nobody, approves nothing."""
+    if actor.user_id is not None:
+        return actor.user_id
+    if actor.api_key_id is not None:
+        return f"api-key:{actor.api_key_id}"
+    return f"system:{actor.interface}"
+
+
 def _require_drafter(actor: Actor) -> None:
     if not may_draft(actor):
         raise Forbidden("drafting advisories needs the soc_operator or admin role")
@@ -182,14 +197,29 @@ def create(session: Session, actor: Actor, data: AdvisoryInput, sources: list[st
 
 
 def _next_reference(session: Session, year: int) -> str:
-    prefix = f"NCERT-SA-{year}-"
-    taken = session.scalar(select(func.count()).select_from(Advisory).where(Advisory.reference.startswith(prefix)))
-    return f"{prefix}{taken + 1:04d}"
+    """NCERT-SA-<year>-<4 digits>, from the year's counter bumped in the drafting transaction.
+
+    The UPDATE takes the counter row's lock (PostgreSQL) or the database's write lock (SQLite;
+    pysqlite begins the transaction before it, so no earlier read is stale), so a second drafter
+    waits for the first to commit and then reads the number after it: unique, and with no gap but
+    a transaction that rolls back after committing nothing (its number is taken again). Counting
+    the year's advisories gave two drafters the same number."""
+    stmt = (update(AdvisoryCounter).where(AdvisoryCounter.year == year)
+            .values(value=AdvisoryCounter.value + 1).returning(AdvisoryCounter.value))
+    value = session.scalar(stmt)
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.add(AdvisoryCounter(year=year, value=1))
+            value = 1
+        except IntegrityError:  # another transaction made this year's counter first
+            value = session.scalar(stmt)
+    return f"NCERT-SA-{year}-{value:04d}"
 
 
 def _revision(advisory: Advisory, number: int, data: AdvisoryInput, actor: Actor, now: datetime) -> AdvisoryRevision:
     return AdvisoryRevision(advisory_id=advisory.id, number=number, status="draft", created_by=actor.label,
-                            created_at=now, updated_at=now, author_ids=[actor.user_id], **_content(data))
+                            created_at=now, updated_at=now, author_ids=[author_of(actor)], **_content(data))
 
 
 def _content(data: AdvisoryInput) -> dict:
@@ -202,7 +232,7 @@ def revise(session: Session, actor: Actor, reference: str, data: AdvisoryInput) 
     """Write the advisory's open revision: edit it (an approval it had lapses: the approver
     approved other words), or start the next one after the last published."""
     _require_drafter(actor)
-    advisory = get(session, actor, reference)
+    advisory = _locked(session, actor, reference)
     now = utcnow()
     revision = open_revision(advisory)
     if revision is None:
@@ -213,7 +243,7 @@ def revise(session: Session, actor: Actor, reference: str, data: AdvisoryInput) 
             setattr(revision, key, value)
         revision.status, revision.updated_at = "draft", now
         revision.approved_by = revision.approved_by_id = revision.approved_at = None
-        revision.author_ids = list(dict.fromkeys([*revision.author_ids, actor.user_id]))
+        revision.author_ids = list(dict.fromkeys([*revision.author_ids, author_of(actor)]))
     session.flush()
     audit.record(session, actor, "advisory.revise", "advisory", advisory.reference, revision=revision.number)
     session.refresh(advisory)
@@ -224,9 +254,11 @@ def approve(session: Session, actor: Actor, reference: str, number: int) -> Advi
     """Approve draft ``number``: leadership or admin, and nobody who wrote it (a second person)."""
     if not may_approve(actor):
         raise Forbidden("approving advisories needs the leadership or admin role")
-    advisory = get(session, actor, reference)
+    if actor.user_id is None and actor.api_key_id is None:
+        raise Forbidden("a revision is approved by a second person: a user or their API key, not the system")
+    advisory = _locked(session, actor, reference)
     revision = _open(advisory, number, "draft")
-    if actor.user_id is None or actor.user_id in revision.author_ids:
+    if author_of(actor) in revision.author_ids:
         raise Forbidden("a revision is approved by a second person, not by anyone who wrote it")
     revision.status, revision.approved_by, revision.approved_by_id = "approved", actor.label, actor.user_id
     revision.approved_at = utcnow()
@@ -239,7 +271,7 @@ def publish(session: Session, actor: Actor, reference: str, number: int) -> Advi
     stay as its history), and share it in the national TAXII collections (``advisory_sharing``)."""
     if not may_draft(actor):
         raise Forbidden("publishing advisories needs the soc_operator or admin role")
-    advisory = get(session, actor, reference)
+    advisory = _locked(session, actor, reference)
     revision = _open(advisory, number, "approved")
     now = utcnow()
     revision.status, revision.published_at = "published", now
@@ -249,6 +281,23 @@ def publish(session: Session, actor: Actor, reference: str, number: int) -> Advi
                  tlp=PUBLISHED_TLP.value)
     advisory_sharing.share(session, actor, advisory, revision)
     return revision
+
+
+def _locked(session: Session, actor: Actor, reference: str) -> Advisory:
+    """The advisory, read after taking its lock for the rest of the transaction: its row's on
+    PostgreSQL, the database's write lock on SQLite (the UPDATE changes nothing). Revising, approving
+    and publishing one advisory therefore go one after the other, each checking the state the one
+    before committed: two publishers of one approved revision publish (and share) it once, and the
+    other is told it is published; an edit and an approval of one revision never interleave."""
+    _require_staff(actor)
+    wanted = reference.strip().upper()
+    table = Advisory.__table__
+    session.execute(update(table).where(table.c.reference == wanted).values(reference=table.c.reference))
+    found = session.scalar(select(Advisory).where(Advisory.reference == wanted)
+                           .execution_options(populate_existing=True))
+    if found is None:
+        raise NotFound(f"no advisory {reference!r}")
+    return found
 
 
 def _open(advisory: Advisory, number: int, status: str) -> AdvisoryRevision:
@@ -287,6 +336,35 @@ def list_advisories(session: Session, actor: Actor) -> list[Advisory]:
     """Every advisory, newest first (national staff)."""
     _require_staff(actor)
     return list(session.scalars(select(Advisory).order_by(Advisory.id.desc())))
+
+
+def page(session: Session, actor: Actor, *, limit: int, cursor: str | None = None) -> tuple[list[Advisory], str | None]:
+    """A page of every advisory, newest first, keyset-paged on the id (national staff; anyone else is
+    refused: published advisories are for them at the public URLs). Returns the page and the cursor
+    of the next one, if there is one."""
+    if not actor.is_national:
+        raise Forbidden("advisory drafts are national staff's; published advisories are public at /advisories/")
+    stmt = select(Advisory).order_by(Advisory.id.desc()).limit(limit + 1)
+    if cursor:
+        stmt = stmt.where(Advisory.id < _read_cursor(cursor))
+    found = list(session.scalars(stmt))
+    more = len(found) > limit
+    found = found[:limit]
+    return found, (_cursor(found[-1].id) if more else None)
+
+
+def _cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"advisories:{last_id}".encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("malformed cursor") from None
+    if kind != "advisories" or not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**31:
+        raise BadRequest("malformed cursor")
+    return int(value)
 
 
 def sources(session: Session, actor: Actor, advisory: Advisory) -> list[Incident]:
