@@ -16,6 +16,7 @@ LEADERSHIP_RECORDS = frozenset({
     "api_v1.put_target",
     "console.kpi_review",
     "console.approve_advisory",  # the second person who approves an advisory (issue 14)
+    "api_v1.approve_advisory",
 })
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 §9.2.1
 

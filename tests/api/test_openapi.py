@@ -14,6 +14,7 @@ from ncert.clocks import REGIMES
 from ncert.db import transaction
 from ncert.models import Incident
 from ncert.services import clocks, taxii
+from tests.advisories.test_api import exercise as exercise_advisories
 from tests.api.helpers import PREFIX, bearer
 from tests.api.test_category_suggestion import exercise as exercise_category_decision
 from tests.api.test_indicator_pivots import exercise as exercise_indicators
@@ -48,7 +49,7 @@ def test_the_document_lists_exactly_the_flask_routes(app, doc):
     }
     documented = {(path, method) for path, item in doc["paths"].items() for method in item if method in METHODS}
     assert documented == served
-    assert len(served) == 45
+    assert len(served) == 51
 
 
 def test_every_route_but_the_document_needs_a_key(doc):
@@ -197,6 +198,7 @@ def test_real_responses_match_the_documented_schemas(api, doc, world):
     exercise_search(check, api)
     exercise_tasks_and_rfis(check, api)
     exercise_category_decision(check, api)
+    exercise_advisories(check, api)
 
     # Every documented operation was exercised with a success and at least one error.
     for path, item in doc["paths"].items():

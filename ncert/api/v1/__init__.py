@@ -2,7 +2,7 @@
 
 Modules: ``routing`` (blueprint and operation table), ``auth`` (bearer keys),
 ``payloads`` (request bodies and query strings), ``serialize`` (response
-models), ``errors`` (the one error shape), and the routes in ``incidents``, ``kpi``, ``landscape``,
+models), ``errors`` (the one error shape), and the routes in ``advisories``, ``incidents``, ``kpi``, ``landscape``,
 ``me``, ``risks``, ``stix`` and ``openapi``.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ncert.api.v1 import (  # noqa: F401  (routes)
+    advisories,
     auth,
     category_suggestions,
     errors,

@@ -26,8 +26,8 @@ ERRORS = {
     400: "Malformed JSON, query parameters or URL",
     401: "Missing, unknown or revoked API key",
     403: "The key's role or organisation may not do this",
-    404: "No such incident (or risk, task, request for information), or not one this key may see",
-    409: "Conflicts with the incident's state, e.g. an invalid status transition",
+    404: "No such incident (or risk, task, request for information, advisory), or not one this key may see",
+    409: "Conflicts with the incident's (or advisory's) state, e.g. an invalid status transition",
     413: "Body larger than the server's limit",
     415: "Body not sent as application/json",
     422: "Body does not match the schema or breaks a domain rule",
@@ -35,8 +35,10 @@ ERRORS = {
 }
 
 PATH_PARAMETERS = {"risk_reference": "Risk reference, e.g. R-2026-0001", "task_id": "Task id",
-                   "rfi_id": "Request for information id"}
-INTEGER_PATH_PARAMETERS = {"task_id", "rfi_id"}
+                   "rfi_id": "Request for information id",
+                   "advisory_reference": "Advisory reference, e.g. NCERT-SA-2026-0001",
+                   "number": "Revision number of the advisory (1, 2, …)"}
+INTEGER_PATH_PARAMETERS = {"task_id", "rfi_id", "number"}
 
 
 class OpenAPIDocument(Out):
