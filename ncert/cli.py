@@ -906,6 +906,109 @@ def risks_import(ctx: Context, path: Path) -> None:
     click.echo(result.summary())
 
 
+@main.group("advisories")
+def advisories_group() -> None:
+    """Public advisories: list, show, draft and revise from a file, publish an approved revision.
+
+    The CLI acts as the national centre's system: it drafts and publishes, but approves nothing (a
+    second person approves, in the console or with their API key)."""
+
+
+@advisories_group.command("list")
+@pass_ctx
+def advisories_list(ctx: Context) -> None:
+    """Reference, latest revision's number and state, latest published revision, title."""
+    from ncert.services import advisories
+
+    with ctx.runtime.sessions() as session:
+        for a in advisories.list_advisories(session, ctx.actor(session)):
+            latest = a.revisions[-1]
+            published = [r.number for r in a.revisions if r.status == "published"]
+            title = (latest.texts.get("en") or next(iter(latest.texts.values())))["title"]
+            click.echo(f"{a.reference}\tr{latest.number} {latest.status}\t"
+                       f"{'published r' + str(published[-1]) if published else 'unpublished'}\t{title}")
+
+
+@advisories_group.command("show")
+@click.argument("reference")
+@pass_ctx
+def advisories_show(ctx: Context, reference: str) -> None:
+    """One advisory as YAML: every revision with its state and content, and the incidents it came from."""
+    import yaml
+
+    from ncert.services import advisories
+
+    with ctx.runtime.sessions() as session:
+        actor = ctx.actor(session)
+        a = advisories.get(session, actor, reference)
+        out = {"reference": a.reference, "created_by": a.created_by,
+               "first_published_at": a.first_published_at and a.first_published_at.isoformat(),
+               "last_published_at": a.last_published_at and a.last_published_at.isoformat(),
+               "incidents": [i.reference for i in advisories.sources(session, actor, a)],
+               "revisions": [{"number": r.number, "status": r.status, "created_by": r.created_by,
+                              "approved_by": r.approved_by,
+                              "published_at": r.published_at and r.published_at.isoformat(),
+                              **advisories.content_of(r)} for r in a.revisions]}
+    click.echo(yaml.safe_dump(out, sort_keys=False, allow_unicode=True), nl=False)
+
+
+def _advisory_file(path: Path) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))  # YAML, and so JSON too
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: not YAML or JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path}: expected a mapping of the advisory's fields")
+    return data
+
+
+@advisories_group.command("draft")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--revise", "reference", default=None, help="Write this advisory's open revision instead of a new one")
+@pass_ctx
+def advisories_draft(ctx: Context, path: Path, reference: str | None) -> None:
+    """Draft a new advisory from a YAML or JSON file (texts, severity, products, cves, indicators,
+    references, change_summary, and for a new one optionally incidents), or with --revise write an
+    existing one's open revision (starting the next after the last published)."""
+    from ncert.services import advisories
+
+    data = _advisory_file(path)
+    sources = data.pop("incidents", None) or []
+    if reference and sources:
+        raise click.ClickException("incidents are linked when an advisory is first drafted, not on revising")
+    with transaction(ctx.runtime.sessions) as session:
+        actor = ctx.actor(session)
+        content = advisories.validated(data)
+        if reference:
+            number = advisories.revise(session, actor, reference, content).number
+        else:
+            reference = advisories.create(session, actor, content, [str(s) for s in sources]).reference
+            number = 1
+    click.echo(f"{reference} revision {number} is a draft: a second person (leadership or admin) approves it")
+
+
+@advisories_group.command("publish")
+@click.argument("reference")
+@click.option("--revision", "number", type=int, default=None, help="The approved revision (default: the open one)")
+@pass_ctx
+def advisories_publish(ctx: Context, reference: str, number: int | None) -> None:
+    """Publish an advisory's approved revision as TLP:CLEAR and share it in the national TAXII collections."""
+    from ncert.services import advisories
+
+    with transaction(ctx.runtime.sessions) as session:
+        actor = ctx.actor(session)
+        if number is None:
+            found = advisories.open_revision(advisories.get(session, actor, reference))
+            if found is None:
+                raise click.ClickException(f"{reference.upper()}: every revision is published already")
+            number = found.number
+        revision = advisories.publish(session, actor, reference, number)
+        reference = revision.advisory.reference
+    click.echo(f"{reference} revision {number} published (TLP:CLEAR)")
+
+
 @main.group("outbox")
 def outbox_group() -> None:
     """Side effects waiting for delivery after commit (e-mails, webhooks, queued pulls)."""
