@@ -5,6 +5,7 @@ https://docs.oasis-open.org/csaf/csaf/v2.0/os/csaf-v2.0-os.html; section numbers
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timezone
 
@@ -15,6 +16,10 @@ CSAF_VERSION = "2.0"
 # (https://www.first.org/tlp/), so a TLP:CLEAR advisory is distributed as WHITE.
 TLP_LABEL = "WHITE"
 DIRECTORY = "white"  # §7.1.11: the directory of each TLP label's documents, one folder per year in it
+SCHEMA_URL = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
+# §7.1.18: at least one hash file per document, named by appending the algorithm's extension.
+HASHES = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
+ROLIE_FEED = f"feed-tlp-{DIRECTORY}.json"  # §7.1.15: one ROLIE feed per TLP label
 
 
 def filename(tracking_id: str) -> str:
@@ -99,12 +104,21 @@ def _vulnerability(cve: str | None, ids: list[str], text: dict) -> dict:
     return vulnerability
 
 
-def provider_metadata(*, canonical_url: str, directory_url: str, publisher_info: dict,
+def hash_file(algorithm: str, body: bytes, name: str) -> str:
+    """§7.1.18: the file starts with the hexadecimal hash of the document's bytes; the filename follows
+    after a space (the layout ``sha256sum`` writes and checks)."""
+    return f"{HASHES[algorithm](body).hexdigest()}  {name}\n"
+
+
+def provider_metadata(*, canonical_url: str, directory_url: str, feed_url: str, publisher_info: dict,
                       last_updated: datetime) -> dict:
-    """§7.2.1 provider-metadata.json of a CSAF provider (§7.2.2) distributing through a directory (§7.1.11–14)."""
+    """§7.2.1 provider-metadata.json of a CSAF provider (§7.2.2) distributing through a directory
+    (requirements 11–14, §7.1.11–14) and a ROLIE feed (requirement 15, §7.1.15)."""
     return {
         "canonical_url": canonical_url,
-        "distributions": [{"directory_url": directory_url}],
+        "distributions": [{"directory_url": directory_url},
+                          {"rolie": {"feeds": [{"summary": "Every TLP:CLEAR (TLP:WHITE) advisory of the centre",
+                                                "tlp_label": TLP_LABEL, "url": feed_url}]}}],
         "last_updated": timestamp(last_updated),
         "list_on_CSAF_aggregators": True,
         "metadata_version": CSAF_VERSION,
@@ -123,3 +137,33 @@ def changes_csv(advisories: list[PublishedAdvisory]) -> str:
     """§7.1.13 changes.csv: path and current release date, most recent first."""
     ordered = sorted(advisories, key=lambda a: a.current_release, reverse=True)
     return "".join(f'"{path(a)}","{timestamp(a.current_release)}"\n' for a in ordered)
+
+
+def rolie_feed(advisories: list[PublishedAdvisory], *, feed_id: str, title: str, feed_url: str,
+               document_url, updated: datetime) -> dict:
+    """§7.1.15 the ROLIE feed (RFC 8322, in its JSON form) of the TLP:WHITE documents, most recent first:
+    the csaf information-type category, and per document an entry with its tracking id, title, release
+    dates, its URL as the self link and the content, a hash link per hash file, and the CSAF format."""
+    entries = []
+    for advisory in sorted(advisories, key=lambda a: a.current_release, reverse=True):
+        url = document_url(advisory)
+        _, text = advisory.latest.text("en")  # the document's own title (``document`` picks it alike)
+        entries.append({
+            "id": advisory.reference,
+            "title": text["title"],
+            "link": [{"rel": "self", "href": url}, *({"rel": "hash", "href": f"{url}.{algorithm}"}
+                                                      for algorithm in HASHES)],
+            "published": timestamp(advisory.initial_release),
+            "updated": timestamp(advisory.current_release),
+            "summary": {"content": text["summary"]},
+            "content": {"type": "application/json", "src": url},
+            "format": {"schema": SCHEMA_URL, "version": CSAF_VERSION},
+        })
+    return {"feed": {
+        "id": feed_id,
+        "title": title,
+        "link": [{"rel": "self", "href": feed_url}],
+        "category": [{"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"}],
+        "updated": timestamp(updated),
+        "entry": entries,
+    }}

@@ -97,8 +97,20 @@ def provider_metadata():
     published = advisories.published(db())
     body = csaf.provider_metadata(
         canonical_url=url_for("public.provider_metadata", _external=True),
-        directory_url=url_for("public.csaf_directory", _external=True), publisher_info=_publisher(),
+        directory_url=url_for("public.csaf_directory", _external=True),
+        feed_url=url_for("public.rolie_feed", _external=True), publisher_info=_publisher(),
         last_updated=max((a.current_release for a in published), default=utcnow()))
+    return _json(body)
+
+
+@bp.get(f"/.well-known/csaf/{csaf.ROLIE_FEED}")
+def rolie_feed():
+    """§7.1.15: the ROLIE feed of the TLP:WHITE documents, as the provider metadata names it."""
+    published = advisories.published(db())
+    body = csaf.rolie_feed(published, feed_id=f"ncert-csaf-feed-tlp-{csaf.DIRECTORY}",
+                           title=f"{national_org().name}: CSAF feed (TLP:{csaf.TLP_LABEL})",
+                           feed_url=url_for("public.rolie_feed", _external=True), document_url=_csaf_url,
+                           updated=max((a.current_release for a in published), default=utcnow()))
     return _json(body)
 
 
@@ -112,7 +124,8 @@ def csaf_directory():
 
 @bp.get(f"/.well-known/csaf/{csaf.DIRECTORY}/<int:year>/")
 def csaf_year(year: int):
-    entries = [csaf.path(a).split("/")[1] for a in advisories.published(db()) if a.initial_release.year == year]
+    names = [csaf.path(a).split("/")[1] for a in advisories.published(db()) if a.initial_release.year == year]
+    entries = [entry for name in names for entry in (name, *(f"{name}.{algorithm}" for algorithm in csaf.HASHES))]
     if not entries:
         abort(404, f"no advisories of {year}")
     return render_template("public/listing.html", entries=entries)
@@ -130,12 +143,24 @@ def csaf_changes():
 
 @bp.get(f"/.well-known/csaf/{csaf.DIRECTORY}/<int:year>/<name>")
 def csaf_document(year: int, name: str):
-    found = advisories.public_advisory(db(), name.removesuffix(".json"))  # §5.1: the name is the tracking id's
-    if csaf.path(found) != f"{year}/{name}":
+    """A CSAF document (§5.1 names it after its tracking id), or one of its hash files (§7.1.18:
+    ``<document name>.sha256`` and ``.sha512``, hashing the very bytes the document URL serves)."""
+    document_name, _, algorithm = name.rpartition(".")
+    if algorithm not in csaf.HASHES:
+        document_name, algorithm = name, None
+    found = advisories.public_advisory(db(), document_name.removesuffix(".json"))
+    if csaf.path(found) != f"{year}/{document_name}":
         abort(404, f"no CSAF document {year}/{name}")
-    return _json(csaf.document(found, lang=request.args.get("lang"), publisher_info=_publisher(),
-                               csaf_url=_csaf_url(found),
-                               page_url=url_for("public.advisory_page", reference=found.reference, _external=True)))
+    if algorithm is not None:
+        return Response(csaf.hash_file(algorithm, _document_bytes(found, None), document_name),
+                        mimetype="text/plain")
+    return Response(_document_bytes(found, request.args.get("lang")), mimetype="application/json")
+
+
+def _document_bytes(found: advisories.PublishedAdvisory, lang: str | None) -> bytes:
+    doc = csaf.document(found, lang=lang, publisher_info=_publisher(), csaf_url=_csaf_url(found),
+                        page_url=url_for("public.advisory_page", reference=found.reference, _external=True))
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2)
 
 
 def _json(body: dict) -> Response:

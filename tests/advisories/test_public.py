@@ -4,6 +4,7 @@ valid against RFC 4287 and the CSAF 2.0 schemas, and carrying nothing but publis
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -16,6 +17,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from ncert.db import transaction
+from ncert.public import csaf
 from ncert.services import advisories
 from tests.advisories.helpers import content, publish
 
@@ -186,8 +188,9 @@ def test_unpublished_advisories_are_nowhere_public(client, world):
     assert client.get(f"/advisories/{draft.reference}").status_code == 404
     name = draft.reference.lower() + ".json"
     assert client.get(f"/.well-known/csaf/white/{draft.created_at.year}/{name}").status_code == 404
+    assert client.get(f"/.well-known/csaf/white/{draft.created_at.year}/{name}.sha512").status_code == 404
     for url in ("/advisories/", "/advisories/feed.atom", "/.well-known/csaf/white/index.txt",
-                "/.well-known/csaf/white/changes.csv"):
+                "/.well-known/csaf/white/changes.csv", f"/.well-known/csaf/{csaf.ROLIE_FEED}"):
         body = client.get(url).get_data(as_text=True)
         assert draft.reference not in body and "Secret draft" not in body, url
 
@@ -202,7 +205,9 @@ def test_public_output_carries_no_internal_data(client, world):
     directory = _local(provider["distributions"][0]["directory_url"])
     urls = ["/advisories/", f"/advisories/{ref}", f"/advisories/{ref}?revision=1", "/advisories/feed.atom",
             "/.well-known/csaf/provider-metadata.json", directory, f"{directory}index.txt", f"{directory}changes.csv",
-            *(directory + line for line in client.get(f"{directory}index.txt").get_data(as_text=True).split())]
+            *(directory + line + ext for line in client.get(f"{directory}index.txt").get_data(as_text=True).split()
+              for ext in ("", ".sha256", ".sha512")),
+            _local(provider["distributions"][1]["rolie"]["feeds"][0]["url"])]
     internal = (incident, "NC-", "GridCo", "gridco", "operator@ncert.test", "leader@ncert.test", "TLP:AMBER",
                 "TLP:RED")
     for url in urls:
@@ -217,3 +222,98 @@ def test_an_unknown_advisory_is_a_plain_404(client, world):
     response = client.get("/advisories/NCERT-SA-2026-9999")
     assert response.status_code == 404 and "<script" not in response.get_data(as_text=True)
     assert client.get("/.well-known/csaf/white/2026/nothing.json").status_code == 404
+
+
+HTTPS = {"base_url": "https://advisories.example"}  # requirement 3 (§7.1.3): served over TLS
+
+
+def _hash_checked(client, document_url: str, served: bytes, **kw) -> None:
+    """§7.1.18: each hash file starts with the hexadecimal hash of the bytes the document URL serves,
+    then (after a space) the document's filename."""
+    for algorithm in ("sha256", "sha512"):
+        response = client.get(f"{_local(document_url)}.{algorithm}", **kw)
+        assert response.status_code == 200 and response.mimetype == "text/plain", algorithm
+        digest, name = response.get_data(as_text=True).split()
+        assert digest == hashlib.new(algorithm, served).hexdigest(), algorithm
+        assert name == document_url.rsplit("/", 1)[1]
+
+
+def test_every_document_has_hash_files_of_its_served_bytes(client, world):
+    ref = publish(world)
+    provider = client.get("/.well-known/csaf/provider-metadata.json").get_json()
+    directory = provider["distributions"][0]["directory_url"]
+    [line] = client.get(_local(directory) + "index.txt").get_data(as_text=True).split()
+    served = client.get(_local(directory) + line).data
+    _hash_checked(client, directory + line, served)
+    # A hash of other bytes would not match: the check is real.
+    assert hashlib.sha256(served + b" ").hexdigest() not in client.get(
+        _local(directory) + line + ".sha256").get_data(as_text=True)
+    # §7.1.14: the year's listing names the document and its hash files.
+    year, name = line.split("/")
+    listing = client.get(f"{_local(directory)}{year}/").get_data(as_text=True)
+    for entry in (name, f"{name}.sha256", f"{name}.sha512"):
+        assert f'href="{entry}"' in listing
+    assert name == f"{ref.lower()}.json"
+    for missing in (f"{name}.md5", f"{name}.sha1", f"{name}.sha256.sha256"):
+        assert client.get(f"{_local(directory)}{year}/{missing}").status_code == 404, missing
+
+
+def test_the_rolie_feed_leads_to_every_document_and_its_hashes(client, world):
+    """§7.1.15 (requirement 15): the provider metadata names a ROLIE feed for TLP:WHITE; the feed
+    carries the csaf category and one entry per document, whose self link and content are the
+    document (valid CSAF 2.0), whose hash links are its hash files, with its id, title and dates."""
+    first = publish(world)
+    second = publish(world, content(texts={"az": {"title": "Fişinq kampaniyası", "summary": "Kiberinsident."}}))
+    with transaction(world.runtime.sessions) as s:
+        advisories.revise(s, world.operator, first, content(severity="critical", change_summary="Exploited widely"))
+        advisories.approve(s, world.admin, first, 2)
+        advisories.publish(s, world.operator, first, 2)
+    provider = client.get("/.well-known/csaf/provider-metadata.json", **HTTPS).get_json()
+    validate(provider, PROVIDER_SCHEMA)
+    [rolie] = [d["rolie"] for d in provider["distributions"] if "rolie" in d]
+    [listed] = rolie["feeds"]
+    assert listed["tlp_label"] == "WHITE" and listed["url"].startswith("https://advisories.example/")
+    response = client.get(_local(listed["url"]), **HTTPS)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    feed = response.get_json()["feed"]
+    assert set(feed) == {"id", "title", "link", "category", "updated", "entry"}
+    assert feed["link"] == [{"rel": "self", "href": listed["url"]}]
+    assert feed["category"] == [{"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"}]
+    assert [e["id"] for e in feed["entry"]] == [first, second]  # the latest release first
+    for entry in feed["entry"]:
+        [url] = [link["href"] for link in entry["link"] if link["rel"] == "self"]
+        assert url.startswith("https://") and url.endswith(".json")
+        assert entry["content"] == {"type": "application/json", "src": url}
+        assert entry["format"] == {"schema": CSAF_SCHEMA, "version": "2.0"}
+        assert url.rsplit("/", 1)[1] == csaf.filename(entry["id"])  # §5.1
+        served = client.get(_local(url), **HTTPS)
+        doc = served.get_json()
+        validate(doc, CSAF_SCHEMA)
+        tracking = doc["document"]["tracking"]
+        assert (tracking["id"], doc["document"]["title"]) == (entry["id"], entry["title"])
+        assert (tracking["initial_release_date"], tracking["current_release_date"]) == (entry["published"],
+                                                                                       entry["updated"])
+        assert [link["href"] for link in entry["link"] if link["rel"] == "hash"] == [f"{url}.sha256",
+                                                                                     f"{url}.sha512"]
+        _hash_checked(client, url, served.data, **HTTPS)
+    assert feed["updated"] == feed["entry"][0]["updated"]
+    # The directory distribution leads to the same documents.
+    assert set(_documents(client, provider)) == {first, second}
+
+
+def test_an_empty_feed_is_still_a_feed(client, world):
+    feed = client.get(f"/.well-known/csaf/{csaf.ROLIE_FEED}").get_json()["feed"]
+    assert feed["entry"] == [] and feed["category"][0]["term"] == "csaf"
+
+
+@pytest.mark.parametrize("tracking_id, name", [
+    ("NCERT-SA-2026-0001", "ncert-sa-2026-0001.json"),
+    # §5.1's own examples: lower case, each run of other characters than a-z, 0-9, + and - as one _.
+    ("Example Company - 2019-YH3234", "example_company_-_2019-yh3234.json"),
+    ("RHBA-2019:0024", "rhba-2019_0024.json"),
+    ("2022_#01-A", "2022_01-a.json"),
+    ("cisco-sa-20190513-secureboot", "cisco-sa-20190513-secureboot.json"),
+    ("A+B/Ç", "a+b_.json"),
+])
+def test_document_filenames_follow_section_5_1(tracking_id, name):
+    assert csaf.filename(tracking_id) == name
