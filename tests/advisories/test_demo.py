@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from ncert.db import transaction
+from ncert.public import csaf
+from ncert.services import directory
 from ncert.web import create_app
 from tests.advisories.test_public import CSAF_SCHEMA, _documents, validate
 
@@ -25,3 +28,15 @@ def test_the_demo_publishes_three_advisories(ncert, runtime):
     reference = revised["document"]["tracking"]["id"]
     page = client.get(f"/advisories/{reference}?lang=az").get_data(as_text=True)
     assert "kiberinsident" in page and "203.0.113.45" in page and "Exploitation seen in the country" in page
+
+    # The surfaces added since: the ROLIE feed, the CLI and the REST API show the same three.
+    feed = client.get(f"/.well-known/csaf/{csaf.ROLIE_FEED}").get_json()["feed"]
+    assert sorted(e["id"] for e in feed["entry"]) == sorted(docs)
+    listed = ncert("advisories", "list")
+    assert listed.exit_code == 0 and listed.output.count("\tpublished r") == 3
+    with transaction(runtime.sessions) as s:
+        system = directory.system_actor(s, runtime.settings.national_org, "test")
+        _, secret = directory.create_api_key(s, system, org=runtime.settings.national_org, role="leadership")
+    api = client.get("/api/v1/advisories", headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 200 and sorted(a["reference"] for a in api.json["items"]) == sorted(docs)
+    assert {a["published_revision"] for a in api.json["items"]} == {1, 2}
