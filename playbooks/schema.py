@@ -31,6 +31,7 @@ from ncert.clocks import REGIMES
 from ncert.taxonomy import TLP, Role, validate_category
 from playbooks.conditions import NATIONAL_FACTS, Predicate, RuleError, compile_condition, facts_read, type_name
 from playbooks.facts import Facts
+from playbooks.texts import Text, texts
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -95,7 +96,9 @@ class RequestInformation:
     """A task addressed to the reporting sector CERT, visible in its view."""
 
     text: str
-    title: str = "Information requested by the national CERT"
+    title: str = Text({"az": "Milli CERT tərəfindən məlumat sorğusu",
+                       "en": "Information requested by the national CERT",
+                       "ru": "Запрос информации от национального CERT"})
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,8 @@ def _list_of(check: Callable[[Any], Any]) -> Callable[[Any], tuple]:
         for i, item in enumerate(value):
             try:
                 out.append(check(item))
+            except RuleError as exc:
+                raise exc.within(i) from None
             except ValueError as exc:
                 raise RuleError((i,), str(exc)) from None
         return tuple(out)
@@ -322,7 +327,7 @@ def _recipient_email(value: Any) -> str:
 
 
 def _add_tasks(f: _Fields) -> Action:
-    return AddTasks(f.get("tasks", _list_of(_text)), f.get("checklist", _text, default=None),
+    return AddTasks(f.get("tasks", _list_of(texts(_text))), f.get("checklist", _text, default=None),
                     f.get("mandatory", _bool, default=False))
 
 
@@ -333,8 +338,8 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _request_information(f: _Fields) -> Action:
-    title = f.get("title", _addressee_template, default=RequestInformation.title)
-    return RequestInformation(text=f.get("text", _addressee_template), title=title)
+    title = f.get("title", texts(_addressee_template), default=RequestInformation.title)
+    return RequestInformation(text=f.get("text", texts(_addressee_template)), title=title)
 
 
 def _addressee_template(value: Any) -> str:
@@ -349,8 +354,8 @@ def _addressee_template(value: Any) -> str:
 
 def _notify(f: _Fields) -> Action:
     channel = f.get("channel", _one_of_channel)
-    template = f.get("template", _text)
-    subject = f.get("subject", _text, default=None)
+    template = f.get("template", texts(_text))
+    subject = f.get("subject", texts(_text), default=None)
     if channel == "email":
         return Notify(channel, template, recipients=f.get("recipients", _list_of(_recipient)),
                       subject=subject)
