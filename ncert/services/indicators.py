@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
+from sqlalchemy import ColumnElement, Select, and_, insert, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ncert import warninglists
@@ -280,26 +280,46 @@ class SharedWith:
 
 def shared(session: Session, actor: Actor, incident: Incident, indicator_ids: list[int]) -> dict[int, SharedWith]:
     """For each indicator, the other visible incidents (newest first) and their sectors, bounded:
-    each value reads at most SHARED_COUNTED + 1 links along ix_incident_indicators_indicator."""
+    each value reads at most SHARED_COUNTED + 1 links along ix_incident_indicators_indicator.
+
+    All the values are read in one statement (per ``SHARED_BATCH``): a UNION ALL of one bounded,
+    scoped branch per value, each the walk a statement of its own would make."""
+    carriers: dict[int, list[tuple[int, str, str]]] = {}
+    for start in range(0, len(indicator_ids), SHARED_BATCH):
+        for ind_id, incident_id, reference, sector in session.execute(
+                _carriers(actor, incident.id, indicator_ids[start : start + SHARED_BATCH])):
+            carriers.setdefault(ind_id, []).append((incident_id, reference, sector))
     found: dict[int, SharedWith] = {}
-    names: dict[int, str] = {}
-    for ind_id in indicator_ids:
-        stmt = (
-            select(Incident.reference, Incident.sector_id)
-            .join(IncidentIndicator, Incident.id == IncidentIndicator.incident_id)
-            .where(IncidentIndicator.indicator_id == ind_id, Incident.id != incident.id)
-            .order_by(IncidentIndicator.incident_id.desc())
-            .limit(SHARED_COUNTED + 1)
-        )
-        rows = session.execute(scope(actor, stmt)).all()
-        if not rows:
-            continue
-        names = names or dict(session.execute(select(Sector.id, Sector.slug)).all())
+    for ind_id, rows in carriers.items():
+        rows.sort(reverse=True)  # newest first, as each branch read them (a union keeps no order)
         counted = rows[:SHARED_COUNTED]
-        found[ind_id] = SharedWith(tuple(ref for ref, _ in counted[:SHARED_SHOWN]),
-                                   tuple(sorted({names[sector] for _, sector in counted})),
+        found[ind_id] = SharedWith(tuple(ref for _, ref, _ in counted[:SHARED_SHOWN]),
+                                   tuple(sorted({sector for _, _, sector in counted})),
                                    len(counted), len(rows) > SHARED_COUNTED)
     return found
+
+
+# Values per ``shared`` statement: SQLite allows 500 terms in a compound SELECT.
+SHARED_BATCH = 100
+
+
+def _carriers(actor: Actor, incident_id: int, indicator_ids: list[int]) -> Select:
+    """(indicator id, incident id, reference, sector slug) of the first SHARED_COUNTED + 1 other
+    incidents ``actor`` may see carrying each of ``indicator_ids``. Built as plainly as it can be:
+    building the statement costs more CPU than SQLite takes to run it."""
+    branches = [
+        scope(actor, select(IncidentIndicator.indicator_id, IncidentIndicator.incident_id, Incident.reference,
+                            Sector.slug)
+              .select_from(Incident).join(IncidentIndicator, Incident.id == IncidentIndicator.incident_id)
+              .join(Sector, Sector.id == Incident.sector_id)
+              .where(IncidentIndicator.indicator_id == ind_id, Incident.id != incident_id)
+              .order_by(IncidentIndicator.incident_id.desc())
+              .limit(SHARED_COUNTED + 1))
+        for ind_id in indicator_ids
+    ]
+    if len(branches) == 1:
+        return branches[0]
+    return union_all(*(select(branch.subquery()) for branch in branches))  # SQLite: a LIMIT per branch needs a subquery
 
 
 def sightings_of_incident(session: Session, actor: Actor, incident_id: int) -> list[Sighting]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import Select, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from ncert.access import org_sees, scope
@@ -185,11 +185,16 @@ def counts(session: Session, actor: Actor, incident_ids: list[int], now: datetim
     """(open, overdue) requests per incident that the actor sees; incidents without any are left out."""
     if not incident_ids:
         return {}
-    now = now or utcnow()
+    return {i: (n, int(m or 0)) for i, n, m in session.execute(counting(actor, incident_ids, now or utcnow()))}
+
+
+def counting(actor: Actor, incident_ids: list[int], now: datetime) -> Select:
+    """``counts`` as a statement of (incident id, open, overdue) rows, which ``queue.work_counts``
+    reads together with the tasks'."""
     late = func.sum(case((Rfi.due_at < now, 1), else_=0))
     stmt = (select(Rfi.incident_id, func.count(), late)
             .where(Rfi.incident_id.in_(incident_ids), Rfi.state == OPEN).group_by(Rfi.incident_id))
-    return {i: (n, int(m or 0)) for i, n, m in session.execute(scope(actor, stmt, Rfi))}
+    return scope(actor, stmt, Rfi)
 
 
 def note_overdue(session: Session, actor: Actor, now: datetime | None = None) -> list[Rfi]:

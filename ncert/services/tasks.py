@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from ncert.access import scope
@@ -177,11 +177,16 @@ def counts(session: Session, actor: Actor, incident_ids: list[int], now: datetim
     """(open, overdue) tasks per incident the actor may see tasks of; incidents without any are left out."""
     if not incident_ids:
         return {}
-    now = now or utcnow()
+    return {i: (n, int(late or 0)) for i, n, late in session.execute(counting(actor, incident_ids, now or utcnow()))}
+
+
+def counting(actor: Actor, incident_ids: list[int], now: datetime) -> Select:
+    """``counts`` as a statement of (incident id, open, overdue) rows, which ``queue.work_counts``
+    reads together with the requests for information's."""
     overdue = func.sum(case((Task.due_at < now, 1), else_=0))
     stmt = (select(Task.incident_id, func.count(), overdue)
             .where(Task.incident_id.in_(incident_ids), Task.status == OPEN).group_by(Task.incident_id))
-    return {i: (n, int(late or 0)) for i, n, late in session.execute(scope(actor, stmt, Task))}
+    return scope(actor, stmt, Task)
 
 
 def is_overdue(task: Task, now: datetime | None = None) -> bool:
