@@ -9,28 +9,39 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from importlib.metadata import version
 from importlib.resources import files
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import pymisp
 from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from ncert.errors import NcertError, NotFound
 from ncert.misp import protocol
 from ncert.misp.protocol import CakePath, MethodNotAllowed, json_response
-from ncert.services import directory, misp_events
+from ncert.services import directory
 from ncert.web.errors import register_door
 from ncert.web.extensions import csrf
 from ncert.web.session import db, runtime
 
+if TYPE_CHECKING:
+    from ncert.services import misp_events
+
 # MISP's version as getVersion reports it: both strings must be dotted integers (PyMISP int()s each part).
 MISP_VERSION = "2.5.34"
-PYMISP_VERSION = ".".join(pymisp.__version__.split(".")[:3])
+PYMISP_VERSION = ".".join(version("pymisp").split(".")[:3])
 
 bp = Blueprint("misp", __name__, url_prefix="/misp")
 Action = Callable[[CakePath], Response]
 ACTIONS: dict[tuple[str, str], tuple[tuple[str, ...], Action]] = {}
+
+
+def _events():
+    """``ncert.services.misp_events``, imported by the first MISP request: it brings pymisp, whose
+    import takes seconds, which neither ``ncert serve`` nor a WSGI worker should wait for at start."""
+    from ncert.services import misp_events
+
+    return misp_events
 
 
 def register(app: Flask) -> None:
@@ -50,7 +61,7 @@ def action(controller: str, name: str, *methods: str):
 def _domain_error(exc: NcertError):
     errors = getattr(exc, "errors", None)
     response = protocol.error_response(exc.status, exc.detail, errors)
-    if isinstance(exc, misp_events.EventExists):  # MISP points at the existing event
+    if isinstance(exc, _events().EventExists):  # MISP points at the existing event
         response.headers["Location"] = exc.location
     return response
 
@@ -108,7 +119,7 @@ def get_pymisp_version(_cake):
 def view_user(cake):
     if cake.arg != "me":
         raise NotFound("Invalid user: only 'me' can be viewed here.")
-    return json_response(misp_events.whoami(db(), g.actor))
+    return json_response(_events().whoami(db(), g.actor))
 
 
 @cache
@@ -133,7 +144,7 @@ def _attachment_max() -> int:
 def _saved(saved: misp_events.Saved, cake: CakePath) -> Response:
     """The saved event as MISP returns it; beside it, ``dropped`` lists the parts sent that were not
     saved, with their reasons (absent when nothing was dropped, so the answer is MISP's own)."""
-    body = misp_events.render(db(), saved.event, g.actor, metadata=cake.named.get("metadata") == "1")
+    body = _events().render(db(), saved.event, g.actor, metadata=cake.named.get("metadata") == "1")
     if saved.dropped:
         body["dropped"] = [d.as_dict() for d in saved.dropped]
     return json_response(body)
@@ -141,7 +152,7 @@ def _saved(saved: misp_events.Saved, cake: CakePath) -> Response:
 
 @action("events", "add", "POST")
 def add_event(cake):
-    return _saved(misp_events.add_event(db(), g.actor, protocol.body(required=True),
+    return _saved(_events().add_event(db(), g.actor, protocol.body(required=True),
                                         attachment_max_bytes=_attachment_max()), cake)
 
 
@@ -149,38 +160,38 @@ def add_event(cake):
 def view_event(cake):
     options = protocol.body() if request.method == "POST" else None
     deleted = bool(options.get("deleted")) if isinstance(options, dict) else False
-    event = misp_events.get_event(db(), g.actor, _arg(cake))
+    event = _events().get_event(db(), g.actor, _arg(cake))
     if request.method == "HEAD":
         return Response(status=200)
-    return json_response(misp_events.render(db(), event, g.actor, deleted=deleted, attachments=True))
+    return json_response(_events().render(db(), event, g.actor, deleted=deleted, attachments=True))
 
 
 @action("events", "edit", "POST", "PUT")
 def edit_event(cake):
-    return _saved(misp_events.update_event(db(), g.actor, _arg(cake), protocol.body(required=True),
+    return _saved(_events().update_event(db(), g.actor, _arg(cake), protocol.body(required=True),
                                            attachment_max_bytes=_attachment_max()), cake)
 
 
 @action("events", "delete", "POST", "DELETE")
 def delete_event(cake):
-    event = misp_events.delete_event(db(), g.actor, _arg(cake))
+    event = _events().delete_event(db(), g.actor, _arg(cake))
     return _ok("Event deleted.", f"/events/delete/{event.id}", event.id)
 
 
 @action("events", "publish", "POST")
 def publish(cake):
-    event = misp_events.publish(db(), g.actor, _arg(cake))
+    event = _events().publish(db(), g.actor, _arg(cake))
     return _ok("Event published.", f"/events/publish/{event.id}", event.id)
 
 
 @action("events", "restSearch", "POST", "GET")
 def search_events(_cake):
-    return json_response({"response": misp_events.search_events(db(), g.actor, protocol.body())})
+    return json_response({"response": _events().search_events(db(), g.actor, protocol.body())})
 
 
 @action("events", "index", "POST", "GET")
 def index(_cake):
-    return json_response(misp_events.search_index(db(), g.actor, protocol.body()))
+    return json_response(_events().search_index(db(), g.actor, protocol.body()))
 
 
 # -- attributes and sightings -------------------------------------------------------------------
@@ -190,9 +201,9 @@ def index(_cake):
 def add_attribute(cake):
     data = protocol.body(required=True)
     many = isinstance(data, list)
-    added = misp_events.add_attributes(db(), g.actor, _arg(cake), data if many else [data],
+    added = _events().add_attributes(db(), g.actor, _arg(cake), data if many else [data],
                                        attachment_max_bytes=_attachment_max())
-    rendered = [misp_events.render_attribute(db(), a) for a in added]
+    rendered = [_events().render_attribute(db(), a) for a in added]
     if not many:
         return json_response({"Attribute": rendered[0]})
     # PyMISP reads a one-element list's answer as a single attribute (api.py add_attribute).
@@ -201,13 +212,13 @@ def add_attribute(cake):
 
 @action("attributes", "restSearch", "POST", "GET")
 def search_attributes(_cake):
-    return json_response({"response": {"Attribute": misp_events.search_attributes(db(), g.actor, protocol.body())}})
+    return json_response({"response": {"Attribute": _events().search_attributes(db(), g.actor, protocol.body())}})
 
 
 @action("sightings", "add", "POST")
 def add_sighting(cake):
     data = protocol.body(required=True)
-    return json_response({"Sighting": misp_events.add_sighting(db(), g.actor, data, cake.arg)})
+    return json_response({"Sighting": _events().add_sighting(db(), g.actor, data, cake.arg)})
 
 
 # -- tags -----------------------------------------------------------------------------------------
@@ -215,23 +226,23 @@ def add_sighting(cake):
 
 @action("tags", "index", "GET")
 def tags(_cake):
-    return json_response({"Tag": [misp_events.describe_tag(t) for t in misp_events.tags(db(), g.actor)]})
+    return json_response({"Tag": [_events().describe_tag(t) for t in _events().tags(db(), g.actor)]})
 
 
 @action("tags", "add", "POST")
 def add_tag(_cake):
-    return json_response({"Tag": misp_events.describe_tag(misp_events.add_tag(db(), g.actor,
+    return json_response({"Tag": _events().describe_tag(_events().add_tag(db(), g.actor,
                                                                               protocol.body(required=True)))})
 
 
 @action("tags", "attachTagToObject", "POST")
 def attach_tag(_cake):
-    misp_events.tag(db(), g.actor, protocol.body(required=True))
+    _events().tag(db(), g.actor, protocol.body(required=True))
     return json_response({"saved": True, "success": "Tag(s) attached.", "check_publish": True})
 
 
 @action("tags", "removeTagFromObject", "POST")
 def remove_tag(_cake):
-    misp_events.untag(db(), g.actor, protocol.body(required=True))
+    _events().untag(db(), g.actor, protocol.body(required=True))
     return json_response({"saved": True, "success": "Tag removed.", "check_publish": True})
 
