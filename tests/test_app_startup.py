@@ -1,7 +1,8 @@
 """The web app starts light: ``create_app()`` as a WSGI server calls it (the runtime of ``ncert
 serve``: playbooks and detection) and a REST report taken through it load no MISP or model code.
 The MISP door imports pymisp with its first request (pymisp pulls in jsonschema, whose format
-checkers build a lark grammar: about three seconds before the first request could be served).
+checkers build a lark grammar: about three seconds before the first request could be served), and
+the quarterly report's PDF view fpdf with the first report.
 
 As in test_cli_startup, the check runs in a fresh interpreter, since this test process has
 imported everything already, and asserts on the modules loaded, not on times."""
@@ -14,8 +15,8 @@ import subprocess
 import sys
 
 # Packages neither starting the app nor taking a REST report needs (no model is trained here).
-HEAVY = ("pymisp", "pymispwarninglists", "lark", "jsonschema", "rfc3987_syntax", "sklearn", "scipy", "skops",
-         "pandas", "elasticsearch")
+HEAVY = ("pymisp", "pymispwarninglists", "lark", "jsonschema", "rfc3987_syntax", "fpdf", "sklearn", "scipy",
+         "skops", "pandas", "elasticsearch")
 
 
 def _loaded(code: str, env: dict[str, str], cwd) -> list[str]:

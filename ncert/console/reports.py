@@ -9,13 +9,15 @@ from flask_login import login_required
 
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor
-from ncert.reports import csv_export, pdf, quarterly
+from ncert.reports import csv_export, quarterly
 from ncert.web.session import db
 
 
 @bp.get("/reports/quarterly/<period>.pdf")
 @login_required
 def quarterly_report_pdf(period: str):
+    from ncert.reports import pdf  # fpdf: ~0.4 s to import, paid by the first report, not at start
+
     with force_locale("en"):  # the report is English for now: its texts are not in the catalogues yet
         report = quarterly.build(db(), current_actor(), period)
         body = pdf.render(report)
