@@ -2,6 +2,16 @@
 
 Services raise these; each door (REST API, console, TAXII, MISP API, CLI)
 turns them into its own protocol's error shape in a single handler.
+
+The detail is English source text marked for the catalogues with ``N_`` and
+its values passed apart (issue 14)::
+
+    raise NotFound(N_("incident %(reference)s not found"), reference=reference)
+
+``detail`` is the English sentence (logs, the CLI, the protocols whose
+errors are English by their spec); ``localized()`` is the same sentence in the
+request's language, for the console and the REST API. A detail the catalogues
+do not know (an f-string not yet converted) reads as written in every language.
 """
 
 from __future__ import annotations
@@ -11,11 +21,23 @@ class NcertError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, detail: str, *, code: str | None = None):
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, detail: str, *, code: str | None = None, **params):
+        self.message = detail
+        self.params = params
+        self.detail = detail % params if params else detail
+        super().__init__(self.detail)
         if code:
             self.code = code
+
+    def localized(self) -> str:
+        """The detail in the request's language (English outside a request)."""
+        from flask import has_request_context
+
+        if not has_request_context():
+            return self.detail
+        from flask_babel import gettext
+
+        return gettext(self.message, **self.params) if self.params else gettext(self.message)
 
 
 class BadRequest(NcertError):
@@ -43,8 +65,8 @@ class TooManyRequests(NcertError):
 
     status, code = 429, "too_many_requests"
 
-    def __init__(self, detail: str, *, retry_after: int, code: str | None = None):
-        super().__init__(detail, code=code)
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None, **params):
+        super().__init__(detail, code=code, **params)
         self.retry_after = retry_after
 
 
@@ -59,6 +81,10 @@ class Invalid(NcertError):
 
     status, code = 422, "invalid"
 
-    def __init__(self, detail: str, *, errors: list[dict] | None = None, code: str | None = None):
-        super().__init__(detail, code=code)
+    def __init__(self, detail: str, *, errors: list[dict] | None = None, code: str | None = None, **params):
+        super().__init__(detail, code=code, **params)
         self.errors = errors or []
+
+
+class UnsupportedMediaType(NcertError):
+    status, code = 415, "unsupported_media_type"

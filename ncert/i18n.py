@@ -12,13 +12,16 @@ The language of a request, first found wins:
    (the public advisory pages skip 2 and 3: they are anonymous and set no cookie)
 4. the browser's ``Accept-Language``, best match among the three;
 5. ``NCERT_DEFAULT_LOCALE``.
+The REST API (``/api/``) takes 4 and 5 alone: an API key is an organisation's, not a person's, so
+it has no profile, and a URL argument or cookie would change what a client's error ``detail`` says
+from one call to the next.
 Anything else in ``?lang=`` is ignored. Times stay UTC in every language.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -26,7 +29,7 @@ from urllib.parse import urlencode
 from babel import support
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext
 
 LOCALES = ("az", "en", "ru")
@@ -43,6 +46,45 @@ babel = Babel()
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it here: whoever shows it translates it."""
     return message
+
+
+def default_locale() -> str:
+    """``NCERT_DEFAULT_LOCALE``: the running app's, else the environment's (the worker, the CLI)."""
+    if has_app_context():
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", SOURCE_LOCALE)
+    import os
+
+    from ncert.config import _locale
+
+    return _locale(os.environ)
+
+
+@cache
+def _catalogue(lang: str) -> support.NullTranslations:
+    return support.Translations.load(str(TRANSLATIONS), [lang])
+
+
+def translate(lang: str, message: str, **values) -> str:
+    """``message`` (marked with ``N_``) in ``lang``, with ``values`` filled in, outside any request: for what
+    is written to someone else (an e-mail, a report) rather than to the person asking."""
+    text = _catalogue(lang).ugettext(message)
+    return text % values if values else text
+
+
+def format_utc_in(value: datetime | None, lang: str) -> str:
+    """``format_utc`` in ``lang``."""
+    if value is None:
+        return "—"
+    if lang == SOURCE_LOCALE:
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return f"{format_date(value, 'medium', locale=lang)} {value:%H:%M} UTC"
+
+
+def format_day_in(value: date, lang: str) -> str:
+    """A day in ``lang``: ISO in English (``2026-11-30``), the locale's medium date otherwise."""
+    return value.isoformat() if lang == SOURCE_LOCALE else format_date(value, "medium", locale=lang)
 
 
 def init_app(app: Flask, default_locale: str) -> None:
@@ -97,6 +139,8 @@ def select_locale() -> str:
     default = current_app.config.get("BABEL_DEFAULT_LOCALE", SOURCE_LOCALE)
     if not has_request_context():
         return default
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LOCALES) or default
     if request.blueprint == "public":  # anonymous and cookie-free: the URL, else the browser
         return asked_locale() or request.accept_languages.best_match(LOCALES) or default
     chosen = asked_locale() or session.get(SESSION_KEY)
@@ -179,14 +223,7 @@ def class_label(rsit_class: str) -> str:
 def format_utc(value: datetime | None) -> str:
     """A UTC time for the page: ISO-like in English (as the console always showed it), the
     locale's own day, month and 24-hour time in Azerbaijani and Russian; always marked UTC."""
-    if value is None:
-        return "—"
-    lang = current_locale() if has_request_context() else SOURCE_LOCALE
-    if lang == SOURCE_LOCALE:
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return f"{format_date(value, 'medium', locale=lang)} {value:%H:%M} UTC"
+    return format_utc_in(value, current_locale() if has_request_context() else SOURCE_LOCALE)
 
 
 def format_number(value, pattern: str | None = None) -> str:

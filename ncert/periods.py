@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from ncert.clocks import add_months
 from ncert.errors import BadRequest
+from ncert.i18n import N_
 
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 MAX_DAYS = 3 * 366  # a custom range longer than three years is a mistake, not a report
@@ -60,20 +61,20 @@ def parse(text: str | None, start: str | None = None, end: str | None = None, *,
     """A quarter label, or ``start``/``end`` days (ISO 8601, both included); the current
     quarter when none is given. Anything else is a 400 saying what was expected."""
     if text and (start or end):
-        raise BadRequest("give either period or from/to, not both")
+        raise BadRequest(N_("give either period or from/to, not both"))
     if start or end:
         if not (start and end):
-            raise BadRequest("a custom period needs both from and to (YYYY-MM-DD)")
+            raise BadRequest(N_("a custom period needs both from and to (YYYY-MM-DD)"))
         first, last = _day("from", start), _day("to", end)
         if last < first:
-            raise BadRequest("to is before from")
+            raise BadRequest(N_("to is before from"))
         begin = datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
         return _days(begin, begin + timedelta(days=(last - first).days + 1))
     if not text:
         return quarter_of(now)
     match = _QUARTER.match(text.strip())
     if not match or int(match[1]) not in YEARS:
-        raise BadRequest(f"period {text!r} is not a quarter like 2026Q3")
+        raise BadRequest(N_("period '%(text)s' is not a quarter like 2026Q3"), text=text)
     return quarter(int(match[1]), int(match[2]))
 
 
@@ -81,14 +82,15 @@ def _day(name: str, text: str) -> date:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise BadRequest(f"{name} {text!r} is not a day like 2026-07-01") from None
+        raise BadRequest(N_("%(name)s '%(text)s' is not a day like 2026-07-01"), name=name, text=text) from None
     if day.year not in YEARS:
-        raise BadRequest(f"{name} {text!r} is outside {YEARS.start}-{YEARS.stop - 1}")
+        raise BadRequest(N_("%(name)s '%(text)s' is outside %(start)s-%(stop)s"),
+                         name=name, text=text, start=YEARS.start, stop=YEARS.stop - 1)
     return day
 
 
 def _days(start: datetime, end: datetime) -> Period:
     if (end - start).days > MAX_DAYS:
-        raise BadRequest(f"a custom period is at most {MAX_DAYS} days")
+        raise BadRequest(N_("a custom period is at most %(days)s days"), days=MAX_DAYS)
     last = end - timedelta(days=1)
     return Period(start, end, f"{start:%Y-%m-%d}..{last:%Y-%m-%d}")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ncert import clocks as regimes
@@ -31,7 +31,8 @@ from ncert.actor import Actor
 from ncert.config import PLAYBOOK_LIBRARY
 from ncert.db import utcnow
 from ncert.errors import NotFound
-from ncert.models import Incident, RegulatoryDeadline
+from ncert.i18n import default_locale
+from ncert.models import Incident, RegulatoryDeadline, User
 from ncert.records import Category, IncidentPatch
 from ncert.runtime import Runtime, hooks_of
 from ncert.services import (
@@ -47,6 +48,7 @@ from ncert.services import (
 )
 from ncert.services import regimes as effective_regimes
 from ncert.services.risk_links import link as link_to_risk
+from ncert.taxonomy import Role
 from playbooks.facts import Facts
 from playbooks.loader import load_library
 from playbooks.schema import (
@@ -65,6 +67,7 @@ from playbooks.schema import (
     StartClock,
     Trigger,
 )
+from playbooks.texts import in_language
 
 MAX_PASSES = 8  # a library whose playbooks keep re-enabling each other stops here
 DEFAULT_LIBRARY = PLAYBOOK_LIBRARY  # the shipped folder; NCERT_PLAYBOOKS_DIR may name another
@@ -182,22 +185,31 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
             _patch(session, actor, incident, IncidentPatch(team=team, reason=reason))
             return f"assigned to team {team}"
         case AddTasks(titles, checklist, mandatory):
+            default = default_locale()  # the centre's own staff work the tasks: its working language
             for title in titles:
-                tasks.add(session, incident, title, created_by=_by(book), checklist=checklist, mandatory=mandatory)
+                tasks.add(session, incident, in_language(title, default, default), created_by=_by(book),
+                          checklist=checklist, mandatory=mandatory)
             return f"{len(titles)} {'mandatory ' if mandatory else ''}task(s)" + (
                 f" (checklist {checklist})" if checklist else "")
         case RequestInformation(text, title):
             return _request_information(session, actor, book, incident, title, text)
         case Notify(channel="email", template=template, recipients=recipients, subject=subject):
             to = notifications.resolve_recipients(session, actor, recipients)
-            body = render(template, incident, book)
-            title = render(subject, incident, book) if subject else f"[{ref}] {incident.title}"
-            note = notifications.email(session, incident, to, title, body, created_by=_by(book))
-            return f"e-mail to {', '.join(to) or 'nobody'}: {_queued(note.status)}"
+            default = default_locale()
+
+            def compose(lang: str) -> tuple[str, str]:  # each recipient reads their own language
+                title = render(in_language(subject, lang, default), incident, book) if subject else \
+                    f"[{ref}] {incident.title}"
+                return title, render(in_language(template, lang, default), incident, book)
+
+            notes = notifications.email_in_languages(session, incident, to, compose, created_by=_by(book))
+            states = ", ".join(dict.fromkeys(_queued(n.status) for n in notes))
+            return f"e-mail to {', '.join(to) or 'nobody'}: {states}"
         case Notify(channel="webhook", template=template, url=url):
             payload = {"incident": ref, "title": incident.title, "severity": incident.severity,
                        "category": incident.category, "sector": incident.sector.slug, "playbook": book.name,
-                       "version": book.version, "text": render(template, incident, book)}
+                       "version": book.version,
+                       "text": render(in_language(template, default_locale(), default_locale()), incident, book)}
             note = notifications.webhook(session, incident, url, payload, created_by=_by(book))
             return f"webhook {url}: {_queued(note.status)}"
         case StartClock(regime):
@@ -223,12 +235,24 @@ def _request_information(session: Session, actor: Actor, book: Playbook, inciden
                          text: str) -> str:
     """A request to the reporting organisation; when the national centre reported the incident
     itself, there is nobody to ask and the question becomes its own task."""
-    title, text = render_for_addressee(title, incident, book), render_for_addressee(text, incident, book)
+    lang, default = organisation_language(session, incident.reporter_org_id), default_locale()
+    title = render_for_addressee(in_language(title, lang, default), incident, book)
+    text = render_for_addressee(in_language(text, lang, default), incident, book)
     if incident.reporter_org.slug == directory.national_org_slug(session):
         tasks.add(session, incident, title, created_by=_by(book), detail=text)
         return f"task {title} (reported by the national centre: nobody to ask)"
     rfis.ask_reporter(session, actor, incident, title, text, created_by=_by(book))
     return f"information requested from {incident.reporter_org.name}"
+
+
+def organisation_language(session: Session, org_id: int) -> str:
+    """The language an organisation reads a request in: the one most of its active analysts chose on their
+    profile (``users.locale``), else ``NCERT_DEFAULT_LOCALE``."""
+    stmt = (select(User.locale, func.count()).where(User.org_id == org_id, User.active.is_(True),
+                                                    User.role == Role.SECTOR_ANALYST, User.locale.is_not(None))
+            .group_by(User.locale).order_by(func.count().desc(), User.locale))
+    chosen = session.execute(stmt).first()
+    return chosen[0] if chosen else default_locale()
 
 
 def _queued(status: str) -> str:

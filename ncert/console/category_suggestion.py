@@ -21,6 +21,7 @@ from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
 from ncert.console.forms import FlaskForm
 from ncert.errors import Invalid
+from ncert.i18n import N_
 from ncert.models import Incident
 from ncert.records import Category
 from ncert.services import incidents
@@ -66,7 +67,7 @@ def decide_category(reference: str):
             raise Invalid("; ".join(str(e) for errors in form.errors.values() for e in errors))
         chosen = Category.model_validate(form.category.data)
     elif not forms.ButtonForm().validate_on_submit():
-        raise Invalid("the form expired; reload the page and try again")
+        raise Invalid(N_("the form expired; reload the page and try again"))
     categorisation.decide(session, actor, inc.reference, chosen)
     flash(gettext("Category %(category)s confirmed.", category=inc.category), "success")
     return redirect(url_for("console.incident", reference=inc.reference))

@@ -34,9 +34,9 @@ def _domain_error(exc: NcertError):
     back = g.get("console_return_to")
     if back and request.method == "POST":
         rollback()
-        flash(exc.detail, "error")
+        flash(exc.localized(), "error")
         return redirect(back)
-    return error_page(exc.status, exc.detail)
+    return error_page(exc.status, exc.localized())
 
 
 @bp.errorhandler(CSRFError)

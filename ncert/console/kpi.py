@@ -37,6 +37,11 @@ def kpi_value(value: float | None, unit: str) -> str:
     return figures.text(value, unit)
 
 
+@bp.app_template_filter("figure_label")
+def figure_label(figure) -> str:
+    return figures.label(figure)
+
+
 @bp.get("/kpi")
 @login_required
 def kpi_cards():
@@ -102,7 +107,7 @@ def _signed(review) -> bool:
 
 def _charts(card: kpi.Card) -> list[charts.Chart]:
     def bars(group: str) -> list[tuple[str, float]]:
-        return [(f.label, f.value or 0) for f in card.figures if f.group == group]
+        return [(figures.label(f), f.value or 0) for f in card.figures if f.group == group]
 
     return [
         charts.bar_chart("chart-severity", gettext("Incidents by national severity"),

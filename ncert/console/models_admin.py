@@ -13,6 +13,7 @@ from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_admin
 from ncert.errors import Invalid
+from ncert.i18n import N_
 from ncert.web.session import db
 
 
@@ -30,7 +31,7 @@ def admin_models():
 def admin_model_promote(name: str, version: int):
     actor = current_admin()
     if not forms.ButtonForm().validate_on_submit():
-        raise Invalid("the form expired; reload the page and try again")
+        raise Invalid(N_("the form expired; reload the page and try again"))
     row = modelstore.promote(db(), modelstore.version_row(db(), name, version), actor.label)
     flash(gettext("%(name)s v%(version)s is active.", name=row.name, version=row.version), "success")
     return redirect(url_for("console.admin_models"))
@@ -41,7 +42,7 @@ def admin_model_promote(name: str, version: int):
 def admin_model_rollback(name: str):
     actor = current_admin()
     if not forms.ButtonForm().validate_on_submit():
-        raise Invalid("the form expired; reload the page and try again")
+        raise Invalid(N_("the form expired; reload the page and try again"))
     row = modelstore.rollback(db(), name, actor.label)
     flash(gettext("%(name)s v%(version)s is active again.", name=row.name, version=row.version), "success")
     return redirect(url_for("console.admin_models"))

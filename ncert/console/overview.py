@@ -11,6 +11,7 @@ from ncert.console.blueprint import bp
 from ncert.console.context import current_actor
 from ncert.db import utcnow
 from ncert.errors import BadRequest
+from ncert.i18n import N_
 from ncert.services import overview as overview_service
 from ncert.taxonomy import OPEN_STATUSES
 from ncert.web.session import db
@@ -36,7 +37,7 @@ def _period(now) -> periods.Period | None:
     args = {name: request.args.get(name, "").strip() or None for name in ("period", "from", "to", "days")}
     if args["days"] and not (args["period"] or args["from"] or args["to"]):
         if not args["days"].isdigit() or not 1 <= int(args["days"]) <= MAX_DAYS:
-            raise BadRequest(f"days: a whole number of days from 1 to {MAX_DAYS}")
+            raise BadRequest(N_("days: a whole number of days from 1 to %(days)s"), days=MAX_DAYS)
         return overview_service.recent(int(args["days"]), now)
     if args["period"] or args["from"] or args["to"]:
         return periods.parse(args["period"], args["from"], args["to"], now=now)

@@ -20,6 +20,7 @@ from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, current_admin, return_to
 from ncert.console.forms import FlaskForm, Form
 from ncert.errors import Invalid, NcertError
+from ncert.i18n import N_
 from ncert.services import playbook_library
 from ncert.web.session import db, rollback, runtime
 from playbooks import engine
@@ -61,7 +62,7 @@ def _span(text: str | None) -> timedelta:
     try:
         return parse_duration(text or "90d")
     except ValueError as exc:
-        raise Invalid(f"since: {exc}") from None
+        raise Invalid(N_("since: %(exc)s"), exc=exc) from None
 
 
 @bp.get("/admin/playbooks")
@@ -114,7 +115,7 @@ def admin_playbook_edit(name: str):
 
     def save():
         if not (form.base_version.data or "").isdigit():
-            raise Invalid("base_version: the form lost the version it was opened at; reload the page")
+            raise Invalid(N_("base_version: the form lost the version it was opened at; reload the page"))
         return playbook_library.edit(db(), actor, name, form.text.data, base_version=int(form.base_version.data),
                                      comment=form.comment.data)
 
@@ -164,10 +165,11 @@ def admin_playbook(name: str):
     if "since" in request.args:
         try:
             if entry.playbook is None:
-                raise Invalid(f"{name} v{entry.row.version} does not load: {entry.error}")
+                raise Invalid(N_("%(name)s v%(version)s does not load: %(error)s"),
+                              name=name, version=entry.row.version, error=entry.error)
             outcomes = engine.dry_run(session, actor, entry.playbook, _span(dry.since.data))
         except Invalid as exc:
-            problem = exc.detail
+            problem = exc.localized()
     history = playbook_library.versions(session, name)
     return render_template("console/admin/playbook.html", entry=entry, versions=history, dry=dry, problem=problem,
                            outcomes=outcomes, max_shown=MAX_SHOWN, button=forms.ButtonForm()), 422 if problem else 200

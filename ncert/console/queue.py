@@ -21,6 +21,7 @@ from ncert.console.forms import (
     options,
 )
 from ncert.errors import BadRequest, Invalid
+from ncert.i18n import N_
 from ncert.records import IncidentPatch
 from ncert.services import bulk_triage, clocks, directory, queue, saved_filters, teams
 from ncert.services.trends import reported_range
@@ -64,7 +65,7 @@ def queue_page():
             page = queue.list_incidents(session, actor, filters, sort=sort, limit=form.limit.data or PAGE_SIZE,
                                         cursor=form.cursor.data or None)
         except BadRequest as exc:  # a tampered or stale cursor
-            problems.append(gettext("Paging: %(detail)s. Start again from the first page.", detail=exc.detail))
+            problems.append(gettext("Paging: %(detail)s. Start again from the first page.", detail=exc.localized()))
         else:
             counts = queue.bounded_status_counts(session, actor, filters)
     return render_template(
@@ -153,7 +154,7 @@ def bulk_change():
     refs, reason = form.ref.data, form.reason.data
     if form.into.data:
         if form.assignee.data or form.team.data or form.status.data:
-            raise Invalid("merge on its own: leave assignee, team and status unchanged")
+            raise Invalid(N_("merge on its own: leave assignee, team and status unchanged"))
         changed = bulk_triage.merge(session, actor, refs, form.into.data, reason)
         flash(gettext("Merged %(n)s incident(s) into %(into)s: %(refs)s.", n=len(changed), into=form.into.data.upper(),
                       refs=", ".join(changed)), "success")
@@ -161,7 +162,7 @@ def bulk_change():
     fields = {name: (None if value == "none" else value) for name in ("assignee", "team", "status")
               if (value := form[name].data)}
     if not fields:
-        raise Invalid("choose an assignee, a team, a status or an incident to merge into")
+        raise Invalid(N_("choose an assignee, a team, a status or an incident to merge into"))
     changed = bulk_triage.apply(session, actor, refs, IncidentPatch(**fields, reason=reason))
     flash(gettext("Changed %(n)s of %(total)s incident(s): %(refs)s.", n=len(changed), total=len(refs),
                   refs=", ".join(changed)) if changed

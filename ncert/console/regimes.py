@@ -44,7 +44,7 @@ def _save(form: RegimeForm, *, new: bool) -> bool:
         regimes.save(db(), current_actor(), name=form.name.data, title=form.title.data, repeat=form.repeat.data,
                      stages=stages, new=new)
     except (Invalid, Conflict) as exc:
-        for item in getattr(exc, "errors", None) or [{"field": "name", "message": exc.detail}]:
+        for item in getattr(exc, "errors", None) or [{"field": "name", "message": exc.localized()}]:
             target = item["field"].split("[")[0].split(" ")[0]
             field = form[target] if target in form else form.name
             field.errors = [*field.errors, f"{item['field']}: {item['message']}" if target == "stages"

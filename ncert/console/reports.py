@@ -1,10 +1,13 @@
 """The quarterly national report as PDF and the quarter's KPI cards as CSV, for
-national staff (``ncert.reports.quarterly`` answers anyone else with a 404)."""
+national staff (``ncert.reports.quarterly`` answers anyone else with a 404).
+
+The PDF is in the user's language. The CSV's header row is its column keys
+(``card``, ``kpi``, ``value``…), the same in every language, as a script or a
+spreadsheet lookup reading the export names them."""
 
 from __future__ import annotations
 
 from flask import Response
-from flask_babel import force_locale
 from flask_login import login_required
 
 from ncert.console.blueprint import bp
@@ -18,9 +21,8 @@ from ncert.web.session import db
 def quarterly_report_pdf(period: str):
     from ncert.reports import pdf  # fpdf: ~0.4 s to import, paid by the first report, not at start
 
-    with force_locale("en"):  # the report is English for now: its texts are not in the catalogues yet
-        report = quarterly.build(db(), current_actor(), period)
-        body = pdf.render(report)
+    report = quarterly.build(db(), current_actor(), period)
+    body = pdf.render(report)  # in the request's language, the user's own
     return Response(body, content_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="ncert-{report.period.label}.pdf"'})
 

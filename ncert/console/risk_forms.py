@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ncert import i18n
 from ncert.console.forms import TEXT, FlaskForm, options
 from ncert.errors import Invalid
+from ncert.i18n import N_
 from ncert.services.risk_records import ACTION_STATUSES, STATUSES, STRATEGIES
 
 LEVELS = ("inherent", "current", "residual")
@@ -106,7 +107,8 @@ def lines(text: str) -> list[str]:
 def _action(number: int, line: str) -> dict:
     parts = [p.strip() for p in line.split("|")]
     if len(parts) not in (3, 4):
-        raise Invalid(f"plan of actions, line {number}: write 'action | owner | due YYYY-MM-DD | status'")
+        raise Invalid(N_("plan of actions, line %(number)s: write 'action | owner | due YYYY-MM-DD | status'"),
+                      number=number)
     return {"title": parts[0], "owner": parts[1], "due": parts[2], "status": parts[3] if len(parts) == 4 else "planned"}
 
 
@@ -123,4 +125,4 @@ def validated(model: type[BaseModel], data: dict) -> BaseModel:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "risk"
-        raise Invalid(f"{where}: {first['msg']}") from None
+        raise Invalid("%(where)s: %(msg)s", where=where, msg=first['msg']) from None

@@ -21,6 +21,7 @@ from ncert.console.context import current_actor, return_to
 from ncert.console.forms import options
 from ncert.db import utcnow
 from ncert.errors import BadRequest
+from ncert.i18n import N_
 from ncert.reports import csv_export
 from ncert.services import directory, risk_evidence, risk_heatmap, risk_links, risk_matrix, risk_reviews, risks, teams
 from ncert.services.risk_records import STATUSES, RiskInput, RiskPatch
@@ -40,7 +41,8 @@ def _cell() -> tuple[str, int, int] | None:
         return None
     if kind not in risk_heatmap.KINDS or not (li.isdigit() and im.isdigit()) or not (
             1 <= int(li) <= risk_matrix.SIZE and 1 <= int(im) <= risk_matrix.SIZE):
-        raise BadRequest(f"a heat-map cell is map=current|residual&l=1..{risk_matrix.SIZE}&i=1..{risk_matrix.SIZE}")
+        raise BadRequest(N_("a heat-map cell is map=current|residual&l=1..%(size)s&i=1..%(size)s"),
+                         size=risk_matrix.SIZE)
     return kind, int(li), int(im)
 
 
@@ -50,7 +52,7 @@ def risk_register():
     actor, session = current_actor(), db()
     filters, cell = _filters(), _cell()
     if filters["status"] and filters["status"] not in STATUSES:
-        raise BadRequest(f"status: one of {', '.join(STATUSES)}")
+        raise BadRequest(N_("status: one of %(expected)s"), expected=', '.join(STATUSES))
     everything = risks.list_risks(session, actor)
     listed = (risk_heatmap.cell_risks(session, actor, *cell, **filters) if cell
               else risks.list_risks(session, actor, **filters))
@@ -123,7 +125,7 @@ def _compare(versions) -> dict | None:
     if not (older or newer):
         return None
     if not (older.isdigit() and newer.isdigit()):
-        raise BadRequest("compare: from and to are version numbers")
+        raise BadRequest(N_("compare: from and to are version numbers"))
     return {"from": int(older), "to": int(newer), "changes": risks.compare(versions, int(older), int(newer))}
 
 

@@ -22,6 +22,7 @@ from ncert.console.blueprint import bp
 from ncert.console.context import can_submit, current_actor
 from ncert.console.forms import SubmitForm, options
 from ncert.errors import Forbidden, NcertError
+from ncert.i18n import N_
 from ncert.ioc_extract import extract
 from ncert.models import Organization
 from ncert.observables import INDICATOR_TYPES, guess
@@ -37,7 +38,7 @@ CHANNEL = "console"
 def submit():
     actor, session = current_actor(), db()
     if not can_submit(actor):
-        raise Forbidden("leadership accounts review; they do not submit incidents")
+        raise Forbidden(N_("leadership accounts review; they do not submit incidents"))
     own = session.get(Organization, actor.org_id)
     form = SubmitForm()
     sectors = [(s.slug, i18n.sector_name(s)) for s in directory.sectors(session)]
@@ -58,7 +59,7 @@ def submit():
         try:
             _offer(form, extract(form.pasted.data), review="extract" in request.form)
         except NcertError as exc:
-            form.pasted.errors = [exc.detail]
+            form.pasted.errors = [exc.localized()]
     if "extract" in request.form:  # step one: nothing is filed; the form comes back to review
         return render_template("console/submit.html", form=form), 200
     if form.validate_on_submit():
@@ -75,7 +76,7 @@ def submit():
                     submission = incidents.submit(session, actor, record, channel=CHANNEL)
                 except NcertError as exc:
                     rollback()
-                    form.form_errors.append(exc.detail)
+                    form.form_errors.append(exc.localized())
                     return render_template("console/submit.html", form=form), exc.status
                 ref = submission.incident.reference
                 flash(gettext("%(reference)s submitted to the national queue.", reference=ref), "success")

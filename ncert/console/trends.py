@@ -1,6 +1,6 @@
 """Trends: one question (free text, status, sector, category, severity, period) answered with its
-counts over time, by reporting sector, RSIT class and severity (``ncert.services.trends``, through
-the search interface), each bucket linking to the queue filtered the same way."""
+counts over time, by sector (reporting or affected, as ``queue.in_sectors``), RSIT class and severity
+(``ncert.services.trends``, through the search interface), each bucket linking to the queue filtered the same way."""
 
 from __future__ import annotations
 
@@ -62,10 +62,10 @@ def _charts(found: trends_service.Trends, asked: dict[str, str]) -> list[charts.
                                  interval=interval),
                          [(b.label, b.count) for b in found.over_time], label_header=interval.title(),
                          links=[queue(b) for b in found.over_time]),
-        charts.bar_chart("trend-sector", gettext("By reporting sector"),
-                         gettext("%(where)s, by the sector of the reporting organisation; each links to the queue "
-                                 "of the sector, which also lists incidents reported elsewhere that affect it.",
-                                 where=where),
+        charts.bar_chart("trend-sector", gettext("By sector, reporting or affected"),
+                         gettext("%(where)s, by sector: an incident counts in its reporting organisation's sector "
+                                 "and in each other sector it affects, as the queue's sector filter lists them; each "
+                                 "links to that queue.", where=where),
                          [(b.label, b.count) for b in found.by_sector], label_header=gettext("Sector"),
                          links=[queue(b, sector=b.key) for b in found.by_sector]),
         charts.bar_chart("trend-category", gettext("By RSIT class"), gettext("%(where)s, by RSIT class.", where=where),

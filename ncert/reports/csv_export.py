@@ -3,6 +3,11 @@
 A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is
 prefixed with an apostrophe so a spreadsheet never runs it as a formula
 (OWASP, https://owasp.org/www-community/attacks/CSV_Injection).
+
+The header row is the columns' keys, the same in every language (issue 14): the
+exports are read by scripts and spreadsheet lookups by these names
+(tests/test_quarterly_report.py reads them so), and the cells hold data and the
+vocabularies' keys, as the REST API gives them.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_babel import gettext
 
 from ncert import charts
+from ncert.i18n import SOURCE_LOCALE, current_locale, option_label, term, vocabulary
 from ncert.services import landscape as landscape_service
 
 SERIES_SHOWN = 6  # more lines than this on one chart cannot be told apart
@@ -33,9 +34,24 @@ def trend_charts(found: landscape_service.Landscape, now: datetime,
         shown = trends[:SERIES_SHOWN]
         if len(trends) > len(shown):
             desc += " " + gettext("The %(n)s quieter ones are left out.", n=len(trends) - len(shown))
-        out.append(charts.line_chart(key, title, desc, months, [(t.label, t.per_month[:len(months)]) for t in shown],
+        out.append(charts.line_chart(key, title, desc, months,
+                                     [(series_label(key, t), t.per_month[:len(months)]) for t in shown],
                                      palette=palette))
     return out
+
+
+def series_label(chart: str, trend: landscape_service.Trend) -> str:
+    """A line's name in the page's language: the RSIT class and the shipped registry's sectors from the
+    vocabularies (a sector the registry does not know keeps its stored name), the national severity as
+    its level and term."""
+    if chart == "trend-severity":
+        return gettext("Level %(level)s (%(name)s)", level=trend.key, name=term("severity", trend.key))
+    if chart == "trend-class":
+        return option_label("rsit_class", trend.key)
+    lang = current_locale()
+    if lang != SOURCE_LOCALE and trend.key in vocabulary(lang).get("sector", {}):
+        return term("sector", trend.key, lang)
+    return trend.label
 
 
 def top_charts(found: landscape_service.Landscape, palette: charts.Palette = charts.SCREEN) -> list[charts.Chart]:

@@ -2,6 +2,9 @@
 summary, the risk heat maps, the top risks, the landscape charts and one card per
 sector. Charts are the console's SVG (``ncert.charts``) in the print palette.
 
+Every text is in the requesting user's language (the request's, ``ncert.i18n``; English
+outside a request, as for ``ncert report``), dates and numbers as that language writes them.
+
 Text is set in DejaVu Sans when the system has it (any script); otherwise in the
 PDF core font Helvetica, which holds only Latin-1, so other characters print as "?".
 """
@@ -11,9 +14,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from babel.dates import format_date
+from flask_babel import gettext
 from fpdf import FPDF
 
 from ncert import charts
+from ncert.i18n import N_, SOURCE_LOCALE, current_locale, format_utc, term, vocabulary
 from ncert.reports import figures
 from ncert.reports.landscape_charts import top_charts, trend_charts
 from ncert.reports.quarterly import QuarterlyReport
@@ -24,10 +30,13 @@ FONT_FILES = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
               Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"))
 MARKING = "TLP:AMBER"  # the report names organisations and the national register: their recipients only
 # The summary's figures, in order, with the short headings its table has room for.
-HEADLINES = {"incidents": "Incidents", "time_to_acknowledge_median": "To acknowledge",
-             "time_to_contain_median": "To contain", "reporting_delay_median": "Reporting delay",
-             "nis2_early_warning_on_time": "NIS2 warning", "open_criticals": "Open criticals"}
+HEADLINES = {"incidents": N_("Incidents"), "time_to_acknowledge_median": N_("To acknowledge"),
+             "time_to_contain_median": N_("To contain"), "reporting_delay_median": N_("Reporting delay"),
+             "nis2_early_warning_on_time": N_("NIS2 warning"), "open_criticals": N_("Open criticals")}
 STATUS_FILL = {"green": (198, 239, 206), "amber": (255, 235, 156), "red": (255, 199, 206)}
+HEAT_MAP_TITLES = {"current": N_("Current risk (current likelihood and impact)."),
+                   "residual": N_("Residual risk (residual likelihood and impact).")}
+RISK_LEVELS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "critical": N_("critical")}
 LEVEL_FILL = {"low": (198, 239, 206), "medium": (255, 235, 156), "high": (252, 213, 180), "critical": (255, 199, 206)}
 
 
@@ -53,7 +62,8 @@ class _Document(FPDF):
         self.set_y(-11)
         self.set_font(self.family, size=8)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, self.say(f"{MARKING} · {self.report_title} · page {self.page_no()}"), align="C")
+        self.cell(0, 5, self.say(gettext("%(marking)s · %(title)s · page %(page)s", marking=MARKING,
+                                         title=self.report_title, page=self.page_no())), align="C")
 
     def heading(self, text: str, size: int = 15) -> None:
         self.set_font(self.family, size=size)
@@ -105,7 +115,7 @@ def _fit(text: str, width_mm: float) -> str:
 
 
 def render(report: QuarterlyReport) -> bytes:
-    doc = _Document(f"National cyber-security report {report.period.label}")
+    doc = _Document(gettext("National cybersecurity report %(period)s", period=report.period.label))
     _cover(doc, report)
     _kpi_summary(doc, report)
     _risks(doc, report)
@@ -118,95 +128,119 @@ def render(report: QuarterlyReport) -> bytes:
 def _cover(doc: _Document, report: QuarterlyReport) -> None:
     doc.add_page()
     doc.ln(50)
-    doc.heading("National cyber-security report", 26)
-    doc.heading(f"Quarter {report.period.label}", 18)
+    doc.heading(gettext("National cybersecurity report"), 26)
+    doc.heading(gettext("Quarter %(period)s", period=report.period.label), 18)
     found = report.landscape
-    doc.paragraph(f"{report.period.start:%d %B %Y} to {report.period.end:%d %B %Y} (exclusive), UTC. "
-                  f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC.")
+    lang = current_locale()
+    doc.paragraph(gettext("%(start)s to %(end)s (exclusive), UTC. Generated %(generated)s.",
+                          start=format_date(report.period.start, "long", locale=lang),
+                          end=format_date(report.period.end, "long", locale=lang),
+                          generated=format_utc(report.generated_at)))
     doc.ln(8)
-    doc.paragraph(f"{found.total} incidents were reported in the quarter ({found.previous_total} in "
-                  f"{found.previous_period.label}). The national register holds {report.register_size} risks. "
-                  "Figures count the incidents reported in the quarter, merged duplicates excluded.", 12)
+    doc.paragraph(gettext("%(total)s incidents were reported in the quarter (%(previous)s in %(previous_period)s). "
+                          "The national register holds %(risks)s risks. Figures count the incidents reported in "
+                          "the quarter, merged duplicates excluded.", total=found.total,
+                          previous=found.previous_total, previous_period=found.previous_period.label,
+                          risks=report.register_size), 12)
     doc.ln(20)
     doc.heading(MARKING, 14)
-    doc.paragraph("Contents: KPI summary; risk heat maps; top risks; threat landscape; one KPI card per sector.")
+    doc.paragraph(gettext("Contents: KPI summary; risk heat maps; top risks; threat landscape; one KPI card per "
+                          "sector."))
 
 
 def _kpi_summary(doc: _Document, report: QuarterlyReport) -> None:
     doc.add_page()
-    doc.heading("KPI summary by sector")
-    doc.paragraph("Each figure against its target: green met, amber within the margin, red past it. "
-                  "Times are medians; NIS2 warning is the share of early warnings on time; the value in "
-                  "brackets is the previous quarter's.")
+    doc.heading(gettext("KPI summary by sector"))
+    doc.paragraph(gettext("Each figure against its target: green met, amber within the margin, red past it. "
+                          "Times are medians; NIS2 warning is the share of early warnings on time; the value in "
+                          "brackets is the previous quarter's."))
     widths = [40] + [25] * len(HEADLINES)
     rows = []
     for card in report.sector_cards:
         by_key = {f.key: f for f in card.figures}
-        row = [(card.name, None)]
+        row = [(card_name(card), None)]
         for key in HEADLINES:
             f = by_key[key]
             row.append((f"{figures.text(f.value, f.unit)} ({figures.text(f.previous, f.unit)})",
                         STATUS_FILL.get(f.status or "")))
         rows.append(row)
-    doc.table(["Sector", *HEADLINES.values()], rows, widths)
+    doc.table([gettext("Sector"), *(gettext(h) for h in HEADLINES.values())], rows, widths)
 
 
 def _risks(doc: _Document, report: QuarterlyReport) -> None:
     doc.add_page()
-    doc.heading("National risk heat maps")
+    doc.heading(gettext("National risk heat maps"))
     for found in report.heat_maps:
-        unscored = f" {found.unscored} risks are not assessed yet." if found.unscored else ""
-        doc.chart(charts.heat_map(f"pdf-{found.kind}", f"{found.kind.title()} risk ({found.kind} likelihood and "
-                                  f"impact).{unscored}", "", found.matrix, found.counts, palette=charts.PRINT), 115)
+        title = gettext(HEAT_MAP_TITLES[found.kind])
+        if found.unscored:
+            title += " " + gettext("%(n)s risks are not assessed yet.", n=found.unscored)
+        doc.chart(charts.heat_map(f"pdf-{found.kind}", title, "", found.matrix, found.counts, palette=charts.PRINT),
+                  115)
     if not report.top_risks:
-        doc.paragraph("No risk is assessed yet, so there are no top risks.")
+        doc.paragraph(gettext("No risk is assessed yet, so there are no top risks."))
         return
     doc.add_page()
-    doc.heading(f"Top {len(report.top_risks)} risks by current score")
+    doc.heading(gettext("Top %(n)s risks by current score", n=len(report.top_risks)))
     rows = []
     for r in report.top_risks:
         current, residual = r.assessment["current"], r.assessment["residual"]
         owner = r.owner_org or r.owner_team
+        strategy = (r.treatment or {}).get("strategy")
         rows.append([(r.reference, None), (r.title, None), (owner.name if owner else "", None),
-                     (f"{current['level']} L{current['likelihood']}×I{current['impact']}",
-                      LEVEL_FILL[current["level"]]),
-                     (f"{residual['level']} L{residual['likelihood']}×I{residual['impact']}",
-                      LEVEL_FILL[residual["level"]]),
-                     (r.status.replace("_", " "), None), ((r.treatment or {}).get("strategy", "—"), None)])
-    doc.table(["Reference", "Title", "Owner", "Current", "Residual", "Status", "Treatment"], rows,
-              [22, 58, 32, 24, 24, 16, 14])
+                     (_scored(current), LEVEL_FILL[current["level"]]),
+                     (_scored(residual), LEVEL_FILL[residual["level"]]),
+                     (term("risk_status", r.status), None),
+                     (term("risk_strategy", strategy) if strategy else "—", None)])
+    doc.table([gettext("Reference"), gettext("Title"), gettext("Owner"), gettext("Current"), gettext("Residual"),
+               gettext("Status"), gettext("Treatment")], rows, [22, 58, 32, 24, 24, 16, 14])
+
+
+def _scored(level: dict) -> str:
+    """``high L4×I3``: the level's name, likelihood and impact."""
+    return gettext("%(level)s L%(likelihood)s×I%(impact)s", level=gettext(RISK_LEVELS[level["level"]]),
+                   likelihood=level["likelihood"], impact=level["impact"])
 
 
 def _landscape(doc: _Document, report: QuarterlyReport) -> None:
     found = report.landscape
     doc.add_page()
-    doc.heading(f"Threat landscape {found.period.label}")
+    doc.heading(gettext("Threat landscape %(period)s", period=found.period.label))
     for chart in trend_charts(found, report.generated_at, charts.PRINT):
         doc.chart(chart, 140)
     for chart in top_charts(found, charts.PRINT):
         if chart.rows:
             doc.chart(chart, 115)
         else:  # a sentence, not an empty chart that could fill a page of its own
-            doc.paragraph(f"{chart.title}: none in {found.period.label}.")
+            doc.paragraph(gettext("%(title)s: none in %(period)s.", title=chart.title, period=found.period.label))
     if found.national_incidents:
-        doc.heading("National incidents", 12)
-        doc.table(["Reference", "Title", "Incidents", "Sectors"],
+        doc.heading(gettext("National incidents"), 12)
+        doc.table([gettext("Reference"), gettext("Title"), gettext("Incidents"), gettext("Sectors")],
                   [[(c.reference, None), (c.title, None), (str(c.incidents), None), (", ".join(c.sectors), None)]
                    for c in found.national_incidents], [28, 80, 20, 52])
 
 
 def _sector_card(doc: _Document, card: kpi.Card) -> None:
     doc.add_page()
-    doc.heading(f"{card.name}: KPI card {card.period.label}")
+    doc.heading(gettext("%(name)s: KPI card %(period)s", name=card_name(card), period=card.period.label))
     rows = []
     for group, title in figures.GROUPS.items():
         for f in (f for f in card.figures if f.group == group):
-            rows.append([(title, None), (f.label, None),
+            rows.append([(gettext(title), None), (figures.label(f), None),
                          (figures.text(f.value, f.unit), STATUS_FILL.get(f.status or "")),
                          (figures.text(f.previous, f.unit), None),
-                         (figures.text(f.target.target, f.unit) if f.target else "—", None), (f.status or "—", None)])
-    doc.table(["Group", "Figure", "Value", card.previous_period.label, "Target", "Status"], rows,
-              [34, 70, 22, 22, 20, 14])
+                         (figures.text(f.target.target, f.unit) if f.target else "—", None),
+                         (gettext(figures.STATUSES[f.status]) if f.status in figures.STATUSES else "—", None)])
+    doc.table([gettext("Group"), gettext("Figure"), gettext("Value"), card.previous_period.label, gettext("Target"),
+               gettext("Status")], rows, [34, 70, 22, 22, 20, 14])
     if card.history:
         latest = card.history[0]
-        doc.paragraph(f"Last signed-off review: {latest.period}, by {latest.signed_off_by}. {latest.comments}")
+        doc.paragraph(gettext("Last signed-off review: %(period)s, by %(who)s.", period=latest.period,
+                              who=latest.signed_off_by) + f" {latest.comments}")
+
+
+def card_name(card: kpi.Card) -> str:
+    """A sector card's name: the shipped registry's term in the report's language, else as stored."""
+    lang = current_locale()
+    if card.kind == "sector" and lang != SOURCE_LOCALE and card.slug in vocabulary(lang).get("sector", {}):
+        return term("sector", card.slug, lang)
+    return card.name

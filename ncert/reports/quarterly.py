@@ -12,6 +12,7 @@ from ncert.access import quarterly_report_readable
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import BadRequest, NotFound
+from ncert.i18n import N_
 from ncert.models import Risk
 from ncert.periods import Period, parse
 from ncert.services import kpi, landscape, risk_heatmap, risks
@@ -34,7 +35,7 @@ def period_of(label: str, now: datetime) -> Period:
     """The quarter a report is asked for ("2026Q3"); a custom range or a quarter not started yet is a 400."""
     period = parse(label, now=now)
     if period.start > now:
-        raise BadRequest(f"period: {period.label} has not started yet")
+        raise BadRequest(N_("period: %(period)s has not started yet"), period=period.label)
     return period
 
 
@@ -75,4 +76,4 @@ def top_risks(register: list[Risk]) -> list[Risk]:
 
 def require_reader(actor: Actor) -> None:
     if not quarterly_report_readable(actor):
-        raise NotFound("no such report")  # as a hidden incident: never confirm it exists
+        raise NotFound(N_("no such report"))  # as a hidden incident: never confirm it exists

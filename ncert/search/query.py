@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ncert.errors import BadRequest
+from ncert.i18n import N_
 from ncert.observables import INDICATOR_TYPES
 from ncert.taxonomy import TLP, Status
 
@@ -38,12 +39,14 @@ class SearchQuery:
             raise BadRequest(f"unknown sort {self.sort!r}; expected one of {', '.join(SORTS)}, "
                              "optionally prefixed with '-'")
         if not 1 <= self.limit <= MAX_LIMIT:
-            raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+            raise BadRequest(N_("limit must be between 1 and %(limit)s"), limit=MAX_LIMIT)
         unknown = [a for a in self.aggregations if a not in AGGREGATIONS]
         if unknown:
-            raise BadRequest(f"unknown aggregation {unknown[0]!r}; expected some of {', '.join(AGGREGATIONS)}")
+            raise BadRequest(N_("unknown aggregation '%(unknown)s'; expected some of %(expected)s"),
+                             unknown=unknown[0], expected=', '.join(AGGREGATIONS))
         if self.interval not in INTERVALS:
-            raise BadRequest(f"unknown interval {self.interval!r}; expected one of {', '.join(INTERVALS)}")
+            raise BadRequest(N_("unknown interval '%(interval)s'; expected one of %(expected)s"),
+                             interval=self.interval, expected=', '.join(INTERVALS))
 
 
 @dataclass(frozen=True)
@@ -87,15 +90,17 @@ class IndicatorQuery:
             raise BadRequest(f"unknown sort {self.sort!r}; expected one of {', '.join(INDICATOR_SORTS)}, "
                              "optionally prefixed with '-'")
         if not 1 <= self.limit <= MAX_LIMIT:
-            raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+            raise BadRequest(N_("limit must be between 1 and %(limit)s"), limit=MAX_LIMIT)
         if set(self.type) - set(INDICATOR_TYPES):
-            raise BadRequest(f"unknown indicator type; expected some of {', '.join(INDICATOR_TYPES)}")
+            raise BadRequest(N_("unknown indicator type; expected some of %(expected)s"),
+                             expected=', '.join(INDICATOR_TYPES))
         unknown = [a for a in self.aggregations if a not in INDICATOR_AGGREGATIONS]
         if unknown:
             raise BadRequest(f"unknown aggregation {unknown[0]!r}; expected some of "
                              f"{', '.join(INDICATOR_AGGREGATIONS)}")
         if self.interval not in INTERVALS:
-            raise BadRequest(f"unknown interval {self.interval!r}; expected one of {', '.join(INTERVALS)}")
+            raise BadRequest(N_("unknown interval '%(interval)s'; expected one of %(expected)s"),
+                             interval=self.interval, expected=', '.join(INTERVALS))
 
 
 STIX_AGGREGATIONS = ("type", "collection")  # counts by STIX type and by collection alias
@@ -124,7 +129,8 @@ class StixQuery:
             raise BadRequest(f"unknown sort {self.sort!r}; expected one of {', '.join(STIX_SORTS)}, "
                              "optionally prefixed with '-'")
         if not 1 <= self.limit <= MAX_LIMIT:
-            raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+            raise BadRequest(N_("limit must be between 1 and %(limit)s"), limit=MAX_LIMIT)
         unknown = [a for a in self.aggregations if a not in STIX_AGGREGATIONS]
         if unknown:
-            raise BadRequest(f"unknown aggregation {unknown[0]!r}; expected some of {', '.join(STIX_AGGREGATIONS)}")
+            raise BadRequest(N_("unknown aggregation '%(unknown)s'; expected some of %(expected)s"),
+                             unknown=unknown[0], expected=', '.join(STIX_AGGREGATIONS))

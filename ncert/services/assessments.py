@@ -25,6 +25,7 @@ from ncert.access import scope, visible
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import Incident, IncidentAssessment, IncidentIndicator, Organization
 from ncert.records import IncidentPatch
 from ncert.services import incidents
@@ -87,11 +88,12 @@ def preview(session: Session, actor: Actor, reference: str, inputs: AssessmentIn
 def _score(session: Session, actor: Actor, reference: str, inputs: AssessmentInputs | Mapping[str, Any],
            config: scoring.ScoringConfig) -> tuple[Incident, dict[str, Any], scoring.Score]:
     if not actor.can_triage:
-        raise Forbidden("only SOC operators and admins assess incidents")
+        raise Forbidden(N_("only SOC operators and admins assess incidents"))
     answers = parse(inputs)
     incident = incidents.get(session, actor, reference)
     if incident.status is Status.MERGED:
-        raise Conflict(f"{incident.reference} is merged into {incident.merged_into.reference}; assess that one")
+        raise Conflict(N_("%(reference)s is merged into %(target)s; assess that one"),
+                       reference=incident.reference, target=incident.merged_into.reference)
     derived = derive(session, actor, incident)
     return incident, derived, scoring.score(scoring.Assessment(**answers.model_dump(exclude={"rationale"}), **derived),
                                             config)
@@ -112,7 +114,7 @@ def assess(session: Session, actor: Actor, reference: str, inputs: AssessmentInp
         raise Conflict(f"the score lowers the national severity from {incident.severity} to {result.level}; "
                        "confirm to lower it", code="confirm_lower")
     if tell_reporter is not None and not tell_reporter.strip():
-        raise Invalid("tell the reporter why: the reason is shown to them")
+        raise Invalid(N_("tell the reporter why: the reason is shown to them"))
 
     row = _row(session, incident.id)
     previous = None if row is None else (row.score, row.level)
@@ -132,7 +134,8 @@ def assess(session: Session, actor: Actor, reference: str, inputs: AssessmentInp
     try:
         session.flush()
     except IntegrityError:  # another operator assessed it first, concurrently
-        raise Conflict(f"{incident.reference} is being assessed concurrently; retry") from None
+        raise Conflict(N_("%(reference)s is being assessed concurrently; retry"),
+                       reference=incident.reference) from None
 
     incidents.note(session, actor, incident, "assessment", _summary(result, previous, answers.rationale),
                    action="incident.assess", internal=True, score=result.score, level=result.level,
@@ -156,7 +159,7 @@ def current(session: Session, actor: Actor, incident: Incident) -> IncidentAsses
     indicator with this one, which their TLP may not let this reporter learn.
     Nor does its outcome reach the reporter: it sets the national severity only."""
     if not visible(actor, incident):
-        raise NotFound(f"no incident {incident.reference!r}")
+        raise NotFound(N_("no incident '%(reference)s'"), reference=incident.reference)
     if not actor.is_national:
         raise Forbidden("the national severity assessment is shown to national staff only: it draws on other "
                         "organisations' reports")

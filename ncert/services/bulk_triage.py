@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
 from ncert.errors import Conflict, Invalid, NcertError
+from ncert.i18n import N_
 from ncert.records import IncidentPatch
 from ncert.services import incidents, triage
 
@@ -21,9 +22,9 @@ BULK_FIELDS = {"assignee", "team", "status"}
 def _references(references: list[str]) -> list[str]:
     refs = list(dict.fromkeys(r.strip().upper() for r in references if r.strip()))
     if not refs:
-        raise Invalid("select at least one incident")
+        raise Invalid(N_("select at least one incident"))
     if len(refs) > MAX_BATCH:
-        raise Invalid(f"at most {MAX_BATCH} incidents at once")
+        raise Invalid(N_("at most %(count)s incidents at once"), count=MAX_BATCH)
     return refs
 
 
@@ -33,7 +34,8 @@ def apply(session: Session, actor: Actor, references: list[str], patch: Incident
     incidents.require_triage(actor)
     extra = patch.model_fields_set - BULK_FIELDS - {"reason"}
     if extra:
-        raise Invalid(f"a bulk change sets only assignee, team or status, not {', '.join(sorted(extra))}")
+        raise Invalid(N_("a bulk change sets only assignee, team or status, not %(extra)s"),
+                      extra=', '.join(sorted(extra)))
     return _each(_references(references), lambda ref: bool(triage.triage(session, actor, ref, patch).entries))
 
 
@@ -43,7 +45,7 @@ def merge(session: Session, actor: Actor, references: list[str], into: str, reas
     target = incidents.get(session, actor, into).reference
     refs = [r for r in _references(references) if r != target]
     if not refs:
-        raise Invalid("select an incident other than the one merged into")
+        raise Invalid(N_("select an incident other than the one merged into"))
     return _each(refs, lambda ref: bool(incidents.merge(session, actor, ref, target, reason)))
 
 

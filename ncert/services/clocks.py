@@ -18,6 +18,7 @@ from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.services import incidents, next_due, regimes
 
@@ -100,7 +101,7 @@ def _of(session: Session, incident_id: int, regime: str) -> list[RegulatoryDeadl
 
 def require_recorder(actor: Actor) -> None:
     if not actor.can_triage:
-        raise Forbidden("only SOC operators and admins record regulatory reports")
+        raise Forbidden(N_("only SOC operators and admins record regulatory reports"))
 
 
 def receive(session: Session, actor: Actor, incident: Incident, regime_name: str, stage: str,
@@ -115,7 +116,8 @@ def receive(session: Session, actor: Actor, incident: Incident, regime_name: str
     regime = regimes.lookup(session, regime_name)
     rows = {d.stage: d for d in _of(session, incident.id, regime_name)}
     if regime is None or stage not in rows:
-        raise NotFound(f"no {regime_name} stage {stage!r} running on {incident.reference}")
+        raise NotFound(N_("no %(regime)s stage '%(stage)s' running on %(reference)s"),
+                       regime=regime_name, stage=stage, reference=incident.reference)
     row = rows[stage]
     if row.received_at is not None:
         raise Conflict(f"{stage} was already received on {row.received_at:%Y-%m-%d %H:%M} UTC")

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from ncert.i18n import N_
 from ncert.models import ApiKey, ConsoleSession, Organization, Sector, User
 from ncert.services import audit
 from ncert.taxonomy import OrgKind, Role
@@ -25,13 +26,13 @@ LAST_USED_RESOLUTION_S = 60
 
 def require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise Forbidden("this action needs the admin role")
+        raise Forbidden(N_("this action needs the admin role"))
 
 
 def require_may_write(actor: Actor) -> None:
     """Leadership reviews: it writes nothing, on any door (each door asks this once per write request)."""
     if actor.role is Role.LEADERSHIP:
-        raise Forbidden("leadership has read-only access")
+        raise Forbidden(N_("leadership has read-only access"))
 
 
 def actor_for_user(user: User, interface: str) -> Actor:
@@ -90,7 +91,7 @@ def sectors(session: Session) -> list[Sector]:
 def sector_by_slug(session: Session, slug: str) -> Sector:
     sector = session.scalar(select(Sector).where(Sector.slug == slug))
     if sector is None:
-        raise Invalid(f"unknown sector {slug!r}")
+        raise Invalid(N_("unknown sector '%(slug)s'"), slug=slug)
     return sector
 
 
@@ -101,7 +102,7 @@ def organizations(session: Session) -> list[Organization]:
 def org_by_slug(session: Session, slug: str) -> Organization:
     org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None:
-        raise NotFound(f"no organisation {slug!r}")
+        raise NotFound(N_("no organisation '%(slug)s'"), slug=slug)
     return org
 
 
@@ -121,11 +122,12 @@ def add_organization(
     try:
         org_kind = OrgKind(kind)
     except ValueError:
-        raise Invalid(f"unknown organisation kind {kind!r}; expected one of {', '.join(OrgKind)}") from None
+        raise Invalid(N_("unknown organisation kind '%(kind)s'; expected one of %(kinds)s"),
+                      kind=kind, kinds=', '.join(OrgKind)) from None
     if nis2_entity not in (None, "essential", "important"):
-        raise Invalid("nis2_entity must be 'essential', 'important' or empty")
+        raise Invalid(N_("nis2_entity must be 'essential', 'important' or empty"))
     if session.scalar(select(Organization.id).where(Organization.slug == slug)) is not None:
-        raise Conflict(f"organisation {slug!r} already exists")
+        raise Conflict(N_("organisation '%(slug)s' already exists"), slug=slug)
     org = Organization(
         slug=slug,
         name=name,
@@ -148,11 +150,11 @@ def update_organization(session: Session, actor: Actor, slug: str, *, name: str,
     require_admin(actor)
     org = org_by_slug(session, slug)
     if nis2_entity not in (None, "essential", "important"):
-        raise Invalid("nis2_entity must be 'essential', 'important' or empty")
+        raise Invalid(N_("nis2_entity must be 'essential', 'important' or empty"))
     if not name.strip():
-        raise Invalid("an organisation needs a name")
+        raise Invalid(N_("an organisation needs a name"))
     if not active and org.slug == national_org_slug(session):
-        raise Conflict("the national centre's organisation cannot be deactivated")
+        raise Conflict(N_("the national centre's organisation cannot be deactivated"))
     changes = {field: value for field, value in (("name", name.strip()), ("country", country),
                                                  ("nis2_entity", nis2_entity), ("contact_email", contact_email),
                                                  ("active", active)) if getattr(org, field) != value}
@@ -190,14 +192,15 @@ def add_user(
     try:
         user_role = Role(role)
     except ValueError:
-        raise Invalid(f"unknown role {role!r}; expected one of {', '.join(Role)}") from None
+        raise Invalid(N_("unknown role '%(role)s'; expected one of %(roles)s"),
+                      role=role, roles=', '.join(Role)) from None
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise Invalid(N_("password must have at least %(length)s characters"), length=MIN_PASSWORD_LENGTH)
     email = email.strip().lower()
     if "@" not in email:
-        raise Invalid(f"{email!r} is not an e-mail address")
+        raise Invalid(N_("'%(email)s' is not an e-mail address"), email=email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"user {email!r} already exists")
+        raise Conflict(N_("user '%(email)s' already exists"), email=email)
     organisation = org_by_slug(session, org)
     require_role_fits_org(session, user_role, organisation)
     user = User(
@@ -225,8 +228,9 @@ def require_role_fits_org(session: Session, role: Role, org: Organization) -> No
     """National roles (SOC operator, leadership, admin) belong to the national centre's organisation only."""
     national = national_org_slug(session)
     if role.is_national and org.slug != national:
-        raise Invalid(f"role {role} belongs to the national centre's organisation ({national}) only; "
-                      f"{org.slug} may hold {Role.SECTOR_ANALYST} only")
+        raise Invalid(N_("role %(role)s belongs to the national centre's organisation (%(national)s) only; "
+                         "%(org)s may hold %(allowed)s only"),
+                      role=role, national=national, org=org.slug, allowed=Role.SECTOR_ANALYST)
 
 
 def role_mismatches(session: Session) -> list[str]:
@@ -246,7 +250,7 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
     require_admin(actor)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}")
+        raise NotFound(N_("no user %(user)s"), user=user_id)
     user.active = active
     audit.record(session, actor, "user.activate" if active else "user.deactivate", "user", user.email)
     return user
@@ -255,7 +259,7 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
 def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}")
+        raise NotFound(N_("no user %(user)s"), user=user_id)
     return user
 
 
@@ -264,7 +268,8 @@ def set_user_locale(session: Session, user: User, locale: str | None) -> User:
     from ncert.i18n import LOCALES
 
     if locale is not None and locale not in LOCALES:
-        raise Invalid(f"unknown language {locale!r}; expected one of {', '.join(LOCALES)}")
+        raise Invalid(N_("unknown language '%(locale)s'; expected one of %(languages)s"),
+                      locale=locale, languages=', '.join(LOCALES))
     if user.locale != locale:
         user.locale = locale
     return user
@@ -276,10 +281,11 @@ def set_user_role(session: Session, actor: Actor, user_id: int, role: str) -> Us
     try:
         new = Role(role)
     except ValueError:
-        raise Invalid(f"unknown role {role!r}; expected one of {', '.join(Role)}") from None
+        raise Invalid(N_("unknown role '%(role)s'; expected one of %(roles)s"),
+                      role=role, roles=', '.join(Role)) from None
     user = _user(session, user_id)
     if user.id == actor.user_id:
-        raise Conflict("you cannot change your own role; ask another admin")
+        raise Conflict(N_("you cannot change your own role; ask another admin"))
     require_role_fits_org(session, new, user.org)
     if user.role is not new:
         old, user.role = user.role, new
@@ -291,7 +297,7 @@ def reset_password(session: Session, actor: Actor, user_id: int, password: str) 
     """Set a new password for a user (the admin hands it over); the old one stops working."""
     require_admin(actor)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise Invalid(N_("password must have at least %(length)s characters"), length=MIN_PASSWORD_LENGTH)
     user = _user(session, user_id)
     user.password_hash = generate_password_hash(password)
     audit.record(session, actor, "user.reset-password", "user", user.email)
@@ -309,7 +315,7 @@ def authenticate_password(session: Session, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     matches = check_password_hash(user.password_hash if user is not None else _stand_in_hash(), password)
     if user is None or not user.active or not user.org.active or not matches:
-        raise Unauthenticated("wrong e-mail or password")
+        raise Unauthenticated(N_("wrong e-mail or password"))
     user.last_login_at = utcnow()
     return user
 
@@ -334,7 +340,8 @@ def create_api_key(session: Session, actor: Actor, *, org: str, role: str, name:
     try:
         key_role = Role(role)
     except ValueError:
-        raise Invalid(f"unknown role {role!r}; expected one of {', '.join(Role)}") from None
+        raise Invalid(N_("unknown role '%(role)s'; expected one of %(roles)s"),
+                      role=role, roles=', '.join(Role)) from None
     organisation = org_by_slug(session, org)
     require_role_fits_org(session, key_role, organisation)
     prefix = f"{API_KEY_PREFIX}_{secrets.token_hex(4)}"
@@ -357,7 +364,7 @@ def revoke_api_key(session: Session, actor: Actor, prefix: str) -> ApiKey:
     require_admin(actor)
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if key is None:
-        raise NotFound(f"no API key {prefix!r}")
+        raise NotFound(N_("no API key '%(prefix)s'"), prefix=prefix)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit.record(session, actor, "apikey.revoke", "api_key", prefix)
@@ -370,7 +377,7 @@ def authenticate_key(session: Session, secret: str) -> ApiKey:
     key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash_key(secret.strip()),
                                               ApiKey.revoked_at.is_(None)))
     if key is None or not key.org.active:
-        raise Unauthenticated("unknown or revoked API key")
+        raise Unauthenticated(N_("unknown or revoked API key"))
     now = utcnow()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > LAST_USED_RESOLUTION_S:
         key.last_used_at = now

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
 from ncert.errors import Forbidden, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import EvidenceBlob, Incident, IncidentAttachment
 from ncert.services import incidents
 from ncert.taxonomy import Role
@@ -21,11 +22,11 @@ def attach(session: Session, actor: Actor, reference: str, filename: str, conten
     """Attach a file (at most ``max_bytes``, the ``attachment_max_bytes`` setting) to an incident."""
     incident = incidents.get(session, actor, reference)
     if actor.role is Role.LEADERSHIP:
-        raise Forbidden("leadership accounts are read-only")
+        raise Forbidden(N_("leadership accounts are read-only"))
     if not actor.is_national and incident.reporter_org_id != actor.org_id:
-        raise Forbidden("you can attach evidence only to your own organisation's incidents")
+        raise Forbidden(N_("you can attach evidence only to your own organisation's incidents"))
     if not data:
-        raise Invalid("the file is empty")
+        raise Invalid(N_("the file is empty"))
     if len(data) > max_bytes:
         raise Invalid(f"the file is {len(data):,} bytes; at most {max_bytes:,} are accepted")
     digest = hashlib.sha256(data).hexdigest()
@@ -52,7 +53,8 @@ def download(session: Session, actor: Actor, reference: str, attachment_id: int)
     incident = incidents.get(session, actor, reference)
     row = session.get(IncidentAttachment, attachment_id)
     if row is None or row.incident_id != incident.id:
-        raise NotFound(f"no attachment {attachment_id} on {incident.reference}")
+        raise NotFound(N_("no attachment %(attachment)s on %(reference)s"),
+                       attachment=attachment_id, reference=incident.reference)
     return row, session.scalar(select(EvidenceBlob.data).where(EvidenceBlob.sha256 == row.sha256))
 
 

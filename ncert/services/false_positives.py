@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Forbidden, Invalid
+from ncert.i18n import N_
 from ncert.models import Indicator
 from ncert.services import audit
 from ncert.services.indicator_profile import find
@@ -25,9 +26,9 @@ def mark(session: Session, actor: Actor, kind: str, value: str, reason: str) -> 
     _require_operator(actor)
     reason = reason.strip()
     if not reason:
-        raise Invalid("marking a false positive needs a reason")
+        raise Invalid(N_("marking a false positive needs a reason"))
     if len(reason) > MAX_REASON:
-        raise Invalid(f"the reason is longer than {MAX_REASON} characters")
+        raise Invalid(N_("the reason is longer than %(count)s characters"), count=MAX_REASON)
     indicator = find(session, kind, value)
     indicator.false_positive_reason, indicator.false_positive_by = reason, actor.label
     indicator.false_positive_at = utcnow()
@@ -48,4 +49,4 @@ def clear(session: Session, actor: Actor, kind: str, value: str, reason: str = "
 
 def _require_operator(actor: Actor) -> None:
     if not actor.can_triage:
-        raise Forbidden("only SOC operators and admins mark indicators false positive")
+        raise Forbidden(N_("only SOC operators and admins mark indicators false positive"))

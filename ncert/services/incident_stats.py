@@ -31,6 +31,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from ncert.access import scope, severity_column
 from ncert.actor import Actor
 from ncert.errors import Invalid
+from ncert.i18n import N_
 from ncert.models import Incident, IncidentRollup, RollupDuration
 from ncert.periods import Period
 from ncert.services.rollups import Bucket, percentile
@@ -116,7 +117,8 @@ def rolled(actor: Actor, *columns: Any) -> Select:
 def _day(moment: datetime) -> date:
     moment = moment.astimezone(timezone.utc)
     if (moment.hour, moment.minute, moment.second, moment.microsecond) != (0, 0, 0, 0):
-        raise Invalid(f"period: rollups count whole UTC days, and {moment.isoformat()} is not midnight")
+        raise Invalid(N_("period: rollups count whole UTC days, and %(moment)s is not midnight"),
+                      moment=moment.isoformat())
     return moment.date()
 
 

@@ -20,6 +20,7 @@ from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import (
     ExternalRef,
     Incident,
@@ -68,7 +69,7 @@ def get(session: Session, actor: Actor, reference: str) -> Incident:
     stmt = scope(actor, select(Incident).where(Incident.reference == reference.strip().upper()))
     incident = session.scalar(stmt)
     if incident is None:
-        raise NotFound(f"no incident {reference!r}")
+        raise NotFound(N_("no incident '%(reference)s'"), reference=reference)
     return incident
 
 
@@ -88,7 +89,7 @@ def submit(session: Session, actor: Actor, record: IncidentRecord, *, channel: s
     external id the organisation already used returns the first incident.
     """
     if actor.role is Role.LEADERSHIP:
-        raise Forbidden("leadership accounts review; they do not submit incidents")
+        raise Forbidden(N_("leadership accounts review; they do not submit incidents"))
     reporter = _reporter(session, actor, record)
     existing = _by_external_id(session, reporter.id, record.external_ids)
     if existing is not None:
@@ -98,7 +99,7 @@ def submit(session: Session, actor: Actor, record: IncidentRecord, *, channel: s
     for name in ("occurred_at", "aware_at"):
         when = getattr(record, name)
         if when and when > now + CLOCK_SKEW:
-            raise Invalid(f"{name} is in the future")
+            raise Invalid(N_("%(name)s is in the future"), name=name)
     sector = _reporting_sector(session, actor, reporter, record.sector)
     affected = [directory.sector_by_slug(session, slug) for slug in dict.fromkeys(record.affected_sectors)]
     category = record.category
@@ -134,7 +135,7 @@ def submit(session: Session, actor: Actor, record: IncidentRecord, *, channel: s
     try:
         session.flush()
     except IntegrityError:  # a concurrent submission took the same external id first
-        raise Conflict("an incident with this external id is being submitted concurrently; retry") from None
+        raise Conflict(N_("an incident with this external id is being submitted concurrently; retry")) from None
     indicators.attach(session, incident, record.indicators, reporter.id, new=True)
     # Logged at the time it was reported, which the incident already carries: no second write of the row.
     _log(session, actor, incident, "created", f"Reported by {reporter.name} via {channel}",
@@ -149,7 +150,7 @@ def _reporter(session: Session, actor: Actor, record: IncidentRecord) -> Organiz
     if not actor.is_national:
         own = session.get(Organization, actor.org_id)
         if record.reporter_org != own.slug:
-            raise Forbidden("you can only report on behalf of your own organisation")
+            raise Forbidden(N_("you can only report on behalf of your own organisation"))
         return own
     try:
         return directory.org_by_slug(session, record.reporter_org)
@@ -223,7 +224,7 @@ def refresh_from_source(session: Session, actor: Actor, incident: Incident, reco
     version, a MISP event with a later timestamp): take over the reporter-owned
     fields that changed, a stricter TLP, and new indicators. Triage fields stay the SOC's."""
     if incident.reporter_org_id != actor.org_id and not actor.is_national:
-        raise Forbidden("only the reporting organisation updates its incident from source")
+        raise Forbidden(N_("only the reporting organisation updates its incident from source"))
     changed = {name: getattr(record, name) for name in ("title", "description")
                if getattr(record, name) != getattr(incident, name)}
     for name, value in changed.items():
@@ -257,7 +258,7 @@ def withdraw(session: Session, actor: Actor, record: IncidentRecord, *, source: 
 
 def require_triage(actor: Actor) -> None:
     if not actor.can_triage:
-        raise Forbidden("only SOC operators and admins triage incidents")
+        raise Forbidden(N_("only SOC operators and admins triage incidents"))
 
 
 def update_fields(session: Session, actor: Actor, reference: str, patch: IncidentPatch) -> Incident:
@@ -313,17 +314,20 @@ def transition(session: Session, actor: Actor, reference: str, to: Status, reaso
 def _transition(session: Session, actor: Actor, incident: Incident, to: Status, reason: str) -> None:
     current = incident.status
     if to is Status.MERGED:
-        raise Conflict("use the merge action to merge an incident into another")
+        raise Conflict(N_("use the merge action to merge an incident into another"))
     if to == current:
-        raise Conflict(f"{incident.reference} is already {current}")
+        raise Conflict(N_("%(reference)s is already %(current)s"), reference=incident.reference, current=current)
     if to not in TRANSITIONS[current]:
         if current in REOPENABLE:
-            hint = f"{current} incidents can only be reopened"
+            message = N_("cannot move %(reference)s from %(current)s to %(to)s: %(current)s incidents can only be "
+                         "reopened")
         elif current is Status.MERGED:
-            hint = f"it was merged into {incident.merged_into.reference}"
+            message = N_("cannot move %(reference)s from %(current)s to %(to)s: it was merged into %(target)s")
         else:
-            hint = f"allowed from {current}: {', '.join(TRANSITIONS[current])}"
-        raise Conflict(f"cannot move {incident.reference} from {current} to {to}: {hint}", code="invalid_transition")
+            message = N_("cannot move %(reference)s from %(current)s to %(to)s: allowed from %(current)s: %(allowed)s")
+        raise Conflict(message, reference=incident.reference, current=current, to=to, code="invalid_transition",
+                       target=incident.merged_into.reference if incident.merged_into else None,
+                       allowed=", ".join(TRANSITIONS[current]))
     if to in (Status.RESOLVED, Status.CLOSED):
         _require_mandatory_tasks_closed(session, incident)
     now = utcnow()
@@ -344,8 +348,8 @@ def _require_mandatory_tasks_closed(session: Session, incident: Incident) -> Non
     stmt = select(Task.title).where(Task.incident_id == incident.id, Task.mandatory.is_(True), Task.status == "open")
     titles = list(session.scalars(stmt.order_by(Task.id)))
     if titles:
-        raise Conflict(f"{incident.reference} has open mandatory tasks: {'; '.join(titles)}",
-                       code="open_mandatory_tasks")
+        raise Conflict(N_("%(reference)s has open mandatory tasks: %(titles)s"), reference=incident.reference,
+                       titles="; ".join(titles), code="open_mandatory_tasks")
 
 
 def _assign(session: Session, actor: Actor, incident: Incident, who: int | str | None) -> None:
@@ -365,23 +369,23 @@ def _resolve_assignee(session: Session, actor: Actor, who: int | str | None) -> 
         return None
     if who == "me":
         if actor.user_id is None:
-            raise Invalid("'me' needs a user; API keys assign by user id or e-mail")
+            raise Invalid(N_("'me' needs a user; API keys assign by user id or e-mail"))
         who = actor.user_id
     if isinstance(who, int):
         user = session.get(User, who)
     else:
         user = session.scalar(select(User).where(User.email == who.strip().lower()))
     if user is None:
-        raise Invalid(f"no user {who!r}")
+        raise Invalid(N_("no user '%(who)s'"), who=who)
     if user.role not in (Role.SOC_OPERATOR, Role.ADMIN) or not user.active:
-        raise Invalid(f"{user.email} is not an active SOC operator or admin")
+        raise Invalid(N_("%(email)s is not an active SOC operator or admin"), email=user.email)
     return user
 
 
 def _set_team(session: Session, actor: Actor, incident: Incident, slug: str | None, reason: str) -> None:
     team = teams.by_slug(session, slug) if slug else None
     if slug and team is None:
-        raise Invalid(f"team: no team {slug!r}")
+        raise Invalid(N_("team: no team '%(slug)s'"), slug=slug)
     if (team.id if team else None) == incident.team_id:
         return
     old = incident.team.slug if incident.team else None
@@ -404,17 +408,17 @@ def comment(session: Session, actor: Actor, reference: str, body: str, *, intern
     and only staff may write internal notes the reporter does not see."""
     body = body.strip()
     if not body:
-        raise Invalid("comment is empty")
+        raise Invalid(N_("comment is empty"))
     if len(body) > 20_000:
-        raise Invalid("comment longer than 20,000 characters")
+        raise Invalid(N_("comment longer than 20,000 characters"))
     incident = get(session, actor, reference)
     if actor.role is Role.LEADERSHIP:
-        raise Forbidden("leadership accounts are read-only")
+        raise Forbidden(N_("leadership accounts are read-only"))
     if not actor.is_national:
         if incident.reporter_org_id != actor.org_id:
-            raise Forbidden("you can comment only on your own organisation's incidents")
+            raise Forbidden(N_("you can comment only on your own organisation's incidents"))
         if internal:
-            raise Forbidden("internal notes are for national-centre staff")
+            raise Forbidden(N_("internal notes are for national-centre staff"))
     entry = _log(session, actor, incident, "comment", body, action="incident.comment", internal=internal)
     session.flush()  # the caller shows the new entry, with its id
     return entry
@@ -431,13 +435,15 @@ def merge(session: Session, actor: Actor, reference: str, into: str, reason: str
     source = get(session, actor, reference)
     target = get(session, actor, into)
     if source.id == target.id:
-        raise Conflict("an incident cannot be merged into itself")
+        raise Conflict(N_("an incident cannot be merged into itself"))
     if source.status is Status.MERGED:
-        raise Conflict(f"{source.reference} is already merged into {source.merged_into.reference}")
+        raise Conflict(N_("%(reference)s is already merged into %(target)s"),
+                       reference=source.reference, target=source.merged_into.reference)
     if target.status is Status.MERGED:
-        raise Conflict(f"{target.reference} is itself merged into {target.merged_into.reference}; merge into that")
+        raise Conflict(N_("%(reference)s is itself merged into %(target)s; merge into that"),
+                       reference=target.reference, target=target.merged_into.reference)
     if target.status is Status.CLOSED:
-        raise Conflict(f"{target.reference} is closed; reopen it first")
+        raise Conflict(N_("%(reference)s is closed; reopen it first"), reference=target.reference)
     old = source.status
     source.status = Status.MERGED
     source.merged_into_id = target.id
@@ -459,10 +465,11 @@ def split(session: Session, actor: Actor, reference: str, reason: str) -> Incide
     queue as triaged with its own clocks running again."""
     require_triage(actor)
     if not reason.strip():
-        raise Invalid("splitting a merged report out needs a reason")
+        raise Invalid(N_("splitting a merged report out needs a reason"))
     source = get(session, actor, reference)
     if source.status is not Status.MERGED:
-        raise Conflict(f"{source.reference} is not merged into another incident", code="invalid_transition")
+        raise Conflict(N_("%(reference)s is not merged into another incident"),
+                       reference=source.reference, code="invalid_transition")
     target = source.merged_into
     source.status = Status.TRIAGED
     source.merged_into_id = None
@@ -486,11 +493,11 @@ def reopen(session: Session, actor: Actor, reference: str, reason: str) -> Incid
     """Bring a resolved or closed incident back into the queue as triaged."""
     require_triage(actor)
     if not reason.strip():
-        raise Invalid("reopening needs a reason")
+        raise Invalid(N_("reopening needs a reason"))
     incident = get(session, actor, reference)
     if incident.status not in REOPENABLE:
-        raise Conflict(f"only resolved or closed incidents can be reopened; {incident.reference} is {incident.status}",
-                       code="invalid_transition")
+        raise Conflict(N_("only resolved or closed incidents can be reopened; %(reference)s is %(status)s"),
+                       reference=incident.reference, status=incident.status, code="invalid_transition")
     old = incident.status
     incident.status = Status.TRIAGED
     incident.resolved_at = incident.closed_at = None

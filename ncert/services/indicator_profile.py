@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ncert.access import scope
 from ncert.actor import Actor
 from ncert.errors import Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import Incident, IncidentIndicator, Indicator, Organization, Sector, Sighting
 from ncert.observables import normalise, refang
 from ncert.taxonomy import TLP
@@ -78,7 +79,7 @@ def find(session: Session, kind: str, value: str) -> Indicator:
     kind, value = normalised(kind, value)
     row = session.scalar(select(Indicator).where(Indicator.type == kind, Indicator.value == value))
     if row is None:
-        raise NotFound(f"no indicator {kind} {value}")
+        raise NotFound(N_("no indicator %(kind)s %(value)s"), kind=kind, value=value)
     return row
 
 
@@ -89,7 +90,7 @@ def profile(session: Session, actor: Actor, kind: str, value: str) -> Profile:
     carriers = _carriers(session, actor, indicator) if indicator is not None else []
     sightings = _sightings(session, actor, indicator) if indicator is not None else ()
     if indicator is None or (not carriers and not sightings and not actor.is_national):
-        raise NotFound(f"no indicator {kind} {value} you may see")
+        raise NotFound(N_("no indicator %(kind)s %(value)s you may see"), kind=kind, value=value)
     counted = carriers[:COUNTED]
     names = {s.id: s.slug for s in session.scalars(select(Sector))}
     if actor.is_national:

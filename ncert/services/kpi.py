@@ -30,6 +30,7 @@ from ncert.access import card_readable, scope, sees_whole_card
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import (
     Incident,
     IncidentRollup,
@@ -73,22 +74,22 @@ class Kpi:
 
 
 KPIS: dict[str, Kpi] = {k.key: k for k in (
-    Kpi("incidents", "Incidents reported", "count"),
-    Kpi("time_to_acknowledge_median", "Median time to acknowledge", "seconds", "lower"),
-    Kpi("time_to_acknowledge_p90", "p90 time to acknowledge", "seconds", "lower"),
-    Kpi("unacknowledged", "Not acknowledged yet", "count", "lower"),
-    Kpi("time_to_contain_median", "Median time to contain", "seconds", "lower"),
-    Kpi("time_to_contain_p90", "p90 time to contain", "seconds", "lower"),
-    Kpi("time_to_resolve_median", "Median time to resolve", "seconds", "lower"),
-    Kpi("time_to_resolve_p90", "p90 time to resolve", "seconds", "lower"),
-    Kpi("reporting_delay_median", "Median reporting delay (aware to reported)", "seconds", "lower"),
-    Kpi("reporting_delay_p90", "p90 reporting delay (aware to reported)", "seconds", "lower"),
-    Kpi("nis2_early_warning_on_time", "NIS2 early warnings on time", "percent", "higher"),
-    Kpi("nis2_incident_notification_on_time", "NIS2 incident notifications on time", "percent", "higher"),
-    Kpi("nis2_final_report_on_time", "NIS2 final reports on time", "percent", "higher"),
-    Kpi("rfi_answered", "Requests for information answered", "percent", "higher"),
-    Kpi("rfi_time_to_answer_median", "Median time to answer a request for information", "seconds", "lower"),
-    Kpi("open_criticals", "Open criticals (level 4+) at the period's end", "count", "lower"),
+    Kpi("incidents", N_("Incidents reported"), "count"),
+    Kpi("time_to_acknowledge_median", N_("Median time to acknowledge"), "seconds", "lower"),
+    Kpi("time_to_acknowledge_p90", N_("p90 time to acknowledge"), "seconds", "lower"),
+    Kpi("unacknowledged", N_("Not acknowledged yet"), "count", "lower"),
+    Kpi("time_to_contain_median", N_("Median time to contain"), "seconds", "lower"),
+    Kpi("time_to_contain_p90", N_("p90 time to contain"), "seconds", "lower"),
+    Kpi("time_to_resolve_median", N_("Median time to resolve"), "seconds", "lower"),
+    Kpi("time_to_resolve_p90", N_("p90 time to resolve"), "seconds", "lower"),
+    Kpi("reporting_delay_median", N_("Median reporting delay (aware to reported)"), "seconds", "lower"),
+    Kpi("reporting_delay_p90", N_("p90 reporting delay (aware to reported)"), "seconds", "lower"),
+    Kpi("nis2_early_warning_on_time", N_("NIS2 early warnings on time"), "percent", "higher"),
+    Kpi("nis2_incident_notification_on_time", N_("NIS2 incident notifications on time"), "percent", "higher"),
+    Kpi("nis2_final_report_on_time", N_("NIS2 final reports on time"), "percent", "higher"),
+    Kpi("rfi_answered", N_("Requests for information answered"), "percent", "higher"),
+    Kpi("rfi_time_to_answer_median", N_("Median time to answer a request for information"), "seconds", "lower"),
+    Kpi("open_criticals", N_("Open criticals (level 4+) at the period's end"), "count", "lower"),
 )}
 
 HOUR = 3600.0
@@ -175,14 +176,15 @@ def readable_cards(session: Session, actor: Actor) -> tuple[list[Organization], 
 def _org(session: Session, actor: Actor, slug: str) -> Organization:
     org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None or not card_readable(actor, org=org):
-        raise NotFound(f"no organisation {slug!r}")  # a card the actor may not read does not exist for it
+        raise NotFound(N_("no organisation '%(slug)s'"),
+                       slug=slug)  # a card the actor may not read does not exist for it
     return org
 
 
 def _sector(session: Session, actor: Actor, slug: str) -> Sector:
     sector = session.scalar(select(Sector).where(Sector.slug == slug))
     if sector is None or not card_readable(actor, sector_id=sector.id):
-        raise NotFound(f"no sector {slug!r}")
+        raise NotFound(N_("no sector '%(slug)s'"), slug=slug)
     return sector
 
 
@@ -331,10 +333,11 @@ def set_target(session: Session, actor: Actor, kpi: str, target: float, amber: f
     _require_reviewer(actor)
     found = KPIS.get(kpi)
     if found is None or found.better is None:
-        raise NotFound(f"no KPI {kpi!r} takes a target")
+        raise NotFound(N_("no KPI '%(kpi)s' takes a target"), kpi=kpi)
     if (amber - target) * (1 if found.better == "lower" else -1) < 0:
         worse = "above" if found.better == "lower" else "below"
-        raise Invalid(f"amber: for {kpi} ({found.better} is better) the amber threshold is at or {worse} the target")
+        raise Invalid(N_("amber: for %(kpi)s (%(better)s is better) the amber threshold is at or %(worse)s the target"),
+                      kpi=kpi, better=found.better, worse=worse)
     org = _org(session, actor, org_slug) if org_slug else None
     org_id = org.id if org else None
     row = session.scalar(select(KpiTarget).where(KpiTarget.kpi == kpi, KpiTarget.org_id.is_(None) if org is None
@@ -381,7 +384,7 @@ def review(session: Session, actor: Actor, kind: Literal["organization", "sector
     _require_reviewer(actor)
     period = periods.parse(period_label, now=now)
     if period.start > now:
-        raise Invalid(f"period: {period.label} has not started yet")
+        raise Invalid(N_("period: %(label)s has not started yet"), label=period.label)
     row = session.scalar(select(KpiReview).where(where, KpiReview.period == period.label))
     created = row is None
     if row is None:
@@ -417,4 +420,4 @@ def _history(session: Session, where: ColumnElement[bool]) -> list[KpiReview]:
 
 def _require_reviewer(actor: Actor) -> None:
     if actor.role not in REVIEWERS:
-        raise Forbidden("only leadership and admins review cards, set targets and name responsible persons")
+        raise Forbidden(N_("only leadership and admins review cards, set targets and name responsible persons"))

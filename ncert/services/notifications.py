@@ -6,6 +6,11 @@ They are written in the caller's transaction as a record plus an outbox row
 change that is rolled back, and no lock is held while a server answers. While
 retries remain a notification stays pending with its last error.
 
+Each recipient reads an e-mail in their language (issue 14): the profile locale
+(``users.locale``) of the user with that address, else ``NCERT_DEFAULT_LOCALE``
+(a team mailbox or an outside address has no profile). ``email_in_languages``
+writes one e-mail per language among the recipients.
+
 Delivery settings come from the environment (``delivery_settings``):
 NCERT_SMTP_HOST (unset: e-mails are recorded, not sent), NCERT_SMTP_PORT (25),
 NCERT_SMTP_FROM, NCERT_SMTP_TIMEOUT and NCERT_WEBHOOK_TIMEOUT (seconds), and
@@ -26,7 +31,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ncert import outbox
+from ncert import i18n, outbox
 from ncert.actor import Actor
 from ncert.db import transaction, utcnow
 from ncert.models import Incident, Notification, RiskNotification, User
@@ -80,6 +85,26 @@ def resolve_recipients(session: Session, actor: Actor, recipients: tuple[str, ..
         else:
             out.append(item)
     return list(dict.fromkeys(out))
+
+
+def recipient_languages(session: Session, recipients: list[str]) -> dict[str, list[str]]:
+    """The recipients by the language each reads, in the order given: their profile's locale, else the default."""
+    default = i18n.default_locale()
+    chosen = dict(session.execute(select(User.email, User.locale).where(User.email.in_(recipients),
+                                                                        User.locale.is_not(None))).all())
+    out: dict[str, list[str]] = {}
+    for address in recipients:
+        lang = chosen.get(address)
+        out.setdefault(lang if lang in i18n.LOCALES else default, []).append(address)
+    return out
+
+
+def email_in_languages(session: Session, incident: Incident, recipients: list[str],
+                       compose: Callable[[str], tuple[str, str]], *, created_by: str) -> list[Notification]:
+    """One e-mail per language among ``recipients``, ``compose(lang)`` giving its subject and body; nobody to
+    send to still records one (not sent), in the default language."""
+    groups = recipient_languages(session, recipients) if recipients else {i18n.default_locale(): []}
+    return [email(session, incident, group, *compose(lang), created_by=created_by) for lang, group in groups.items()]
 
 
 def email(session: Session, incident: Incident, recipients: list[str], subject: str, body: str, *,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import PlaybookVersion, StoredPlaybook
 from ncert.services import audit, directory, regimes
 from playbooks.loader import PlaybookError, parse_playbook
@@ -96,7 +97,7 @@ def library(session: Session) -> list[Playbook]:
 def entry(session: Session, name: str) -> Entry:
     row = session.scalar(select(StoredPlaybook).where(StoredPlaybook.name == name))
     if row is None:
-        raise NotFound(f"no playbook named {name!r}")
+        raise NotFound(N_("no playbook named '%(name)s'"), name=name)
     current = version(session, row, row.version)
     with _regimes(session):
         return _entry(row, current)
@@ -113,7 +114,7 @@ def version(session: Session, row: StoredPlaybook, number: int) -> PlaybookVersi
     found = session.scalar(select(PlaybookVersion).where(PlaybookVersion.playbook_id == row.id,
                                                          PlaybookVersion.version == number))
     if found is None:
-        raise NotFound(f"playbook {row.name} has no version {number}")
+        raise NotFound(N_("playbook %(name)s has no version %(number)s"), name=row.name, number=number)
     return found
 
 
@@ -152,7 +153,7 @@ def create(session: Session, actor: Actor, text: str, *, comment: str = "", sour
     directory.require_admin(actor)
     book = check(session, text)
     if session.scalar(select(StoredPlaybook.id).where(StoredPlaybook.name == book.name)) is not None:
-        raise Conflict(f"a playbook named {book.name!r} already exists; edit it instead")
+        raise Conflict(N_("a playbook named '%(name)s' already exists; edit it instead"), name=book.name)
     row = _add(session, actor.label, book, text, source, comment)
     audit.record(session, actor, "playbook.create", "playbook", book.name, version=1, enabled=book.enabled)
     return entry(session, row.name)
@@ -169,7 +170,7 @@ def edit(session: Session, actor: Actor, name: str, text: str, *, base_version: 
         raise Conflict(f"{name} is at version {current.row.version} (saved by {current.row.updated_by}) since you "
                        f"opened version {base_version}; reload it and apply your change again")
     if current.current.text == _stamped(text, current.row.version):
-        raise Invalid("nothing changed: the text is the same as the current version", code="unchanged")
+        raise Invalid(N_("nothing changed: the text is the same as the current version"), code="unchanged")
     _next_version(session, current.row, actor.label, text, source, comment)
     audit.record(session, actor, "playbook.edit", "playbook", name, version=current.row.version, comment=comment)
     return entry(session, name)

@@ -24,6 +24,7 @@ from ncert.access import next_due_column, scope, severity_column, updated_column
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import BadRequest, Invalid
+from ncert.i18n import N_
 from ncert.models import (
     Incident,
     IncidentIndicator,
@@ -231,7 +232,7 @@ def _filtered(session: Session, actor: Actor, stmt: Select, f: QueueFilter, orde
     if f.category:
         rsit_class, _, rsit_type = f.category.partition("/")
         if rsit_class not in RSIT or (rsit_type and rsit_type not in RSIT[rsit_class]):
-            raise Invalid(f"unknown RSIT category {f.category!r}")
+            raise Invalid(N_("unknown RSIT category '%(category)s'"), category=f.category)
         stmt = stmt.where(Incident.rsit_class == rsit_class)
         if rsit_type:
             stmt = stmt.where(Incident.rsit_type == rsit_type)
@@ -265,7 +266,7 @@ def _assignee_clause(session: Session, actor: Actor, who: str):
         return Incident.assignee_id.is_(None)
     if who == "me":
         if actor.user_id is None:  # an API key or the system: nobody is "me"
-            raise Invalid("'me' needs a signed-in user; give a user id or e-mail")
+            raise Invalid(N_("'me' needs a signed-in user; give a user id or e-mail"))
         return Incident.assignee_id == actor.user_id
     if who.isdigit():
         return Incident.assignee_id == int(who)
@@ -277,18 +278,19 @@ def _team_clause(session: Session, actor: Actor, team: str):
         return Incident.team_id.is_(None)
     if team == "mine":
         if actor.user_id is None:
-            raise BadRequest("team 'mine' needs a signed-in user; give a team slug")
+            raise BadRequest(N_("team 'mine' needs a signed-in user; give a team slug"))
         return Incident.team_id.in_(select(TeamMember.team_id).where(TeamMember.user_id == actor.user_id))
     team_id = session.scalar(select(Team.id).where(Team.slug == team))
     if team_id is None:
-        raise BadRequest(f"unknown team {team!r}")
+        raise BadRequest(N_("unknown team '%(team)s'"), team=team)
     return Incident.team_id == team_id
 
 
 def _sort(sort: str, actor: Actor):
     name = sort.lstrip("-")
     if name not in SORTS:
-        raise BadRequest(f"unknown sort {sort!r}; expected one of {', '.join(SORTS)}, optionally prefixed with '-'")
+        raise BadRequest(N_("unknown sort '%(sort)s'; expected one of %(sorts)s, optionally prefixed with '-'"),
+                         sort=sort, sorts=', '.join(SORTS))
     return SORTS[name](actor), sort.startswith("-")
 
 
@@ -303,7 +305,7 @@ def _decode(cursor: str, sort: str):
     """(sort value, id) of a cursor that reads on (the search backends page forward only)."""
     value, last_id, backward = _read_cursor(cursor, sort)
     if backward:
-        raise BadRequest("malformed cursor: a previous-page cursor pages only the queue")
+        raise BadRequest(N_("malformed cursor: a previous-page cursor pages only the queue"))
     return value, last_id
 
 
@@ -313,15 +315,15 @@ def _read_cursor(cursor: str, sort: str):
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, last_id, *direction = orjson.loads(raw)
     except (ValueError, TypeError):
-        raise BadRequest("malformed cursor") from None
+        raise BadRequest(N_("malformed cursor")) from None
     if direction not in ([], ["prev"]):
-        raise BadRequest("malformed cursor")
+        raise BadRequest(N_("malformed cursor"))
     if cursor_sort != sort:
-        raise BadRequest("cursor does not belong to this sort order")
+        raise BadRequest(N_("cursor does not belong to this sort order"))
     # A cursor comes back from the client, so it may be forged: every value must
     # be one a query can bind (ids are 32-bit on PostgreSQL, times UTC-aware).
     if type(last_id) is not int or not 0 < last_id < 2**31:
-        raise BadRequest("malformed cursor")
+        raise BadRequest(N_("malformed cursor"))
     if sort.lstrip("-") in ("reported_at", "updated_at", "next_due_at"):
         try:
             value = datetime.fromisoformat(value)
@@ -329,7 +331,7 @@ def _read_cursor(cursor: str, sort: str):
                 raise ValueError("naive")
             value = value.astimezone(timezone.utc)
         except (TypeError, ValueError, OverflowError):
-            raise BadRequest("malformed cursor") from None
+            raise BadRequest(N_("malformed cursor")) from None
     elif type(value) is not int or value not in SEVERITY_LEVELS:
-        raise BadRequest("malformed cursor")
+        raise BadRequest(N_("malformed cursor"))
     return value, last_id, bool(direction)

@@ -24,6 +24,7 @@ from ncert import clocks
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import ReportingRegime, Sector, SectorRegime
 from ncert.services import audit, directory
 
@@ -221,9 +222,9 @@ def save(session: Session, actor: Actor, *, name: str, title: str, repeat: bool,
     regime = validate(name, title, repeat, stages)
     row = session.scalar(select(ReportingRegime).where(ReportingRegime.name == name))
     if new and row is not None:
-        raise Conflict(f"a regime named {name!r} exists")
+        raise Conflict(N_("a regime named '%(name)s' exists"), name=name)
     if not new and row is None:
-        raise NotFound(f"no stored regime {name!r}")
+        raise NotFound(N_("no stored regime '%(name)s'"), name=name)
     if row is None:
         row = ReportingRegime(name=name, created_at=utcnow())
         session.add(row)
@@ -240,7 +241,8 @@ def assign(session: Session, actor: Actor, sector: str, regime: str | None) -> N
     directory.require_admin(actor)
     target = directory.sector_by_slug(session, sector)
     if regime and lookup(session, regime) is None:
-        raise Invalid(f"regime: unknown regime {regime!r}", errors=[{"field": "regime", "message": "unknown"}])
+        raise Invalid(N_("regime: unknown regime '%(regime)s'"),
+                      regime=regime, errors=[{"field": "regime", "message": "unknown"}])
     row = session.get(SectorRegime, target.id)
     if not regime:
         if row is not None:

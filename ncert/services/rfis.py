@@ -21,6 +21,7 @@ from ncert.access import org_sees, scope
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.i18n import N_, format_utc_in, translate
 from ncert.models import Incident, Organization, Rfi, RfiAnswer, RfiAttachment, User
 from ncert.records import AwareUTC
 from ncert.services import directory, incidents, notifications
@@ -65,12 +66,12 @@ def ask(session: Session, actor: Actor, reference: str, draft: RfiDraft) -> Rfi:
     incident = incidents.get(session, actor, reference)
     org = session.scalar(select(Organization).where(Organization.slug == draft.org.lower()))
     if org is None:
-        raise Invalid(f"org: no organisation {draft.org!r}")
+        raise Invalid(N_("org: no organisation '%(org)s'"), org=draft.org)
     if org.slug == directory.national_org_slug(session):
-        raise Invalid("org: the national centre does not ask itself; add a task instead")
+        raise Invalid(N_("org: the national centre does not ask itself; add a task instead"))
     if not org_sees(org, incident):
-        raise Invalid(f"org: {org.name} does not see {incident.reference} (TLP {incident.tlp}); a request would "
-                      "show it the incident")
+        raise Invalid(N_("org: %(org)s does not see %(reference)s (TLP %(tlp)s); a request would show it the incident"),
+                      org=org.name, reference=incident.reference, tlp=incident.tlp)
     return _open(session, actor, incident, org, draft.title, draft.question, draft.due_at, actor.label)
 
 
@@ -89,12 +90,23 @@ def _open(session: Session, actor: Actor, incident: Incident, org: Organization,
         "state": OPEN, "created_by": created_by, "created_at": utcnow()}]).one()
     incidents.note(session, actor, incident, "rfi", f"Information requested from {org.name}: {title}",
                    action="incident.rfi-ask", internal=True, rfi=rfi.id, org=org.slug)
-    due = f"\nPlease answer by {due_at:%Y-%m-%d %H:%M} UTC." if due_at else ""
-    body = (f"The national CERT asks {org.name} about incident {incident.reference}:\n\n{title}\n\n{question}\n{due}"
-            "\nAnswer it on the incident's page in the ncert console or through the API.")
-    notifications.email(session, incident, _recipients(session, org), f"[{incident.reference}] Request for "
-                        f"information: {title}", body, created_by=created_by)
+    notifications.email_in_languages(
+        session, incident, _recipients(session, org),
+        lambda lang: _request_email(lang, org, incident, title, question, due_at), created_by=created_by)
     return rfi
+
+
+def _request_email(lang: str, org: Organization, incident: Incident, title: str, question: str,
+                   due_at: datetime | None) -> tuple[str, str]:
+    """The request's e-mail to the organisation's analysts, in ``lang``: subject and body."""
+    subject = translate(lang, N_("[%(reference)s] Request for information: %(title)s"), reference=incident.reference,
+                        title=title)
+    due = "\n" + translate(lang, N_("Please answer by %(due)s."), due=format_utc_in(due_at, lang)) if due_at else ""
+    body = (translate(lang, N_("The national CERT asks %(org)s about incident %(reference)s:"), org=org.name,
+                      reference=incident.reference)
+            + f"\n\n{title}\n\n{question}\n{due}\n"
+            + translate(lang, N_("Answer it on the incident's page in the ncert console or through the API.")))
+    return subject, body
 
 
 def _recipients(session: Session, org: Organization) -> list[str]:
@@ -121,7 +133,7 @@ def get(session: Session, actor: Actor, rfi_id: int) -> Rfi:
     """One request the actor sees (404 otherwise, as if it did not exist)."""
     rfi = session.scalar(scope(actor, select(Rfi).where(Rfi.id == rfi_id), Rfi))
     if rfi is None:
-        raise NotFound(f"no request for information {rfi_id}")
+        raise NotFound(N_("no request for information %(request)s"), request=rfi_id)
     return rfi
 
 
@@ -131,19 +143,20 @@ def answer(session: Session, actor: Actor, rfi_id: int, text: str, files: list[U
     The first answers the request; later ones add to it. National staff read answers, they do not write them."""
     rfi = get(session, actor, rfi_id)
     if actor.org_id != rfi.org_id or actor.role is not Role.SECTOR_ANALYST:
-        raise Forbidden(f"only analysts of {rfi.org.name} answer this request")
+        raise Forbidden(N_("only analysts of %(org)s answer this request"), org=rfi.org.name)
     if rfi.state == WITHDRAWN:
-        raise Conflict(f"request {rfi_id} was withdrawn")
+        raise Conflict(N_("request %(request)s was withdrawn"), request=rfi_id)
     text = text.strip()
     if not text and not files:
-        raise Invalid("an answer needs text or a file")
+        raise Invalid(N_("an answer needs text or a file"))
     if len(files) > MAX_FILES:
-        raise Invalid(f"at most {MAX_FILES} files per answer")
+        raise Invalid(N_("at most %(count)s files per answer"), count=MAX_FILES)
     now = utcnow()
     row = RfiAnswer(rfi_id=rfi.id, text=text, by=actor.label, user_id=actor.user_id, at=now)
     for f in files:
         if len(f.data) > max_bytes:
-            raise Invalid(f"{f.filename}: {len(f.data)} bytes; files are at most {max_bytes} bytes")
+            raise Invalid(N_("%(filename)s: %(size)s bytes; files are at most %(limit)s bytes"),
+                          filename=f.filename, size=len(f.data), limit=max_bytes)
         row.attachments.append(RfiAttachment(filename=_safe_name(f.filename), content_type=f.content_type[:200] or
                                              "application/octet-stream", size=len(f.data),
                                              sha256=hashlib.sha256(f.data).hexdigest(), data=f.data))
@@ -162,7 +175,7 @@ def withdraw(session: Session, actor: Actor, rfi_id: int, reason: str = "") -> R
     rfi = get(session, actor, rfi_id)
     _require_operator(actor)
     if rfi.state == WITHDRAWN:
-        raise Conflict(f"request {rfi_id} is already withdrawn")
+        raise Conflict(N_("request %(request)s is already withdrawn"), request=rfi_id)
     rfi.state, rfi.withdrawn_at, rfi.withdrawn_by = WITHDRAWN, utcnow(), actor.label
     incident = session.get(Incident, rfi.incident_id)
     incidents.note(session, actor, incident, "rfi", f"Request “{rfi.title}” to {rfi.org.name} withdrawn"
@@ -175,7 +188,7 @@ def attachment(session: Session, actor: Actor, attachment_id: int) -> RfiAttachm
     row = session.get(RfiAttachment, attachment_id)
     answer_row = session.get(RfiAnswer, row.answer_id) if row else None
     if answer_row is None:
-        raise NotFound(f"no attachment {attachment_id}")
+        raise NotFound(N_("no attachment %(attachment)s"), attachment=attachment_id)
     get(session, actor, answer_row.rfi_id)
     return row
 
@@ -219,4 +232,4 @@ def _safe_name(name: str) -> str:
 
 def _require_operator(actor: Actor) -> None:
     if not actor.can_triage:
-        raise Forbidden("only SOC operators and admins ask for and withdraw requests")
+        raise Forbidden(N_("only SOC operators and admins ask for and withdraw requests"))

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
+from ncert.i18n import N_, format_day_in, translate
 from ncert.models import Incident, IncidentIndicator, Indicator, Risk, RiskIncident, Sector
 from ncert.services import risk_reviews
 from ncert.taxonomy import Status
@@ -152,11 +153,18 @@ def _announce(session: Session, risk: Risk, found: Evidence, now: datetime) -> N
     from playbooks import engine
 
     since = risk.drift_since.strftime("%Y-%m-%d")
-    risk_reviews.notify_owner(
-        session, risk, "drift", since, f"[{risk.reference}] risk review suggested: {risk.title}",
-        f"Incidents observed since {since} put the likelihood of risk {risk.reference} ({risk.title}) at "
-        f"{found.observed_likelihood}, above its assessed {risk.current_likelihood} "
-        f"({found.yearly_count} matching incidents in the last 12 months). A review is suggested.", now)
+
+    def compose(lang: str) -> tuple[str, str]:
+        return (translate(lang, N_("[%(reference)s] risk review suggested: %(title)s"), reference=risk.reference,
+                          title=risk.title),
+                translate(lang, N_("Incidents observed since %(since)s put the likelihood of risk %(reference)s "
+                                   "(%(title)s) at %(observed)s, above its assessed %(assessed)s (%(count)s matching "
+                                   "incidents in the last 12 months). A review is suggested."),
+                          since=format_day_in(risk.drift_since.date(), lang), reference=risk.reference,
+                          title=risk.title, observed=found.observed_likelihood, assessed=risk.current_likelihood,
+                          count=found.yearly_count))
+
+    risk_reviews.notify_owner(session, risk, "drift", since, compose, now)
     linked = select(Incident).join(RiskIncident, RiskIncident.incident_id == Incident.id).where(
         RiskIncident.risk_id == risk.id).order_by(Incident.id)
     batch = {i.id: i for i in [*session.scalars(linked), *found.recent[:1]]}

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
 from ncert.errors import Invalid
+from ncert.i18n import N_
 from ncert.models import Risk
 from ncert.services import risk_matrix, risks
 
@@ -49,7 +50,7 @@ def cell_risks(session: Session, actor: Actor, kind: str, likelihood: int, impac
 
 def _kind(kind: str) -> str:
     if kind not in KINDS:
-        raise Invalid(f"heat map {kind!r}: expected one of {', '.join(KINDS)}")
+        raise Invalid(N_("heat map '%(kind)s': expected one of %(expected)s"), kind=kind, expected=', '.join(KINDS))
     return kind
 
 

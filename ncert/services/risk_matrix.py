@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
 from ncert.errors import Invalid
+from ncert.i18n import N_
 from ncert.models import RiskMatrix
 from ncert.services import audit
 from ncert.services.directory import require_admin
@@ -71,25 +72,26 @@ def replace(session: Session, actor: Actor, definition: dict) -> dict:
 def check(definition: dict) -> dict:
     """The definition reduced to its three keys, or Invalid naming the first fault."""
     if not isinstance(definition, dict):
-        raise Invalid("a risk matrix is a mapping with likelihood, impact and cells")
+        raise Invalid(N_("a risk matrix is a mapping with likelihood, impact and cells"))
     out = {}
     for axis in ("likelihood", "impact"):
         scale = definition.get(axis)
         if not isinstance(scale, list) or len(scale) != SIZE:
-            raise Invalid(f"risk matrix: {axis} needs {SIZE} levels")
+            raise Invalid(N_("risk matrix: %(axis)s needs %(size)s levels"), axis=axis, size=SIZE)
         out[axis] = []
         for i, step in enumerate(scale, start=1):
             if not isinstance(step, dict) or step.get("level") != i or not str(step.get("label") or "").strip():
-                raise Invalid(f"risk matrix: {axis} level {i} needs 'level: {i}' and a label")
+                raise Invalid(N_("risk matrix: %(axis)s level %(i)s needs 'level: %(i)s' and a label"), axis=axis, i=i)
             out[axis].append({"level": i, "label": str(step["label"]).strip(),
                               "description": str(step.get("description") or "").strip()})
     cells = definition.get("cells")
     if (not isinstance(cells, list) or len(cells) != SIZE
             or any(not isinstance(row, list) or len(row) != SIZE for row in cells)):
-        raise Invalid(f"risk matrix: cells needs {SIZE} rows of {SIZE} levels (likelihood by impact)")
+        raise Invalid(N_("risk matrix: cells needs %(size)s rows of %(size)s levels (likelihood by impact)"), size=SIZE)
     bad = sorted({str(c) for row in cells for c in row if c not in CELL_LEVELS})
     if bad:
-        raise Invalid(f"risk matrix: unknown cell level {bad[0]!r}; expected one of {', '.join(CELL_LEVELS)}")
+        raise Invalid(N_("risk matrix: unknown cell level '%(bad)s'; expected one of %(expected)s"),
+                      bad=bad[0], expected=', '.join(CELL_LEVELS))
     out["cells"] = [list(row) for row in cells]
     return out
 

@@ -9,6 +9,7 @@ it; an accepted risk is also due for review when its acceptance expires.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
 from ncert.db import utcnow
+from ncert.i18n import N_, default_locale, format_day_in, translate
 from ncert.models import Risk, RiskNotification
 from ncert.services import notifications, risks, teams
 
@@ -63,19 +65,33 @@ def notify_reviews(session: Session, actor: Actor, now: datetime | None = None) 
     sent = []
     for flag in flagged(session, actor, now.date()):
         risk = flag.risk
-        subject = f"[{risk.reference}] risk review {flag.state}: {risk.title}"
-        body = (f"The review of risk {risk.reference} ({risk.title}) is {flag.state}: "
-                f"it falls on {flag.review_on.isoformat()}.")
-        note = notify_owner(session, risk, f"review-{flag.state}", flag.review_on.isoformat(), subject, body, now)
+        subject, body = REVIEW_EMAILS[flag.state]
+
+        def compose(lang: str, risk=risk, flag=flag, subject=subject, body=body) -> tuple[str, str]:
+            values = {"reference": risk.reference, "title": risk.title}
+            return (translate(lang, subject, **values),
+                    translate(lang, body, day=format_day_in(flag.review_on, lang), **values))
+
+        note = notify_owner(session, risk, f"review-{flag.state}", flag.review_on.isoformat(), compose, now)
         if note is not None:
             sent.append(note)
     return sent
 
 
-def notify_owner(session: Session, risk: Risk, kind: str, occasion: str, subject: str, body: str,
-                 now: datetime) -> RiskNotification | None:
+REVIEW_EMAILS = {
+    DUE: (N_("[%(reference)s] risk review due: %(title)s"),
+          N_("The review of risk %(reference)s (%(title)s) is due: it falls on %(day)s.")),
+    OVERDUE: (N_("[%(reference)s] risk review overdue: %(title)s"),
+              N_("The review of risk %(reference)s (%(title)s) is overdue: it falls on %(day)s.")),
+}
+
+
+def notify_owner(session: Session, risk: Risk, kind: str, occasion: str,
+                 compose: Callable[[str], tuple[str, str]], now: datetime) -> RiskNotification | None:
     """E-mail the risk's owner (its person's address and its team's mailbox) unless
-    this (kind, occasion) was notified already; returns the new record, or None."""
+    this (kind, occasion) was notified already; returns the new record, or None. One e-mail per
+    occasion: ``compose(lang)`` writes its subject and body in the language of the owner's address
+    (their profile's, else ``NCERT_DEFAULT_LOCALE``)."""
     done = select(RiskNotification.id).where(RiskNotification.risk_id == risk.id, RiskNotification.kind == kind,
                                              RiskNotification.occasion == occasion)
     if session.scalar(done) is not None:
@@ -84,6 +100,8 @@ def notify_owner(session: Session, risk: Risk, kind: str, occasion: str, subject
     if risk.owner_team is not None:
         recipients += teams.mailboxes(session, risk.owner_team.slug)
     recipients = list(dict.fromkeys(recipients))
+    lang = next(iter(notifications.recipient_languages(session, recipients)), None) or default_locale()
+    subject, body = compose(lang)
     note = RiskNotification(risk_id=risk.id, kind=kind, occasion=occasion, target=", ".join(recipients),
                             subject=subject[:300], body=body, status=notifications.PENDING, error="",
                             created_at=now)

@@ -23,6 +23,7 @@ from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import Organization, Risk, RiskVersion, Sector, Team
 from ncert.services import audit, risk_matrix
 from ncert.services.risk_records import RiskFields, RiskInput, RiskPatch
@@ -35,7 +36,7 @@ _REFERENCE = re.compile(r"^R-(\d{4})-(\d+)$")
 
 def require_writer(actor: Actor) -> None:
     if not actor.can_triage:
-        raise Forbidden("only SOC operators and admins change the risk register")
+        raise Forbidden(N_("only SOC operators and admins change the risk register"))
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -45,7 +46,7 @@ def get(session: Session, actor: Actor, reference: str) -> Risk:
     """The risk, if the actor may read it; otherwise 404 (never 403)."""
     risk = session.scalar(scope(actor, select(Risk).where(Risk.reference == reference.strip().upper()), Risk))
     if risk is None:
-        raise NotFound(f"no risk {reference!r}")
+        raise NotFound(N_("no risk '%(reference)s'"), reference=reference)
     return risk
 
 
@@ -122,7 +123,7 @@ def compare(versions: list[RiskVersion], older: int, newer: int) -> list[Change]
     by_number = {v.version: v for v in versions}
     for number in (older, newer):
         if number not in by_number:
-            raise NotFound(f"no version {number} of this risk")
+            raise NotFound(N_("no version %(number)s of this risk"), number=number)
     return diff(by_number[older].snapshot, by_number[newer].snapshot)
 
 
@@ -134,7 +135,7 @@ def create(session: Session, actor: Actor, data: RiskInput, *, now: datetime | N
     now = now or utcnow()
     reference = data.reference or _next_reference(session, now.year)
     if session.scalar(select(Risk.id).where(Risk.reference == reference)) is not None:
-        raise Conflict(f"risk {reference} already exists")
+        raise Conflict(N_("risk %(reference)s already exists"), reference=reference)
     risk = Risk(reference=reference, title=data.title, scenario="", sectors=[], essential_services=[], threat={},
                 vulnerabilities=[], controls=[], evidence={}, status="draft", version=0, created_at=now,
                 updated_at=now, review_frequency_days=DEFAULT_REVIEW_DAYS, shared_with_owner=False)
@@ -216,15 +217,15 @@ def _assess(session: Session, actor: Actor, risk: Risk, data: RiskFields, now: d
 
 def _check_status(risk: Risk, today: date) -> None:
     if risk.status in NEEDS_ASSESSMENT and risk.assessment is None:
-        raise Invalid(f"status {risk.status!r} needs an assessment first")
+        raise Invalid(N_("status '%(status)s' needs an assessment first"), status=risk.status)
     if risk.status == "in_treatment" and risk.treatment is None:
-        raise Invalid("status 'in_treatment' needs a treatment")
+        raise Invalid(N_("status 'in_treatment' needs a treatment"))
     if risk.status == "accepted":
         acceptance = (risk.treatment or {}).get("acceptance")
         if acceptance is None:
-            raise Invalid("status 'accepted' needs the 'accept' treatment with an approver and an expiry date")
+            raise Invalid(N_("status 'accepted' needs the 'accept' treatment with an approver and an expiry date"))
         if date.fromisoformat(acceptance["expires_on"]) <= today:
-            raise Invalid(f"the acceptance expired on {acceptance['expires_on']}; record a new one")
+            raise Invalid(N_("the acceptance expired on %(day)s; record a new one"), day=acceptance['expires_on'])
 
 
 def _new_version(session: Session, actor: Actor, risk: Risk, reason: str, now: datetime) -> None:
@@ -244,14 +245,14 @@ def _next_reference(session: Session, year: int) -> str:
 def _org(session: Session, slug: str) -> Organization:
     org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None:
-        raise Invalid(f"owner: no organisation {slug!r}")
+        raise Invalid(N_("owner: no organisation '%(slug)s'"), slug=slug)
     return org
 
 
 def _team(session: Session, slug: str) -> Team:
     team = session.scalar(select(Team).where(Team.slug == slug))
     if team is None:
-        raise Invalid(f"owner: no team {slug!r}")
+        raise Invalid(N_("owner: no team '%(slug)s'"), slug=slug)
     return team
 
 
@@ -260,7 +261,7 @@ def _sectors(session: Session, slugs: list[str]) -> list[str]:
     known = set(session.scalars(select(Sector.slug).where(Sector.slug.in_(wanted))))
     unknown = [s for s in wanted if s not in known]
     if unknown:
-        raise Invalid(f"sectors: no sector {unknown[0]!r}")
+        raise Invalid(N_("sectors: no sector '%(unknown)s'"), unknown=unknown[0])
     return wanted
 
 
@@ -287,7 +288,7 @@ def import_register(session: Session, actor: Actor, entries: object, *, source: 
     if isinstance(entries, dict) and "risks" in entries:
         entries = entries["risks"]
     if not isinstance(entries, list):
-        raise Invalid("a risk register file is a list of risks (or a mapping with a 'risks' list)")
+        raise Invalid(N_("a risk register file is a list of risks (or a mapping with a 'risks' list)"))
     result = ImportResult()
     for index, entry in enumerate(entries):
         try:
@@ -295,7 +296,8 @@ def import_register(session: Session, actor: Actor, entries: object, *, source: 
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise Invalid(f"risk {index + 1}: {where}: {first['msg']}") from None
+            raise Invalid(N_("risk %(index)s: %(where)s: %(msg)s"),
+                          index=index + 1, where=where, msg=first['msg']) from None
         existing = _existing(session, data)
         if existing is None:
             result.created.append(create(session, actor, data, now=now).reference)

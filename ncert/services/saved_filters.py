@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
 from ncert.errors import Conflict, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import SavedFilter
 
 MAX_PER_USER = 50
@@ -17,7 +18,7 @@ UNSAVED = {"cursor", "csrf_token"}  # a page position is not a filter
 
 def _user(actor: Actor) -> int:
     if actor.user_id is None:
-        raise Invalid("saved filters belong to a signed-in user")
+        raise Invalid(N_("saved filters belong to a signed-in user"))
     return actor.user_id
 
 
@@ -30,13 +31,13 @@ def save(session: Session, actor: Actor, name: str, query: str) -> SavedFilter:
     """Save ``query`` (the queue's query string, without its page position) as ``name``."""
     user_id, name = _user(actor), name.strip()
     if not name:
-        raise Invalid("a saved filter needs a name")
+        raise Invalid(N_("a saved filter needs a name"))
     kept = urlencode([(k, v) for k, v in parse_qsl(query.lstrip("?")) if k not in UNSAVED and v])
     mine = of_user(session, actor)
     if any(f.name == name for f in mine):
-        raise Conflict(f"you already have a saved filter called {name!r}")
+        raise Conflict(N_("you already have a saved filter called '%(name)s'"), name=name)
     if len(mine) >= MAX_PER_USER:
-        raise Conflict(f"at most {MAX_PER_USER} saved filters; delete one first")
+        raise Conflict(N_("at most %(count)s saved filters; delete one first"), count=MAX_PER_USER)
     saved = SavedFilter(user_id=user_id, name=name, query=kept)
     session.add(saved)
     session.flush()
@@ -48,6 +49,6 @@ def delete(session: Session, actor: Actor, filter_id: int) -> SavedFilter:
     saved = session.scalar(select(SavedFilter).where(SavedFilter.id == filter_id,
                                                      SavedFilter.user_id == _user(actor)))
     if saved is None:
-        raise NotFound(f"no saved filter {filter_id}")
+        raise NotFound(N_("no saved filter %(filter_id)s"), filter_id=filter_id)
     session.delete(saved)
     return saved

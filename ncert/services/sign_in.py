@@ -22,6 +22,7 @@ from ncert.actor import Actor
 from ncert.config import Settings
 from ncert.db import utcnow
 from ncert.errors import TooManyRequests, Unauthenticated
+from ncert.i18n import N_
 from ncert.models import SignInFailure, User
 from ncert.services import audit, console_sessions, directory
 from ncert.taxonomy import Role
@@ -56,7 +57,8 @@ def sign_in(session: Session, email: str, password: str, *, address: str, thrott
     if wait:
         _audit_failure(session, account, address, interface, "locked")
         minutes = -(-wait // 60)
-        raise TooManyRequests(f"too many failed sign-ins: try again in {minutes} minute(s)", retry_after=wait)
+        raise TooManyRequests(N_("too many failed sign-ins: try again in %(minutes)s minute(s)"),
+                              minutes=minutes, retry_after=wait)
     try:
         user = directory.authenticate_password(session, account, password)
     except Unauthenticated:

@@ -20,6 +20,7 @@ from ncert.access import AUDIENCE_LABELS, severity_of, updated_of
 from ncert.actor import Actor
 from ncert.db import keys_in
 from ncert.errors import Forbidden, Invalid
+from ncert.i18n import N_
 from ncert.models import Incident, Indicator, Organization
 from ncert.services import audit, incidents, indicators, taxii
 from ncert.taxonomy import OPEN_STATUSES, TLP, Status
@@ -132,13 +133,14 @@ def incident_bundle(session: Session, actor: Actor, reference: str, national: Or
 
 def _publish_target(session: Session, actor: Actor, collection_key: str, tlp: TLP):
     if not actor.can_triage:
-        raise Forbidden("only SOC operators and admins publish")
+        raise Forbidden(N_("only SOC operators and admins publish"))
     coll, _ = taxii.collection(session, actor, collection_key)
     if coll.kind != "national":
-        raise Invalid(f"{coll.alias} is not a national sharing collection")
+        raise Invalid(N_("%(alias)s is not a national sharing collection"), alias=coll.alias)
     if tlp not in AUDIENCE_LABELS:
         labels = ", ".join(str(t) for t in AUDIENCE_LABELS)
-        raise Invalid(f"{coll.alias} carries only {labels}; {tlp} cannot be published there")
+        raise Invalid(N_("%(alias)s carries only %(labels)s; %(tlp)s cannot be published there"),
+                      alias=coll.alias, labels=labels, tlp=tlp)
     return coll
 
 

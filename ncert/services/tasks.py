@@ -18,6 +18,7 @@ from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import Incident, Task, Team, TeamMember, User
 from ncert.records import AwareUTC, UserId
 from ncert.services import incidents, teams
@@ -101,7 +102,7 @@ def get(session: Session, actor: Actor, task_id: int) -> Task:
     """One task the actor may see (404 otherwise, as if it did not exist)."""
     task = session.scalar(scope(actor, select(Task).where(Task.id == task_id), Task))
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(N_("no task %(task)s"), task=task_id)
     return task
 
 
@@ -131,7 +132,7 @@ def change(session: Session, actor: Actor, task_id: int, patch: TaskChange) -> T
     if "status" in fields:
         said.append(_move(task, actor, patch.status))
     if not said:
-        raise Conflict(f"task {task_id} already is as given")
+        raise Conflict(N_("task %(task)s already is as given"), task=task_id)
     incidents.note(session, actor, incident, "task", f"Task {task.title}: " + "; ".join(said),
                    action="incident.task-change", internal=True, task=task.id, changed=said)
     return task
@@ -139,9 +140,9 @@ def change(session: Session, actor: Actor, task_id: int, patch: TaskChange) -> T
 
 def _move(task: Task, actor: Actor, to: str) -> str:
     if to == task.status:
-        raise Conflict(f"task {task.id} is already {to}")
+        raise Conflict(N_("task %(task)s is already %(to)s"), task=task.id, to=to)
     if to != OPEN and task.status != OPEN:
-        raise Conflict(f"task {task.id} is {task.status}: re-open it first")
+        raise Conflict(N_("task %(task)s is %(status)s: re-open it first"), task=task.id, status=task.status)
     old, task.status = task.status, to
     if to == OPEN:
         task.closed_at = task.closed_by = None
@@ -199,14 +200,14 @@ def _user(session: Session, actor: Actor, who: int | str | None) -> User | None:
         return None
     if who == "me":
         if actor.user_id is None:
-            raise Invalid("'me' needs a user; API keys assign by user id or e-mail")
+            raise Invalid(N_("'me' needs a user; API keys assign by user id or e-mail"))
         who = actor.user_id
     user = session.get(User, who) if isinstance(who, int) else session.scalar(
         select(User).where(User.email == who.strip().lower()))
     if user is None:
-        raise Invalid(f"assignee: no user {who!r}")
+        raise Invalid(N_("assignee: no user '%(who)s'"), who=who)
     if not (user.role.is_national and user.active):
-        raise Invalid(f"assignee: {user.email} is not active national-centre staff")
+        raise Invalid(N_("assignee: %(email)s is not active national-centre staff"), email=user.email)
     return user
 
 
@@ -215,7 +216,7 @@ def _team(session: Session, slug: str | None) -> Team | None:
         return None
     team = teams.by_slug(session, slug)
     if team is None:
-        raise Invalid(f"team: no team {slug!r}")
+        raise Invalid(N_("team: no team '%(slug)s'"), slug=slug)
     return team
 
 
@@ -226,4 +227,4 @@ def _for(task: Task) -> str:
 
 def _require_operator(actor: Actor) -> None:
     if not actor.can_triage:
-        raise Forbidden("only SOC operators and admins write tasks")
+        raise Forbidden(N_("only SOC operators and admins write tasks"))

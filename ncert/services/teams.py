@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
 from ncert.errors import Conflict, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import Team, TeamMember, User
 from ncert.services import audit
 from ncert.services.directory import require_admin
@@ -34,7 +35,7 @@ def by_slug(session: Session, slug: str) -> Team | None:
 def get(session: Session, slug: str) -> Team:
     team = by_slug(session, slug)
     if team is None:
-        raise NotFound(f"no team {slug!r}")
+        raise NotFound(N_("no team '%(slug)s'"), slug=slug)
     return team
 
 
@@ -54,13 +55,13 @@ def create(session: Session, actor: Actor, *, slug: str, name: str, email: str |
     require_admin(actor)
     slug, name, email = slug.strip().lower(), name.strip(), (email or "").strip().lower() or None
     if not SLUG.match(slug):
-        raise Invalid(f"team slug {slug!r}: lower-case letters, digits and hyphens only, up to 80")
+        raise Invalid(N_("team slug '%(slug)s': lower-case letters, digits and hyphens only, up to 80"), slug=slug)
     if not name or len(name) > 200:
-        raise Invalid("team name: give 1 to 200 characters")
+        raise Invalid(N_("team name: give 1 to 200 characters"))
     if email is not None and (len(email) > 320 or not EMAIL.match(email)):
-        raise Invalid(f"team e-mail {email!r} is not an e-mail address")
+        raise Invalid(N_("team e-mail '%(email)s' is not an e-mail address"), email=email)
     if by_slug(session, slug) is not None:
-        raise Conflict(f"team {slug!r} already exists")
+        raise Conflict(N_("team '%(slug)s' already exists"), slug=slug)
     team = Team(slug=slug, name=name, email=email)
     session.add(team)
     session.flush()
@@ -73,9 +74,10 @@ def add_member(session: Session, actor: Actor, slug: str, email: str) -> Team:
     require_admin(actor)
     team, user = get(session, slug), _user(session, email)
     if user.org_id != actor.org_id or not user.role.is_national or not user.active:
-        raise Invalid(f"{user.email} is not active national-centre staff; only they can be team members")
+        raise Invalid(N_("%(email)s is not active national-centre staff; only they can be team members"),
+                      email=user.email)
     if session.get(TeamMember, (team.id, user.id)) is not None:
-        raise Conflict(f"{user.email} is already a member of {team.slug}")
+        raise Conflict(N_("%(email)s is already a member of %(team)s"), email=user.email, team=team.slug)
     session.add(TeamMember(team_id=team.id, user_id=user.id))
     session.flush()
     session.expire(team, ["members"])
@@ -88,7 +90,7 @@ def remove_member(session: Session, actor: Actor, slug: str, email: str) -> Team
     team, user = get(session, slug), _user(session, email)
     membership = session.get(TeamMember, (team.id, user.id))
     if membership is None:
-        raise Conflict(f"{user.email} is not a member of {team.slug}")
+        raise Conflict(N_("%(email)s is not a member of %(team)s"), email=user.email, team=team.slug)
     session.delete(membership)
     session.flush()
     session.expire(team, ["members"])
@@ -107,5 +109,5 @@ def mailboxes(session: Session, slug: str) -> list[str]:
 def _user(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise Invalid(f"no user {email!r}")
+        raise Invalid(N_("no user '%(email)s'"), email=email)
     return user

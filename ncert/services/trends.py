@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ncert.actor import Actor
 from ncert.clocks import add_months
 from ncert.errors import BadRequest
+from ncert.i18n import N_
 from ncert.periods import Period
 from ncert.search import AGGREGATIONS, INTERVALS, SearchQuery, search_incidents
 from ncert.services import directory
@@ -79,7 +80,8 @@ def trends(session: Session, actor: Actor, period: Period, f: TrendFilter, *, in
     """The counts of the incidents ``actor`` may see reported in ``period`` that ``f`` matches."""
     interval = interval or interval_for(period)
     if interval not in INTERVALS:
-        raise BadRequest(f"unknown interval {interval!r}; expected one of {', '.join(INTERVALS)}")
+        raise BadRequest(N_("unknown interval '%(interval)s'; expected one of %(expected)s"),
+                         interval=interval, expected=', '.join(INTERVALS))
     first_day, last_day = period.start.date(), (period.end - _TICK).date()
     after, before = reported_range(first_day, last_day)
     result = search_incidents(session, actor, SearchQuery(
@@ -114,6 +116,7 @@ def _over_time(counts: dict[str, int], interval: str, first: date, last: date) -
         key = start.isoformat()
         out.append(Bucket(key, key, counts.get(key, 0), max(start, first), min(following - timedelta(days=1), last)))
         if len(out) > MAX_BUCKETS:
-            raise BadRequest(f"more than {MAX_BUCKETS} {interval}s: choose a longer interval or a shorter period")
+            raise BadRequest(N_("more than %(count)s %(interval)ss: choose a longer interval or a shorter period"),
+                             count=MAX_BUCKETS, interval=interval)
         start = following
     return out

@@ -13,6 +13,7 @@ from flask import g, request
 from ncert.actor import Actor
 from ncert.api.v1.routing import bp, public_endpoints
 from ncert.errors import Unauthenticated
+from ncert.i18n import N_
 from ncert.models import ApiKey
 from ncert.services import directory
 from ncert.web.session import db
@@ -25,7 +26,7 @@ def authenticate() -> None:
         return
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
+        raise Unauthenticated(N_("send an API key as 'Authorization: Bearer <key>'"))
     key = directory.authenticate_key(db(), secret)
     g.api_key = key
     g.api_actor = directory.actor_for_key(key, "api")

@@ -23,13 +23,13 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from werkzeug.exceptions import UnsupportedMediaType
 
 from ncert import bodies
 from ncert.api.v1.errors import field_errors, summarise
 from ncert.api.v1.routing import bp
 from ncert.api.v1.serialize import FieldError
-from ncert.errors import BadRequest, Invalid
+from ncert.errors import BadRequest, Invalid, UnsupportedMediaType
+from ncert.i18n import N_
 from ncert.services.queue import DEFAULT_SORT, SORTS, QueueFilter
 from ncert.taxonomy import RSIT, TLP, Status
 
@@ -95,24 +95,27 @@ def _nul_at(data) -> tuple | None:
 def parse_body(model: type[M]) -> M:
     """The request's JSON body as ``model``; raises 415, 413, 400 or 422."""
     if request.mimetype != "application/json":
-        raise UnsupportedMediaType(f"send the body as application/json, not {request.mimetype or 'nothing'!r}")
+        raise UnsupportedMediaType(N_("send the body as application/json, not '%(sent)s'"),
+                                   sent=request.mimetype or "nothing")
     raw = request.get_data(cache=False)  # werkzeug raises 413 past MAX_CONTENT_LENGTH
     data = bodies.loads(raw, max_depth=current_app.extensions["ncert"].settings.max_json_depth)
     where = _nul_at(data)
     if where is not None:
         error = FieldError(loc=list(where), msg=NUL_MESSAGE, type="nul_character")
-        raise Invalid(summarise([error]), errors=[error.model_dump()])
+        message, values = summarise([error])
+        raise Invalid(message, errors=[error.model_dump()], **values)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         errors = field_errors(exc)
-        raise Invalid(summarise(errors), errors=[e.model_dump() for e in errors]) from None
+        message, values = summarise(errors)
+        raise Invalid(message, errors=[e.model_dump() for e in errors], **values) from None
 
 
 @bp.before_request
 def refuse_nul_in_url() -> None:
     if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
-        raise BadRequest(f"{NUL_MESSAGE} in the URL")
+        raise BadRequest(N_("NUL characters (U+0000) are not allowed in the URL"))
 
 
 # -- the incident list's query string ----------------------------------------------
@@ -249,7 +252,8 @@ def parse_query(model: type[M]) -> M:
     args = request.args.to_dict(flat=False)
     for name, values in args.items():
         if len(values) > 1:
-            raise BadRequest(f"query parameter {name!r} given more than once; use one comma-separated value")
+            raise BadRequest(N_("query parameter '%(name)s' given more than once; use one comma-separated value"),
+                             name=name)
     try:
         return model.model_validate(
             {name: values[0] for name, values in args.items()},
@@ -257,4 +261,5 @@ def parse_query(model: type[M]) -> M:
         )
     except ValidationError as exc:
         errors = field_errors(exc)
-        raise BadRequest(f"invalid query parameter {summarise(errors)}") from None
+        message, values = summarise(errors, query=True)
+        raise BadRequest(message, **values) from None
