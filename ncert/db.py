@@ -28,8 +28,10 @@ from sqlalchemy import (
     false,
     or_,
     text,
+    update,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -223,6 +225,24 @@ def insert_trigger_suspended(session: Session, trigger: str) -> Iterator[bool]:
         yield True
     finally:
         conn.execute(text(sql))
+
+
+def next_in_year(session: Session, counter, year: int) -> int:
+    """The next number of ``year`` from ``counter`` (a model with ``year`` and ``value``), bumped in the
+    caller's transaction: the UPDATE takes the counter row's lock (PostgreSQL) or the database's write
+    lock (SQLite, whose driver begins the transaction before it, so no earlier read is stale), so a
+    second writer waits for the first to commit and then takes the number after it. Unique, and with
+    no gap but a number taken by a transaction that rolled back (it is taken again)."""
+    stmt = update(counter).where(counter.year == year).values(value=counter.value + 1).returning(counter.value)
+    value = session.scalar(stmt)
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.add(counter(year=year, value=1))
+            value = 1
+        except IntegrityError:  # another transaction made this year's counter first
+            value = session.scalar(stmt)
+    return value
 
 
 def sqlite_datetime(value: datetime) -> str:

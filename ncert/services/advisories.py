@@ -20,12 +20,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ncert.access import scope
 from ncert.actor import Actor
-from ncert.db import utcnow
+from ncert.db import next_in_year, utcnow
 from ncert.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from ncert.models import Advisory, AdvisoryIncident, AdvisoryRevision, Incident
 from ncert.models.advisories import AdvisoryCounter
@@ -197,23 +196,9 @@ def create(session: Session, actor: Actor, data: AdvisoryInput, sources: list[st
 
 
 def _next_reference(session: Session, year: int) -> str:
-    """NCERT-SA-<year>-<4 digits>, from the year's counter bumped in the drafting transaction.
-
-    The UPDATE takes the counter row's lock (PostgreSQL) or the database's write lock (SQLite;
-    pysqlite begins the transaction before it, so no earlier read is stale), so a second drafter
-    waits for the first to commit and then reads the number after it: unique, and with no gap but
-    a transaction that rolls back after committing nothing (its number is taken again). Counting
-    the year's advisories gave two drafters the same number."""
-    stmt = (update(AdvisoryCounter).where(AdvisoryCounter.year == year)
-            .values(value=AdvisoryCounter.value + 1).returning(AdvisoryCounter.value))
-    value = session.scalar(stmt)
-    if value is None:
-        try:
-            with session.begin_nested():
-                session.add(AdvisoryCounter(year=year, value=1))
-            value = 1
-        except IntegrityError:  # another transaction made this year's counter first
-            value = session.scalar(stmt)
+    """NCERT-SA-<year>-<4 digits>, from the year's counter bumped in the drafting transaction
+    (``ncert.db.next_in_year``): counting the year's advisories gave two drafters the same number."""
+    value = next_in_year(session, AdvisoryCounter, year)
     return f"NCERT-SA-{year}-{value:04d}"
 
 

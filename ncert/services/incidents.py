@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ncert.access import scope
 from ncert.actor import Actor
-from ncert.db import utcnow
+from ncert.db import next_in_year, utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.i18n import N_
 from ncert.models import (
@@ -201,21 +201,8 @@ def _by_external_id(session: Session, org_id: int, external_ids: dict[str, str])
 
 
 def _next_reference(session: Session, year: int) -> str:
-    """NC-<year>-<6 digits>, from a per-year counter bumped atomically in the transaction."""
-    stmt = (
-        update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(value=ReferenceCounter.value + 1)
-        .returning(ReferenceCounter.value)
-    )
-    value = session.scalar(stmt)
-    if value is None:
-        try:
-            with session.begin_nested():
-                session.add(ReferenceCounter(year=year, value=1))
-            value = 1
-        except IntegrityError:  # another transaction created this year's counter
-            value = session.scalar(stmt)
+    """NC-<year>-<6 digits>, from a per-year counter bumped in the transaction (``ncert.db.next_in_year``)."""
+    value = next_in_year(session, ReferenceCounter, year)
     return f"NC-{year}-{value:06d}"
 
 
