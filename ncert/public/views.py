@@ -39,7 +39,7 @@ def error_page(status: int, detail: str):
 
 @bp.errorhandler(NcertError)
 def _domain_error(exc: NcertError):
-    return error_page(exc.status, exc.detail)
+    return error_page(exc.status, exc.localized())
 
 
 def _lang(available=advisories.LANGUAGES) -> str | None:

@@ -111,8 +111,8 @@ def assess(session: Session, actor: Actor, reference: str, inputs: AssessmentInp
     answers = parse(inputs)
     incident, derived, result = _score(session, actor, reference, answers, config)
     if result.level < incident.severity and not confirm_lower:
-        raise Conflict(f"the score lowers the national severity from {incident.severity} to {result.level}; "
-                       "confirm to lower it", code="confirm_lower")
+        raise Conflict(N_("the score lowers the national severity from %(severity)s to %(level)s; confirm to lower it"),
+                       severity=incident.severity, level=result.level, code="confirm_lower")
     if tell_reporter is not None and not tell_reporter.strip():
         raise Invalid(N_("tell the reporter why: the reason is shown to them"))
 
@@ -161,8 +161,8 @@ def current(session: Session, actor: Actor, incident: Incident) -> IncidentAsses
     if not visible(actor, incident):
         raise NotFound(N_("no incident '%(reference)s'"), reference=incident.reference)
     if not actor.is_national:
-        raise Forbidden("the national severity assessment is shown to national staff only: it draws on other "
-                        "organisations' reports")
+        raise Forbidden(N_("the national severity assessment is shown to national staff only: it draws on other "
+                           "organisations' reports"))
     return _row(session, incident.id)
 
 

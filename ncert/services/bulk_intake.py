@@ -34,6 +34,7 @@ from ncert.actor import Actor
 from ncert.db import UTCDateTime, copy_rows, insert_trigger_suspended, keys_in, sqlite_datetime
 from ncert.db import bulk_insert as _bulk_insert
 from ncert.errors import Forbidden, Invalid
+from ncert.i18n import N_
 from ncert.models import (
     ExternalRef,
     Incident,
@@ -106,7 +107,7 @@ _DEADLINE_COLUMNS = ("incident_id", "regime", "stage", "aware_at", "due_at", "re
 def load(session: Session, actor: Actor, items: list[HistoricalIncident]) -> list[int | None]:
     """Store ``items`` in the caller's transaction; their ids in order (None for an external id already used)."""
     if not actor.is_admin:
-        raise Forbidden("loading historical incidents is an administrator's task")
+        raise Forbidden(N_("loading historical incidents is an administrator's task"))
     orgs = {o.slug: o for o in directory.organizations(session)}
     own = next(o.slug for o in orgs.values() if o.id == actor.org_id)
     items = [item if item.record.reporter_org else _reported_by(item, own) for item in items]
@@ -314,11 +315,11 @@ def _incident_row(actor: Actor, orgs, sectors, item: HistoricalIncident) -> tupl
     record = item.record
     reporter = orgs.get(record.reporter_org)
     if reporter is None:
-        raise Invalid(f"reporter_org: no organisation {record.reporter_org!r}")
+        raise Invalid(N_("reporter_org: no organisation '%(org)s'"), org=record.reporter_org)
     if record.sector is None and reporter.sector_id is None:
-        raise Invalid(f"sector: organisation {reporter.slug!r} has no sector; give 'sector'")
+        raise Invalid(N_("sector: organisation '%(org)s' has no sector; give 'sector'"), org=reporter.slug)
     if record.sector is not None and record.sector not in sectors:
-        raise Invalid(f"sector: no sector {record.sector!r}")
+        raise Invalid(N_("sector: no sector '%(sector)s'"), sector=record.sector)
     sector_id = sectors[record.sector].id if record.sector else reporter.sector_id
     rsit_class, rsit_type = (record.category.rsit_class, record.category.type) if record.category else UNCATEGORISED
     hint = record.severity

@@ -58,6 +58,6 @@ def _each(refs: list[str], change) -> list[str]:
         except NcertError as exc:
             refused.append(f"{ref}: {exc.detail}")
     if refused:
-        raise Conflict(f"nothing was changed; {len(refused)} of {len(refs)} refused: " + "; ".join(refused),
-                       code="bulk_refused")
+        raise Conflict(N_("nothing was changed; %(refused)s of %(total)s refused: %(reasons)s"), refused=len(refused),
+                       total=len(refs), reasons="; ".join(refused), code="bulk_refused")
     return changed

@@ -120,13 +120,15 @@ def receive(session: Session, actor: Actor, incident: Incident, regime_name: str
                        regime=regime_name, stage=stage, reference=incident.reference)
     row = rows[stage]
     if row.received_at is not None:
-        raise Conflict(f"{stage} was already received on {row.received_at:%Y-%m-%d %H:%M} UTC")
+        raise Conflict(N_("%(stage)s was already received on %(at)s UTC"), stage=stage,
+                       at=f"{row.received_at:%Y-%m-%d %H:%M}")
     now = now or utcnow()
     at = at or now
     if at < row.aware_at:
-        raise Invalid(f"at: a report cannot be received before the clock started ({row.aware_at:%Y-%m-%d %H:%M} UTC)")
+        raise Invalid(N_("at: a report cannot be received before the clock started (%(started)s UTC)"),
+                      started=f"{row.aware_at:%Y-%m-%d %H:%M}")
     if at > now + RECEIVE_SKEW:
-        raise Invalid(f"at: {at:%Y-%m-%d %H:%M} UTC is in the future")
+        raise Invalid(N_("at: %(at)s UTC is in the future"), at=f"{at:%Y-%m-%d %H:%M}")
     row.received_at = at
     received = {name: d.received_at for name, d in rows.items() if d.received_at is not None}
     for d in clocks.deadlines(regime, row.aware_at, received):

@@ -28,7 +28,8 @@ def attach(session: Session, actor: Actor, reference: str, filename: str, conten
     if not data:
         raise Invalid(N_("the file is empty"))
     if len(data) > max_bytes:
-        raise Invalid(f"the file is {len(data):,} bytes; at most {max_bytes:,} are accepted")
+        raise Invalid(N_("the file is %(size)s bytes; at most %(limit)s are accepted"), size=f"{len(data):,}",
+                      limit=f"{max_bytes:,}")
     digest = hashlib.sha256(data).hexdigest()
     if session.get(EvidenceBlob, digest) is None:
         session.add(EvidenceBlob(sha256=digest, size=len(data), data=data))

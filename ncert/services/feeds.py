@@ -32,6 +32,7 @@ from ncert.actor import Actor
 from ncert.config import MAX_JSON_DEPTH
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NcertError, NotFound
+from ncert.i18n import N_
 from ncert.models import FeedSource, Organization, StixObject, TaxiiCollection
 from ncert.records import Category
 from ncert.sealing import SealError, is_sealed, sealer_of
@@ -65,9 +66,11 @@ def _audience_collection(session: Session, actor: Actor, audience: str) -> Taxii
                  None)
     coll = session.scalar(select(TaxiiCollection).where(TaxiiCollection.alias == alias)) if alias else None
     if coll is None:
-        raise NotFound(f"no MISP feed {audience!r}; feeds: {', '.join(AUDIENCES)}")
+        raise NotFound(N_("no MISP feed '%(audience)s'; feeds: %(feeds)s"), audience=audience,
+                       feeds=", ".join(AUDIENCES))
     if not collection_access(actor, coll).can_read:
-        raise Forbidden(f"the {audience} feed is for {AUDIENCES[audience]} organisations and national staff")
+        raise Forbidden(N_("the %(audience)s feed is for %(who)s organisations and national staff"), audience=audience,
+                        who=AUDIENCES[audience])
     return coll
 
 
@@ -181,7 +184,7 @@ def feed_event(session: Session, actor: Actor, audience: str, national: Organiza
         if events:
             audit.record(session, actor, "feed.export", "misp_feed", audience, event=event_uuid.lower())
             return misp.feed_event(events[0])
-    raise NotFound(f"no event {event_uuid} in the {audience} feed")
+    raise NotFound(N_("no event %(event)s in the %(audience)s feed"), event=event_uuid, audience=audience)
 
 
 # -- registering sources -----------------------------------------------------------------
@@ -194,7 +197,7 @@ def sources(session: Session) -> list[FeedSource]:
 def source(session: Session, name: str) -> FeedSource:
     found = session.scalar(select(FeedSource).where(FeedSource.name == name))
     if found is None:
-        raise NotFound(f"no feed {name!r}")
+        raise NotFound(N_("no feed '%(name)s'"), name=name)
     return found
 
 
@@ -205,15 +208,15 @@ def add_source(session: Session, actor: Actor, *, name: str, kind: str, url: str
     directory.require_admin(actor)
     name, url = name.strip(), url.strip()
     if kind not in KINDS:
-        raise Invalid(f"kind must be one of {', '.join(KINDS)}")
+        raise Invalid(N_("kind must be one of %(kinds)s"), kinds=", ".join(KINDS))
     if not name or not url.startswith(("http://", "https://")):
-        raise Invalid("a feed needs a name and an http(s) URL")
+        raise Invalid(N_("a feed needs a name and an http(s) URL"))
     if kind == "taxii" and not collection_id:
-        raise Invalid("a TAXII feed needs the collection id")
+        raise Invalid(N_("a TAXII feed needs the collection id"))
     if interval_minutes < 1:
-        raise Invalid("the interval is at least one minute")
+        raise Invalid(N_("the interval is at least one minute"))
     if session.scalar(select(FeedSource.id).where(FeedSource.name == name)) is not None:
-        raise Conflict(f"a feed named {name!r} exists")
+        raise Conflict(N_("a feed named '%(name)s' exists"), name=name)
     submitter = directory.org_by_slug(session, org)
     sealer = sealer_of(session)
     feed = FeedSource(name=name, kind=kind, url=url, collection_id=collection_id or None,

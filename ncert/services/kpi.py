@@ -391,8 +391,8 @@ def review(session: Session, actor: Actor, kind: Literal["organization", "sector
         row = KpiReview(**owner, period=period.label, created_by=actor.label, created_at=now)
         session.add(row)
     elif row.signed_off_at is not None:
-        raise Conflict(f"the {period.label} review was signed off on {row.signed_off_at:%Y-%m-%d} and is read-only",
-                       code="signed_off")
+        raise Conflict(N_("the %(period)s review was signed off on %(day)s and is read-only"), period=period.label,
+                       day=f"{row.signed_off_at:%Y-%m-%d}", code="signed_off")
     row.comments, row.updated_at = comments, now
     if sign_off:
         card = (organization_card if kind == "organization" else sector_card)(session, actor, slug, period)

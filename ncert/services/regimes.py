@@ -81,8 +81,9 @@ def stored(session: Session) -> list[ReportingRegime]:
 def get_stored(session: Session, name: str) -> ReportingRegime:
     row = session.scalar(select(ReportingRegime).where(ReportingRegime.name == name))
     if row is None:
-        raise NotFound(f"no stored regime {name!r}" + (" (built-in regimes cannot be edited)" if is_built_in(name)
-                                                       else ""))
+        if is_built_in(name):
+            raise NotFound(N_("no stored regime '%(name)s' (built-in regimes cannot be edited)"), name=name)
+        raise NotFound(N_("no stored regime '%(name)s'"), name=name)
     return row
 
 

@@ -53,6 +53,7 @@ from ncert import galaxies
 from ncert.actor import Actor
 from ncert.db import EnumText, copy_rows
 from ncert.errors import Forbidden
+from ncert.i18n import N_
 from ncert.models import (
     Incident,
     IncidentIndicator,
@@ -706,7 +707,7 @@ def rebuild(session: Session, actor: Actor, progress: Progress | None = None) ->
     """Recount every day's rollups from the incidents (idempotent): national staff only.
     Answers how many incidents they count."""
     if not actor.is_national:
-        raise Forbidden("only the national centre rebuilds the rollups")
+        raise Forbidden(N_("only the national centre rebuilds the rollups"))
     session.flush()
     total = rebuild_all(session.connection(), progress)
     audit.record(session, actor, "rollups.rebuild", "incident_rollups", "all", incidents=total)

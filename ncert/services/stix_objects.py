@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ncert.access import scope_stix
 from ncert.actor import Actor
 from ncert.errors import NotFound
+from ncert.i18n import N_
 from ncert.models import StixObject, TaxiiCollection
 from ncert.services import audit
 
@@ -51,7 +52,7 @@ def body(session: Session, actor: Actor, row_id: int) -> str:
                           .where(StixObject.id == row_id))
     text = coll and session.scalar(scope_stix(actor, coll, select(StixObject.body).where(StixObject.id == row_id)))
     if not text:
-        raise NotFound(f"no STIX object {row_id}")
+        raise NotFound(N_("no STIX object %(object)s"), object=row_id)
     if coll.kind == "national":  # what a partner takes from a national collection
         audit.record(session, actor, "taxii.export", "collection", coll.alias, objects=1)
     return text
