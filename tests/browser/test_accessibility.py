@@ -1,6 +1,7 @@
 """WCAG 2.1 AA where a machine can check it (issue 14): axe-core, the engine the accessibility
 checkers of the browsers' developer tools run, checks every console page of the main and admin
-menus, an incident and the sign-in page, in English and in Azerbaijani, in headless Chromium.
+menus, an incident, an organisation's KPI card, a risk, a playbook and the sign-in page, in English
+and in Azerbaijani, in headless Chromium.
 
 axe-core comes with the ``axe-selenium-python`` package (test extras); nothing is downloaded.
 Only rules tagged with WCAG 2.0/2.1 level A or AA run (``wcag2a``, ``wcag2aa``, ``wcag21a``,
@@ -20,6 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.browser.conftest import click_and_load, sign_in, wait_for
+from tests.console.issue10_helpers import new_risk
 from tests.console.test_languages import CONSOLE_PAGES
 from tests.serving import running_server
 
@@ -58,6 +60,8 @@ def test_every_console_page_meets_wcag_21_aa_as_axe_checks_it(world, runtime, br
     reference = world.submit(gridco, title="Ransomware on SCADA jump host", tlp="TLP:AMBER",
                              category="malicious-code/infected-system", severity=4,
                              indicators=[{"type": "ipv4-addr", "value": "198.51.100.7"}])
+    # The pages a menu leads to one step further: a KPI card, a risk, a playbook.
+    details = ("/kpi/gridco", f"/risks/{new_risk(world)}", "/admin/playbooks/crisis-mode")
     driver = browser
     driver.set_script_timeout(120)
     found = {}
@@ -66,7 +70,7 @@ def test_every_console_page_meets_wcag_21_aa_as_axe_checks_it(world, runtime, br
         wait_for(driver, "input[name=email]")  # focused on load (autofocus): no skip link to reach first
         found["/login"] = violations(driver)
         sign_in(driver, base_url, "admin@ncert.test")
-        for path in CONSOLE_PAGES:
+        for path in (*CONSOLE_PAGES, *details):
             driver.get(f"{base_url}{path}?lang={lang}")
             wait_for(driver, "main")
             assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
