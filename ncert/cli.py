@@ -1053,12 +1053,15 @@ def report_group() -> None:
 @click.argument("period")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Where to write the PDF")
+@click.option("--lang", type=click.Choice(["az", "en", "ru"]), default=None,
+              help="The report's language (default: NCERT_DEFAULT_LOCALE)")
 @pass_ctx
-def report_quarterly(ctx: Context, period: str, out: Path) -> None:
+def report_quarterly(ctx: Context, period: str, out: Path, lang: str | None) -> None:
     """Write the quarterly national report for PERIOD (e.g. 2026Q3) as PDF."""
+    from ncert.i18n import speaking
     from ncert.reports import pdf, quarterly
 
-    with ctx.runtime.sessions() as session:
+    with ctx.runtime.sessions() as session, speaking(lang or ctx.runtime.settings.default_locale):
         report = quarterly.build(session, ctx.actor(session), period)
         body = pdf.render(report)
     out.write_bytes(body)

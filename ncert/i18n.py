@@ -21,6 +21,8 @@ Anything else in ``?lang=`` is ignored. Times stay UTC in every language.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
@@ -187,6 +189,16 @@ def _translations() -> support.NullTranslations:
     if found is None:
         found = request.ncert_translations = get_translations()
     return found
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Within the block, what is rendered as for a request (``gettext``, ``current_locale``, the
+    vocabularies) is in ``lang``: for what is written outside a request, as the CLI's reports."""
+    app = Flask(__name__)
+    init_app(app, lang)
+    with app.test_request_context(f"/?lang={lang}"):
+        yield
 
 
 def language_url(code: str) -> str:

@@ -130,3 +130,13 @@ def test_the_cli_writes_the_same_report(world, quarter, ncert, tmp_path):
     assert all(share >= MIN_INK for share in pages(out.read_bytes(), tmp_path))
     assert "Grid ransomware" in text_of(out.read_bytes(), tmp_path)
     assert bad.exit_code == 1 and "has not started yet" in bad.output and not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize(("lang", "title"), [("az", "Milli kibertəhlükəsizlik hesabatı"),
+                                             ("ru", "Национальный отчёт о кибербезопасности")])
+def test_the_cli_writes_the_report_in_the_language_asked(world, quarter, ncert, tmp_path, lang, title):
+    out = tmp_path / f"q3-{lang}.pdf"
+    result = ncert("report", "quarterly", "2026Q3", "--out", str(out), "--lang", lang)
+    assert result.exit_code == 0, result.output
+    text = text_of(out.read_bytes(), tmp_path)
+    assert title in text and "National cybersecurity report" not in text
