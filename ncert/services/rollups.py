@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import chain
 
@@ -126,17 +126,23 @@ def _day(moment: datetime) -> date:
 
 @event.listens_for(Session, "before_flush")
 def _note_where_counted(session: Session, _context, _instances) -> None:
-    """Where each incident the flush is about to move (another rollup key, status cell, day or
-    reporter) or delete was counted, once per transaction, and its cell to recount at commit."""
+    """Where each incident the flush is about to change as counted (its rollup key, durations, status
+    cell, day or reporter) or delete was counted, once per transaction, and its cell to recount at
+    commit. One whose status entry an earlier flush wrote without such a change (``_UNSURE``) keeps
+    its row but not its durations: they may already be the entry's."""
     before = session.info.setdefault(_BEFORE, {})
-    changing = [obj.id for obj in session.deleted if isinstance(obj, Incident) and obj.id not in before]
-    changing += [obj.id for obj in session.dirty if isinstance(obj, Incident) and obj.id not in before
+
+    def unread(incident: Incident) -> bool:
+        return (found := before.get(incident.id)) is None or found is _UNSURE
+
+    changing = [obj.id for obj in session.deleted if isinstance(obj, Incident) and unread(obj)]
+    changing += [obj.id for obj in session.dirty if isinstance(obj, Incident) and unread(obj)
                  and inspect(obj).committed_state.keys() & _COUNTED_BY]
     if not changing:
         return
     noted = session.info.setdefault(_PENDING, defaultdict(set))
     for incident_id, was in _stored(session.connection(), changing).items():
-        before[incident_id] = was
+        before[incident_id] = was if before.get(incident_id) is None else replace(was, durations=None)
         noted[was.status[:2]].add(incident_id)
 
 
@@ -152,12 +158,13 @@ def _stored(conn: Connection, incident_ids: list[int]) -> dict[int, _Was]:
     i = Incident
     found = {}
     for ids in _chunks(sorted(incident_ids)):
-        stmt = select(i.id, i.reported_at, *_KEY_SELECT, i.resolved_at, i.closed_at, i.merged_into_id).where(
-            i.id.in_(ids))
+        stmt = select(i.id, i.reported_at, *_KEY_SELECT, i.resolved_at, i.closed_at, i.merged_into_id,
+                      i.acknowledged_at, i.aware_at, i.occurred_at, _contained()).where(i.id.in_(ids))
         if conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        for incident_id, *row in conn.execute(stmt):
-            found[incident_id] = _was(*row)
+            stmt = stmt.with_for_update(of=Incident)
+        for incident_id, *row, acknowledged, aware, occurred, contained in conn.execute(stmt):
+            found[incident_id] = _was(*row, durations=_durations(row[0], acknowledged, row[8], aware, occurred,
+                                                                 contained))
     return found
 
 
@@ -165,21 +172,24 @@ def _stored(conn: Connection, incident_ids: list[int]) -> dict[int, _Was]:
 class _Was:
     """Where an incident is counted: its (day, rollup key), None when merged (merged reports are not
     counted) or new; its status cell (day, organisation, label, status), merged reports included,
-    None when new."""
+    None when new; and, as read before a flush moved it, the durations it adds to its row's
+    histograms ((measure, seconds) pairs: ``_durations``)."""
 
     rollup: tuple | None
     status: tuple | None
+    durations: tuple | None = ()  # None: not known
 
 
 _NEW = _Was(None, None)
+_UNSURE = _Was(None, None, None)  # a status entry written, nothing it is counted by: its row is tallied again
 
 
 def _was(reported_at, org, sector, rsit_class, severity, communicated, tlp, status, resolved, closed,
-         merged) -> _Was:
+         merged, durations: tuple = ()) -> _Was:
     day = _day(reported_at)
     return _Was(None if merged else (day, _key_of(org, sector, rsit_class, severity, communicated, tlp, status,
                                                   resolved, closed)),
-                (day, org, tlp, status))
+                (day, org, tlp, status), durations)
 
 
 @event.listens_for(Session, "after_flush")
@@ -190,8 +200,10 @@ def _note_touched_cells(session: Session, _context) -> None:
     for obj in session.new:
         if isinstance(obj, Incident):
             before.setdefault(obj.id, _NEW)  # new in this transaction: counted nowhere yet
-    ids = set(written)
-    ids |= {obj.incident_id for obj in session.new if isinstance(obj, TimelineEntry) and obj.kind == "status"}
+    entries = {obj.incident_id for obj in session.new if isinstance(obj, TimelineEntry) and obj.kind == "status"}
+    for incident_id in entries:
+        before.setdefault(incident_id, _UNSURE)  # the entry may have set when it was contained
+    ids = set(written) | entries
     ids |= {obj.incident_id for obj in (*session.new, *session.dirty) if isinstance(obj, MispEvent)}
     if ids:
         _note(session, ids, written)
@@ -454,13 +466,15 @@ def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touch
     Only the keys a touched incident is counted under now and was before (``before``; one a flush
     did not move kept its key: incident rows are written through the ORM alone) changed, and only
     theirs are read: reading every incident of a busy day at each commit made a playbook run's
-    commits 40 % of its time (20,000 reports in a day, issue 13). A row an incident left, or holds
-    and changed in place, is tallied again from its incidents (a least or greatest duration cannot
-    be taken out of a histogram); one it joined, as new reports do, merges it in without reading
-    the row's other incidents."""
+    commits 40 % of its time (20,000 reports in a day, issue 13). A row an incident holds and
+    changed in place is tallied again from its incidents; one it left loses it (``_take_out``) unless
+    its durations were a histogram bucket's least or greatest, which cannot be taken out, and then it
+    is tallied again; one it joined, as new reports do, merges it in. Neither reads the row's other
+    incidents."""
     i = Incident
     keys: set[tuple] = set()
     joining: dict[int, tuple] = {}
+    leaving: dict[tuple, list[tuple]] = defaultdict(list)  # key → the durations of each incident that left it
     moves: dict[tuple, int] = defaultdict(int)
     found = set()
 
@@ -478,15 +492,17 @@ def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touch
                 .where(i.id.in_(ids))):
             found.add(incident_id)
             now = _was(*row)
-            was = before.get(incident_id, now)
-            if was.rollup == now.rollup:
-                if ours(now.rollup, key_org):  # in place: its durations may have changed
-                    keys.add(now.rollup[1])
-            else:
-                if ours(was.rollup, key_org):
-                    keys.add(was.rollup[1])
+            was = before.get(incident_id)
+            if was is None:  # nothing it is counted by changed
+                continue
+            if was is _UNSURE:
                 if ours(now.rollup, key_org):
-                    joining[incident_id] = now.rollup[1]
+                    keys.add(now.rollup[1])
+                continue
+            if ours(was.rollup, key_org):  # it leaves its row, and joins the one it is in now (maybe the same)
+                leaving[was.rollup[1]].append(was.durations)
+            if ours(now.rollup, key_org):
+                joining[incident_id] = now.rollup[1]
             if now.status != was.status:
                 if ours(now.status):
                     moves[now.status[1:]] += 1
@@ -495,10 +511,11 @@ def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touch
     for incident_id in touched - found:  # deleted in this transaction
         was = before.get(incident_id, _NEW)
         if ours(was.rollup, key_org):
-            keys.add(was.rollup[1])
+            leaving[was.rollup[1]].append(was.durations)
         if ours(was.status):
             moves[was.status[1:]] -= 1
     moves = {k: n for k, n in moves.items() if n}
+    keys |= _take_out(conn, mine, {key: left for key, left in leaving.items() if key not in keys})
     joined = sorted(incident_id for incident_id, key in joining.items() if key not in keys)
     if not keys:
         return [], [], joined, moves
@@ -511,6 +528,73 @@ def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touch
         if _key_of(*key, resolved, closed) in keys:
             members.append(incident_id)
     return [stored[k] for k in keys if k in stored], sorted(members), joined, moves
+
+
+def _take_out(conn: Connection, mine: list, leaving: dict[tuple, list[tuple]]) -> set[tuple]:
+    """Take the incidents that left rows out of them (``leaving``: key → the durations each added),
+    where that is exact: a bucket keeps its least and greatest when the duration taken out lies
+    strictly between them, or all of its durations are equal. Answers the keys where it is not (a
+    duration that was its bucket's least or greatest: the next one is not known without the row's
+    incidents), left as they were for a tally from their incidents."""
+    if not leaving:
+        return set()
+    r, d = IncidentRollup.__table__, RollupDuration.__table__
+    stored = {tuple(row[1:-1]): (row[0], row[-1]) for row in conn.execute(
+        select(r.c.id, *(r.c[k] for k in _KEY), r.c.incidents).where(*mine))}
+    again = {key for key in leaving if key not in stored}
+    rows = {stored[key][0]: key for key in leaving if key in stored}
+    histograms: dict[int, dict[tuple, list]] = defaultdict(dict)
+    for ids in _chunks(sorted(rows)):
+        for rollup_id, measure, b, n, least, greatest in conn.execute(
+                select(d.c.rollup_id, d.c.measure, d.c.bucket, d.c.n, d.c.least, d.c.greatest)
+                .where(d.c.rollup_id.in_(ids))):
+            histograms[rollup_id][(measure, b)] = [n, least, greatest]
+    emptied, shrunk, counts, gone = [], [], [], []
+    for rollup_id, key in rows.items():
+        histogram = histograms[rollup_id]
+        before = {b: found[0] for b, found in histogram.items()}
+        left = stored[key][1] - len(leaving[key])
+        if left < 0 or not _taken_out(histogram, leaving[key]) or (left == 0 and any(
+                n for n, _, _ in histogram.values())):
+            again.add(key)
+            continue
+        if left == 0:
+            gone.append(rollup_id)
+            continue
+        counts.append({"row_id": rollup_id, "n": left})
+        for (measure, b), (n, _, _) in histogram.items():
+            if n == 0:
+                emptied.append({"row_id": rollup_id, "m": measure, "b": b})
+            elif n != before[(measure, b)]:
+                shrunk.append({"row_id": rollup_id, "m": measure, "b": b, "n": n})
+    by_bucket = (d.c.rollup_id == bindparam("row_id"), d.c.measure == bindparam("m"), d.c.bucket == bindparam("b"))
+    if emptied:
+        conn.execute(delete(d).where(*by_bucket), emptied)
+    if shrunk:
+        conn.execute(d.update().where(*by_bucket).values(n=bindparam("n")), shrunk)
+    if counts:
+        conn.execute(r.update().where(r.c.id == bindparam("row_id")).values(incidents=bindparam("n")), counts)
+    for ids in _chunks(gone):
+        conn.execute(delete(d).where(d.c.rollup_id.in_(ids)))
+        conn.execute(delete(r).where(r.c.id.in_(ids)))
+    return again
+
+
+def _taken_out(histogram: dict[tuple, list], leavers: list[tuple]) -> bool:
+    """Take each leaver's durations out of ``histogram`` ((measure, bucket) → [n, least, greatest], changed
+    in place); false as soon as one cannot be taken out exactly."""
+    for durations in leavers:
+        if durations is None:
+            return False
+        for measure, seconds in durations:
+            found = histogram.get((measure, bucket_of(seconds)))
+            if found is None or found[0] < 1:
+                return False
+            n, least, greatest = found
+            if n > 1 and not (least < seconds < greatest or least == seconds == greatest):
+                return False
+            found[0] = n - 1
+    return True
 
 
 def _move_statuses(conn: Connection, day: date, change: dict[tuple, int]) -> None:
@@ -639,9 +723,11 @@ _KEY = ("reporter_org_id", "sector_id", "rsit_class", "severity", "communicated_
         "ended_on")
 _KEY_SELECT = (Incident.reporter_org_id, Incident.sector_id, Incident.rsit_class, Incident.severity,
                Incident.communicated_severity, Incident.tlp, Incident.status)
-# The incident's attributes where it is counted depends on (``_Was``): its rollup key, day, status cell.
+# The incident's attributes where it is counted depends on (``_Was``): its rollup key, day, status cell and
+# the durations it adds to its row.
 _COUNTED_BY = frozenset({"reporter_org_id", "sector_id", "rsit_class", "severity", "communicated_severity", "tlp",
-                         "status", "resolved_at", "closed_at", "reported_at", "merged_into_id"})
+                         "status", "resolved_at", "closed_at", "reported_at", "merged_into_id", "acknowledged_at",
+                         "aware_at", "occurred_at"})
 
 
 def _incidents_of(day: date):
@@ -649,15 +735,20 @@ def _incidents_of(day: date):
     contained that their reporter may read (a status entry that is not internal)."""
     start = datetime.combine(day, time(), tzinfo=timezone.utc)
     i = Incident
-    contained = (select(func.min(TimelineEntry.at))  # per incident, through the timeline's incident index
-                 .where(TimelineEntry.incident_id == i.id, TimelineEntry.kind == "status",
-                        TimelineEntry.internal.is_(False),
-                        TimelineEntry.details["new"].as_string() == Status.CONTAINED.value)
-                 .scalar_subquery())
     return (select(i.reporter_org_id, i.sector_id, i.rsit_class, i.severity, i.communicated_severity, i.tlp, i.status,
                    i.reported_at, i.acknowledged_at, i.resolved_at, i.closed_at, i.aware_at, i.occurred_at,
-                   contained)
+                   _contained())
             .where(i.reported_at >= start, i.reported_at < start + timedelta(days=1), _unmerged()))
+
+
+def _contained():
+    """An incident's first move to contained that its reporter may read (a status entry that is not
+    internal), per incident through the timeline's incident index."""
+    return (select(func.min(TimelineEntry.at))
+            .where(TimelineEntry.incident_id == Incident.id, TimelineEntry.kind == "status",
+                   TimelineEntry.internal.is_(False),
+                   TimelineEntry.details["new"].as_string() == Status.CONTAINED.value)
+            .scalar_subquery())
 
 
 def _unmerged():
@@ -687,11 +778,16 @@ def _tally(day: date, rows) -> dict[tuple, _Cell]:
          aware, occurred, contained) in rows:
         cell = cells[_key_of(org, sector, rsit_class, severity, communicated, tlp, status, resolved, closed)]
         cell.incidents += 1
-        cell.add("acknowledge", _seconds(acknowledged, reported))
-        cell.add("contain", _seconds(contained or resolved, reported))
-        cell.add("resolve", _seconds(resolved, reported))
-        cell.add("delay", _seconds(reported, aware or occurred))
+        for measure, seconds in _durations(reported, acknowledged, resolved, aware, occurred, contained):
+            cell.add(measure, seconds)
     return cells
+
+
+def _durations(reported, acknowledged, resolved, aware, occurred, contained) -> tuple[tuple[str, float], ...]:
+    """The (measure, seconds) an incident adds to its rollup row's histograms, for those it has."""
+    found = (("acknowledge", _seconds(acknowledged, reported)), ("contain", _seconds(contained or resolved, reported)),
+             ("resolve", _seconds(resolved, reported)), ("delay", _seconds(reported, aware or occurred)))
+    return tuple((measure, seconds) for measure, seconds in found if seconds is not None)
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:

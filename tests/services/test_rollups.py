@@ -157,8 +157,9 @@ def test_a_write_in_a_busy_cell_tallies_only_the_rows_it_changes(world, monkeypa
     def triage(s, incident):
         incidents.transition(s, world.operator, incident.reference, Status.TRIAGED)
 
-    # Leaves the row of the seven others still new at level 2 (tallied again), and is merged into its new row.
-    assert write(triage) == [7, 1]
+    # Taken out of the row of the seven others still new at level 2 (its delay is alone in its histogram
+    # bucket), and merged into its new row: only itself is tallied.
+    assert write(triage) == [1]
     assert write(lambda s, incident: setattr(incident, "aware_at", day - timedelta(days=2))) == [1]  # in place
     merge = write(lambda s, incident: incidents.merge(s, world.operator, refs[1], into=refs[0], reason="same"))
     assert sum(merge) <= 6 + 1  # the merged report leaves the row of the six left new at level 2
@@ -192,13 +193,39 @@ def test_a_commit_reads_the_stored_rows_of_the_incidents_it_moves_not_their_day(
         s.expire(incident, ["severity"])
         incident.severity = 4
 
-    # The six share one row: moving one tallies it (leaving five) and its new row (one).
-    assert write(lambda s, incident: setattr(incident, "severity", 3)) == (5 + 1, 0)
+    # The six share one row: moving one takes it out of the row and merges it into its new one.
+    assert write(lambda s, incident: setattr(incident, "severity", 3)) == (1, 0)
     assert write(lambda s, incident: incidents.transition(s, world.operator, incident.reference,
                                                           Status.TRIAGED)) == (0 + 1, 0)  # alone in its row
     assert write(expired_then_set) == (0 + 1, 0)
-    # Moves nothing: its row is tallied again (a write in place may change its durations), nothing else.
-    assert write(lambda s, incident: setattr(incident, "title", "Renamed")) == (1, 0)
+    assert write(lambda s, incident: setattr(incident, "title", "Renamed")) == (0, 0)  # counted by none of it
+
+
+def test_a_leaving_incident_is_taken_out_of_its_row_unless_it_held_a_buckets_least_or_greatest(world, monkeypatch):
+    """Four reports share a row and one histogram bucket (reporting delays of 1,100 to 1,200 s). One whose
+    delay lies inside the bucket's range leaves without the row being tallied again; one whose delay was
+    the bucket's greatest leaves the row to be tallied again from its incidents (its next greatest is
+    not known otherwise). Either way the rows are a rebuild's."""
+    gridco = world.actor("analyst@gridco.test")
+    day = utcnow().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    refs = []
+    for n, delay in enumerate((1100, 1150, 1200, 1180)):
+        refs.append(world.submit(gridco, title=f"Delay {delay}", category="fraud/phishing"))
+        reported = day + timedelta(minutes=n)
+        place(world, refs[-1], reported_at=reported, aware_at=reported - timedelta(seconds=delay), severity=2)
+    assert len({rollups.bucket_of(delay) for delay in (1100, 1150, 1200, 1180)}) == 1
+    tallied: list[int] = []
+    original = rollups._tally
+    monkeypatch.setattr(rollups, "_tally", lambda day, rows: tallied.append(len(rows := list(rows))) or
+                        original(day, rows))
+
+    def raise_severity(ref: str) -> list[int]:
+        tallied.clear()
+        return write_and_compare(world, ref, lambda s, incident: setattr(incident, "severity", 3),
+                                 lambda: list(tallied))
+
+    assert raise_severity(refs[1]) == [1]  # 1,150 s: taken out; merged into its new row
+    assert raise_severity(refs[2]) == [2, 1]  # 1,200 s, the greatest: the row of the two left is tallied again
 
 
 def test_a_new_report_is_merged_into_its_row_without_reading_the_rows_other_incidents(world, monkeypatch):
