@@ -264,11 +264,13 @@ def recount(conn: Connection, cells: Iterable[Cell], touched: dict[Cell, set[int
             before: dict[int, _Was] | None = None) -> None:
     """Recount the rollup rows of ``cells`` from their incidents: the commit listener's work, and
     what a path that inserts incidents without ORM objects (``ncert.db.bulk_insert``) calls itself.
-    With ``touched`` (the incidents changed in each cell), only the rows those incidents are or were
-    counted in are tallied again; without, every row of the cells. ``before`` (the commit listener's)
-    holds where each touched incident was counted before the transaction changed it (``_Was``), so
-    those rows are found, and the status cells changed by difference, without reading the cell's
-    other incidents."""
+    Without ``touched``, every row of the cells is tallied again. With it (the incidents touched in
+    each cell) comes ``before``, the commit listener's record of where each incident the transaction
+    changed as counted was counted before (``_Was``; an incident it lacks changed nothing counted):
+    only those incidents are taken out of the rows they left and merged into those they joined, and
+    the status cells change by their moves, without reading the cells' other incidents."""
+    if touched is not None and before is None:
+        raise TypeError("recount of touched incidents needs where they were counted before (before=)")
     cells = sorted(set(cells))
     _lock(conn, cells)
     by_day: dict[date, set[int]] = defaultdict(set)
