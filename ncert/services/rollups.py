@@ -230,7 +230,7 @@ def _note(session: Session, incident_ids: Iterable[int], written: dict[int, Inci
 @event.listens_for(Session, "before_commit")
 def _recount_noted_cells(session: Session) -> None:
     session.flush()  # what is still pending notes its cells
-    before = session.info.pop(_BEFORE, None)
+    before = session.info.pop(_BEFORE, None) or {}  # none when no flush wrote an incident
     if noted := session.info.pop(_PENDING, None):
         recount(session.connection(), noted, touched=noted, before=before)
 
