@@ -480,42 +480,38 @@ def _stale(conn: Connection, day: date, orgs: set[int] | None, mine: list, touch
     moves: dict[tuple, int] = defaultdict(int)
     found = set()
 
-    def ours(counted: tuple | None, org=lambda c: c[1]) -> bool:
-        """Counted on this recount's day, for one of its organisations (a status cell's is its second
-        part, a rollup key's the first of its key)."""
-        return counted is not None and counted[0] == day and (orgs is None or org(counted) in orgs)
+    def on_row(counted: tuple | None) -> bool:
+        """A (day, rollup key) of this recount's day and organisations."""
+        return counted is not None and counted[0] == day and (orgs is None or counted[1][0] in orgs)
 
-    def key_org(counted: tuple) -> int:
-        return counted[1][0]
+    def on_cell(cell: tuple | None) -> bool:
+        """A status cell (day, organisation, label, status) of this recount's day and organisations."""
+        return cell is not None and cell[0] == day and (orgs is None or cell[1] in orgs)
+
+    def count(incident_id: int, was: _Was, now: _Was) -> None:
+        if was is _UNSURE:
+            if on_row(now.rollup):
+                keys.add(now.rollup[1])
+            return
+        if on_row(was.rollup):  # it leaves its row, and joins the one it is in now (maybe the same)
+            leaving[was.rollup[1]].append(was.durations)
+        if on_row(now.rollup):
+            joining[incident_id] = now.rollup[1]
+        if now.status != was.status:
+            if on_cell(now.status):
+                moves[now.status[1:]] += 1
+            if on_cell(was.status):
+                moves[was.status[1:]] -= 1
 
     for ids in _chunks(sorted(touched)):
         for incident_id, *row in conn.execute(
                 select(i.id, i.reported_at, *_KEY_SELECT, i.resolved_at, i.closed_at, i.merged_into_id)
                 .where(i.id.in_(ids))):
             found.add(incident_id)
-            now = _was(*row)
-            was = before.get(incident_id)
-            if was is None:  # nothing it is counted by changed
-                continue
-            if was is _UNSURE:
-                if ours(now.rollup, key_org):
-                    keys.add(now.rollup[1])
-                continue
-            if ours(was.rollup, key_org):  # it leaves its row, and joins the one it is in now (maybe the same)
-                leaving[was.rollup[1]].append(was.durations)
-            if ours(now.rollup, key_org):
-                joining[incident_id] = now.rollup[1]
-            if now.status != was.status:
-                if ours(now.status):
-                    moves[now.status[1:]] += 1
-                if ours(was.status):
-                    moves[was.status[1:]] -= 1
-    for incident_id in touched - found:  # deleted in this transaction
-        was = before.get(incident_id, _NEW)
-        if ours(was.rollup, key_org):
-            leaving[was.rollup[1]].append(was.durations)
-        if ours(was.status):
-            moves[was.status[1:]] -= 1
+            if (was := before.get(incident_id)) is not None:  # else nothing it is counted by changed
+                count(incident_id, was, _was(*row))
+    for incident_id in touched - found:  # deleted in this transaction: counted nowhere now
+        count(incident_id, before.get(incident_id, _NEW), _NEW)
     moves = {k: n for k, n in moves.items() if n}
     keys |= _take_out(conn, mine, {key: left for key, left in leaving.items() if key not in keys})
     joined = sorted(incident_id for incident_id, key in joining.items() if key not in keys)
