@@ -14,18 +14,24 @@ levels), while it costs parsers memory and stack out of proportion to its size.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, BinaryIO
 
-import numpy as np
 import orjson
 
 from ncert.errors import BadRequest, NcertError
+from ncert.lazy import numpy as np
 
 CHUNK = 64 * 1024
 _QUOTE = ord('"')
-# Each byte's step in depth: +1 for an opening bracket, -1 for a closing one.
-_STEPS = np.zeros(256, dtype=np.int8)
-_STEPS[list(b"[{")], _STEPS[list(b"]}")] = 1, -1
+
+
+@cache
+def _steps() -> np.ndarray:
+    """Each byte's step in depth: +1 for an opening bracket, -1 for a closing one."""
+    steps = np.zeros(256, dtype=np.int8)
+    steps[list(b"[{")], steps[list(b"]}")] = 1, -1
+    return steps
 
 
 class TooDeep(BadRequest):
@@ -122,7 +128,7 @@ class DepthGuard:
         # Escapes become two inert bytes, so every quote left opens or closes a string.
         plain = data.replace(b"\\\\", b"__").replace(b'\\"', b"__") if b"\\" in data else data
         codes = np.frombuffer(plain, dtype=np.uint8)
-        every = _STEPS[codes]
+        every = _steps()[codes]
         at = np.flatnonzero(every)  # brackets, in strings or not
         quotes = np.flatnonzero(codes == _QUOTE)
         outside = ((np.searchsorted(quotes, at) + self._in_string) & 1) == 0

@@ -14,9 +14,12 @@ import os
 import subprocess
 import sys
 
-# Packages neither starting the app nor taking a REST report needs (no model is trained here).
+# Packages neither starting the app nor taking a REST report needs (no model is trained here): MISP, the
+# quarterly PDF, models, Elasticsearch while none is configured, STIX export and advisory sharing (stix2, its
+# pattern grammar and TAXII client), the streaming depth guard (numpy), the Elasticsearch health check (requests).
 HEAVY = ("pymisp", "pymispwarninglists", "lark", "jsonschema", "rfc3987_syntax", "fpdf", "sklearn", "scipy",
-         "skops", "pandas", "elasticsearch")
+         "skops", "pandas", "elasticsearch", "stix2", "stix2patterns", "antlr4", "taxii2client", "numpy",
+         "requests", "urllib3")
 
 
 def _loaded(code: str, env: dict[str, str], cwd) -> list[str]:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 
-from stix2patterns.validator import run_validator
-
 from ncert.observables import HASH_LENGTHS, normalise
 
 # Only the four ASCII whitespace characters; the grammar's WS also has Unicode
@@ -114,6 +112,9 @@ def pattern_errors(pattern: str) -> list[str]:
     if len(pattern) > SLOW_PATTERN_MAX:
         return [f"it is {len(pattern):,} characters long; beyond simple equality comparisons, "
                 f"patterns of up to {SLOW_PATTERN_MAX:,} characters are accepted"]
+    # The ANTLR grammar (~25 ms to import) loads with the first pattern off the fast path, not with ncert.
+    from stix2patterns.validator import run_validator
+
     try:
         errors = run_validator(pattern, "2.1")
     except Exception as exc:  # a parser crash on hostile input (deep nesting...) refuses the pattern, not the batch

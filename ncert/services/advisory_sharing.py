@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import stix2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
+from ncert.lazy import stix2
 from ncert.models import Advisory, AdvisoryRevision, Organization, TaxiiCollection
 from ncert.services import audit, taxii
 from ncert.services.stix_export import Exporter, _id, pattern_for

@@ -12,7 +12,6 @@ import uuid
 from datetime import datetime
 
 import orjson
-import stix2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from ncert.actor import Actor
 from ncert.db import keys_in
 from ncert.errors import Forbidden, Invalid
 from ncert.i18n import N_
+from ncert.lazy import stix2
 from ncert.models import Incident, Indicator, Organization
 from ncert.services import audit, incidents, indicators, taxii
 from ncert.taxonomy import OPEN_STATUSES, TLP, Status

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-import requests
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
@@ -30,6 +29,8 @@ def database(runtime: Runtime) -> bool:
 def elasticsearch(runtime: Runtime) -> bool:
     """The cluster answers its health API and is not red. ``GET /`` is no probe: some builds
     answer it 405 (../shared/reference/elasticsearch.md, "Readiness")."""
+    import requests  # ~40 ms: only a process configured with Elasticsearch checks it
+
     url = runtime.settings.elasticsearch_url.rstrip("/") + "/_cluster/health"
     response = requests.get(url, timeout=ELASTICSEARCH_TIMEOUT_S)
     return response.ok and response.json().get("status") in ("green", "yellow")
