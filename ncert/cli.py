@@ -908,10 +908,11 @@ def risks_import(ctx: Context, path: Path) -> None:
 
 @main.group("advisories")
 def advisories_group() -> None:
-    """Public advisories: list, show, draft and revise from a file, publish an approved revision.
+    """Public advisories: list, show, draft and revise from a file, submit a draft for approval, publish an
+    approved revision, withdraw a published advisory.
 
-    The CLI acts as the national centre's system: it drafts and publishes, but approves nothing (a
-    second person approves, in the console or with their API key)."""
+    The CLI acts as the national centre's system: it drafts, submits, publishes and withdraws, but approves
+    nothing (a second person approves, in the console or with their API key)."""
 
 
 @advisories_group.command("list")
@@ -925,8 +926,9 @@ def advisories_list(ctx: Context) -> None:
             latest = a.revisions[-1]
             published = [r.number for r in a.revisions if r.status == "published"]
             title = (latest.texts.get("en") or next(iter(latest.texts.values())))["title"]
-            click.echo(f"{a.reference}\tr{latest.number} {latest.status}\t"
-                       f"{'published r' + str(published[-1]) if published else 'unpublished'}\t{title}")
+            state = (f"withdrawn r{published[-1]}" if a.withdrawn_at is not None
+                     else f"published r{published[-1]}" if published else "unpublished")
+            click.echo(f"{a.reference}\tr{latest.number} {latest.status}\t{state}\t{title}")
 
 
 @advisories_group.command("show")
@@ -946,9 +948,12 @@ def advisories_show(ctx: Context, reference: str) -> None:
                "last_published_at": a.last_published_at and a.last_published_at.isoformat(),
                "incidents": [i.reference for i in advisories.sources(session, actor, a)],
                "revisions": [{"number": r.number, "status": r.status, "created_by": r.created_by,
-                              "approved_by": r.approved_by,
+                              "submitted_by": r.submitted_by, "approved_by": r.approved_by,
                               "published_at": r.published_at and r.published_at.isoformat(),
+                              **({"withdrawal_reason": r.withdrawal_reason} if r.withdrawal_reason else {}),
                               **advisories.content_of(r)} for r in a.revisions]}
+        if a.withdrawn_at is not None:
+            out["withdrawn_at"] = a.withdrawn_at.isoformat()
     click.echo(yaml.safe_dump(out, sort_keys=False, allow_unicode=True), nl=False)
 
 
@@ -986,7 +991,47 @@ def advisories_draft(ctx: Context, path: Path, reference: str | None) -> None:
         else:
             reference = advisories.create(session, actor, content, [str(s) for s in sources]).reference
             number = 1
-    click.echo(f"{reference} revision {number} is a draft: a second person (leadership or admin) approves it")
+    click.echo(f"{reference} revision {number} is a draft: submit it for approval when it is ready")
+
+
+def _open_number(session, actor, reference: str) -> int:
+    """The number of the advisory's open revision, for a step given no --revision."""
+    from ncert.services import advisories
+
+    found = advisories.open_revision(advisories.get(session, actor, reference))
+    if found is None:
+        raise click.ClickException(f"{reference.upper()}: every revision is published already")
+    return found.number
+
+
+@advisories_group.command("submit")
+@click.argument("reference")
+@click.option("--revision", "number", type=int, default=None, help="The draft revision (default: the open one)")
+@pass_ctx
+def advisories_submit(ctx: Context, reference: str, number: int | None) -> None:
+    """Submit an advisory's draft revision for a second person's approval (leadership or admin)."""
+    from ncert.services import advisories
+
+    with transaction(ctx.runtime.sessions) as session:
+        actor = ctx.actor(session)
+        number = number if number is not None else _open_number(session, actor, reference)
+        reference = advisories.submit(session, actor, reference, number).advisory.reference
+    click.echo(f"{reference} revision {number} is submitted: a second person (leadership or admin) approves it")
+
+
+@advisories_group.command("withdraw")
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why it is withdrawn (shown on its public page and in its CSAF document)")
+@pass_ctx
+def advisories_withdraw(ctx: Context, reference: str, reason: str) -> None:
+    """Withdraw a published advisory: it stays public, marked withdrawn with the reason, and takes no
+    further revision; a revision not yet published is discarded."""
+    from ncert.services import advisories
+
+    with transaction(ctx.runtime.sessions) as session:
+        revision = advisories.withdraw(session, ctx.actor(session), reference, reason)
+        reference, number = revision.advisory.reference, revision.number
+    click.echo(f"{reference} is withdrawn (revision {number})")
 
 
 @advisories_group.command("publish")
@@ -999,11 +1044,7 @@ def advisories_publish(ctx: Context, reference: str, number: int | None) -> None
 
     with transaction(ctx.runtime.sessions) as session:
         actor = ctx.actor(session)
-        if number is None:
-            found = advisories.open_revision(advisories.get(session, actor, reference))
-            if found is None:
-                raise click.ClickException(f"{reference.upper()}: every revision is published already")
-            number = found.number
+        number = number if number is not None else _open_number(session, actor, reference)
         revision = advisories.publish(session, actor, reference, number)
         reference = revision.advisory.reference
     click.echo(f"{reference} revision {number} published (TLP:CLEAR)")

@@ -11,12 +11,13 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ncert.scoring import ScoringConfig
 
 PLAYBOOK_LIBRARY = Path(__file__).resolve().parent.parent / "playbooks" / "library"
-SECRET_FIELDS = {"secret_key"}
+SECRET_FIELDS = {"secret_key", "csaf_openpgp_passphrase"}
 MAX_JSON_DEPTH = 64  # arrays and objects; STIX, MISP and API bodies nest a handful of levels
 _SCORING = ScoringConfig()
 
@@ -74,6 +75,15 @@ class Settings:
     elasticsearch_url: str | None = None
     # The console's language when neither the user nor the browser chose one (ncert.i18n, issue 14).
     default_locale: str = "en"
+    # /.well-known/security.txt (RFC 9116, ncert.public): its Contact URIs (none: the national
+    # organisation's contact e-mail, else the site itself) and its Expires (None: 90 days after each
+    # request, the file being written by the running service).
+    security_contact: tuple[str, ...] = ()
+    security_txt_expires: datetime | None = None
+    # The OpenPGP secret key (an ASCII-armoured file) that signs the CSAF documents (CSAF 2.0 §7.1.19
+    # and 20, ncert.public.openpgp), and its passphrase; None: no signatures, and no key is named.
+    csaf_openpgp_key: Path | None = None
+    csaf_openpgp_passphrase: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -98,6 +108,10 @@ class Settings:
             elasticsearch_url=env.get("NCERT_ELASTICSEARCH_URL", "").strip() or None,
             category_suggestion_threshold=_share(env, "NCERT_CATEGORY_SUGGESTION_THRESHOLD", 0.8),
             default_locale=_locale(env),
+            security_contact=_contacts(env),
+            security_txt_expires=_expires(env),
+            csaf_openpgp_key=_openpgp_key(env),
+            csaf_openpgp_passphrase=env.get("NCERT_CSAF_OPENPGP_PASSPHRASE") or None,
             **_scoring_from_env(env),
             **_sign_in_from_env(env),
         )
@@ -118,6 +132,8 @@ class Settings:
                 value = _redact_url(value)
             elif isinstance(value, Mapping):
                 value = ",".join(f"{k}={v:g}" for k, v in value.items())
+            elif isinstance(value, tuple):
+                value = ",".join(value)
             out[f"NCERT_{f.name.upper()}"] = str(value)
         return out
 
@@ -201,6 +217,41 @@ def _locale(env: Mapping[str, str]) -> str:
     if text not in LOCALES:
         raise ConfigError(f"NCERT_DEFAULT_LOCALE: {text!r} is not one of {', '.join(LOCALES)}")
     return text
+
+
+def _contacts(env: Mapping[str, str]) -> tuple[str, ...]:
+    """``NCERT_SECURITY_CONTACT``: comma-separated URIs (RFC 9116 §2.5.3: ``mailto:``, ``tel:`` or ``https:``)."""
+    found = tuple(c.strip() for c in env.get("NCERT_SECURITY_CONTACT", "").split(",") if c.strip())
+    for contact in found:
+        if not contact.startswith(("mailto:", "tel:", "https://")) or any(c.isspace() for c in contact):
+            raise ConfigError(f"NCERT_SECURITY_CONTACT: {contact!r} is not a mailto:, tel: or https:// URI")
+    return found
+
+
+def _expires(env: Mapping[str, str]) -> datetime | None:
+    """``NCERT_SECURITY_TXT_EXPIRES``: an ISO 8601 date and time with its offset (RFC 9116 §2.5.5)."""
+    text = env.get("NCERT_SECURITY_TXT_EXPIRES", "").strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ConfigError(f"NCERT_SECURITY_TXT_EXPIRES: {text!r} is not a date and time with its offset, "
+                          "e.g. 2027-06-30T00:00:00Z")
+    return value.astimezone(timezone.utc)
+
+
+def _openpgp_key(env: Mapping[str, str]) -> Path | None:
+    """``NCERT_CSAF_OPENPGP_KEY``: a readable file holding the ASCII-armoured OpenPGP secret key."""
+    text = env.get("NCERT_CSAF_OPENPGP_KEY", "").strip()
+    if not text:
+        return None
+    path = Path(text).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"NCERT_CSAF_OPENPGP_KEY: {text!r} is not a file")
+    return path
 
 
 def _whole(env: Mapping[str, str], variable: str, default: int) -> int:

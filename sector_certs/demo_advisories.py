@@ -152,5 +152,6 @@ def seed(session: Session, operator: Actor, director: Actor) -> list[str]:
 
 
 def _approve_and_publish(session: Session, operator: Actor, director: Actor, reference: str, number: int) -> None:
+    advisories.submit(session, operator, reference, number)
     advisories.approve(session, director, reference, number)
     advisories.publish(session, operator, reference, number)

@@ -119,6 +119,7 @@ def vocabulary_keys() -> dict[str, set[str]]:
         "sector": {s["slug"] for s in registry["sectors"]},
         "timeline_kind": timeline_kinds() | {"misp-delete", "misp-publish"},
         "advisory_severity": set(advisories.SEVERITIES),
+        "advisory_status": set(advisories.STATUSES),
         "risk_status": set(risk_records.STATUSES),
         "risk_strategy": set(risk_records.STRATEGIES),
         "action_status": set(risk_records.ACTION_STATUSES),

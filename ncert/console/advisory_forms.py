@@ -8,7 +8,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import Length
 
 from ncert.console.forms import TEXT, FlaskForm, options
-from ncert.services.advisories import LANGUAGES, SEVERITIES
+from ncert.services.advisories import LANGUAGES, REASON_MAX, SEVERITIES
 
 LANGUAGE_NAMES = {"az": _l("Azerbaijani"), "en": _l("English"), "ru": _l("Russian")}
 
@@ -40,9 +40,16 @@ for _lang in LANGUAGES:
 
 
 class RevisionForm(FlaskForm):
-    """Approve or publish one revision (its number, so a stale page acts on nothing)."""
+    """Submit, approve or publish one revision (its number, so a stale page acts on nothing)."""
 
     number = IntegerField()
+
+
+class WithdrawForm(FlaskForm):
+    """Withdraw a published advisory: why (public)."""
+
+    reason = TextAreaField(_l("Why it is withdrawn (shown on the public page and in the CSAF document)"),
+                           [Length(max=REASON_MAX)], **TEXT)
 
 
 def fields(form: AdvisoryForm) -> dict:

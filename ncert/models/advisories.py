@@ -1,9 +1,11 @@
 """Public advisories: an advisory, each of its revisions kept as written, and the
 incidents it was drafted from (internal: never published).
 
-A revision is a draft until a second person approves it; an approved revision is
-published as TLP:CLEAR, and publishing the next one keeps the earlier ones as the
-advisory's revision history. An advisory has at most one unpublished revision.
+A revision is a draft until its drafter submits it for approval; a second person approves a
+submitted revision, an approved one is published as TLP:CLEAR, and publishing the next one keeps
+the earlier ones as the advisory's revision history. An advisory has at most one unpublished
+revision. Withdrawing a published advisory publishes one last revision that records why; the
+advisory stays public, marked withdrawn, and takes no further revisions.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Advisory(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_published_at: Mapped[datetime | None]  # CSAF tracking.initial_release_date
     last_published_at: Mapped[datetime | None]  # CSAF tracking.current_release_date; NULL: never published
+    withdrawn_at: Mapped[datetime | None]  # set by the revision that withdraws it; NULL: not withdrawn
 
     revisions: Mapped[list["AdvisoryRevision"]] = relationship(
         back_populates="advisory", lazy="selectin", order_by="AdvisoryRevision.number",
@@ -53,7 +56,7 @@ class AdvisoryRevision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     advisory_id: Mapped[int] = mapped_column(ForeignKey("advisories.id", ondelete="CASCADE"))
     number: Mapped[int]  # 1, 2, …: CSAF's integer tracking.version once published
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | approved | published
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | submitted | approved | published
     texts: Mapped[dict] = mapped_column()
     severity: Mapped[str] = mapped_column(String(16))  # low | medium | high | critical
     products: Mapped[list] = mapped_column(default=list)  # [{"name", "cpe" (CPE 2.3 or null)}]
@@ -66,10 +69,15 @@ class AdvisoryRevision(Base):
     created_by: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by: Mapped[str | None] = mapped_column(String(400))  # who marked it ready for approval
+    submitted_at: Mapped[datetime | None]
     approved_by: Mapped[str | None] = mapped_column(String(400))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # Why the advisory was withdrawn, on the revision that withdraws it (its content is the last
+    # published revision's); NULL on every other revision.
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
     advisory: Mapped[Advisory] = relationship(back_populates="revisions")
 

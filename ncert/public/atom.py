@@ -18,8 +18,11 @@ def _date(value: datetime) -> str:
 
 
 def feed(advisories: list[PublishedAdvisory], *, title: str, author: str, feed_url: str, site_url: str,
-         page_url: Callable[[str], str], csaf_url: Callable[[PublishedAdvisory], str], lang: str | None) -> bytes:
-    """One entry per advisory (its latest published revision), newest first."""
+         page_url: Callable[[str], str], csaf_url: Callable[[PublishedAdvisory], str], lang: str | None,
+         withdrawn_label: str = "withdrawn") -> bytes:
+    """One entry per advisory (its latest published revision), newest first. A withdrawn advisory keeps its
+    entry, updated when it was withdrawn: its title says so (``withdrawn_label``, in the feed's language),
+    its summary starts with the reason, and it carries the category ``withdrawn``."""
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
     _text(root, "id", feed_url)  # §4.2.6: a permanent IRI
@@ -34,14 +37,19 @@ def feed(advisories: list[PublishedAdvisory], *, title: str, author: str, feed_u
         entry_lang, text = revision.text(lang)
         entry = ET.SubElement(root, f"{{{ATOM}}}entry", {XML_LANG: entry_lang})
         _text(entry, "id", page_url(advisory.reference))
-        _text(entry, "title", f"{advisory.reference}: {text['title']}")
+        withdrawal = advisory.withdrawal
+        mark = f" ({withdrawn_label})" if withdrawal is not None else ""
+        _text(entry, "title", f"{advisory.reference}{mark}: {text['title']}")
         _text(entry, "published", _date(advisory.initial_release))
         _text(entry, "updated", _date(advisory.current_release))
-        _text(entry, "summary", text["summary"])
+        reason = f"{withdrawn_label.capitalize()}: {withdrawal.withdrawal_reason}\n\n" if withdrawal is not None else ""
+        _text(entry, "summary", reason + text["summary"])
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=page_url(advisory.reference), type="text/html")
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=csaf_url(advisory), type="application/json",
                       title="CSAF 2.0")
         ET.SubElement(entry, f"{{{ATOM}}}category", term=revision.severity, label=f"Severity: {revision.severity}")
+        if withdrawal is not None:
+            ET.SubElement(entry, f"{{{ATOM}}}category", term="withdrawn", label=withdrawn_label)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 

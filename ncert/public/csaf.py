@@ -20,6 +20,14 @@ SCHEMA_URL = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
 # §7.1.18: at least one hash file per document, named by appending the algorithm's extension.
 HASHES = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
 ROLIE_FEED = f"feed-tlp-{DIRECTORY}.json"  # §7.1.15: one ROLIE feed per TLP label
+# §7.1.16: the ROLIE service document, next to the provider metadata; §7.1.17: the feed's category
+# document, next to the feed, named as the CSAF tools' checker looks for it (category-<label>.json).
+ROLIE_SERVICE = "service.json"
+ROLIE_CATEGORIES = f"category-{DIRECTORY}.json"
+INFORMATION_TYPE = {"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"}
+SIGNATURE = "asc"  # §7.1.19: an OpenPGP signature file per document, <document name>.asc
+OPENPGP_DIRECTORY = "openpgp"  # §7.1.20: the public key, in a folder next to the provider metadata
+WITHDRAWAL_NOTE = "Reasoning for Withdrawal"  # the note's title, as CSAF 2.1's csaf_withdrawn profile names it
 
 
 def filename(tracking_id: str) -> str:
@@ -44,7 +52,13 @@ def publisher(name: str, namespace: str) -> dict:
 
 def document(advisory: PublishedAdvisory, *, lang: str | None, publisher_info: dict, csaf_url: str,
              page_url: str) -> dict:
-    """The CSAF document of the advisory's latest published revision, with every published revision in its history."""
+    """The CSAF document of the advisory's latest published revision, with every published revision in its history.
+
+    A withdrawn advisory's document stays where it is (§7.1.11) and keeps its tracking status ``final``:
+    CSAF 2.0's statuses (§3.2.1.12.5: draft, final, interim) say how likely the content is to change, not
+    whether it stands. Its last revision-history entry (the withdrawal's version) and a note say it was
+    withdrawn and why, so an aggregator that re-reads the changed document (changes.csv, the ROLIE feed's
+    updated date) learns it."""
     revision = advisory.latest
     lang, text = revision.text(lang or "en")  # for aggregators, English where there is an English text
     ids = [f"CSAFPID-{n:04d}" for n in range(1, len(revision.products) + 1)]
@@ -55,6 +69,10 @@ def document(advisory: PublishedAdvisory, *, lang: str | None, publisher_info: d
             entry["product_identification_helper"] = {"cpe": product["cpe"]}
         products.append(entry)
     notes = [{"category": "summary", "title": "Summary", "text": text["summary"]}]
+    if advisory.withdrawal is not None:
+        notes.insert(0, {"category": "description", "title": WITHDRAWAL_NOTE,
+                         "text": f"This advisory was withdrawn on {advisory.withdrawal.published_at:%Y-%m-%d}: "
+                                 f"{advisory.withdrawal.withdrawal_reason}"})
     if revision.indicators:
         notes.append({"category": "details", "title": "Indicators of compromise",
                       "text": "\n".join(f"{i['type']}: {i['value']}" for i in revision.indicators)})
@@ -79,7 +97,7 @@ def document(advisory: PublishedAdvisory, *, lang: str | None, publisher_info: d
                 "initial_release_date": timestamp(advisory.initial_release),
                 # §3.2.1.12.6: every published version; numbers are the integer versioning of §3.1.11.1.
                 "revision_history": [{"date": timestamp(r.published_at), "number": str(r.number),
-                                      "summary": r.change_summary} for r in advisory.revisions],
+                                      "summary": _change(r)} for r in advisory.revisions],
                 "status": "final",
                 "version": str(revision.number),
             },
@@ -90,6 +108,13 @@ def document(advisory: PublishedAdvisory, *, lang: str | None, publisher_info: d
                                                                                                           text)],
     }
     return doc
+
+
+def _change(revision) -> str:
+    """A revision-history summary: the withdrawal's says so, with its reason."""
+    if revision.withdrawal_reason is not None:
+        return f"{revision.change_summary}: {revision.withdrawal_reason}"
+    return revision.change_summary
 
 
 def _vulnerability(cve: str | None, ids: list[str], text: dict) -> dict:
@@ -111,10 +136,13 @@ def hash_file(algorithm: str, body: bytes, name: str) -> str:
 
 
 def provider_metadata(*, canonical_url: str, directory_url: str, feed_url: str, publisher_info: dict,
-                      last_updated: datetime) -> dict:
+                      last_updated: datetime, openpgp_key: dict | None = None) -> dict:
     """§7.2.1 provider-metadata.json of a CSAF provider (§7.2.2) distributing through a directory
-    (requirements 11–14, §7.1.11–14) and a ROLIE feed (requirement 15, §7.1.15)."""
-    return {
+    (requirements 11–14, §7.1.11–14) and ROLIE (requirements 15–17, §7.1.15–17). With a signing key
+    (``{"fingerprint", "url"}``), every document is signed (requirement 19) and the key is named
+    (requirement 20): with the hash files (requirement 18) that is a CSAF trusted provider (§7.2.3).
+    Without one, nothing is said about keys."""
+    metadata = {
         "canonical_url": canonical_url,
         "distributions": [{"directory_url": directory_url},
                           {"rolie": {"feeds": [{"summary": "Every TLP:CLEAR (TLP:WHITE) advisory of the centre",
@@ -126,6 +154,10 @@ def provider_metadata(*, canonical_url: str, directory_url: str, feed_url: str, 
         "publisher": publisher_info,
         "role": "csaf_provider",
     }
+    if openpgp_key is not None:
+        metadata["pgp_keys"] = [openpgp_key]
+        metadata["role"] = "csaf_trusted_provider"
+    return metadata
 
 
 def index_txt(advisories: list[PublishedAdvisory]) -> str:
@@ -140,10 +172,13 @@ def changes_csv(advisories: list[PublishedAdvisory]) -> str:
 
 
 def rolie_feed(advisories: list[PublishedAdvisory], *, feed_id: str, title: str, feed_url: str,
-               document_url, updated: datetime) -> dict:
+               document_url, updated: datetime, service_url: str, categories_url: str,
+               signed: bool = False) -> dict:
     """§7.1.15 the ROLIE feed (RFC 8322, in its JSON form) of the TLP:WHITE documents, most recent first:
     the csaf information-type category, and per document an entry with its tracking id, title, release
-    dates, its URL as the self link and the content, a hash link per hash file, and the CSAF format."""
+    dates, its URL as the self link and the content, a hash link per hash file, a signature link when
+    the documents are signed, and the CSAF format. The feed links its service document (RFC 5023's
+    ``service`` relation, §7.1.16) and its category document (§7.1.17)."""
     entries = []
     for advisory in sorted(advisories, key=lambda a: a.current_release, reverse=True):
         url = document_url(advisory)
@@ -152,7 +187,8 @@ def rolie_feed(advisories: list[PublishedAdvisory], *, feed_id: str, title: str,
             "id": advisory.reference,
             "title": text["title"],
             "link": [{"rel": "self", "href": url}, *({"rel": "hash", "href": f"{url}.{algorithm}"}
-                                                      for algorithm in HASHES)],
+                                                      for algorithm in HASHES),
+                     *([{"rel": "signature", "href": f"{url}.{SIGNATURE}"}] if signed else [])],
             "published": timestamp(advisory.initial_release),
             "updated": timestamp(advisory.current_release),
             "summary": {"content": text["summary"]},
@@ -162,8 +198,47 @@ def rolie_feed(advisories: list[PublishedAdvisory], *, feed_id: str, title: str,
     return {"feed": {
         "id": feed_id,
         "title": title,
-        "link": [{"rel": "self", "href": feed_url}],
-        "category": [{"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"}],
+        "link": [{"rel": "self", "href": feed_url}, {"rel": "service", "href": service_url},
+                 {"rel": "related", "href": categories_url}],
+        "category": [dict(INFORMATION_TYPE)],
         "updated": timestamp(updated),
         "entry": entries,
     }}
+
+
+def service_document(*, title: str, feed_title: str, feed_url: str, categories_url: str) -> dict:
+    """§7.1.16 the ROLIE service document (RFC 8322 §5, RFC 5023 §8 in JSON): one workspace listing the
+    feed the provider metadata names, with its csaf information-type category, as the specification's
+    own example writes it, and the feed's category document."""
+    return {"service": {"workspace": [{"title": title, "collection": [{
+        "title": feed_title, "href": feed_url,
+        "categories": {"category": [dict(INFORMATION_TYPE)], "href": categories_url}}]}]}}
+
+
+def category_document(advisories: list[PublishedAdvisory]) -> dict:
+    """§7.1.17 the feed's ROLIE category document (RFC 5023 §7): the terms that dissect its documents,
+    as the specification suggests: their document category, their languages, the names of the products
+    they concern and the CVEs they name, each term once, in that order."""
+    documents = [document_terms(a) for a in advisories]
+    terms = ["csaf_security_advisory"]
+    for index in range(1, 4):
+        terms += sorted({term for found in documents for term in found[index]})
+    return {"categories": {"category": [{"term": term} for term in dict.fromkeys(terms)]}}
+
+
+def document_terms(advisory: PublishedAdvisory) -> tuple[str, list[str], list[str], list[str]]:
+    """The category, language, product names and CVEs of the advisory's document (as ``document`` writes it)."""
+    revision = advisory.latest
+    lang, _ = revision.text("en")
+    return ("csaf_security_advisory", [lang], [p["name"] for p in revision.products], list(revision.cves))
+
+
+def security_txt(*, contacts: list[str], expires: datetime, provider_metadata_url: str, canonical_url: str,
+                 languages: list[str]) -> str:
+    """/.well-known/security.txt (RFC 9116) naming the provider metadata with its ``CSAF`` field
+    (CSAF 2.0 §7.1.8, requirement 8, registered in the IANA security.txt fields registry)."""
+    lines = [f"Contact: {contact}" for contact in contacts]
+    lines += [f"Expires: {expires.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+              f"Canonical: {canonical_url}", f"Preferred-Languages: {', '.join(languages)}",
+              f"CSAF: {provider_metadata_url}"]
+    return "\n".join(lines) + "\n"

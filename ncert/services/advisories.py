@@ -1,13 +1,17 @@
-"""Public advisories: drafting, revising, a second person's approval, publishing.
+"""Public advisories: drafting, revising, submitting for approval, a second person's approval,
+publishing and withdrawing.
 
 Operators (soc_operator, admin) draft an advisory from scratch or from incidents and
-revise it; a different person with the leadership or admin role approves a revision
-(nobody who wrote it); only an approved revision is published (by an operator or admin), always as TLP:CLEAR
-(FIRST TLP 2.0: "may be distributed without restriction"). Publishing the next
-revision keeps every earlier one: the public pages and the CSAF document show them
-as the revision history. Only national staff read drafts and the incidents an
-advisory came from; the public reads ``published``/``public_advisory``, which carry
-published revisions only.
+revise it, and submit a revision for approval when it is ready; a different person with the
+leadership or admin role approves a submitted revision (nobody who wrote it); only an approved
+revision is published (by an operator or admin), always as TLP:CLEAR (FIRST TLP 2.0: "may be
+distributed without restriction"). An edit sends a submitted or approved revision back to draft.
+Publishing the next revision keeps every earlier one: the public pages and the CSAF document show
+them as the revision history. An operator or admin withdraws a published advisory with a reason:
+one last revision, published at once, records the withdrawal (its content is the last published
+revision's), and the advisory stays public, marked withdrawn, and takes no further revision.
+Only national staff read drafts and the incidents an advisory came from; the public reads
+``published``/``public_advisory``, which carry published revisions only.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import next_in_year, utcnow
 from ncert.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import Advisory, AdvisoryIncident, AdvisoryRevision, Incident
 from ncert.models.advisories import AdvisoryCounter
 from ncert.observables import normalise
@@ -35,6 +40,7 @@ from ncert.taxonomy import TLP, Role
 
 LANGUAGES = ("az", "en", "ru")  # Azerbaijani (Latin script), English, Russian
 SEVERITIES = ("low", "medium", "high", "critical")
+STATUSES = ("draft", "submitted", "approved", "published")  # a revision's, in the order it goes through them
 PUBLISHED_TLP = TLP.CLEAR
 DRAFTERS = (Role.SOC_OPERATOR, Role.ADMIN)
 APPROVERS = (Role.LEADERSHIP, Role.ADMIN)
@@ -47,6 +53,8 @@ CPE23 = (r"^cpe:2\.3:[aho\*\-](:(((\?*|\*?)([a-zA-Z0-9\-\._]|(\\[\\\*\?!\"#\$%&'
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+REASON_MAX = 2000  # a withdrawal's reason, shown on the public page and in the CSAF document
+WITHDRAWN_SUMMARY = "Withdrawn"  # the change summary of the revision that withdraws an advisory
 
 
 class _Strict(BaseModel):
@@ -139,13 +147,13 @@ def author_of(actor: Actor) -> int | str:
 
 def _require_drafter(actor: Actor) -> None:
     if not may_draft(actor):
-        raise Forbidden("drafting advisories needs the soc_operator or admin role")
+        raise Forbidden(N_("drafting advisories needs the soc_operator or admin role"))
 
 
 def _require_staff(actor: Actor) -> None:
     """Drafts and their sources are national staff's; anyone else is answered as if none existed."""
     if not actor.is_national:
-        raise NotFound("no such advisory")
+        raise NotFound(N_("no such advisory"))
 
 
 # -- drafting -------------------------------------------------------------------------------
@@ -214,10 +222,12 @@ def _content(data: AdvisoryInput) -> dict:
 
 
 def revise(session: Session, actor: Actor, reference: str, data: AdvisoryInput) -> AdvisoryRevision:
-    """Write the advisory's open revision: edit it (an approval it had lapses: the approver
-    approved other words), or start the next one after the last published."""
+    """Write the advisory's open revision: edit it (back to draft: a submission or approval it had
+    lapses, as the approver would have approved other words), or start the next one after the last
+    published. A withdrawn advisory takes no further revision."""
     _require_drafter(actor)
     advisory = _locked(session, actor, reference)
+    _require_not_withdrawn(advisory)
     now = utcnow()
     revision = open_revision(advisory)
     if revision is None:
@@ -227,6 +237,7 @@ def revise(session: Session, actor: Actor, reference: str, data: AdvisoryInput) 
         for key, value in _content(data).items():
             setattr(revision, key, value)
         revision.status, revision.updated_at = "draft", now
+        revision.submitted_by = revision.submitted_at = None
         revision.approved_by = revision.approved_by_id = revision.approved_at = None
         revision.author_ids = list(dict.fromkeys([*revision.author_ids, author_of(actor)]))
     session.flush()
@@ -235,16 +246,28 @@ def revise(session: Session, actor: Actor, reference: str, data: AdvisoryInput) 
     return revision
 
 
-def approve(session: Session, actor: Actor, reference: str, number: int) -> AdvisoryRevision:
-    """Approve draft ``number``: leadership or admin, and nobody who wrote it (a second person)."""
-    if not may_approve(actor):
-        raise Forbidden("approving advisories needs the leadership or admin role")
-    if actor.user_id is None and actor.api_key_id is None:
-        raise Forbidden("a revision is approved by a second person: a user or their API key, not the system")
+def submit(session: Session, actor: Actor, reference: str, number: int) -> AdvisoryRevision:
+    """Submit draft ``number`` for approval: its drafters (an operator or admin) say it is ready for a
+    second person to read. Only a submitted revision is approved; an edit makes it a draft again."""
+    if not may_draft(actor):
+        raise Forbidden(N_("submitting advisories for approval needs the soc_operator or admin role"))
     advisory = _locked(session, actor, reference)
     revision = _open(advisory, number, "draft")
+    revision.status, revision.submitted_by, revision.submitted_at = "submitted", actor.label, utcnow()
+    audit.record(session, actor, "advisory.submit", "advisory", advisory.reference, revision=number)
+    return revision
+
+
+def approve(session: Session, actor: Actor, reference: str, number: int) -> AdvisoryRevision:
+    """Approve submitted revision ``number``: leadership or admin, and nobody who wrote it (a second person)."""
+    if not may_approve(actor):
+        raise Forbidden(N_("approving advisories needs the leadership or admin role"))
+    if actor.user_id is None and actor.api_key_id is None:
+        raise Forbidden(N_("a revision is approved by a second person: a user or their API key, not the system"))
+    advisory = _locked(session, actor, reference)
+    revision = _open(advisory, number, "submitted")
     if author_of(actor) in revision.author_ids:
-        raise Forbidden("a revision is approved by a second person, not by anyone who wrote it")
+        raise Forbidden(N_("a revision is approved by a second person, not by anyone who wrote it"))
     revision.status, revision.approved_by, revision.approved_by_id = "approved", actor.label, actor.user_id
     revision.approved_at = utcnow()
     audit.record(session, actor, "advisory.approve", "advisory", advisory.reference, revision=number)
@@ -255,7 +278,7 @@ def publish(session: Session, actor: Actor, reference: str, number: int) -> Advi
     """Publish approved revision ``number`` as TLP:CLEAR (an operator or admin; earlier revisions
     stay as its history), and share it in the national TAXII collections (``advisory_sharing``)."""
     if not may_draft(actor):
-        raise Forbidden("publishing advisories needs the soc_operator or admin role")
+        raise Forbidden(N_("publishing advisories needs the soc_operator or admin role"))
     advisory = _locked(session, actor, reference)
     revision = _open(advisory, number, "approved")
     now = utcnow()
@@ -266,6 +289,55 @@ def publish(session: Session, actor: Actor, reference: str, number: int) -> Advi
                  tlp=PUBLISHED_TLP.value)
     advisory_sharing.share(session, actor, advisory, revision)
     return revision
+
+
+def withdraw(session: Session, actor: Actor, reference: str, reason: str) -> AdvisoryRevision:
+    """Withdraw a published advisory (an operator or admin), saying why.
+
+    One more revision is published at once: the last published revision's content, with the change
+    summary "Withdrawn" and the reason. The advisory stays on the public pages, the feeds and as
+    CSAF (a document stays where it was published; CSAF 2.0 has no withdrawn status, so its
+    tracking status stays ``final``, and its revision history and a note say it was withdrawn),
+    marked withdrawn, and takes no further revision. A revision written but not yet published is
+    discarded (the audit event names it): its words were never public and will not be. Partners'
+    national TAXII collections get the report revoked (STIX 2.1 §3.6: no longer valid), so the
+    MISP feeds drop its event."""
+    if not may_draft(actor):
+        raise Forbidden(N_("withdrawing advisories needs the soc_operator or admin role"))
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Invalid(N_("reason: say why the advisory is withdrawn"))
+    if len(reason) > REASON_MAX:
+        raise Invalid(N_("reason: at most %(count)s characters"), count=REASON_MAX)
+    advisory = _locked(session, actor, reference)
+    _require_not_withdrawn(advisory)
+    published = [r for r in advisory.revisions if r.status == "published"]
+    if not published:
+        raise Conflict(N_("%(reference)s was never published: there is nothing to withdraw"),
+                       reference=advisory.reference)
+    last, pending = published[-1], open_revision(advisory)
+    discarded = None
+    if pending is not None:
+        discarded = {"number": pending.number, "status": pending.status}
+        advisory.revisions.remove(pending)  # delete-orphan: its number goes to the withdrawal
+        session.flush()
+    now = utcnow()
+    revision = AdvisoryRevision(
+        advisory_id=advisory.id, number=last.number + 1, status="published", created_by=actor.label,
+        created_at=now, updated_at=now, published_at=now, author_ids=[author_of(actor)],
+        withdrawal_reason=reason, **{**content_of(last), "change_summary": WITHDRAWN_SUMMARY})
+    advisory.revisions.append(revision)
+    advisory.withdrawn_at = advisory.last_published_at = now
+    session.flush()
+    audit.record(session, actor, "advisory.withdraw", "advisory", advisory.reference, revision=revision.number,
+                 reason=reason, discarded=discarded)
+    advisory_sharing.share(session, actor, advisory, revision)
+    return revision
+
+
+def _require_not_withdrawn(advisory: Advisory) -> None:
+    if advisory.withdrawn_at is not None:
+        raise Conflict(N_("%(reference)s is withdrawn: it takes no further revision"), reference=advisory.reference)
 
 
 def _locked(session: Session, actor: Actor, reference: str) -> Advisory:
@@ -281,16 +353,18 @@ def _locked(session: Session, actor: Actor, reference: str) -> Advisory:
     found = session.scalar(select(Advisory).where(Advisory.reference == wanted)
                            .execution_options(populate_existing=True))
     if found is None:
-        raise NotFound(f"no advisory {reference!r}")
+        raise NotFound(N_("no advisory '%(reference)s'"), reference=reference)
     return found
 
 
 def _open(advisory: Advisory, number: int, status: str) -> AdvisoryRevision:
     revision = open_revision(advisory)
     if revision is None or revision.number != number:
-        raise Conflict(f"{advisory.reference} has no unpublished revision {number}")
+        raise Conflict(N_("%(reference)s has no unpublished revision %(number)s"), reference=advisory.reference,
+                       number=number)
     if revision.status != status:
-        raise Conflict(f"revision {number} of {advisory.reference} is {revision.status}, not {status}")
+        raise Conflict(N_("revision %(number)s of %(reference)s is %(status)s, not %(wanted)s"), number=number,
+                       reference=advisory.reference, status=revision.status, wanted=status)
     return revision
 
 
@@ -313,7 +387,7 @@ def get(session: Session, actor: Actor, reference: str) -> Advisory:
     _require_staff(actor)
     found = session.scalar(select(Advisory).where(Advisory.reference == reference.strip().upper()))
     if found is None:
-        raise NotFound(f"no advisory {reference!r}")
+        raise NotFound(N_("no advisory '%(reference)s'"), reference=reference)
     return found
 
 
@@ -328,7 +402,7 @@ def page(session: Session, actor: Actor, *, limit: int, cursor: str | None = Non
     refused: published advisories are for them at the public URLs). Returns the page and the cursor
     of the next one, if there is one."""
     if not actor.is_national:
-        raise Forbidden("advisory drafts are national staff's; published advisories are public at /advisories/")
+        raise Forbidden(N_("advisory drafts are national staff's; published advisories are public at /advisories/"))
     stmt = select(Advisory).order_by(Advisory.id.desc()).limit(limit + 1)
     if cursor:
         stmt = stmt.where(Advisory.id < _read_cursor(cursor))
@@ -346,9 +420,9 @@ def _read_cursor(cursor: str) -> int:
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("malformed cursor") from None
+        raise BadRequest(N_("malformed cursor")) from None
     if kind != "advisories" or not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**31:
-        raise BadRequest("malformed cursor")
+        raise BadRequest(N_("malformed cursor"))
     return int(value)
 
 
@@ -376,6 +450,7 @@ class PublishedRevision:
     cves: list
     indicators: list
     references: list
+    withdrawal_reason: str | None = None  # set on the revision that withdraws the advisory
 
     def text(self, lang: str | None = None) -> tuple[str, dict]:
         """(language, texts) in ``lang`` if the revision has it, else its first language."""
@@ -391,10 +466,16 @@ class PublishedAdvisory:
     initial_release: datetime
     current_release: datetime
     revisions: tuple[PublishedRevision, ...]  # oldest first
+    withdrawn_at: datetime | None = None
 
     @property
     def latest(self) -> PublishedRevision:
         return self.revisions[-1]
+
+    @property
+    def withdrawal(self) -> PublishedRevision | None:
+        """The revision that withdrew the advisory (its last), if it was withdrawn."""
+        return self.latest if self.withdrawn_at is not None else None
 
 
 def published(session: Session) -> list[PublishedAdvisory]:
@@ -409,13 +490,14 @@ def public_advisory(session: Session, reference: str) -> PublishedAdvisory:
     found = session.scalar(select(Advisory).where(Advisory.reference == reference.strip().upper(),
                                                   Advisory.last_published_at.is_not(None)))
     if found is None:
-        raise NotFound(f"no published advisory {reference!r}")
+        raise NotFound(N_("no published advisory '%(reference)s'"), reference=reference)
     return _public(found)
 
 
 def _public(advisory: Advisory) -> PublishedAdvisory:
     revisions = tuple(
         PublishedRevision(r.number, r.published_at, r.change_summary, r.texts, r.severity, r.products, r.cves,
-                          r.indicators, r.references)
+                          r.indicators, r.references, r.withdrawal_reason)
         for r in advisory.revisions if r.status == "published")
-    return PublishedAdvisory(advisory.reference, advisory.first_published_at, advisory.last_published_at, revisions)
+    return PublishedAdvisory(advisory.reference, advisory.first_published_at, advisory.last_published_at, revisions,
+                             advisory.withdrawn_at)

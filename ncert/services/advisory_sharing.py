@@ -4,6 +4,9 @@ feeds of those collections (``ncert.services.feeds``) render it as an event.
 
 Every object's id is derived from the advisory's reference, so each published revision is a
 new version of the same report (same id and ``created``, a later ``modified``: STIX 2.1 §3.6).
+The revision that withdraws an advisory shares every object once more as revoked (§3.6: "no
+longer considered valid by the object creator"; a revoked object is never unrevoked, and a
+withdrawn advisory takes no further revision); the MISP feeds serve no revoked report.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ def report_objects(national: Organization, advisory: Advisory, revision: Advisor
     exporter = Exporter(national, TLP.CLEAR)
     created, modified = advisory.first_published_at, revision.published_at
     dates = {"created": created, "modified": modified, **exporter.common}
+    if revision.withdrawal_reason is not None:
+        dates["revoked"] = True
     objects = [stix2.Indicator(id=_id("indicator", SOURCE, advisory.reference, i["type"], i["value"]),
                                name=i["value"], pattern=pattern_for(i["type"], i["value"]), pattern_type="stix",
                                valid_from=created, indicator_types=["malicious-activity"], **dates)

@@ -27,10 +27,16 @@ def content(**changes) -> advisories.AdvisoryInput:
 
 
 def publish(world, data=None, *, sources=(), drafter="operator@ncert.test", approver="leader@ncert.test") -> str:
-    """Draft, approve and publish an advisory; returns its reference."""
+    """Draft, submit, approve and publish an advisory; returns its reference."""
     with transaction(world.runtime.sessions) as s:
         reference = advisories.create(s, world.actor(drafter), data or content(), list(sources)).reference
-    with transaction(world.runtime.sessions) as s:
-        advisories.approve(s, world.actor(approver), reference, 1)
-        advisories.publish(s, world.actor(drafter), reference, 1)
+    release(world, reference, 1, drafter=drafter, approver=approver)
     return reference
+
+
+def release(world, reference: str, number: int, *, drafter="operator@ncert.test", approver="leader@ncert.test") -> None:
+    """Submit, approve and publish revision ``number`` of an advisory."""
+    with transaction(world.runtime.sessions) as s:
+        advisories.submit(s, world.actor(drafter), reference, number)
+        advisories.approve(s, world.actor(approver), reference, number)
+        advisories.publish(s, world.actor(drafter), reference, number)

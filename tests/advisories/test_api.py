@@ -34,6 +34,12 @@ def draft(api, who="operator", **changes) -> dict:
     return response.json
 
 
+def submit(api, ref: str, number: int = 1, who="operator"):
+    response = api.post(f"/advisories/{ref}/revisions/{number}/submit", who)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
 def second_key(world, role="admin") -> str:
     """Another key of the national centre with ``role``: a different person from the fixture's."""
     with transaction(world.runtime.sessions) as s:
@@ -48,6 +54,15 @@ def test_draft_approve_publish_through_the_api(api, client, world):
     assert created["public_url"] is None and created["csaf_url"] is None
     # Nothing is public before publishing: the draft is TLP:CLEAR only once published.
     assert client.get(f"/advisories/{ref}").status_code == 404
+
+    # Approval waits for the drafter to submit the revision.
+    early = api.post(f"/advisories/{ref}/revisions/1/approve", "leader")
+    assert early.status_code == 409 and "draft, not submitted" in early.json["detail"]
+    submitted = submit(api, ref)
+    assert submitted["status"] == "submitted" and submitted["revisions"][0]["submitted_by"].startswith("api-key ")
+    assert submitted["revisions"][0]["submitted_at"]
+    again = api.post(f"/advisories/{ref}/revisions/1/submit", "operator")
+    assert again.status_code == 409 and "submitted, not draft" in again.json["detail"]
 
     approved = api.post(f"/advisories/{ref}/revisions/1/approve", "leader")
     assert approved.status_code == 200, approved.json
@@ -81,36 +96,44 @@ def test_draft_approve_publish_through_the_api(api, client, world):
 
 def test_nobody_who_wrote_a_revision_approves_it(api, world):
     ref = draft(api, "admin")["reference"]
+    submit(api, ref, who="admin")
     own = api.post(f"/advisories/{ref}/revisions/1/approve", "admin")
     assert own.status_code == 403 and own.json["error"] == "forbidden" and "second person" in own.json["detail"]
     # Another admin key is another person: it may approve. A key that edited the revision may not.
     other = bearer(second_key(world))
     edit = api.client.put(f"{PREFIX}/advisories/{ref}/draft", headers=other, json=body(severity="low"))
-    assert edit.status_code == 200
+    assert edit.status_code == 200 and edit.json["status"] == "draft"  # an edit takes the submission back
+    submit(api, ref)
     assert api.client.post(f"{PREFIX}/advisories/{ref}/revisions/1/approve", headers=other).status_code == 403
     assert api.post(f"/advisories/{ref}/revisions/1/approve", "leader").status_code == 200
 
 
 def test_an_edit_voids_an_approval(api):
     ref = draft(api)["reference"]
+    submit(api, ref)
     assert api.post(f"/advisories/{ref}/revisions/1/approve", "leader").status_code == 200
     edited = api.client.put(f"{PREFIX}/advisories/{ref}/draft", headers=bearer(api.key("operator")),
                             json=body(severity="medium"))
     assert edited.json["status"] == "draft" and edited.json["revisions"][0]["approved_by"] is None
+    assert edited.json["revisions"][0]["submitted_by"] is None
     refused = api.post(f"/advisories/{ref}/revisions/1/publish", "operator")
     assert refused.status_code == 409 and "draft, not approved" in refused.json["detail"]
 
 
 def test_roles(api, world):
     ref = draft(api)["reference"]
-    # Leadership approves (its own record) but drafts, edits and publishes nothing.
+    # Leadership approves (its own record) but drafts, edits, submits and publishes nothing.
     assert api.post("/advisories", "leader", body()).status_code == 403
     assert api.client.put(f"{PREFIX}/advisories/{ref}/draft", headers=bearer(api.key("leader")),
                           json=body()).status_code == 403
+    assert api.post(f"/advisories/{ref}/revisions/1/submit", "leader").status_code == 403
+    assert api.post(f"/advisories/{ref}/revisions/1/submit", "gridco").status_code == 403
+    submit(api, ref)
     assert api.post(f"/advisories/{ref}/revisions/1/approve", "leader").status_code == 200
     assert api.post(f"/advisories/{ref}/revisions/1/publish", "leader").status_code == 403
     # An operator does not approve.
     ref2 = draft(api, "admin")["reference"]
+    submit(api, ref2, who="admin")
     assert api.post(f"/advisories/{ref2}/revisions/1/approve", "operator").status_code == 403
     # Another organisation's key: no list, no advisory, no drafting.
     listing = api.get("/advisories", "gridco")
@@ -171,11 +194,18 @@ def exercise(check, api) -> None:
     check(one, "get", c.get(f"{listing}/{ref}", headers=gridco))  # 404
     check(f"{one}/draft", "put", c.put(f"{listing}/{ref}/draft", json=body(severity="low"), headers=op))
     check(f"{one}/draft", "put", c.put(f"{listing}/{ref}/draft", json=body(), headers=leader))  # 403
-    approve, publish = f"{one}/revisions/{{number}}/approve", f"{one}/revisions/{{number}}/publish"
+    submit_, approve = f"{one}/revisions/{{number}}/submit", f"{one}/revisions/{{number}}/approve"
+    publish, withdraw = f"{one}/revisions/{{number}}/publish", f"{one}/withdraw"
+    check(submit_, "post", c.post(f"{listing}/{ref}/revisions/1/submit", headers=leader))  # 403
+    check(submit_, "post", c.post(f"{listing}/{ref}/revisions/1/submit", headers=op))
     check(approve, "post", c.post(f"{listing}/{ref}/revisions/1/approve", headers=op))  # 403
     check(approve, "post", c.post(f"{listing}/{ref}/revisions/1/approve", headers=leader))
     check(publish, "post", c.post(f"{listing}/{ref}/revisions/2/publish", headers=op))  # 409
+    check(withdraw, "post", c.post(f"{listing}/{ref}/withdraw", json={"reason": "x"}, headers=op))  # 409: unpublished
     check(publish, "post", c.post(f"{listing}/{ref}/revisions/1/publish", headers=op))
+    check(withdraw, "post", c.post(f"{listing}/{ref}/withdraw", json={"reason": ""}, headers=op))  # 422
+    check(withdraw, "post", c.post(f"{listing}/{ref}/withdraw", json={"reason": "x"}, headers=leader))  # 403
+    check(withdraw, "post", c.post(f"{listing}/{ref}/withdraw", json={"reason": "Not exploitable"}, headers=op))
 
 
 def test_every_advisory_operation_matches_the_openapi_document(api, client):
@@ -190,3 +220,32 @@ def test_every_advisory_operation_matches_the_openapi_document(api, client):
         for method in item:
             statuses = {s for p, m, s in check.seen if (p, m) == (path, method)}
             assert any(s < 300 for s in statuses) and any(s >= 400 for s in statuses), (path, method)
+
+
+def test_withdrawing_through_the_api(api, client, world):
+    ref = draft(api)["reference"]
+    refused = api.post(f"/advisories/{ref}/withdraw", "operator", {"reason": "Mistaken"})
+    assert refused.status_code == 409 and "never published" in refused.json["detail"]
+    submit(api, ref)
+    api.post(f"/advisories/{ref}/revisions/1/approve", "leader")
+    api.post(f"/advisories/{ref}/revisions/1/publish", "operator")
+    assert api.post(f"/advisories/{ref}/withdraw", "operator", {}).status_code == 422  # a reason is required
+    assert api.post(f"/advisories/{ref}/withdraw", "operator", {"reason": "   "}).status_code == 422
+    assert api.post(f"/advisories/{ref}/withdraw", "operator", {"reason": "x" * 2001}).status_code == 422
+    assert api.post(f"/advisories/{ref}/withdraw", "leader", {"reason": "Mistaken"}).status_code == 403
+    assert api.post(f"/advisories/{ref}/withdraw", "gridco", {"reason": "Mistaken"}).status_code == 403
+    done = api.post(f"/advisories/{ref}/withdraw", "operator", {"reason": "The vendor retracted the flaw"})
+    assert done.status_code == 200, done.json
+    out = done.json
+    assert out["withdrawn_at"] and out["status"] == "published" and out["published_revision"] == 2
+    assert [(r["number"], r["status"], r["withdrawal_reason"]) for r in out["revisions"]] == [
+        (1, "published", None), (2, "published", "The vendor retracted the flaw")]
+    assert out["revisions"][1]["texts"] == out["revisions"][0]["texts"]  # the last published content, kept
+    assert "withdrawn" in client.get(f"/advisories/{ref}").get_data(as_text=True)
+    again = api.post(f"/advisories/{ref}/withdraw", "operator", {"reason": "twice"})
+    assert again.status_code == 409 and again.json["error"] == "conflict"
+    edit = api.client.put(f"{PREFIX}/advisories/{ref}/draft", headers=bearer(api.key("operator")), json=body())
+    assert edit.status_code == 409 and "withdrawn" in edit.json["detail"]
+    with world.runtime.sessions() as s:
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.object_id == ref).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["advisory.withdraw", "advisory.share"]

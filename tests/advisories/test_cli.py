@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ncert.db import transaction
-from ncert.errors import Forbidden
+from ncert.errors import Conflict, Forbidden
 from ncert.services import advisories, directory
 from tests.advisories.helpers import content, publish
 from tests.factories import build_world
@@ -32,7 +32,7 @@ def test_draft_show_publish_from_the_command_line(ncert, runtime, tmp_path):
     drafted = ncert("advisories", "draft", str(path))
     assert drafted.exit_code == 0, drafted.output
     ref = drafted.output.split()[0]
-    assert ref.startswith("NCERT-SA-") and "revision 1 is a draft" in drafted.output
+    assert ref.startswith("NCERT-SA-") and "revision 1 is a draft: submit it for approval" in drafted.output
 
     listed = ncert("advisories", "list")
     assert listed.exit_code == 0 and f"{ref}\tr1 draft\tunpublished\tPhishing in the name of e-government" in \
@@ -46,7 +46,15 @@ def test_draft_show_publish_from_the_command_line(ncert, runtime, tmp_path):
         with pytest.raises(Forbidden, match="second person"):
             advisories.approve(s, system, ref, 1)
 
+    # Not submitted: a leader may not approve it yet. The CLI submits it.
     leader = _leader(runtime)
+    with transaction(runtime.sessions) as s, pytest.raises(Conflict, match="draft, not submitted"):
+        advisories.approve(s, leader, ref, 1)
+    submitted = ncert("advisories", "submit", ref)
+    assert submitted.exit_code == 0, submitted.output
+    assert submitted.output.startswith(f"{ref} revision 1 is submitted")
+    assert f"{ref}\tr1 submitted\tunpublished\t" in ncert("advisories", "list").output
+    assert "revision 1 of" in ncert("advisories", "submit", ref, "--revision", "1").output  # submitted already
     with transaction(runtime.sessions) as s:
         advisories.approve(s, leader, ref, 1)
     published = ncert("advisories", "publish", ref.lower())
@@ -61,6 +69,7 @@ def test_draft_show_publish_from_the_command_line(ncert, runtime, tmp_path):
     assert out["reference"] == ref and out["first_published_at"]
     [revision] = out["revisions"]
     assert revision["status"] == "published" and revision["approved_by"] == "leader@ncert.test"
+    assert revision["submitted_by"].startswith("system")
     assert revision["indicators"] == [{"type": "domain-name", "value": "e-gov-login.example"}]  # normalised
     assert revision["texts"]["az"]["title"] == "Elektron hökumət adından fişinq"
 
@@ -69,6 +78,18 @@ def test_draft_show_publish_from_the_command_line(ncert, runtime, tmp_path):
     revised = ncert("advisories", "draft", str(path), "--revise", ref)
     assert revised.exit_code == 0 and f"{ref} revision 2 is a draft" in revised.output
     assert f"{ref}\tr2 draft\tpublished r1\t" in ncert("advisories", "list").output
+
+    # Withdrawing needs a reason; it discards the open draft and publishes revision 2 as the withdrawal.
+    assert ncert("advisories", "withdraw", ref).exit_code == 2  # --reason is required
+    assert "reason" in ncert("advisories", "withdraw", ref, "--reason", "  ").output
+    withdrawn = ncert("advisories", "withdraw", ref, "--reason", "The campaign was a test by the vendor")
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert withdrawn.output.strip() == f"{ref} is withdrawn (revision 2)"
+    assert f"{ref}\tr2 published\twithdrawn r2\t" in ncert("advisories", "list").output
+    out = yaml.safe_load(ncert("advisories", "show", ref).output)
+    assert out["withdrawn_at"] and out["revisions"][1]["withdrawal_reason"] == "The campaign was a test by the vendor"
+    again = ncert("advisories", "withdraw", ref, "--reason", "twice")
+    assert again.exit_code == 1 and "is withdrawn" in again.output
 
 
 def test_the_command_line_refuses_bad_files_and_unknown_advisories(ncert, runtime, tmp_path):

@@ -116,6 +116,7 @@ def test_two_publishers_of_one_approved_revision_publish_it_once(world):
     with transaction(world.runtime.sessions) as s:
         ref = advisories.create(s, world.operator, content()).reference
     with transaction(world.runtime.sessions) as s:
+        advisories.submit(s, world.operator, ref, 1)
         advisories.approve(s, world.actor("leader@ncert.test"), ref, 1)
     operator, operator2 = world.operator, world.actor("operator2@ncert.test")
     first_published, outcome = threading.Event(), {}

@@ -48,6 +48,16 @@ def test_operator_drafts_from_an_incident_and_leadership_approves(as_user, world
         operator.get(refused.headers["Location"]))
     assert "Revision 1 is <strong>draft</strong>" in operator.text(page_url)
     leader = as_user("leader@ncert.test")
+    assert "Approve revision 1" not in leader.text(page_url)  # not submitted yet
+    assert "Submit revision 1 for approval" not in leader.text(page_url)
+    early = leader.client.post(f"{page_url}/approve", data=_number_form(leader, page_url, 1))
+    assert ("error", "revision 1 of %s is draft, not submitted" % reference) in flashes(
+        leader.get(early.headers["Location"]))
+    assert "Submit revision 1 for approval" in operator.text(page_url)
+    submitted = operator.client.post(f"{page_url}/submit", data=_number_form(operator, page_url, 1))
+    assert ("success", "Revision 1 is submitted: a second person (leadership or admin) approves it.") in flashes(
+        operator.get(submitted.headers["Location"]))
+    assert "Revision 1 is <strong>submitted</strong>" in operator.text(page_url)
     review = leader.text(page_url)
     assert "Approve revision 1" in review and "Xəstəxanalara qarşı fidyə proqramı" in review
     approved = leader.client.post(f"{page_url}/approve", data=_number_form(leader, page_url, 1))
@@ -73,3 +83,31 @@ def test_a_faulty_form_is_named_and_nothing_is_saved(as_user):
     assert response.status_code == 302
     assert any("cves.0" in text for _, text in flashes(operator.get(response.headers["Location"])))
     assert "No advisories yet." in operator.text("/advisory-drafts")
+
+
+def test_an_operator_withdraws_a_published_advisory_with_a_reason(as_user, world):
+    from tests.advisories.helpers import publish
+
+    reference = publish(world)
+    page_url = f"/advisory-drafts/{reference}"
+    leader = as_user("leader@ncert.test")
+    assert 'id="withdraw-form"' not in leader.text(page_url)  # leadership does not withdraw
+    operator = as_user("operator@ncert.test")
+    page = operator.text(page_url)
+    assert 'id="withdraw-form"' in page and 'name="withdraw-reason"' in page
+    token = csrf_token(page)
+    no_token = operator.client.post(f"{page_url}/withdraw", data={"withdraw-reason": "Mistaken"})
+    assert no_token.status_code in (302, 400)
+    assert "Withdrawn on" not in operator.text(page_url)
+    empty = operator.client.post(f"{page_url}/withdraw", data={"withdraw-reason": " ", "withdraw-csrf_token": token})
+    assert any("reason" in text for _, text in flashes(operator.get(empty.headers["Location"])))
+    done = operator.client.post(f"{page_url}/withdraw", data={"withdraw-reason": "The vendor retracted the flaw",
+                                                              "withdraw-csrf_token": token})
+    assert done.status_code == 302
+    page = operator.text(page_url)
+    assert "Withdrawn on" in page and "The vendor retracted the flaw" in page
+    assert 'id="withdraw-form"' not in page and 'id="revise-form"' not in page  # nothing more to write
+    public = operator.client.get(f"/advisories/{reference}?lang=az").get_data(as_text=True)
+    assert 'id="withdrawn"' in public and "The vendor retracted the flaw" in public
+    leader_az = leader.text(f"{page_url}?lang=az")
+    assert "dərc olunub" in leader_az  # the revision's status, in the reader's language

@@ -25,10 +25,12 @@ SCHEMAS = Path(__file__).parent / "csaf_schemas"
 ATOM = "{http://www.w3.org/2005/Atom}"
 CSAF_SCHEMA = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
 PROVIDER_SCHEMA = "https://docs.oasis-open.org/csaf/csaf/v2.0/provider_json_schema.json"
+ROLIE_SCHEMA = "https://raw.githubusercontent.com/oasis-tcs/csaf/master/csaf_2.0/json_schema/ROLIE_feed_json_schema.json"
 
 
 def _registry() -> Registry:
     by_id = {CSAF_SCHEMA: "csaf_json_schema.json", PROVIDER_SCHEMA: "provider_json_schema.json",
+             ROLIE_SCHEMA: "ROLIE_feed_json_schema.json",
              **{f"https://www.first.org/cvss/cvss-v{v}.json": f"cvss-v{v}.json" for v in ("2.0", "3.0", "3.1")}}
     return Registry().with_resources(
         (uri, Resource.from_contents(json.loads((SCHEMAS / name).read_text()), default_specification=DRAFT202012))
@@ -78,6 +80,7 @@ def test_provider_metadata_and_documents_are_valid_csaf(client, world):
     with transaction(world.runtime.sessions) as s:
         advisories.revise(s, world.operator, ref, content(severity="critical", change_summary="Exploited widely",
                                                           cves=["CVE-2026-12345", "CVE-2026-12346"]))
+        advisories.submit(s, world.operator, ref, 2)
         advisories.approve(s, world.admin, ref, 2)
         advisories.publish(s, world.operator, ref, 2)
     publish(world, content(cves=[], texts={"ru": {"title": "Фишинг", "summary": "Рассылка писем."}}))
@@ -169,6 +172,7 @@ def test_the_page_shows_the_latest_revision_with_its_history(client, world):
         advisories.revise(s, world.operator, ref, content(severity="critical", change_summary="Exploited widely"))
     assert '<dd id="severity">high</dd>' in client.get(f"/advisories/{ref}").get_data(as_text=True)  # a draft waits
     with transaction(world.runtime.sessions) as s:
+        advisories.submit(s, world.operator, ref, 2)
         advisories.approve(s, world.actor("leader@ncert.test"), ref, 2)
         advisories.publish(s, world.operator, ref, 2)
     page = client.get(f"/advisories/{ref}").get_data(as_text=True)
@@ -184,6 +188,7 @@ def test_unpublished_advisories_are_nowhere_public(client, world):
     with transaction(world.runtime.sessions) as s:
         draft = advisories.create(s, world.operator, content(texts={"en": {"title": "Secret draft", "summary": "x"}}))
     with transaction(world.runtime.sessions) as s:
+        advisories.submit(s, world.operator, draft.reference, 1)
         advisories.approve(s, world.admin, draft.reference, 1)  # approved, not yet published
     assert client.get(f"/advisories/{draft.reference}").status_code == 404
     name = draft.reference.lower() + ".json"
@@ -266,6 +271,7 @@ def test_the_rolie_feed_leads_to_every_document_and_its_hashes(client, world):
     second = publish(world, content(texts={"az": {"title": "Fişinq kampaniyası", "summary": "Kiberinsident."}}))
     with transaction(world.runtime.sessions) as s:
         advisories.revise(s, world.operator, first, content(severity="critical", change_summary="Exploited widely"))
+        advisories.submit(s, world.operator, first, 2)
         advisories.approve(s, world.admin, first, 2)
         advisories.publish(s, world.operator, first, 2)
     provider = client.get("/.well-known/csaf/provider-metadata.json", **HTTPS).get_json()
@@ -275,9 +281,13 @@ def test_the_rolie_feed_leads_to_every_document_and_its_hashes(client, world):
     assert listed["tlp_label"] == "WHITE" and listed["url"].startswith("https://advisories.example/")
     response = client.get(_local(listed["url"]), **HTTPS)
     assert response.status_code == 200 and response.mimetype == "application/json"
+    validate(response.get_json(), ROLIE_SCHEMA)
     feed = response.get_json()["feed"]
     assert set(feed) == {"id", "title", "link", "category", "updated", "entry"}
-    assert feed["link"] == [{"rel": "self", "href": listed["url"]}]
+    assert feed["link"] == [{"rel": "self", "href": listed["url"]},
+                            {"rel": "service", "href": "https://advisories.example/.well-known/csaf/service.json"},
+                            {"rel": "related",
+                             "href": "https://advisories.example/.well-known/csaf/category-white.json"}]
     assert feed["category"] == [{"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"}]
     assert [e["id"] for e in feed["entry"]] == [first, second]  # the latest release first
     for entry in feed["entry"]:

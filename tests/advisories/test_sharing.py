@@ -45,6 +45,7 @@ def test_a_published_advisory_is_a_stix_report_in_every_national_collection(clie
         advisories.revise(s, world.operator, ref, content(change_summary="More indicators",
                                                           indicators=[{"type": "ipv4-addr", "value": "198.51.100.23"},
                                                                       {"type": "domain-name", "value": "c2.example"}]))
+        advisories.submit(s, world.operator, ref, 2)
         advisories.approve(s, world.admin, ref, 2)
         advisories.publish(s, world.operator, ref, 2)
     every = _objects(client, world.key("partner-cert"), ids["national-partners"], "?match[version]=all")
@@ -72,5 +73,6 @@ def test_an_unpublished_advisory_is_not_shared(client, world):
     ids = _collections(world)
     with transaction(world.runtime.sessions) as s:
         draft = advisories.create(s, world.operator, content())
+        advisories.submit(s, world.operator, draft.reference, 1)
         advisories.approve(s, world.admin, draft.reference, 1)
     assert _objects(client, world.key("partner-cert"), ids["national-partners"]) == []

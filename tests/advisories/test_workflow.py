@@ -9,13 +9,22 @@ from ncert.db import transaction
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.models import AuditEvent
 from ncert.services import advisories
-from tests.advisories.helpers import content, publish
+from tests.advisories.helpers import content, publish, release
 from tests.differential import Differential
 
 
-def _draft(world, actor="operator@ncert.test", data=None, sources=()) -> str:
+def _draft(world, actor="operator@ncert.test", data=None, sources=(), *, submit=True) -> str:
+    """A new advisory, its first revision submitted for approval (by its drafter) unless ``submit`` is false."""
     with transaction(world.runtime.sessions) as s:
-        return advisories.create(s, world.actor(actor), data or content(), list(sources)).reference
+        reference = advisories.create(s, world.actor(actor), data or content(), list(sources)).reference
+        if submit:
+            advisories.submit(s, world.actor(actor), reference, 1)
+    return reference
+
+
+def _submit(world, ref: str, number: int, actor="operator@ncert.test") -> None:
+    with transaction(world.runtime.sessions) as s:
+        advisories.submit(s, world.actor(actor), ref, number)
 
 
 def test_the_drafter_cannot_approve_their_own_revision(world):
@@ -32,6 +41,7 @@ def test_anyone_who_edited_a_revision_cannot_approve_it_and_an_edit_voids_an_app
     ref = _draft(world)
     with transaction(world.runtime.sessions) as s:
         advisories.revise(s, world.admin, ref, content(severity="critical"))  # the admin now wrote it too
+    _submit(world, ref, 1)
     with transaction(world.runtime.sessions) as s, pytest.raises(Forbidden):
         advisories.approve(s, world.admin, ref, 1)
     with transaction(world.runtime.sessions) as s:
@@ -65,7 +75,7 @@ def test_leadership_and_analysts_do_not_draft(world):
 
 
 def test_an_unapproved_draft_is_not_published_and_not_public(world):
-    ref = _draft(world)
+    ref = _draft(world, submit=False)
     with transaction(world.runtime.sessions) as s, pytest.raises(Conflict):
         advisories.publish(s, world.operator, ref, 1)
     with world.runtime.sessions() as s:
@@ -81,9 +91,7 @@ def test_publishing_a_new_revision_keeps_the_history(world):
         assert rev.number == 2
     with world.runtime.sessions() as s:  # the draft is not public yet
         assert [r.number for r in advisories.public_advisory(s, ref).revisions] == [1]
-    with transaction(world.runtime.sessions) as s:
-        advisories.approve(s, world.actor("leader@ncert.test"), ref, 2)
-        advisories.publish(s, world.operator, ref, 2)
+    release(world, ref, 2)
     with world.runtime.sessions() as s:
         shown = advisories.public_advisory(s, ref)
     assert [(r.number, r.severity) for r in shown.revisions] == [(1, "high"), (2, "critical")]
@@ -106,8 +114,9 @@ def test_every_step_is_audited(world):
     with world.runtime.sessions() as s:
         rows = s.execute(select(AuditEvent.action, AuditEvent.actor).where(AuditEvent.object_id == ref)
                          .order_by(AuditEvent.id)).all()
-    assert rows == [("advisory.draft", "operator@ncert.test"), ("advisory.approve", "leader@ncert.test"),
-                    ("advisory.publish", "operator@ncert.test"), ("advisory.share", "operator@ncert.test")]
+    assert rows == [("advisory.draft", "operator@ncert.test"), ("advisory.submit", "operator@ncert.test"),
+                    ("advisory.approve", "leader@ncert.test"), ("advisory.publish", "operator@ncert.test"),
+                    ("advisory.share", "operator@ncert.test")]
 
 
 @pytest.mark.parametrize("change, field", [

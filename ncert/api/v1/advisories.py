@@ -1,9 +1,10 @@
 """``/advisories``: public advisories before and after publishing, for national staff (issue 14).
 
 A thin door over ``ncert.services.advisories``, which holds every rule: SOC operators and admins
-draft and revise, a second person with the leadership or admin role approves a revision (not
-anyone who wrote it; an API key counts as the one person it was issued to), an operator or admin
-publishes an approved revision, always as TLP:CLEAR. Drafts and the incidents an advisory came
+draft and revise and submit a revision for approval, a second person with the leadership or admin
+role approves a submitted revision (not anyone who wrote it; an API key counts as the one person it
+was issued to), an operator or admin publishes an approved revision, always as TLP:CLEAR, and
+withdraws a published advisory with a reason. Drafts and the incidents an advisory came
 from are national staff's: another organisation's key is refused the list and finds no advisory.
 What the public reads stays at ``/advisories/`` and ``/.well-known/csaf/`` (``ncert.public``).
 """
@@ -43,9 +44,19 @@ class AdvisoryCreate(AdvisoryInput):
         default_factory=list, max_length=50, description="References of the incidents it is drafted from")
 
 
+class Withdrawal(BaseModel):
+    """Why a published advisory is withdrawn: shown on its public page and in its CSAF document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=advisories.REASON_MAX)] = Field(
+        description="Why it is withdrawn (public)")
+
+
 class RevisionView(Out):
     number: int = Field(description="1, 2, …: the CSAF tracking version once published")
-    status: str = Field(description="draft, approved or published")
+    status: str = Field(description="draft, submitted, approved or published")
     texts: dict[str, dict[str, str]] = Field(description="Per language (az, en, ru): title, summary, actions")
     severity: str
     products: list[dict[str, Any]]
@@ -56,21 +67,25 @@ class RevisionView(Out):
     created_by: str
     created_at: Timestamp
     updated_at: Timestamp
+    submitted_by: str | None = Field(description="Who submitted it for approval")
+    submitted_at: Timestamp | None
     approved_by: str | None
     approved_at: Timestamp | None
     published_at: Timestamp | None
+    withdrawal_reason: str | None = Field(description="Set on the revision that withdrew the advisory")
 
 
 class AdvisorySummary(Out):
     reference: str = Field(examples=["NCERT-SA-2026-0001"])
     title: str = Field(description="The latest revision's title, in English if it has one")
     severity: str
-    status: str = Field(description="The latest revision's: draft, approved or published")
+    status: str = Field(description="The latest revision's: draft, submitted, approved or published")
     revision: int = Field(description="The latest revision's number")
     published_revision: int | None = Field(description="The latest published revision's number, if any")
     created_at: Timestamp
     first_published_at: Timestamp | None
     last_published_at: Timestamp | None
+    withdrawn_at: Timestamp | None = Field(description="When it was withdrawn; null while it stands")
 
 
 class AdvisoryDetail(AdvisorySummary):
@@ -94,15 +109,16 @@ def _summary_fields(advisory: Advisory) -> dict:
     return dict(reference=advisory.reference, title=text["title"], severity=latest.severity, status=latest.status,
                 revision=latest.number, published_revision=published[-1] if published else None,
                 created_at=advisory.created_at, first_published_at=advisory.first_published_at,
-                last_published_at=advisory.last_published_at)
+                last_published_at=advisory.last_published_at, withdrawn_at=advisory.withdrawn_at)
 
 
 def _revision(r: AdvisoryRevision) -> RevisionView:
     return RevisionView(number=r.number, status=r.status, texts=r.texts, severity=r.severity, products=r.products,
                         cves=r.cves, indicators=r.indicators, references=r.references,
                         change_summary=r.change_summary, created_by=r.created_by, created_at=r.created_at,
-                        updated_at=r.updated_at, approved_by=r.approved_by, approved_at=r.approved_at,
-                        published_at=r.published_at)
+                        updated_at=r.updated_at, submitted_by=r.submitted_by, submitted_at=r.submitted_at,
+                        approved_by=r.approved_by, approved_at=r.approved_at, published_at=r.published_at,
+                        withdrawal_reason=r.withdrawal_reason)
 
 
 def _detail(advisory: Advisory, status: int = 200, headers: dict[str, str] | None = None):
@@ -156,11 +172,20 @@ def put_advisory_draft(advisory_reference: str):
     return _detail(advisories.get(db(), actor(), advisory_reference))
 
 
+@operation("POST", "/advisories/<advisory_reference>/revisions/<int:number>/submit", returns=AdvisoryDetail,
+           errors=(403, 409), summary="Submit a draft revision for approval")
+def submit_advisory(advisory_reference: str, number: int):
+    """Mark draft revision ``number`` ready for a second person's approval. SOC operators and admins only;
+    a revision that is not the open draft is a 409. Editing it afterwards makes it a draft again."""
+    advisories.submit(db(), actor(), advisory_reference, number)
+    return _detail(advisories.get(db(), actor(), advisory_reference))
+
+
 @operation("POST", "/advisories/<advisory_reference>/revisions/<int:number>/approve", returns=AdvisoryDetail,
-           errors=(403, 409), summary="Approve a draft revision (the second person)")
+           errors=(403, 409), summary="Approve a submitted revision (the second person)")
 def approve_advisory(advisory_reference: str, number: int):
-    """Approve draft revision ``number``: the leadership or admin role, and not a key or user who wrote
-    it. A revision that is not the open draft is a 409."""
+    """Approve submitted revision ``number``: the leadership or admin role, and not a key or user who wrote
+    it. A revision that is not the open one, or not submitted, is a 409."""
     advisories.approve(db(), actor(), advisory_reference, number)
     return _detail(advisories.get(db(), actor(), advisory_reference))
 
@@ -172,4 +197,16 @@ def publish_advisory(advisory_reference: str, number: int):
     it in the national TAXII collections. SOC operators and admins only; a revision not approved, or
     published already, is a 409."""
     advisories.publish(db(), actor(), advisory_reference, number)
+    return _detail(advisories.get(db(), actor(), advisory_reference))
+
+
+@operation("POST", "/advisories/<advisory_reference>/withdraw", body=Withdrawal, returns=AdvisoryDetail,
+           errors=(403, 409), summary="Withdraw a published advisory")
+def withdraw_advisory(advisory_reference: str):
+    """Withdraw a published advisory, saying why: one last revision is published at once with the last
+    published content and the reason; the public page, the Atom and ROLIE feeds and the CSAF document keep
+    it, marked withdrawn, and it takes no further revision (a revision not yet published is discarded).
+    Partners' TAXII collections get its report revoked. SOC operators and admins only; an advisory never
+    published, or withdrawn already, is a 409."""
+    advisories.withdraw(db(), actor(), advisory_reference, parse_body(Withdrawal).reason)
     return _detail(advisories.get(db(), actor(), advisory_reference))
