@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from detection import categoriser, modelstore
@@ -94,16 +94,17 @@ def _decided(row: CategorySuggestion, incident: Incident, actor: Actor, now: dat
     row.decided_at, row.decided_by = now, actor.label
 
 
-def suggest(session: Session, actor: Actor, incident: Incident, threshold: float) -> CategorySuggestion | None:
+def suggest(session: Session, actor: Actor, incident: Incident, threshold: float) -> bool:
     """Store both models' suggestions for ``incident``, note them on its timeline, and set the
-    reporter model's as the "suggested" category when it is confident enough."""
-    made = suggest_many(session, actor, [incident], threshold)
-    return made[0] if made else None
+    reporter model's as the "suggested" category when it is confident enough; False when no model
+    could suggest."""
+    return bool(suggest_many(session, actor, [incident], threshold))
 
 
-def suggest_many(session: Session, actor: Actor, batch: list[Incident], threshold: float) -> list[CategorySuggestion]:
+def suggest_many(session: Session, actor: Actor, batch: list[Incident], threshold: float) -> list[int]:
     """``suggest`` for each incident of ``batch`` (a burst of intake), each model run once over
-    the batch's texts; none when no model is active or the stored one is refused."""
+    the batch's texts and the suggestions and notes written as one insert each; the ids of the
+    incidents suggested for (none when no model is active or the stored one is refused)."""
     try:
         reporter = modelstore.load_active(session, REPORTER, categoriser.Model)
         national = modelstore.load_active(session, NATIONAL, categoriser.Model) or reporter
@@ -116,34 +117,46 @@ def suggest_many(session: Session, actor: Actor, batch: list[Incident], threshol
     shown_all = categoriser.suggest(reporter.estimator, texts)
     best_all = categoriser.suggest(national.estimator, texts) if national is not reporter else shown_all
     now = utcnow()
-    return [_suggested(session, actor, incident, shown, best, reporter.label, national.label, threshold, now)
-            for incident, shown, best in zip(batch, shown_all, best_all, strict=True)]
+    rows, notes = [], []
+    for incident, shown, best in zip(batch, shown_all, best_all, strict=True):
+        rows.append(_suggested(incident, shown, best, reporter.label, national.label, threshold, now))
+        notes += _notes(incident, shown, best, reporter.label, national.label, rows[-1]["applied"])
+    incidents.log_many(session, actor, notes, at=now)  # flushes the new categories with the notes' times
+    session.execute(insert(CategorySuggestion.__table__), rows)
+    return [row["incident_id"] for row in rows]
 
 
-def _suggested(session: Session, actor: Actor, incident: Incident, shown: categoriser.Suggestion,
-               best: categoriser.Suggestion, reporter: str, national: str, threshold: float,
-               now: datetime) -> CategorySuggestion:
-    row = CategorySuggestion(
-        incident_id=incident.id, suggested_at=now, applied=shown.confidence >= threshold,
-        national_class=best.rsit_class, national_type=best.rsit_type, national_confidence=best.confidence,
-        national_model=national, reporter_class=shown.rsit_class, reporter_type=shown.rsit_type,
-        reporter_confidence=shown.confidence, reporter_model=reporter)
-    session.add(row)
-    pair = f"{shown.rsit_class}/{shown.rsit_type}"
-    if row.applied:
+def _suggested(incident: Incident, shown: categoriser.Suggestion, best: categoriser.Suggestion, reporter: str,
+               national: str, threshold: float, now: datetime) -> dict:
+    """The suggestion row for ``incident``; sets its category when the reporter model is confident."""
+    applied = shown.confidence >= threshold
+    if applied:
         incident.rsit_class, incident.rsit_type = shown.rsit_class, shown.rsit_type
-    incidents.note(session, actor, incident, "category-suggestion",
-                   f"Suggested category {pair} (confidence {shown.confidence:.2f}, {reporter})"
-                   + (": set as suggested, not yet confirmed" if row.applied else ""),
-                   action="incident.category-suggest", suggested=pair, confidence=shown.confidence,
-                   model_version=reporter, applied=row.applied)
-    incidents.note(session, actor, incident, "category-suggestion",
-                   f"National model suggests {best.rsit_class}/{best.rsit_type} "
-                   f"(confidence {best.confidence:.2f}, {national})",
-                   action="incident.category-suggest-national", internal=True,
-                   suggested=f"{best.rsit_class}/{best.rsit_type}", confidence=best.confidence,
-                   model_version=national)
-    return row
+    return {"incident_id": incident.id, "suggested_at": now, "applied": applied,
+            "national_class": best.rsit_class, "national_type": best.rsit_type,
+            "national_confidence": best.confidence, "national_model": national,
+            "reporter_class": shown.rsit_class, "reporter_type": shown.rsit_type,
+            "reporter_confidence": shown.confidence, "reporter_model": reporter}
+
+
+def _notes(incident: Incident, shown: categoriser.Suggestion, best: categoriser.Suggestion, reporter: str,
+           national: str, applied: bool) -> list[incidents.Change]:
+    """What the timeline says: the reporter model's suggestion, which the reporter may read, and the
+    national model's, internal."""
+    pair, national_pair = f"{shown.rsit_class}/{shown.rsit_type}", f"{best.rsit_class}/{best.rsit_type}"
+    return [
+        incidents.Change(incident, "category-suggestion",
+                         f"Suggested category {pair} (confidence {shown.confidence:.2f}, {reporter})"
+                         + (": set as suggested, not yet confirmed" if applied else ""),
+                         internal=False, action="incident.category-suggest",
+                         details={"suggested": pair, "confidence": shown.confidence, "model_version": reporter,
+                                  "applied": applied}),
+        incidents.Change(incident, "category-suggestion",
+                         f"National model suggests {national_pair} (confidence {best.confidence:.2f}, {national})",
+                         internal=True, action="incident.category-suggest-national",
+                         details={"suggested": national_pair, "confidence": best.confidence,
+                                  "model_version": national}),
+    ]
 
 
 # -- reading and deciding ----------------------------------------------------------------

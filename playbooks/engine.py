@@ -102,10 +102,28 @@ def run_many(session: Session, actor: Actor, trigger: Trigger | str, batch: list
     facts = playbook_runs.facts_for(session, actor, open_, now)
     # Without autoflush, the rows the actions add are written together at the
     # end (executemany) instead of by every service query on the way; the
-    # services that read back what they add flush for themselves.
+    # services that read back what they add flush for themselves. The playbooks'
+    # own timeline notes follow them, as one insert.
+    run = _Run()
     with _engine_active(), session.no_autoflush:
-        return [_apply(session, actor, trigger, incident, books, facts[incident.id], done, subject, now)
-                if incident.id in facts else Outcome(incident.reference) for incident in batch]
+        outcomes = [_apply(session, actor, trigger, incident, books, facts[incident.id], done, subject, now, run)
+                    if incident.id in facts else Outcome(incident.reference) for incident in batch]
+    incidents.log_many(session, actor, run.notes)
+    return outcomes
+
+
+@dataclass
+class _Run:
+    """What one ``run_many`` collects as it goes: the playbooks' timeline notes, and the language each
+    organisation asked reads requests in (read once per run, not once per request)."""
+
+    notes: list[incidents.Change] = field(default_factory=list)
+    languages: dict[int, str] | None = None
+
+    def language_of(self, session: Session, org_id: int) -> str:
+        if self.languages is None:
+            self.languages = organisation_languages(session)
+        return self.languages.get(org_id, default_locale())
 
 
 def _settled(incident_id: int, trigger: Trigger, books: list[Playbook], done: set, subject: str) -> bool:
@@ -119,7 +137,7 @@ def _settled(incident_id: int, trigger: Trigger, books: list[Playbook], done: se
 
 
 def _apply(session: Session, actor: Actor, trigger: Trigger, incident: Incident, books: list[Playbook],
-           facts: Facts, done: set, subject: str, now: datetime) -> Outcome:
+           facts: Facts, done: set, subject: str, now: datetime, run: _Run) -> Outcome:
     outcome = Outcome(incident.reference)
     for _ in range(MAX_PASSES):
         progressed = False
@@ -135,13 +153,14 @@ def _apply(session: Session, actor: Actor, trigger: Trigger, incident: Incident,
                 key = (book.name, incident.id, index, subject)
                 playbook_runs.record_firing(session, key, book.version, str(trigger), now)
                 done.add(key)
-                lines.append(_act(session, actor, book, action, incident, facts, now))
+                lines.append(_act(session, actor, book, action, incident, facts, now, run))
             facts = _refresh(facts, incident)
             outcome.fired.append((book.name, book.version, lines))
-            incidents.note(session, actor, incident, "playbook",
-                           f"Playbook {book.name} v{book.version} ({trigger}): " + "; ".join(lines),
-                           action="playbook.fire", internal=True, playbook=book.name, version=book.version,
-                           trigger=str(trigger), subject=subject, actions=lines)
+            run.notes.append(incidents.Change(
+                incident, "playbook", f"Playbook {book.name} v{book.version} ({trigger}): " + "; ".join(lines),
+                internal=True, action="playbook.fire",
+                details={"playbook": book.name, "version": book.version, "trigger": str(trigger),
+                         "subject": subject, "actions": lines}))
         if not progressed:
             break
     return outcome
@@ -158,7 +177,7 @@ def _by(book: Playbook) -> str:
 
 
 def _act(session: Session, actor: Actor, book: Playbook, action: Action, incident: Incident, facts: Facts,
-         now: datetime) -> str:
+         now: datetime, run: _Run) -> str:
     """Apply one action through the services; returns a line for the timeline."""
     reason = f"Playbook {book.name} v{book.version}"
     ref = incident.reference
@@ -192,7 +211,7 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
             return f"{len(titles)} {'mandatory ' if mandatory else ''}task(s)" + (
                 f" (checklist {checklist})" if checklist else "")
         case RequestInformation(text, title):
-            return _request_information(session, actor, book, incident, title, text)
+            return _request_information(session, actor, book, incident, title, text, run)
         case Notify(channel="email", template=template, recipients=recipients, subject=subject):
             to = notifications.resolve_recipients(session, actor, recipients)
             default = default_locale()
@@ -232,10 +251,10 @@ def _patch(session: Session, actor: Actor, incident: Incident, patch: IncidentPa
 
 
 def _request_information(session: Session, actor: Actor, book: Playbook, incident: Incident, title: str,
-                         text: str) -> str:
+                         text: str, run: _Run) -> str:
     """A request to the reporting organisation; when the national centre reported the incident
     itself, there is nobody to ask and the question becomes its own task."""
-    lang, default = organisation_language(session, incident.reporter_org_id), default_locale()
+    lang, default = run.language_of(session, incident.reporter_org_id), default_locale()
     title = render_for_addressee(in_language(title, lang, default), incident, book)
     text = render_for_addressee(in_language(text, lang, default), incident, book)
     if incident.reporter_org.slug == directory.national_org_slug(session):
@@ -245,14 +264,16 @@ def _request_information(session: Session, actor: Actor, book: Playbook, inciden
     return f"information requested from {incident.reporter_org.name}"
 
 
-def organisation_language(session: Session, org_id: int) -> str:
-    """The language an organisation reads a request in: the one most of its active analysts chose on their
-    profile (``users.locale``), else ``NCERT_DEFAULT_LOCALE``."""
-    stmt = (select(User.locale, func.count()).where(User.org_id == org_id, User.active.is_(True),
-                                                    User.role == Role.SECTOR_ANALYST, User.locale.is_not(None))
-            .group_by(User.locale).order_by(func.count().desc(), User.locale))
-    chosen = session.execute(stmt).first()
-    return chosen[0] if chosen else default_locale()
+def organisation_languages(session: Session) -> dict[int, str]:
+    """The language each organisation reads a request in: the one most of its active analysts chose
+    on their profile (``users.locale``); an organisation missing reads ``NCERT_DEFAULT_LOCALE``."""
+    stmt = (select(User.org_id, User.locale, func.count()).where(
+        User.active.is_(True), User.role == Role.SECTOR_ANALYST, User.locale.is_not(None), User.org_id.is_not(None))
+        .group_by(User.org_id, User.locale).order_by(User.org_id, func.count().desc(), User.locale))
+    chosen: dict[int, str] = {}
+    for org_id, locale, _ in session.execute(stmt):
+        chosen.setdefault(org_id, locale)  # each organisation's first row is its most chosen
+    return chosen
 
 
 def _queued(status: str) -> str:

@@ -128,16 +128,18 @@ def vocabulary_keys() -> dict[str, set[str]]:
 
 def timeline_kinds() -> set[str]:
     """The kinds of timeline entry the code writes: ``_log(session, actor, incident, "kind", …)``,
-    ``incidents.note(session, actor, incident, "kind", …)`` and a module's ``KIND = "kind"``."""
+    ``incidents.note(session, actor, incident, "kind", …)``, ``incidents.Change(incident, "kind", …)``
+    (``incidents.log_many``) and a module's ``KIND = "kind"``."""
     patterns = (re.compile(r'\b_log\(\s*session,\s*actor,\s*\w+,\s*"([a-z-]+)"'),
                 re.compile(r'\bnote\(\s*\w+,\s*[\w.]+,\s*[^,]+?,\s*"([a-z-]+)"', re.S),
+                re.compile(r'\bChange\(\s*\w+,\s*"([a-z-]+)"'),
                 re.compile(r'^KIND = "([a-z-]+)"', re.M))
     found = set()
     for package in ("ncert", "detection", "playbooks"):
         for path in (ROOT / package).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             found.update(kind for pattern in patterns for kind in pattern.findall(text))
-    assert {"created", "status", "comment", "rfi", "task", "triage"} <= found  # the scan still finds them
+    assert {"created", "status", "comment", "rfi", "task", "triage", "playbook", "category-suggestion"} <= found
     return found
 
 

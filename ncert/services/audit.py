@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -28,7 +28,7 @@ from ncert.models import AuditChainHead, AuditEvent
 from ncert.models.audit import GENESIS_HASH, chain_hash
 from ncert.taxonomy import Role
 
-_PENDING = "ncert.audit.pending"  # Session.info key: [(savepoint or None, AuditEvent), ...]
+_PENDING = "ncert.audit.pending"  # Session.info key: [(savepoint or None, _Pending), ...]
 HEAD_ID = 1
 PAGE_SIZE = 50
 
@@ -37,7 +37,7 @@ def record(session: Session, actor: Actor, action: str, object_type: str, object
     """Append one audit event: who did what to which object, through which door.
 
     It is written when the session commits (and only then)."""
-    entry = AuditEvent(
+    entry = _Pending(
         at=utcnow(),
         actor=actor.label,
         user_id=actor.user_id,
@@ -51,6 +51,25 @@ def record(session: Session, actor: Actor, action: str, object_type: str, object
         details=json.loads(json.dumps(details)),
     )
     session.info.setdefault(_PENDING, []).append((session.get_nested_transaction(), entry))
+
+
+@dataclass(slots=True)
+class _Pending:
+    """An event waiting for the commit: the columns of an ``AuditEvent`` (a plain object, as
+    an ORM one cost a burst of thousands of events its instrumentation; issue 13)."""
+
+    at: datetime
+    actor: str
+    user_id: int | None
+    api_key_id: int | None
+    org_id: int | None
+    interface: str
+    action: str
+    object_type: str
+    object_id: str
+    details: dict
+    prev_hash: str | None = None
+    row_hash: str | None = None
 
 
 @event.listens_for(Session, "before_commit")
@@ -67,11 +86,13 @@ def _chain_pending(session: Session) -> None:
         entry.prev_hash = prev
         entry.row_hash = prev = chain_hash(prev, entry)
         rows.append({column: getattr(entry, column) for column in _WRITTEN})
-    # One executemany, in chain order: as ORM objects the events cost a unit of work's
-    # bookkeeping each, and a batch of categorised reports writes two per report (issue 13).
-    ids = session.scalars(insert(AuditEvent).returning(AuditEvent.id, sort_by_parameter_order=True), rows).all()
+    # One Core executemany, in chain order: as ORM objects the events cost a unit of work's
+    # bookkeeping each, and a batch of categorised reports writes two per report (issue 13). The
+    # head is locked, so no other writer adds events until this commit: the greatest id is the last.
+    session.execute(insert(AuditEvent.__table__), rows)
+    last_id = session.scalar(select(func.max(AuditEvent.id)))
     session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                    .values(last_event_id=ids[-1], last_hash=prev))
+                    .values(last_event_id=last_id, last_hash=prev))
 
 
 _WRITTEN = [column.key for column in AuditEvent.__table__.columns if column.key != "id"]

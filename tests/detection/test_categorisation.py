@@ -65,7 +65,7 @@ def test_a_burst_categorised_at_once_gets_what_each_report_gets_alone(world, cat
     with transaction(world.runtime.sessions) as s:
         batch = list(s.scalars(select(Incident).where(Incident.reference.in_(refs)).order_by(Incident.id)))
         made = categorisation.suggest_many(s, world.operator, batch, 0.3)
-        assert [row.incident_id for row in made] == [i.id for i in batch]
+        assert made == [i.id for i in batch]
     def outcome(pair):
         incident, row = pair
         return (incident.category, row.applied, row.reporter_class, row.reporter_type, row.national_class,
