@@ -16,23 +16,32 @@ The REST API (``/api/``) takes 4 and 5 alone: an API key is an organisation's, n
 it has no profile, and a URL argument or cookie would change what a client's error ``detail`` says
 from one call to the next.
 Anything else in ``?lang=`` is ignored. Times stay UTC in every language.
+
+Flask and Flask-Babel come through ``_web()`` to the functions that serve a request (or ``speaking``'s
+stand-in for one), not with this module: the worker and most commands import it for ``N_``,
+``translate`` and the formats, and load no Flask (issue 12). Where Flask was never imported no request
+or app can be under way, so ``_in_request`` and ``default_locale`` answer without importing it.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from babel import support
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import Babel, get_locale, get_translations, gettext
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 LOCALES = ("az", "en", "ru")
 SOURCE_LOCALE = "en"  # the text in the code; the others have catalogues
@@ -42,7 +51,26 @@ TRANSLATIONS = PACKAGE / "translations"
 VOCABULARY = PACKAGE / "vocabulary"
 SESSION_KEY = "ncert_locale"
 
-babel = Babel()
+
+@cache
+def _web() -> tuple[ModuleType, ModuleType]:
+    """``flask`` and ``flask_babel``, imported by the first function that serves a request or sets up an app."""
+    import flask
+    import flask_babel
+
+    return flask, flask_babel
+
+
+def _in_request() -> bool:
+    """Whether a request is under way; never one where Flask was not imported (the worker, the commands)."""
+    flask = sys.modules.get("flask")
+    return flask is not None and flask.has_request_context()
+
+
+@cache
+def _babel():
+    """The one Flask-Babel instance of every app (the catalogues it loads serve them all)."""
+    return _web()[1].Babel()
 
 
 def N_(message: str) -> str:
@@ -52,8 +80,9 @@ def N_(message: str) -> str:
 
 def default_locale() -> str:
     """``NCERT_DEFAULT_LOCALE``: the running app's, else the environment's (the worker, the CLI)."""
-    if has_app_context():
-        return current_app.config.get("BABEL_DEFAULT_LOCALE", SOURCE_LOCALE)
+    flask = sys.modules.get("flask")  # as in _in_request: no app runs where Flask was never imported
+    if flask is not None and flask.has_app_context():
+        return flask.current_app.config.get("BABEL_DEFAULT_LOCALE", SOURCE_LOCALE)
     import os
 
     from ncert.config import _locale
@@ -92,7 +121,7 @@ def format_day_in(value: date, lang: str) -> str:
 def init_app(app: Flask, default_locale: str) -> None:
     app.config.update(BABEL_DEFAULT_LOCALE=default_locale, BABEL_DEFAULT_TIMEZONE="UTC",
                       BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS))
-    babel.init_app(app, locale_selector=select_locale)
+    _babel().init_app(app, locale_selector=select_locale)
     # Templates translate through the request's catalogue, found once per request: Flask-Babel's own
     # callables look the locale and catalogue up again for each string, and a queue page has hundreds
     # (they took the console's "Open" tab past its 50 ms at a million incidents, issue 15).
@@ -109,16 +138,17 @@ class FormTranslations:
     ``wtforms`` catalogue (Azerbaijani, which WTForms does not ship), then WTForms' own catalogues."""
 
     def _catalogue(self):
-        if not has_request_context():
+        if not _in_request():
             return None
-        found = getattr(request, "ncert_form_translations", None)
+        flask, flask_babel = _web()
+        found = getattr(flask.request, "ncert_form_translations", None)
         if found is None:
             from wtforms.i18n import messages_path
 
-            locale = [get_locale()]
+            locale = [flask_babel.get_locale()]
             found = support.Translations.load(str(TRANSLATIONS), locale, domain="wtforms")
             found.add_fallback(support.Translations.load(messages_path(), locale, domain="wtforms"))
-            request.ncert_form_translations = found
+            flask.request.ncert_form_translations = found
         return found
 
     def gettext(self, string: str) -> str:
@@ -137,20 +167,22 @@ FORM_TRANSLATIONS = FormTranslations()
 
 def asked_locale() -> str | None:
     """The language ``?lang=`` asks for, if it is one of ours (anything else is ignored)."""
-    asked = request.args.get("lang", "")
+    asked = _web()[0].request.args.get("lang", "")
     return asked if asked in LOCALES else None
 
 
 def select_locale() -> str:
     """Flask-Babel's locale selector: the precedence in the module's docstring."""
-    default = current_app.config.get("BABEL_DEFAULT_LOCALE", SOURCE_LOCALE)
-    if not has_request_context():
+    flask = _web()[0]
+    request = flask.request
+    default = flask.current_app.config.get("BABEL_DEFAULT_LOCALE", SOURCE_LOCALE)
+    if not flask.has_request_context():
         return default
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(LOCALES) or default
     if request.blueprint == "public":  # anonymous and cookie-free: the URL, else the browser
         return asked_locale() or request.accept_languages.best_match(LOCALES) or default
-    chosen = asked_locale() or session.get(SESSION_KEY)
+    chosen = asked_locale() or flask.session.get(SESSION_KEY)
     if chosen in LOCALES:
         return chosen
     profile = _profile_locale()
@@ -169,11 +201,12 @@ def _profile_locale() -> str | None:
 
 def current_locale() -> str:
     """The request's language code: az, en or ru (found once per request: every label on a page asks)."""
-    if not has_request_context():
-        return _language(get_locale())
-    found = getattr(request, "ncert_locale", None)
+    flask, flask_babel = _web()
+    if not flask.has_request_context():
+        return _language(flask_babel.get_locale())
+    found = getattr(flask.request, "ncert_locale", None)
     if found is None:
-        found = request.ncert_locale = _language(get_locale())
+        found = flask.request.ncert_locale = _language(flask_babel.get_locale())
     return found
 
 
@@ -183,11 +216,12 @@ def _language(locale) -> str:
 
 def _translations() -> support.NullTranslations:
     """The request's catalogue, found once per request."""
-    if not has_request_context():
-        return get_translations()
-    found = getattr(request, "ncert_translations", None)
+    flask, flask_babel = _web()
+    if not flask.has_request_context():
+        return flask_babel.get_translations()
+    found = getattr(flask.request, "ncert_translations", None)
     if found is None:
-        found = request.ncert_translations = get_translations()
+        found = flask.request.ncert_translations = flask_babel.get_translations()
     return found
 
 
@@ -195,7 +229,7 @@ def _translations() -> support.NullTranslations:
 def speaking(lang: str) -> Iterator[None]:
     """Within the block, what is rendered as for a request (``gettext``, ``current_locale``, the
     vocabularies) is in ``lang``: for what is written outside a request, as the CLI's reports."""
-    app = Flask(__name__)
+    app = _web()[0].Flask(__name__)
     init_app(app, lang)
     with app.test_request_context(f"/?lang={lang}"):
         yield
@@ -203,6 +237,7 @@ def speaking(lang: str) -> Iterator[None]:
 
 def language_url(code: str) -> str:
     """This page's URL with ``?lang=code`` (its other query arguments kept)."""
+    request = _web()[0].request
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
     return f"{request.path}?{urlencode(args)}"
 
@@ -217,7 +252,7 @@ def term(vocabulary_name: str, key, lang: str | None = None) -> str:
     """The label of ``key`` in a controlled vocabulary, in the request's language; English, then the
     key itself, when a language lacks it (the completeness test keeps that from happening)."""
     key = str(key)
-    lang = lang or (current_locale() if has_request_context() else SOURCE_LOCALE)
+    lang = lang or (current_locale() if _in_request() else SOURCE_LOCALE)
     for code in (lang, SOURCE_LOCALE):
         label = vocabulary(code).get(vocabulary_name, {}).get(key)
         if label:
@@ -228,7 +263,7 @@ def term(vocabulary_name: str, key, lang: str | None = None) -> str:
 def option_label(vocabulary_name: str, key) -> str:
     """A select option for a vocabulary key: the key itself in English (what analysts type and the API
     speaks), its term in the other languages."""
-    if (current_locale() if has_request_context() else SOURCE_LOCALE) == SOURCE_LOCALE:
+    if (current_locale() if _in_request() else SOURCE_LOCALE) == SOURCE_LOCALE:
         return str(key)
     return term(vocabulary_name, key)
 
@@ -236,7 +271,7 @@ def option_label(vocabulary_name: str, key) -> str:
 def sector_name(sector) -> str:
     """A sector's name: as stored in English, the shipped registry's term in the other languages (a sector
     the registry does not know keeps its stored name)."""
-    lang = current_locale() if has_request_context() else SOURCE_LOCALE
+    lang = current_locale() if _in_request() else SOURCE_LOCALE
     if lang != SOURCE_LOCALE and sector.slug in vocabulary(lang).get("sector", {}):
         return term("sector", sector.slug, lang)
     return sector.name
@@ -245,20 +280,20 @@ def sector_name(sector) -> str:
 def category_label(category: str) -> str:
     """An RSIT ``class/type`` pair: as is in English, both names translated in the other languages."""
     rsit_class, _, rsit_type = str(category).partition("/")
-    if (current_locale() if has_request_context() else SOURCE_LOCALE) == SOURCE_LOCALE or not rsit_type:
+    if (current_locale() if _in_request() else SOURCE_LOCALE) == SOURCE_LOCALE or not rsit_type:
         return str(category)
     return f"{term('rsit_class', rsit_class)} / {term('rsit_type', rsit_type)}"
 
 
 def class_label(rsit_class: str) -> str:
     """An RSIT class offered as a filter on all its types."""
-    return gettext("%(name)s (all types)", name=option_label("rsit_class", rsit_class))
+    return _web()[1].gettext("%(name)s (all types)", name=option_label("rsit_class", rsit_class))
 
 
 def format_utc(value: datetime | None) -> str:
     """A UTC time for the page: ISO-like in English (as the console always showed it), the
     locale's own day, month and 24-hour time in Azerbaijani and Russian; always marked UTC."""
-    return format_utc_in(value, current_locale() if has_request_context() else SOURCE_LOCALE)
+    return format_utc_in(value, current_locale() if _in_request() else SOURCE_LOCALE)
 
 
 def format_number(value, pattern: str | None = None) -> str:
@@ -266,7 +301,7 @@ def format_number(value, pattern: str | None = None) -> str:
     a CLDR number pattern ("0.00": two decimals), else the locale's own (up to three decimals)."""
     if value is None or isinstance(value, str):
         return "—" if value is None else value
-    lang = current_locale() if has_request_context() else SOURCE_LOCALE
+    lang = current_locale() if _in_request() else SOURCE_LOCALE
     return format_decimal(value, format=pattern, locale=lang)
 
 
@@ -274,6 +309,7 @@ def format_duration(value: timedelta | None) -> str:
     """``2d 3h 5m`` with the locale's unit letters."""
     if value is None:
         return "—"
+    gettext = _web()[1].gettext
     minutes = int(value.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
