@@ -30,11 +30,13 @@ from detection import categoriser, modelstore
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden
+from ncert.i18n import N_
 from ncert.models import CategorySuggestion, Incident
 from ncert.records import Category, IncidentPatch
 from ncert.runtime import Runtime, hooks_of
 from ncert.services import incidents
 from ncert.taxonomy import UNCATEGORISED
+from ncert.timeline_text import message, vocab
 
 REPORTER, NATIONAL = "categoriser-reporter", "categoriser-national"
 NAMES = (REPORTER, NATIONAL)
@@ -144,15 +146,19 @@ def _notes(incident: Incident, shown: categoriser.Suggestion, best: categoriser.
     """What the timeline says: the reporter model's suggestion, which the reporter may read, and the
     national model's, internal."""
     pair, national_pair = f"{shown.rsit_class}/{shown.rsit_type}", f"{best.rsit_class}/{best.rsit_type}"
+    said = {"category": vocab("category", pair), "confidence": f"{shown.confidence:.2f}", "model": reporter}
     return [
         incidents.Change(incident, "category-suggestion",
-                         f"Suggested category {pair} (confidence {shown.confidence:.2f}, {reporter})"
-                         + (": set as suggested, not yet confirmed" if applied else ""),
+                         message(N_("Suggested category %(category)s (confidence %(confidence)s, %(model)s): set as "
+                                    "suggested, not yet confirmed"), **said) if applied else
+                         message(N_("Suggested category %(category)s (confidence %(confidence)s, %(model)s)"), **said),
                          internal=False, action="incident.category-suggest",
                          details={"suggested": pair, "confidence": shown.confidence, "model_version": reporter,
                                   "applied": applied}),
         incidents.Change(incident, "category-suggestion",
-                         f"National model suggests {national_pair} (confidence {best.confidence:.2f}, {national})",
+                         message(N_("National model suggests %(category)s (confidence %(confidence)s, %(model)s)"),
+                                 category=vocab("category", national_pair), confidence=f"{best.confidence:.2f}",
+                                 model=national),
                          internal=True, action="incident.category-suggest-national",
                          details={"suggested": national_pair, "confidence": best.confidence,
                                   "model_version": national}),
@@ -227,7 +233,8 @@ def decide(session: Session, actor: Actor, reference: str, category: Category | 
     if _category(incident) != (category.rsit_class, category.type):
         incidents.update_fields(session, actor, reference, IncidentPatch(category=category, reason=reason))
     else:
-        incidents.note(session, actor, incident, "category", f"Category {incident.category} confirmed",
+        incidents.note(session, actor, incident, "category",
+                       message(N_("Category %(category)s confirmed"), category=vocab("category", incident.category)),
                        action="incident.categorise", old=incident.category, new=incident.category, reason=reason)
     _decided(row, incident, actor, utcnow())
     session.flush()

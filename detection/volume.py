@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from ncert.access import scope
 from ncert.actor import Actor
+from ncert.i18n import N_
 from ncert.models import Incident, Sector
+from ncert.timeline_text import Message, message, vocab
 
 DAY = timedelta(days=1)
 BASELINE_DAYS = 28
@@ -40,9 +42,12 @@ class Spike:
     z: float
     incident_ids: tuple[int, ...]  # the reports of the last 24 hours
 
-    def describe(self) -> str:
-        return (f"Volume spike in sector {self.sector}: {self.count} reports in 24 h against a median of "
-                f"{self.baseline:g} a day over the previous {BASELINE_DAYS} days (robust z {self.z:.1f})")
+    def describe(self) -> Message:
+        """The timeline's note of the spike (``ncert.timeline_text``): the sector's name in the reader's language."""
+        return message(N_("Volume spike in sector %(sector)s: %(count)s reports in 24 h against a median of "
+                          "%(baseline)s a day over the previous %(days)s days (robust z %(z)s)"),
+                       sector=vocab("sector", self.sector), count=self.count, baseline=f"{self.baseline:g}",
+                       days=BASELINE_DAYS, z=f"{self.z:.1f}")
 
 
 def robust_z(value: float, baseline: list[float]) -> tuple[float, float]:

@@ -31,7 +31,7 @@ from ncert.actor import Actor
 from ncert.config import PLAYBOOK_LIBRARY
 from ncert.db import utcnow
 from ncert.errors import NotFound
-from ncert.i18n import default_locale
+from ncert.i18n import N_, default_locale
 from ncert.models import Incident, RegulatoryDeadline, User
 from ncert.records import Category, IncidentPatch
 from ncert.runtime import Runtime, hooks_of
@@ -49,6 +49,7 @@ from ncert.services import (
 from ncert.services import regimes as effective_regimes
 from ncert.services.risk_links import link as link_to_risk
 from ncert.taxonomy import Role
+from ncert.timeline_text import Message, english, joined, message, utc, vocab
 from playbooks.facts import Facts
 from playbooks.loader import load_library
 from playbooks.schema import (
@@ -148,16 +149,19 @@ def _apply(session: Session, actor: Actor, trigger: Trigger, incident: Incident,
             if not pending:
                 continue
             progressed = True
-            lines = []
+            said = []
             for index, action in pending:
                 key = (book.name, incident.id, index, subject)
                 playbook_runs.record_firing(session, key, book.version, str(trigger), now)
                 done.add(key)
-                lines.append(_act(session, actor, book, action, incident, facts, now, run))
+                said.append(_act(session, actor, book, action, incident, facts, now, run))
             facts = _refresh(facts, incident)
+            lines = [english(line) for line in said]
             outcome.fired.append((book.name, book.version, lines))
             run.notes.append(incidents.Change(
-                incident, "playbook", f"Playbook {book.name} v{book.version} ({trigger}): " + "; ".join(lines),
+                incident, "playbook", message(N_("Playbook %(name)s v%(version)s (%(trigger)s): %(actions)s"),
+                                              name=book.name, version=book.version, trigger=str(trigger),
+                                              actions=joined(said)),
                 internal=True, action="playbook.fire",
                 details={"playbook": book.name, "version": book.version, "trigger": str(trigger),
                          "subject": subject, "actions": lines}))
@@ -177,39 +181,39 @@ def _by(book: Playbook) -> str:
 
 
 def _act(session: Session, actor: Actor, book: Playbook, action: Action, incident: Incident, facts: Facts,
-         now: datetime, run: _Run) -> str:
-    """Apply one action through the services; returns a line for the timeline."""
+         now: datetime, run: _Run) -> Message:
+    """Apply one action through the services; returns a line for the timeline (``ncert.timeline_text``)."""
     reason = f"Playbook {book.name} v{book.version}"
     ref = incident.reference
     match action:
         case SetSeverity(level) | RaiseSeverityTo(level):
             if isinstance(action, RaiseSeverityTo) and incident.severity >= level:
-                return f"severity already {incident.severity} (at least {level})"
+                return message(N_("severity already %(severity)s (at least %(level)s)"),
+                               severity=vocab("severity", incident.severity), level=vocab("severity", level))
             if incident.severity != level:
                 _patch(session, actor, incident, IncidentPatch(severity=level, reason=reason))
-            return f"severity {level}"
+            return message(N_("severity %(level)s"), level=vocab("severity", level))
         case SetCategory(rsit_class, rsit_type):
             category = Category(**{"class": rsit_class, "type": rsit_type})
             _patch(session, actor, incident, IncidentPatch(category=category, reason=reason))
-            return f"category {rsit_class}/{rsit_type}"
+            return message(N_("category %(category)s"), category=vocab("category", f"{rsit_class}/{rsit_type}"))
         case SetTlp(tlp):
             _patch(session, actor, incident, IncidentPatch(tlp=tlp, reason=reason))
-            return f"TLP {tlp}"
+            return message(N_("TLP %(tlp)s"), tlp=str(tlp))
         case Assign(team=team, user=user):
             if user is not None:
                 _patch(session, actor, incident, IncidentPatch(assignee=user, reason=reason))
-                return f"assigned to {user}"
+                return message(N_("assigned to %(user)s"), user=str(user))
             if teams.by_slug(session, team) is None:
-                return f"team {team} not assigned: no such team"
+                return message(N_("team %(team)s not assigned: no such team"), team=team)
             _patch(session, actor, incident, IncidentPatch(team=team, reason=reason))
-            return f"assigned to team {team}"
+            return message(N_("assigned to team %(team)s"), team=team)
         case AddTasks(titles, checklist, mandatory):
             default = default_locale()  # the centre's own staff work the tasks: its working language
             for title in titles:
                 tasks.add(session, incident, in_language(title, default, default), created_by=_by(book),
                           checklist=checklist, mandatory=mandatory)
-            return f"{len(titles)} {'mandatory ' if mandatory else ''}task(s)" + (
-                f" (checklist {checklist})" if checklist else "")
+            return _tasks_line(len(titles), mandatory, checklist)
         case RequestInformation(text, title):
             return _request_information(session, actor, book, incident, title, text, run)
         case Notify(channel="email", template=template, recipients=recipients, subject=subject):
@@ -222,21 +226,26 @@ def _act(session: Session, actor: Actor, book: Playbook, action: Action, inciden
                 return title, render(in_language(template, lang, default), incident, book)
 
             notes = notifications.email_in_languages(session, incident, to, compose, created_by=_by(book))
-            states = ", ".join(dict.fromkeys(_queued(n.status) for n in notes))
-            return f"e-mail to {', '.join(to) or 'nobody'}: {states}"
+            states = joined([_STATES.get(state, state) for state in dict.fromkeys(_queued(n.status) for n in notes)],
+                            ", ")
+            if not to:
+                return message(N_("e-mail to nobody: %(states)s"), states=states)
+            return message(N_("e-mail to %(recipients)s: %(states)s"), recipients=", ".join(to), states=states)
         case Notify(channel="webhook", template=template, url=url):
             payload = {"incident": ref, "title": incident.title, "severity": incident.severity,
                        "category": incident.category, "sector": incident.sector.slug, "playbook": book.name,
                        "version": book.version,
                        "text": render(in_language(template, default_locale(), default_locale()), incident, book)}
             note = notifications.webhook(session, incident, url, payload, created_by=_by(book))
-            return f"webhook {url}: {_queued(note.status)}"
+            state = _queued(note.status)
+            return message(N_("webhook %(url)s: %(state)s"), url=url, state=_STATES.get(state, state))
         case StartClock(regime):
             return _start_clock(session, incident, regime, now, internal=book.national)
         case OpenNationalIncident(title):
             national, added = playbook_runs.group(session, actor, incident, title or f"National: {incident.title}",
                                                   now)
-            return f"national incident {national.reference} ({len(added)} incident(s) added)"
+            return message(N_("national incident %(reference)s (%(count)s incident(s) added)"),
+                           reference=national.reference, count=len(added))
         case LinkRisk(risk):
             return _link_risk(session, actor, incident, risk)
     raise TypeError(f"unknown action {action!r}")
@@ -251,7 +260,7 @@ def _patch(session: Session, actor: Actor, incident: Incident, patch: IncidentPa
 
 
 def _request_information(session: Session, actor: Actor, book: Playbook, incident: Incident, title: str,
-                         text: str, run: _Run) -> str:
+                         text: str, run: _Run) -> Message:
     """A request to the reporting organisation; when the national centre reported the incident
     itself, there is nobody to ask and the question becomes its own task."""
     lang, default = run.language_of(session, incident.reporter_org_id), default_locale()
@@ -259,9 +268,9 @@ def _request_information(session: Session, actor: Actor, book: Playbook, inciden
     text = render_for_addressee(in_language(text, lang, default), incident, book)
     if incident.reporter_org.slug == directory.national_org_slug(session):
         tasks.add(session, incident, title, created_by=_by(book), detail=text)
-        return f"task {title} (reported by the national centre: nobody to ask)"
+        return message(N_("task %(title)s (reported by the national centre: nobody to ask)"), title=title)
     rfis.ask_reporter(session, actor, incident, title, text, created_by=_by(book))
-    return f"information requested from {incident.reporter_org.name}"
+    return message(N_("information requested from %(org)s"), org=incident.reporter_org.name)
 
 
 def organisation_languages(session: Session) -> dict[int, str]:
@@ -281,16 +290,30 @@ def _queued(status: str) -> str:
     return "queued" if status == notifications.PENDING else status
 
 
-def _link_risk(session: Session, actor: Actor, incident: Incident, reference: str) -> str:
+# A notification's states as the timeline says them.
+_STATES = {state: message(text) for state, text in (
+    ("queued", N_("queued")), (notifications.SENT, N_("sent")), (notifications.FAILED, N_("failed")),
+    (notifications.NOT_SENT, N_("not-sent")))}
+
+
+def _tasks_line(count: int, mandatory: bool, checklist: str | None) -> Message:
+    if checklist:
+        return message(N_("%(count)s mandatory task(s) (checklist %(checklist)s)") if mandatory else
+                       N_("%(count)s task(s) (checklist %(checklist)s)"), count=count, checklist=checklist)
+    return message(N_("%(count)s mandatory task(s)") if mandatory else N_("%(count)s task(s)"), count=count)
+
+
+def _link_risk(session: Session, actor: Actor, incident: Incident, reference: str) -> Message:
     """Link through the register's service; an unknown risk is reported on the timeline instead of failing."""
     try:
         _, risk, added = link_to_risk(session, actor, incident.reference, reference)
     except NotFound:
-        return f"risk {reference} not linked: no such risk"
-    return f"linked to risk {risk.reference}" + ("" if added else " (already linked)")
+        return message(N_("risk %(risk)s not linked: no such risk"), risk=reference)
+    return message(N_("linked to risk %(risk)s") if added else N_("linked to risk %(risk)s (already linked)"),
+                   risk=risk.reference)
 
 
-def _start_clock(session: Session, incident: Incident, name: str, now: datetime, *, internal: bool) -> str:
+def _start_clock(session: Session, incident: Incident, name: str, now: datetime, *, internal: bool) -> Message:
     """NIS2 counts from the incident's awareness time, and its sector's regime
     applies (trust service providers report sooner); a repeating status clock
     counts from now. Regimes come from the effective registry (built-in and stored);
@@ -301,10 +324,10 @@ def _start_clock(session: Session, incident: Incident, name: str, now: datetime,
     else:
         regime = effective_regimes.lookup(session, name)
     if regime is None:
-        return f"clock {name} not started: no such reporting regime"
+        return message(N_("clock %(regime)s not started: no such reporting regime"), regime=name)
     start = now if regime.repeat else (incident.aware_at or incident.reported_at)
     added = clocks.start(session, incident, regime, start, internal=internal)
-    return f"clock {regime.name} started ({len(added)} deadline(s))"
+    return message(N_("clock %(regime)s started (%(count)s deadline(s))"), regime=regime.name, count=len(added))
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -404,8 +427,10 @@ def check_deadlines(session: Session, now: datetime | None = None, *, library: l
             row.overdue_fired_at, trigger, word = now, Trigger.DEADLINE_OVERDUE, "overdue"
         else:
             row.approaching_fired_at, trigger, word = now, Trigger.DEADLINE_APPROACHING, "approaching"
+        said = {"regime": clocks.regime_title(row), "stage": clocks.stage_text(row.stage), "due": utc(row.due_at)}
         incidents.note(session, actor, incident, "deadline",
-                       f"{clocks.title(row)} {word} (due {row.due_at:%Y-%m-%d %H:%M} UTC)",
+                       message(N_("%(regime)s: %(stage)s overdue (due %(due)s)") if word == "overdue" else
+                               N_("%(regime)s: %(stage)s approaching (due %(due)s)"), **said),
                        action=f"incident.deadline-{word}", internal=True, regime=row.regime, stage=row.stage)
         run(session, actor, trigger, incident, library, subject=f"deadline:{row.id}:{word}", now=now)
     rfis.note_overdue(session, actor, now)

@@ -8,6 +8,7 @@ from flask import g, session
 from flask_login import UserMixin, current_user
 
 from ncert import i18n
+from ncert import timeline_text as timeline_texts
 from ncert.actor import Actor
 from ncert.console.blueprint import bp
 from ncert.models import User
@@ -81,6 +82,12 @@ def format_duration(value: timedelta | None) -> str:
 @bp.app_template_filter("severity_label")
 def severity_label(level: int) -> str:
     return i18n.term("severity", level) if level in SEVERITY_LEVELS else "?"
+
+
+@bp.app_template_filter("timeline_text")
+def timeline_text(entry) -> str:
+    """A timeline entry's text in the page's language: what the system wrote, translated; a comment as written."""
+    return timeline_texts.text_of(entry, i18n.current_locale())
 
 
 @bp.app_template_filter("tlp_class")

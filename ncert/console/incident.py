@@ -23,7 +23,7 @@ from ncert.access import visible
 from ncert.actor import Actor
 from ncert.console import downloads, forms, incident_risks
 from ncert.console.blueprint import bp
-from ncert.console.context import current_actor, return_to
+from ncert.console.context import current_actor, return_to, timeline_text
 from ncert.console.queue import PAGE_SIZE
 from ncert.db import utcnow
 from ncert.errors import BadRequest, Conflict
@@ -204,7 +204,7 @@ def triage_incident(reference: str):
         flash(gettext("Nothing changed."), "info")
         return redirect(url_for("console.incident", reference=reference))
     return _done(reference, gettext("%(reference)s triaged: %(change)s", reference=reference,
-                                    change=done.entries[0].body))
+                                    change=timeline_text(done.entries[0])))
 
 
 @bp.post("/incidents/<reference>/comment")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ncert.db import Base, EnumText, utcnow
@@ -153,5 +153,8 @@ class TimelineEntry(Base):
     # Internal entries are for national-centre staff only, never the reporter.
     internal: Mapped[bool] = mapped_column(default=False)
     details: Mapped[dict] = mapped_column(default=dict)
+    # What the system wrote, to be said again in the reader's language: {"id": msgid, "args": {...}}
+    # (``ncert.timeline_text``); ``body`` is it in English. None for comments and older entries.
+    message: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), default=None)
 
     incident: Mapped[Incident] = relationship(back_populates="timeline")

@@ -30,7 +30,8 @@ from ncert.models import Incident, IncidentAssessment, IncidentIndicator, Organi
 from ncert.records import IncidentPatch
 from ncert.services import incidents
 from ncert.services.playbook_runs import SHARING_WINDOW
-from ncert.taxonomy import SEVERITY_LEVELS, Status
+from ncert.taxonomy import Status
+from ncert.timeline_text import Message, joined, message, vocab_term
 
 MAX_MEMBER_STATES = 64  # the EU has 27; room for EEA and partner states
 
@@ -209,17 +210,29 @@ def _answer(factor: str, answers: AssessmentInputs, derived: dict[str, Any]) -> 
     return getattr(answers, factor)
 
 
-def _summary(result: scoring.Score, previous: tuple[float, int] | None, rationale: str) -> str:
-    text = (f"National severity score {result.score:g}/100: level {result.level} ({result.level_name}), "
-            f"NCSC category {result.ncsc_category}, EU impact {result.eu_colour}")
+# What ``ncert.scoring`` says of its overrides, flags and EU colours, marked for the timeline's languages (a
+# text scoring says that is not here reads as written).
+_SCORING_TEXTS = (N_("safety effect: at least level 4"),
+                  N_("essential entity disrupted or several sectors or member states: at least level 3"),
+                  N_("outlook worsening: one level higher"), N_("large-scale candidate"),
+                  N_("red"), N_("yellow"), N_("green"), N_("white"))
+
+
+def _summary(result: scoring.Score, previous: tuple[float, int] | None, rationale: str) -> Message:
+    level = {"score": f"{result.score:g}", "level": result.level, "level_name": vocab_term("severity", result.level)}
+    said = message(N_("National severity score %(score)s/100: level %(level)s (%(level_name)s), NCSC category "
+                      "%(ncsc)s, EU impact %(eu)s"), **level, ncsc=result.ncsc_category,
+                   eu=message(result.eu_colour))
     if previous is not None:
         was_score, was_level = previous
         if (was_score, was_level) == (result.score, result.level):
-            text += " (re-assessed, unchanged)"
+            said = joined([said, message(N_("(re-assessed, unchanged)"))], " ")
         else:
-            text += f" (was {was_score:g}/100, level {was_level} ({SEVERITY_LEVELS[was_level]}))"
-    if result.overrides:
-        text += "; " + "; ".join(result.overrides)
+            said = joined([said, message(N_("(was %(score)s/100, level %(level)s (%(level_name)s))"),
+                                         score=f"{was_score:g}", level=was_level,
+                                         level_name=vocab_term("severity", was_level))], " ")
+    parts = [said, *(message(text) for text in result.overrides)]
     if result.flags:
-        text += "; flagged " + ", ".join(result.flags)
-    return text + (f". {rationale}" if rationale else "")
+        parts.append(message(N_("flagged %(flags)s"), flags=joined([message(f) for f in result.flags], ", ")))
+    said = joined(parts)
+    return joined([said, rationale], ". ") if rationale else said

@@ -21,6 +21,7 @@ from ncert.errors import Conflict, Forbidden, Invalid, NotFound
 from ncert.i18n import N_
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.services import incidents, next_due, regimes
+from ncert.timeline_text import Message, joined, message, vocab
 
 RECEIVE_SKEW = timedelta(minutes=5)  # a received-at this far past our clock still counts as now
 
@@ -140,7 +141,8 @@ def receive(session: Session, actor: Actor, incident: Incident, regime_name: str
                                            aware_at=row.aware_at, due_at=d.due_at, created_at=utcnow(),
                                            internal=row.internal))
     next_due.refresh(session, incident)
-    incidents.note(session, actor, incident, "deadline", f"{regime.title}: {stage} received",
+    incidents.note(session, actor, incident, "deadline",
+                   message(N_("%(regime)s: %(stage)s received"), regime=regime.title, stage=stage_text(stage)),
                    action="incident.deadline-received", internal=True, regime=regime.name, stage=stage)
     return row
 
@@ -189,3 +191,16 @@ def _deadline(row: RegulatoryDeadline) -> clocks.Deadline:
 def title(row: RegulatoryDeadline) -> str:
     regime = _regime(row)
     return f"{regime.title if regime else row.regime}: {row.stage}"
+
+
+def regime_title(row: RegulatoryDeadline) -> str:
+    """The title of the deadline's regime (a built-in's or one an admin stored: data, as written), else its name."""
+    regime = _regime(row)
+    return regime.title if regime else row.regime
+
+
+def stage_text(stage: str) -> Message:
+    """A stage for a timeline message: its NIS2 stage term, with a repeating regime's occurrence
+    (``status-report#3``) kept as its suffix."""
+    base, mark, occurrence = stage.partition("#")
+    return joined([vocab("nis2_stage", base), mark + occurrence], sep="")

@@ -15,6 +15,7 @@ from ncert.i18n import N_
 from ncert.models import EvidenceBlob, Incident, IncidentAttachment
 from ncert.services import incidents
 from ncert.taxonomy import Role
+from ncert.timeline_text import message, num
 
 
 def attach(session: Session, actor: Actor, reference: str, filename: str, content_type: str, data: bytes, *,
@@ -38,7 +39,8 @@ def attach(session: Session, actor: Actor, reference: str, filename: str, conten
                              uploaded_by=actor.label, user_id=actor.user_id, org_id=actor.org_id)
     session.add(row)
     session.flush()
-    incidents.note(session, actor, incident, "evidence", f"Evidence attached: {row.filename} ({row.size:,} bytes)",
+    incidents.note(session, actor, incident, "evidence", message(N_("Evidence attached: %(filename)s (%(size)s bytes)"),
+                                                                 filename=row.filename, size=num(row.size)),
                    action="incident.evidence", filename=row.filename, sha256=digest, size=row.size)
     return row
 

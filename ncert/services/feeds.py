@@ -445,7 +445,7 @@ def _take_event(session: Session, actor: Actor, data: Any) -> str:
     event = misp.load_event(data)
     record = misp.event_record(event)
     if misp.is_deleted(event):  # honoured as a soft delete: noted on the incident, which stays
-        incidents.withdraw(session, actor, record, source="MISP feed")
+        incidents.withdraw(session, actor, record, source=N_("MISP feed"))  # the timeline translates it
         return "deleted"
     submission = incidents.submit(session, actor, record, channel="misp-feed")
     if submission.created:

@@ -34,6 +34,7 @@ from ncert.records import Category, IncidentPatch, IncidentRecord
 from ncert.runtime import hooks_of
 from ncert.services import audit, directory, indicators, next_due, teams
 from ncert.taxonomy import REOPENABLE, TRANSITIONS, UNCATEGORISED, Role, Status
+from ncert.timeline_text import Message, english, joined, message, vocab
 
 CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_SEVERITY = 1
@@ -46,6 +47,8 @@ HINT_CEILING = 3
 # hint; machine intake (TAXII, MISP, feeds) carries the reporter's.
 DECIDING_CHANNELS = ("api", "console")
 BATCH = "ncert.incidents.batch"  # session.info key of the changes ``batched`` collects
+# The fields a reporter's newer version changes, as the timeline names them.
+_FIELDS = {"title": N_("title"), "description": N_("description"), "tlp": N_("tlp"), "indicators": N_("indicators")}
 
 def announce(session: Session, actor: Actor, incident: Incident, change: str) -> None:
     """The domain event: each incident listener of the session's runtime (``ncert.runtime.Hooks``)
@@ -138,7 +141,8 @@ def submit(session: Session, actor: Actor, record: IncidentRecord, *, channel: s
         raise Conflict(N_("an incident with this external id is being submitted concurrently; retry")) from None
     indicators.attach(session, incident, record.indicators, reporter.id, new=True)
     # Logged at the time it was reported, which the incident already carries: no second write of the row.
-    _log(session, actor, incident, "created", f"Reported by {reporter.name} via {channel}",
+    _log(session, actor, incident, "created",
+         message(N_("Reported by %(reporter)s via %(channel)s"), reporter=reporter.name, channel=channel),
          action="incident.create", at=now, channel=channel, reporter=reporter.slug, indicators=len(record.indicators))
     announce(session, actor, incident, "created")
     return Submission(incident, created=True)
@@ -223,8 +227,9 @@ def refresh_from_source(session: Session, actor: Actor, incident: Incident, reco
     fresh = [r for r in record.indicators if (r.type, r.value) not in have]
     added = indicators.attach(session, incident, fresh, incident.reporter_org_id)
     if changed or added:
+        fields = [message(_FIELDS[name]) for name in [*changed, *(["indicators"] if added else [])]]
         _log(session, actor, incident, "source-update",
-             "Updated by the reporter: " + ", ".join([*changed, *(["indicators"] if added else [])]),
+             message(N_("Updated by the reporter: %(fields)s"), fields=joined(fields, ", ")),
              action="incident.source-update", fields=sorted(changed), indicators=len(added),
              tlp=str(incident.tlp))
     return bool(changed or added)
@@ -232,10 +237,12 @@ def refresh_from_source(session: Session, actor: Actor, incident: Incident, reco
 
 def withdraw(session: Session, actor: Actor, record: IncidentRecord, *, source: str) -> Incident | None:
     """The reporter deleted what it had sent (a MISP event soft-deleted at its source):
-    the incident stays in the queue, as evidence, with the withdrawal in its timeline."""
+    the incident stays in the queue, as evidence, with the withdrawal in its timeline. ``source`` names
+    where it was deleted, marked with ``N_`` (the timeline translates it)."""
     incident = _by_external_id(session, actor.org_id, record.external_ids)
     if incident is not None:
-        _log(session, actor, incident, "withdrawn", f"Deleted at the source by the reporter ({source})",
+        _log(session, actor, incident, "withdrawn",
+             message(N_("Deleted at the source by the reporter (%(source)s)"), source=message(source)),
              action="incident.withdraw", source=source)
     return incident
 
@@ -275,19 +282,23 @@ def apply_patch(session: Session, actor: Actor, incident: Incident, patch: Incid
     if "severity" in fields and patch.severity != incident.severity:
         old = incident.severity
         incident.severity = patch.severity
-        _log(session, actor, incident, "severity", f"Severity {old} → {patch.severity}",
+        _log(session, actor, incident, "severity", message(
+                 N_("Severity %(old)s → %(new)s"), old=vocab("severity", old), new=vocab("severity", patch.severity)),
              action="incident.severity", internal=True, old=old, new=patch.severity, reason=patch.reason)
     if "communicated_severity" in fields and patch.communicated_severity != incident.communicated_severity:
         old = incident.communicated_severity
         incident.communicated_severity = patch.communicated_severity
-        _log(session, actor, incident, "severity", f"The national centre set the severity {old} → "
-             f"{patch.communicated_severity}" + (f": {patch.reason}" if patch.reason else ""),
+        levels = {"old": vocab("severity", old), "new": vocab("severity", patch.communicated_severity)}
+        _log(session, actor, incident, "severity",
+             message(N_("The national centre set the severity %(old)s → %(new)s: %(reason)s"), **levels,
+                     reason=patch.reason) if patch.reason else
+             message(N_("The national centre set the severity %(old)s → %(new)s"), **levels),
              action="incident.communicated-severity",
              old=old, new=patch.communicated_severity, reason=patch.reason)
     if "tlp" in fields and patch.tlp != incident.tlp:
         old = incident.tlp
         incident.tlp = patch.tlp
-        _log(session, actor, incident, "tlp", f"TLP {old} → {patch.tlp}",
+        _log(session, actor, incident, "tlp", message(N_("TLP %(old)s → %(new)s"), old=str(old), new=str(patch.tlp)),
              action="incident.tlp", old=str(old), new=str(patch.tlp), reason=patch.reason)
 
 
@@ -306,13 +317,13 @@ def _transition(session: Session, actor: Actor, incident: Incident, to: Status, 
         raise Conflict(N_("%(reference)s is already %(current)s"), reference=incident.reference, current=current)
     if to not in TRANSITIONS[current]:
         if current in REOPENABLE:
-            message = N_("cannot move %(reference)s from %(current)s to %(to)s: %(current)s incidents can only be "
+            refusal = N_("cannot move %(reference)s from %(current)s to %(to)s: %(current)s incidents can only be "
                          "reopened")
         elif current is Status.MERGED:
-            message = N_("cannot move %(reference)s from %(current)s to %(to)s: it was merged into %(target)s")
+            refusal = N_("cannot move %(reference)s from %(current)s to %(to)s: it was merged into %(target)s")
         else:
-            message = N_("cannot move %(reference)s from %(current)s to %(to)s: allowed from %(current)s: %(allowed)s")
-        raise Conflict(message, reference=incident.reference, current=current, to=to, code="invalid_transition",
+            refusal = N_("cannot move %(reference)s from %(current)s to %(to)s: allowed from %(current)s: %(allowed)s")
+        raise Conflict(refusal, reference=incident.reference, current=current, to=to, code="invalid_transition",
                        target=incident.merged_into.reference if incident.merged_into else None,
                        allowed=", ".join(TRANSITIONS[current]))
     if to in (Status.RESOLVED, Status.CLOSED):
@@ -326,7 +337,9 @@ def _transition(session: Session, actor: Actor, incident: Incident, to: Status, 
     if to is Status.CLOSED:
         incident.closed_at = now
         incident.resolved_at = incident.resolved_at or now
-    _log(session, actor, incident, "status", f"Status {current} → {to}" + (f": {reason}" if reason else ""),
+    moved = {"old": vocab("status", current), "new": vocab("status", to)}
+    _log(session, actor, incident, "status", message(N_("Status %(old)s → %(new)s: %(reason)s"), **moved, reason=reason)
+         if reason else message(N_("Status %(old)s → %(new)s"), **moved),
          action="incident.status", old=str(current), new=str(to), reason=reason)
 
 
@@ -346,7 +359,7 @@ def _assign(session: Session, actor: Actor, incident: Incident, who: int | str |
     old = incident.assignee.email if incident.assignee else None
     incident.assignee_id = user.id if user else None
     incident.assignee = user
-    text = f"Assigned to {user.email}" if user else "Unassigned"
+    text = message(N_("Assigned to %(email)s"), email=user.email) if user else message(N_("Unassigned"))
     _log(session, actor, incident, "assignee", text, action="incident.assign",
          old=old, new=user.email if user else None)
 
@@ -377,7 +390,8 @@ def _set_team(session: Session, actor: Actor, incident: Incident, slug: str | No
         return
     old = incident.team.slug if incident.team else None
     incident.team_id, incident.team = (team.id, team) if team else (None, None)
-    _log(session, actor, incident, "team", f"Team → {team.slug}" if team else "Team cleared",
+    _log(session, actor, incident, "team",
+         message(N_("Team → %(team)s"), team=team.slug) if team else message(N_("Team cleared")),
          action="incident.team", old=old, new=team.slug if team else None, reason=reason)
 
 
@@ -386,7 +400,8 @@ def _set_category(session: Session, actor: Actor, incident: Incident, category: 
     if (category.rsit_class, category.type) == (incident.rsit_class, incident.rsit_type):
         return
     incident.rsit_class, incident.rsit_type = category.rsit_class, category.type
-    _log(session, actor, incident, "category", f"Category {old} → {incident.category}",
+    _log(session, actor, incident, "category", message(N_("Category %(old)s → %(new)s"), old=vocab("category", old),
+                                                       new=vocab("category", incident.category)),
          action="incident.categorise", old=old, new=incident.category, reason=reason)
 
 
@@ -439,10 +454,13 @@ def merge(session: Session, actor: Actor, reference: str, into: str, reason: str
     # Internal: each entry names the other incident, which someone who sees this
     # one may not be allowed to see (a TLP:GREEN duplicate of a TLP:RED incident).
     # Reporters still see the status, and merged_into where access.visible allows.
-    _log(session, actor, source, "merged", f"Merged into {target.reference}" + (f": {reason}" if reason else ""),
+    _log(session, actor, source, "merged",
+         message(N_("Merged into %(target)s: %(reason)s"), target=target.reference, reason=reason) if reason else
+         message(N_("Merged into %(target)s"), target=target.reference),
          action="incident.merge", internal=True, old=str(old), into=target.reference, reason=reason,
          clocks_stopped=stopped)
-    _log(session, actor, target, "merge-received", f"{source.reference} merged into this incident",
+    _log(session, actor, target, "merge-received",
+         message(N_("%(source)s merged into this incident"), source=source.reference),
          action="incident.merge-receive", internal=True, source=source.reference)
     return source
 
@@ -462,10 +480,12 @@ def split(session: Session, actor: Actor, reference: str, reason: str) -> Incide
     source.merged_into_id = None
     source.merged_into = None
     resumed = next_due.resume(session, source)
-    _log(session, actor, source, "split", f"Split out of {target.reference}: {reason.strip()}",
+    _log(session, actor, source, "split",
+         message(N_("Split out of %(target)s: %(reason)s"), target=target.reference, reason=reason.strip()),
          action="incident.split", internal=True, old=str(Status.MERGED), new=str(Status.TRIAGED),
          out_of=target.reference, reason=reason.strip(), clocks_resumed=resumed)
-    _log(session, actor, target, "split-out", f"{source.reference} split out of this incident",
+    _log(session, actor, target, "split-out",
+         message(N_("%(source)s split out of this incident"), source=source.reference),
          action="incident.split-out", internal=True, source=source.reference)
     return source
 
@@ -488,14 +508,16 @@ def reopen(session: Session, actor: Actor, reference: str, reason: str) -> Incid
     old = incident.status
     incident.status = Status.TRIAGED
     incident.resolved_at = incident.closed_at = None
-    _log(session, actor, incident, "reopened", f"Reopened: {reason.strip()}", action="incident.reopen",
+    _log(session, actor, incident, "reopened", message(N_("Reopened: %(reason)s"), reason=reason.strip()),
+         action="incident.reopen",
          old=str(old), new=str(Status.TRIAGED), reason=reason.strip())
     return incident
 
 
-def note(session: Session, actor: Actor, incident: Incident, kind: str, body: str, *, action: str,
+def note(session: Session, actor: Actor, incident: Incident, kind: str, body: str | Message, *, action: str,
          **details: Any) -> TimelineEntry:
-    """Record an action another service took on the incident (export, publish…)."""
+    """Record an action another service took on the incident (export, publish…): ``body`` a message
+    (``ncert.timeline_text``) the console says in the reader's language, or text kept as written."""
     return _log(session, actor, incident, kind, body, action=action, **details)
 
 
@@ -505,10 +527,16 @@ class Change:
 
     incident: Incident
     kind: str
-    body: str
+    body: str  # given as a message (``ncert.timeline_text``), the message in English
     internal: bool
     action: str
     details: dict[str, Any]
+    message: Message | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.body, dict):
+            object.__setattr__(self, "message", self.body)
+            object.__setattr__(self, "body", english(self.body))
 
 
 @contextmanager
@@ -540,25 +568,29 @@ def log_many(session: Session, actor: Actor, changes: list[Change], at: datetime
             incident.shared_updated_at = now
         rows.append({"incident_id": incident.id, "at": now, "kind": change.kind, "actor": actor.label,
                      "user_id": actor.user_id, "org_id": actor.org_id, "body": change.body,
-                     "internal": change.internal, "details": change.details})
+                     "internal": change.internal, "details": change.details, "message": change.message})
         audit.record(session, actor, change.action, "incident", incident.reference, **change.details)
     session.flush()
     session.execute(insert(TimelineEntry.__table__), rows)  # Core: the ORM's bulk insert costs a mapper pass a row
 
 
-def _log(session: Session, actor: Actor, incident: Incident, kind: str, body: str, *, action: str,
+def _log(session: Session, actor: Actor, incident: Incident, kind: str, body: str | Message, *, action: str,
          internal: bool = False, at: datetime | None = None, **details: Any) -> TimelineEntry | None:
     """One timeline entry and one audit event for one change (collected instead inside
-    ``batched``); an internal one leaves the time the reporter sees the incident last changed."""
+    ``batched``); an internal one leaves the time the reporter sees the incident last changed.
+    ``body`` is text kept as written (a comment) or a message (``ncert.timeline_text``): the entry
+    then keeps it, to be said in the reader's language, and its English as the body."""
     now = at or utcnow()
     incident.updated_at = now  # an equal value is no change: the row is not written again for it
     if not internal:
         incident.shared_updated_at = now
+    change = Change(incident, kind, body, internal, action, details)
     if BATCH in session.info:
-        session.info[BATCH].append(Change(incident, kind, body, internal, action, details))
+        session.info[BATCH].append(change)
         return None
     entry = TimelineEntry(incident_id=incident.id, at=now, kind=kind, actor=actor.label, user_id=actor.user_id,
-                          org_id=actor.org_id, body=body, internal=internal, details=details)
+                          org_id=actor.org_id, body=change.body, internal=internal, details=details,
+                          message=change.message)
     session.add(entry)
     audit.record(session, actor, action, "incident", incident.reference, **details)
     return entry  # written at the next flush: the caller's next query or its commit

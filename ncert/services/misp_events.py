@@ -53,10 +53,12 @@ from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import bulk_insert
 from ncert.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from ncert.i18n import N_
 from ncert.models import Incident, MispAttribute, MispEvent, MispTag, Organization, Sighting
 from ncert.models.misp import VALUE_KEY
 from ncert.services import audit, incidents, indicators
 from ncert.taxonomy import Role
+from ncert.timeline_text import message
 
 CHANNEL = "misp"
 NO_PERMISSION = "You do not have permission to do that."  # MISP's text; PyMISP matches it (api.py add_attribute)
@@ -481,7 +483,8 @@ def delete_event(session: Session, actor: Actor, ident: str | int) -> MispEvent:
     event.deleted = True
     _touch(event)
     incidents.note(session, actor, session.get(Incident, event.incident_id), "misp-delete",
-                   f"MISP event {event.uuid} deleted by its sender", action="misp.event-delete", uuid=event.uuid)
+                   message(N_("MISP event %(uuid)s deleted by its sender"), uuid=event.uuid),
+                   action="misp.event-delete", uuid=event.uuid)
     return event
 
 
@@ -490,7 +493,8 @@ def publish(session: Session, actor: Actor, ident: str | int) -> MispEvent:
     event.published = True
     event.publish_timestamp = now_epoch()
     incidents.note(session, actor, session.get(Incident, event.incident_id), "misp-publish",
-                   f"MISP event {event.uuid} published", action="misp.event-publish", uuid=event.uuid)
+                   message(N_("MISP event %(uuid)s published"), uuid=event.uuid),
+                   action="misp.event-publish", uuid=event.uuid)
     return event
 
 

@@ -26,6 +26,7 @@ from ncert.models import Incident, Organization, Rfi, RfiAnswer, RfiAttachment, 
 from ncert.records import AwareUTC
 from ncert.services import directory, incidents, notifications
 from ncert.taxonomy import Role
+from ncert.timeline_text import message, utc
 
 OPEN, ANSWERED, OVERDUE, WITHDRAWN = "open", "answered", "overdue", "withdrawn"
 STATES = (OPEN, ANSWERED, OVERDUE, WITHDRAWN)
@@ -91,7 +92,8 @@ def _open(session: Session, actor: Actor, incident: Incident, org: Organization,
     rfi_id = session.scalars(insert(Rfi).returning(Rfi.id), [{
         "incident_id": incident.id, "org_id": org.id, "title": title, "question": question, "due_at": due_at,
         "state": OPEN, "created_by": created_by, "created_at": utcnow()}]).one()
-    incidents.note(session, actor, incident, "rfi", f"Information requested from {org.name}: {title}",
+    incidents.note(session, actor, incident, "rfi",
+                   message(N_("Information requested from %(org)s: %(title)s"), org=org.name, title=title),
                    action="incident.rfi-ask", internal=True, rfi=rfi_id, org=org.slug)
     notifications.email_in_languages(
         session, incident, _recipients(session, org),
@@ -167,8 +169,11 @@ def answer(session: Session, actor: Actor, rfi_id: int, text: str, files: list[U
     if rfi.state == OPEN:
         rfi.state, rfi.answered_at = ANSWERED, now
     incident = session.get(Incident, rfi.incident_id)
-    files_said = f" [files: {', '.join(a.filename for a in row.attachments)}]" if row.attachments else ""
-    incidents.note(session, actor, incident, "rfi", f"{rfi.org.name} answered “{rfi.title}”: {text}{files_said}",
+    said = {"org": rfi.org.name, "title": rfi.title, "text": text}
+    files = ", ".join(a.filename for a in row.attachments)
+    incidents.note(session, actor, incident, "rfi",
+                   message(N_("%(org)s answered “%(title)s”: %(text)s [files: %(files)s]"), **said, files=files)
+                   if files else message(N_("%(org)s answered “%(title)s”: %(text)s"), **said),
                    action="incident.rfi-answer", internal=True, rfi=rfi.id)
     return row
 
@@ -181,8 +186,11 @@ def withdraw(session: Session, actor: Actor, rfi_id: int, reason: str = "") -> R
         raise Conflict(N_("request %(request)s is already withdrawn"), request=rfi_id)
     rfi.state, rfi.withdrawn_at, rfi.withdrawn_by = WITHDRAWN, utcnow(), actor.label
     incident = session.get(Incident, rfi.incident_id)
-    incidents.note(session, actor, incident, "rfi", f"Request “{rfi.title}” to {rfi.org.name} withdrawn"
-                   + (f": {reason}" if reason else ""), action="incident.rfi-withdraw", internal=True, rfi=rfi.id)
+    said = {"title": rfi.title, "org": rfi.org.name}
+    incidents.note(session, actor, incident, "rfi",
+                   message(N_("Request “%(title)s” to %(org)s withdrawn: %(reason)s"), **said, reason=reason)
+                   if reason else message(N_("Request “%(title)s” to %(org)s withdrawn"), **said),
+                   action="incident.rfi-withdraw", internal=True, rfi=rfi.id)
     return rfi
 
 
@@ -221,7 +229,8 @@ def note_overdue(session: Session, actor: Actor, now: datetime | None = None) ->
     for rfi in late:
         rfi.overdue_noted_at = now
         incidents.note(session, actor, session.get(Incident, rfi.incident_id), "rfi",
-                       f"Request “{rfi.title}” to {rfi.org.name} is overdue (due {rfi.due_at:%Y-%m-%d %H:%M} UTC)",
+                       message(N_("Request “%(title)s” to %(org)s is overdue (due %(due)s)"), title=rfi.title,
+                               org=rfi.org.name, due=utc(rfi.due_at)),
                        action="incident.rfi-overdue", internal=True, rfi=rfi.id)
     return late
 

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
+from ncert.i18n import N_
 from ncert.models import Incident, Risk, RiskIncident
 from ncert.services import audit, incidents, risks
+from ncert.timeline_text import message
 
 
 def link(session: Session, actor: Actor, incident_ref: str, risk_ref: str) -> tuple[Incident, Risk, bool]:
@@ -24,7 +26,8 @@ def link(session: Session, actor: Actor, incident_ref: str, risk_ref: str) -> tu
     if session.get(RiskIncident, (risk.id, incident.id)) is not None:
         return incident, risk, False
     session.add(RiskIncident(risk_id=risk.id, incident_id=incident.id, linked_by=actor.label, linked_at=utcnow()))
-    incidents.note(session, actor, incident, "risk", f"Linked to risk {risk.reference}: {risk.title}",
+    incidents.note(session, actor, incident, "risk",
+                   message(N_("Linked to risk %(risk)s: %(title)s"), risk=risk.reference, title=risk.title),
                    action="incident.risk-link", internal=True, risk=risk.reference)
     audit.record(session, actor, "risk.link", "risk", risk.reference, incident=incident.reference)
     session.flush()
@@ -38,7 +41,8 @@ def unlink(session: Session, actor: Actor, incident_ref: str, risk_ref: str) -> 
     if row is None:
         return incident, risk, False
     session.delete(row)
-    incidents.note(session, actor, incident, "risk", f"Unlinked from risk {risk.reference}: {risk.title}",
+    incidents.note(session, actor, incident, "risk",
+                   message(N_("Unlinked from risk %(risk)s: %(title)s"), risk=risk.reference, title=risk.title),
                    action="incident.risk-unlink", internal=True, risk=risk.reference)
     audit.record(session, actor, "risk.unlink", "risk", risk.reference, incident=incident.reference)
     session.flush()

@@ -24,6 +24,7 @@ from ncert.lazy import stix2
 from ncert.models import Incident, Indicator, Organization
 from ncert.services import audit, incidents, indicators, taxii
 from ncert.taxonomy import OPEN_STATUSES, TLP, Status
+from ncert.timeline_text import message
 
 # Namespace for ncert's deterministic STIX ids (a fixed random UUID of ours).
 NAMESPACE = uuid.UUID("6f1f7f0e-2c55-4d0e-9b7c-5a1d3c2f8e61")
@@ -151,7 +152,8 @@ def publish_incident(session: Session, actor: Actor, reference: str, collection_
     exporter, objects = incident_objects(session, actor, reference, national, tlp)
     status = taxii.add_objects(session, actor, coll, exporter.bundle(objects)["objects"])
     incident = incidents.get(session, actor, reference)
-    incidents.note(session, actor, incident, "published", f"Published to {coll.alias} as {tlp}",
+    incidents.note(session, actor, incident, "published",
+                   message(N_("Published to %(collection)s as %(tlp)s"), collection=coll.alias, tlp=str(tlp)),
                    action="incident.publish", collection=coll.alias, tlp=str(tlp))
     return status
 

@@ -22,9 +22,13 @@ from ncert.i18n import N_
 from ncert.models import Incident, Task, Team, TeamMember, User
 from ncert.records import AwareUTC, UserId
 from ncert.services import incidents, teams
+from ncert.timeline_text import Message, english, joined, message, vocab
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 STATUSES = (OPEN, DONE, CANCELLED)
+# The fields of a task a change names on the timeline.
+_FIELDS = {"title": N_("title"), "description": N_("description"), "due_at": N_("due at"),
+           "mandatory": N_("mandatory")}
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Detail = Annotated[str, StringConstraints(max_length=20000)]
@@ -87,7 +91,10 @@ def create(session: Session, actor: Actor, reference: str, draft: TaskDraft) -> 
     task.team = _team(session, draft.team)
     session.add(task)
     session.flush()
-    incidents.note(session, actor, incident, "task", f"Task added: {task.title}" + _for(task),
+    who = _for(task)
+    incidents.note(session, actor, incident, "task",
+                   message(N_("Task added: %(title)s (for %(who)s)"), title=task.title, who=who) if who else
+                   message(N_("Task added: %(title)s"), title=task.title),
                    action="incident.task-add", internal=True, task=task.id)
     return task
 
@@ -113,32 +120,33 @@ def change(session: Session, actor: Actor, task_id: int, patch: TaskChange) -> T
     _require_operator(actor)
     incident = session.get(Incident, task.incident_id)
     fields = patch.model_fields_set
-    said: list[str] = []
+    said: list[Message] = []
     for name, column in (("title", "title"), ("description", "detail"), ("due_at", "due_at"),
                          ("mandatory", "mandatory")):
         if name in fields and getattr(patch, name) != getattr(task, column):
             setattr(task, column, getattr(patch, name))
-            said.append(name.replace("_", " "))
+            said.append(message(_FIELDS[name]))
     if "assignee" in fields:
         user = _user(session, actor, patch.assignee)
         if (user.id if user else None) != task.assignee_id:
             task.assignee = user
-            said.append(f"assignee {user.email if user else 'none'}")
+            said.append(message(N_("assignee %(email)s"), email=user.email) if user else message(N_("assignee none")))
     if "team" in fields:
         team = _team(session, patch.team)
         if (team.id if team else None) != task.team_id:
             task.team = team
-            said.append(f"team {team.slug if team else 'none'}")
+            said.append(message(N_("team %(team)s"), team=team.slug) if team else message(N_("team none")))
     if "status" in fields:
         said.append(_move(task, actor, patch.status))
     if not said:
         raise Conflict(N_("task %(task)s already is as given"), task=task_id)
-    incidents.note(session, actor, incident, "task", f"Task {task.title}: " + "; ".join(said),
-                   action="incident.task-change", internal=True, task=task.id, changed=said)
+    incidents.note(session, actor, incident, "task",
+                   message(N_("Task %(title)s: %(changes)s"), title=task.title, changes=joined(said)),
+                   action="incident.task-change", internal=True, task=task.id, changed=[english(s) for s in said])
     return task
 
 
-def _move(task: Task, actor: Actor, to: str) -> str:
+def _move(task: Task, actor: Actor, to: str) -> Message:
     if to == task.status:
         raise Conflict(N_("task %(task)s is already %(to)s"), task=task.id, to=to)
     if to != OPEN and task.status != OPEN:
@@ -146,9 +154,9 @@ def _move(task: Task, actor: Actor, to: str) -> str:
     old, task.status = task.status, to
     if to == OPEN:
         task.closed_at = task.closed_by = None
-        return f"re-opened (was {old})"
+        return message(N_("re-opened (was %(status)s)"), status=vocab("task_status", old))
     task.closed_at, task.closed_by = utcnow(), actor.label
-    return to
+    return vocab("task_status", to)
 
 
 def mine(session: Session, actor: Actor) -> list[Task]:
@@ -221,8 +229,9 @@ def _team(session: Session, slug: str | None) -> Team | None:
 
 
 def _for(task: Task) -> str:
-    who = [x for x in (task.assignee.email if task.assignee else None, task.team.name if task.team else None) if x]
-    return f" (for {', '.join(who)})" if who else ""
+    """Whom a new task is for: its assignee's e-mail and its team's name, as far as given."""
+    return ", ".join(x for x in (task.assignee.email if task.assignee else None,
+                                 task.team.name if task.team else None) if x)
 
 
 def _require_operator(actor: Actor) -> None:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ncert.actor import Actor
+from ncert.i18n import N_
 from ncert.models import Incident, TimelineEntry
 from ncert.records import IncidentPatch
 from ncert.services import incidents
+from ncert.timeline_text import joined, message
 
 KIND = "triage"
 
@@ -51,7 +53,8 @@ def triage(session: Session, actor: Actor, reference: str, patch: IncidentPatch)
 
 def _entry(session: Session, actor: Actor, incident: Incident, changes: list[incidents.Change], reason: str,
            internal: bool) -> TimelineEntry:
-    body = "; ".join(c.body for c in changes) + (f". Reason: {reason}" if reason else "")
+    said = joined(c.message or c.body for c in changes)
+    body = message(N_("%(changes)s. Reason: %(reason)s"), changes=said, reason=reason) if reason else said
     listed = [{"action": c.action, **{k: v for k, v in c.details.items() if k not in ("reason", "internal")}}
               for c in changes]
     return incidents.note(session, actor, incident, KIND, body, action="incident.triage", internal=internal,
