@@ -4,8 +4,10 @@ keeps it, ``<html lang="az">`` on every page, and no English interface string is
 "English left" is judged against the source, not a hand-kept list: every message the console marks
 for translation (extracted as the catalogue test extracts it) and every English term of the controlled
 vocabularies, where Azerbaijani says it differently. A visible text node that reads as one of them is
-English the translation missed. Data (incident titles, descriptions, organisation and user names,
-references, indicator values, timeline texts) is not in those sets and is left alone."""
+English the translation missed. What the system writes on an incident's timeline (status changes, playbook
+firings, requests, tasks, clocks…) is such a message too, and is read like the rest of the page. Data
+(incident titles, descriptions, organisation and user names, references, indicator values, the comments people
+write and the reasons they give) is not in those sets and is left alone."""
 
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ import re
 import pytest
 
 from ncert import i18n
+from ncert.db import transaction
+from ncert.services import incidents
+from ncert.taxonomy import Status
 from tests.browser.conftest import click_and_load, screenshot, sign_in, wait_for
 from tests.serving import running_server
 from tests.test_translations import catalogue, source_messages
@@ -75,6 +80,10 @@ def test_the_queue_and_an_incident_in_azerbaijani_leave_no_english(world, runtim
                              indicators=[{"type": "ipv4-addr", "value": "198.51.100.7"}])
     world.submit(gridco, title="Phishing wave against field engineers", tlp="TLP:GREEN",
                  category="fraud/phishing", severity=2)
+    comment = "Reporter called: the OT segment is isolated."
+    with transaction(runtime.sessions) as s:  # the system's entries on the timeline, and a person's comment
+        incidents.transition(s, world.operator, reference, Status.TRIAGED, "confirmed by phone")
+        incidents.comment(s, world.operator, reference, comment)
     patterns = english_patterns("az")
     assert any(p.fullmatch("Triage queue") for p in patterns)  # the check itself would see English
 
@@ -92,8 +101,12 @@ def test_the_queue_and_an_incident_in_azerbaijani_leave_no_english(world, runtim
         wait_for(driver, "form.triage-form")
         assert driver.find_element("tag name", "html").get_attribute("lang") == "az"
         assert "lang=" not in driver.current_url
-        assert english_left(driver, patterns) == []
+        assert english_left(driver, patterns) == []  # the system's timeline entries included
         assert "Ransomware on SCADA jump host" in driver.find_element("css selector", "h1").text  # data as written
+        timeline = [e.text for e in driver.find_elements("css selector", ".timeline .body")]
+        assert "GridCo Transmission tərəfindən api vasitəsilə bildirildi" in timeline
+        assert "Status: yeni → ilkin baxışdan keçib; səbəb: confirmed by phone" in timeline  # the reason as written
+        assert comment in timeline  # a person's comment stays as they wrote it
         screenshot(driver, "incident-az")
 
         # The same pages in English still read as they did.
