@@ -145,11 +145,15 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
                    clear_untrusted_proxy_headers=not ctx.runtime.settings.trusted_proxies)
 
 
+WATCH_SECONDS = 5  # how often `ncert worker` checks that its scheduling thread still runs
+
+
 @main.command()
 @pass_ctx
 def worker(ctx: Context) -> None:
     """Run the scheduler alone (feed pulls, deadline clocks, detection, risk reviews, outbox delivery), for one
-    worker beside any number of `ncert serve --no-scheduler` web processes; stops on SIGTERM."""
+    worker beside any number of `ncert serve --no-scheduler` web processes; stops on SIGTERM, and exits
+    with status 1 if its scheduling thread dies (for its supervisor to start it again)."""
     import signal
     import threading
 
@@ -159,12 +163,18 @@ def worker(ctx: Context) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     jobs = scheduler.start(ctx.runtime, persistent=True)  # the jobs live in the database (SQLAlchemyJobStore)
     click.echo(f"ncert worker: {len(jobs.get_jobs())} jobs scheduled", err=True)
+    died = False
     try:
-        stop.wait()
+        while not stop.wait(WATCH_SECONDS):
+            if not scheduler.alive(jobs):
+                died = True
+                break
     except KeyboardInterrupt:
         pass
     finally:
-        jobs.shutdown()
+        jobs.shutdown(wait=not died)
+    if died:
+        raise click.ClickException("the scheduling thread died (see the error above): exiting to be restarted")
     click.echo("ncert worker: stopped", err=True)
 
 

@@ -22,15 +22,25 @@ among one or more worker processes?").
 
 The outbox sweep (``ncert.outbox.sweep``) runs every ``OUTBOX_SECONDS``: the deliveries after
 commit of processes that do not deliver themselves (``--no-scheduler``), and every retry.
+
+APScheduler 3 writes a job's next run time from its scheduling thread and lets that thread die when
+the write raises: one "database is locked" from SQLite beside busy web processes, or a dropped
+PostgreSQL connection, and a worker that looks alive runs nothing again. The job store here retries
+such a write (``RETRY_DELAYS``), and ``ncert worker`` exits when the thread is gone anyway, so its
+supervisor starts it again (it loses nothing, see above).
 """
 
 from __future__ import annotations
+
+import logging
+import time
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ncert import outbox, planner_statistics
 from ncert.db import transaction, utcnow
@@ -51,6 +61,8 @@ STATISTICS_MINUTES = 60  # SQLite's docs suggest PRAGMA optimize "once per day o
 OUTBOX_JOB = "outbox:sweep"
 OUTBOX_SECONDS = 10
 JOB_TABLE = "apscheduler_jobs"  # declared in ncert.models.outbox, made by migration 0012d
+RETRY_DELAYS = (0.5, 1, 2, 4, 8)  # seconds before each new attempt at a job store write the database refused
+log = logging.getLogger(__name__)
 
 _process: dict = {"runtime": None, "scheduler": None}
 
@@ -150,11 +162,43 @@ def run_outbox() -> None:
     outbox.sweep(current())
 
 
+class RetryingJobStore(SQLAlchemyJobStore):
+    """APScheduler's SQLAlchemy job store, trying a write again when the database refused it for the
+    moment (``OperationalError``: locked, or the connection lost) instead of failing the scheduling
+    thread. Other errors (a job id taken: ``ConflictingIdError``) are the caller's, as before."""
+
+    def add_job(self, job):
+        return _retrying(super().add_job, job)
+
+    def update_job(self, job):
+        return _retrying(super().update_job, job)
+
+    def remove_job(self, job_id):
+        return _retrying(super().remove_job, job_id)
+
+
+def _retrying(write, *args):
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return write(*args)
+        except OperationalError as exc:
+            if delay is None:
+                raise
+            log.warning("job store write refused (%s); trying again in %s s", exc.orig, delay)
+            time.sleep(delay)
+
+
+def alive(scheduler: BackgroundScheduler) -> bool:
+    """Whether ``scheduler``'s thread still runs (APScheduler keeps saying "running" after it died)."""
+    thread = getattr(scheduler, "_thread", None)  # APScheduler 3's BackgroundScheduler; no public accessor
+    return scheduler.running and thread is not None and thread.is_alive()
+
+
 def build(runtime: Runtime, persistent: bool = False) -> BackgroundScheduler:
     """A scheduler holding the feed jobs, the housekeeping job, the deadline check, detection, risk reviews,
     the planner's statistics and the outbox sweep, for ``runtime`` in this process; not started.
     ``persistent`` keeps the jobs in the database (``SQLAlchemyJobStore``), else in memory."""
-    store = SQLAlchemyJobStore(engine=runtime.engine, tablename=JOB_TABLE) if persistent else MemoryJobStore()
+    store = RetryingJobStore(engine=runtime.engine, tablename=JOB_TABLE) if persistent else MemoryJobStore()
     scheduler = BackgroundScheduler(timezone="UTC", jobstores={"default": store})
     _process.update(runtime=runtime, scheduler=scheduler)
     sync(scheduler, runtime)

@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
+import threading
 import time
 from datetime import timedelta
 
+import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ncert import scheduler
-from ncert.db import transaction, utcnow
+from ncert.db import make_engine, transaction, utcnow
 from ncert.models import Incident, Notification, RegulatoryDeadline
 from ncert.models.outbox import scheduler_jobs
 from ncert.services import notifications
@@ -90,3 +97,69 @@ def test_the_worker_keeps_its_jobs_in_the_database_and_delivers_the_outbox(world
     assert {scheduler.OUTBOX_JOB, scheduler.CLOCKS_JOB, scheduler.SYNC_JOB, scheduler.DETECTION_JOB} <= stored
     with world.runtime.sessions() as s:
         assert s.scalar(select(Notification.status)) == "sent"
+
+
+def test_a_job_store_write_the_database_refuses_for_a_moment_is_tried_again(tmp_path):
+    """SQLite refuses a write while another connection holds its write lock ("database is locked" once the
+    busy timeout passes): APScheduler's own store lets that kill the scheduling thread, the worker's waits."""
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    impatient = make_engine(url, connect_args={"timeout": 0.05, "check_same_thread": False})
+    jobs = BackgroundScheduler(timezone="UTC")
+    jobs.start(paused=True)  # a started scheduler gives its jobs their defaults; paused, it runs none
+    job = jobs.add_job(scheduler.run_outbox, IntervalTrigger(seconds=10), id="probe", next_run_time=utcnow())
+    plain = SQLAlchemyJobStore(engine=impatient, tablename=scheduler.JOB_TABLE)
+    retrying = scheduler.RetryingJobStore(engine=impatient, tablename=scheduler.JOB_TABLE)
+    for store in (plain, retrying):
+        store.start(jobs, "default")
+    retrying.add_job(job)
+    holder = sqlite3.connect(tmp_path / "jobs.db", isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, for about a second
+    release = threading.Timer(1.0, holder.execute, ("COMMIT",))
+    release.start()
+    try:
+        job.next_run_time = utcnow() + timedelta(hours=1)
+        with pytest.raises(OperationalError, match="locked"):
+            plain.update_job(job)
+        retrying.update_job(job)  # waits the lock out
+    finally:
+        release.join()
+        jobs.shutdown(wait=False)
+    assert retrying.lookup_job("probe").next_run_time == job.next_run_time
+    impatient.dispose()
+
+
+def test_the_worker_exits_when_its_scheduling_thread_dies(world, tmp_path):
+    """A job store write that fails for good (here a trigger refuses every update of a job's next run)
+    ends APScheduler's scheduling thread: the worker exits with status 1 for its supervisor to start it
+    again, instead of staying up doing nothing."""
+    env = {**os.environ, "NCERT_DATABASE_URL": world.runtime.settings.database_url,
+           "NCERT_DATA_DIR": str(tmp_path / "worker"), "NCERT_SECRET_KEY": world.runtime.settings.secret_key}
+    log = tmp_path / "worker.log"
+    with open(log, "wb") as out:
+        worker = subprocess.Popen([str(NCERT), "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S  # waiting for the start, not timing it
+        while "jobs scheduled" not in log.read_text():
+            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        with world.runtime.engine.begin() as conn:
+            for statement in REFUSE_JOB_UPDATES[conn.dialect.name]:
+                conn.exec_driver_sql(statement)
+        assert worker.wait(timeout=120) == 1, log.read_text()  # the outbox sweep is due every 10 s
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        with world.runtime.engine.begin() as conn:
+            for statement in ALLOW_JOB_UPDATES[conn.dialect.name]:
+                conn.exec_driver_sql(statement)
+    assert "the scheduling thread died" in log.read_text()
+
+
+REFUSE_JOB_UPDATES = {
+    "sqlite": ["CREATE TRIGGER refuse BEFORE UPDATE ON apscheduler_jobs BEGIN SELECT RAISE(ABORT, 'refused'); END"],
+    "postgresql": ["CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+                   "CREATE TRIGGER refuse BEFORE UPDATE ON apscheduler_jobs FOR EACH ROW EXECUTE FUNCTION refuse()"],
+}
+ALLOW_JOB_UPDATES = {"sqlite": ["DROP TRIGGER IF EXISTS refuse"],
+                     "postgresql": ["DROP TRIGGER IF EXISTS refuse ON apscheduler_jobs", "DROP FUNCTION IF EXISTS refuse()"]}
