@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -38,6 +39,31 @@ def fired(runtime) -> dict[str, bool]:
         return {d.stage: d.overdue_fired_at is not None for d in s.query(RegulatoryDeadline)}
 
 
+@contextmanager
+def running_worker(world, tmp_path, **env):
+    """``ncert worker`` on the world's database, its output in ``tmp_path/worker.log``; killed at the end
+    if it still runs."""
+    env = {**os.environ, "NCERT_DATABASE_URL": world.runtime.settings.database_url,
+           "NCERT_DATA_DIR": str(tmp_path / "worker"), "NCERT_SECRET_KEY": world.runtime.settings.secret_key, **env}
+    log = tmp_path / "worker.log"
+    with open(log, "wb") as out:
+        worker = subprocess.Popen([str(NCERT), "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield worker, log
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+
+def wait_until(worker, log, done) -> None:
+    """Wait for ``done()`` while the worker runs (waiting for the work, not timing it)."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not done():
+        assert worker.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+
+
 def test_the_worker_fires_owed_deadlines_and_stops_on_sigterm(world, tmp_path):
     set_entity(world, "gridco", "essential")
     engine.install(world.runtime)
@@ -46,53 +72,27 @@ def test_the_worker_fires_owed_deadlines_and_stops_on_sigterm(world, tmp_path):
     finally:
         engine.uninstall(world.runtime)
     assert fired(world.runtime)["early-warning"] is False
-    env = {**os.environ, "NCERT_DATABASE_URL": world.runtime.settings.database_url,
-           "NCERT_DATA_DIR": str(tmp_path / "worker"), "NCERT_SECRET_KEY": world.runtime.settings.secret_key}
-    log = tmp_path / "worker.log"
-    with open(log, "wb") as out:
-        worker = subprocess.Popen([str(NCERT), "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S  # waiting for the work, not timing it
-        while not fired(world.runtime)["early-warning"]:
-            assert worker.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
+    with running_worker(world, tmp_path) as (worker, log):
+        wait_until(worker, log, lambda: fired(world.runtime)["early-warning"])
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=60) == 0, log.read_text()
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
     assert fired(world.runtime) == {"early-warning": True, "incident-notification": False, "final-report": False}
     assert "ncert worker: stopped" in log.read_text()
 
 
 def test_the_worker_keeps_its_jobs_in_the_database_and_delivers_the_outbox(world, tmp_path):
     ref = world.submit(world.actor("analyst@gridco.test"), title="Odd logins")
-    env = {**os.environ, "NCERT_DATABASE_URL": world.runtime.settings.database_url,
-           "NCERT_DATA_DIR": str(tmp_path / "worker"), "NCERT_SECRET_KEY": world.runtime.settings.secret_key,
-           "NCERT_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8"}  # the sink is local: allowed on purpose
-    log = tmp_path / "worker.log"
     with HttpSink() as http:
         with transaction(world.runtime.sessions) as s:  # queued by a web process that delivers nothing itself
             incident = s.scalar(select(Incident).where(Incident.reference == ref))
             notifications.webhook(s, incident, f"{http.url}/hook", {"incident": ref}, created_by="web")
-        with open(log, "wb") as out:
-            worker = subprocess.Popen([str(NCERT), "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT_S  # waiting for the work, not timing it
-            while not http.requests:
-                assert worker.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+        # the sink is local: allowed on purpose
+        with running_worker(world, tmp_path, NCERT_WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8") as (worker, log):
+            wait_until(worker, log, lambda: http.requests)
             with world.runtime.engine.connect() as conn:
                 stored = set(conn.scalars(select(scheduler_jobs.c.id)))
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(timeout=60) == 0, log.read_text()
-        finally:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait()
     assert http.requests == [("/hook", {"incident": ref})]
     assert {scheduler.OUTBOX_JOB, scheduler.CLOCKS_JOB, scheduler.SYNC_JOB, scheduler.DETECTION_JOB} <= stored
     with world.runtime.sessions() as s:
@@ -132,24 +132,14 @@ def test_the_worker_exits_when_its_scheduling_thread_dies(world, tmp_path):
     """A job store write that fails for good (here a trigger refuses every update of a job's next run)
     ends APScheduler's scheduling thread: the worker exits with status 1 for its supervisor to start it
     again, instead of staying up doing nothing."""
-    env = {**os.environ, "NCERT_DATABASE_URL": world.runtime.settings.database_url,
-           "NCERT_DATA_DIR": str(tmp_path / "worker"), "NCERT_SECRET_KEY": world.runtime.settings.secret_key}
-    log = tmp_path / "worker.log"
-    with open(log, "wb") as out:
-        worker = subprocess.Popen([str(NCERT), "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S  # waiting for the start, not timing it
-        while "jobs scheduled" not in log.read_text():
-            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        with world.runtime.engine.begin() as conn:
-            for statement in REFUSE_JOB_UPDATES[conn.dialect.name]:
-                conn.exec_driver_sql(statement)
-        assert worker.wait(timeout=120) == 1, log.read_text()  # the outbox sweep is due every 10 s
+        with running_worker(world, tmp_path) as (worker, log):
+            wait_until(worker, log, lambda: "jobs scheduled" in log.read_text())
+            with world.runtime.engine.begin() as conn:
+                for statement in REFUSE_JOB_UPDATES[conn.dialect.name]:
+                    conn.exec_driver_sql(statement)
+            assert worker.wait(timeout=120) == 1, log.read_text()  # the outbox sweep is due every 10 s
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
         with world.runtime.engine.begin() as conn:
             for statement in ALLOW_JOB_UPDATES[conn.dialect.name]:
                 conn.exec_driver_sql(statement)

@@ -75,13 +75,17 @@ def revise_advisory(reference: str):
     back = return_to(url_for("console.advisory_page", reference=found.reference))
     form = advisory_forms.AdvisoryForm(prefix="adv")
     if not form.validate_on_submit():
-        flash(gettext("The form could not be accepted: %(errors)s",
-                      errors="; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items())), "error")
+        _refused(form)
         return redirect(back)
     revision = advisories.revise(session, actor, found.reference, advisories.validated(advisory_forms.fields(form)))
     flash(gettext("Revision %(number)s saved as a draft: submit it for approval when it is ready.",
                   number=revision.number), "success")
     return redirect(back)
+
+
+def _refused(form) -> None:
+    flash(gettext("The form could not be accepted: %(errors)s",
+                  errors="; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items())), "error")
 
 
 @bp.post("/advisory-drafts/<reference>/submit")
@@ -112,8 +116,7 @@ def withdraw_advisory(reference: str):
     back = return_to(url_for("console.advisory_page", reference=found.reference))
     form = advisory_forms.WithdrawForm(prefix="withdraw")
     if not form.validate_on_submit():
-        flash(gettext("The form could not be accepted: %(errors)s",
-                      errors="; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items())), "error")
+        _refused(form)
         return redirect(back)
     revision = advisories.withdraw(session, actor, found.reference, form.reason.data or "")
     flash(gettext("%(reference)s is withdrawn: its public page, feeds and CSAF document say so (revision "
