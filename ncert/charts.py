@@ -14,8 +14,10 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from flask_babel import gettext  # the console's language; English outside a request (the PDF)
+from flask_babel import gettext, ngettext  # the console's language; English outside a request (the PDF)
 from markupsafe import Markup, escape
+
+from ncert.i18n import marked
 
 
 @dataclass(frozen=True)
@@ -158,12 +160,16 @@ def heat_map(key: str, title: str, desc: str, matrix: dict, counts: list[list[in
     """The risk matrix (likelihood up, impact across) with the count of risks in each
     cell on its level's colour; with ``link``, each non-empty cell links to its risks."""
     size = len(matrix["cells"])
+    # The default matrix's wording and the cells' levels are marked texts (ncert.services.risk_matrix): in the
+    # page's language; an admin's own wording as written.
+    likelihoods = [marked(step["label"]) for step in matrix["likelihood"]]
+    impacts = [marked(step["label"]) for step in matrix["impact"]]
     left, bottom, top_pad = 120, 50, 8
     width, height = left + size * cell + 8, top_pad + size * cell + bottom
     body = [f'<rect width="{width}" height="{height}" fill="{palette.background}"/>']
     for li in range(1, size + 1):
         y = top_pad + (size - li) * cell
-        body.append(_text(left - 6, y + cell / 2 + 4, f"{li} {matrix['likelihood'][li - 1]['label']}", palette.text,
+        body.append(_text(left - 6, y + cell / 2 + 4, f"{li} {likelihoods[li - 1]}", palette.text,
                           size=10, anchor="end"))
         for im in range(1, size + 1):
             x = left + (im - 1) * cell
@@ -174,24 +180,26 @@ def heat_map(key: str, title: str, desc: str, matrix: dict, counts: list[list[in
                       + _text(x + cell / 2, y + cell / 2 + 6, str(n) if n else "", LEVEL_TEXT[level], size=17,
                               anchor="middle"))
             if link and n:
-                square = (f'<a href="{escape(link(li, im))}"><title>{n} risks: likelihood {li}, impact {im} '
-                          f"({level})</title>{square}</a>")
+                said = ngettext("%(num)s risk: likelihood %(likelihood)s, impact %(impact)s (%(level)s)",
+                                "%(num)s risks: likelihood %(likelihood)s, impact %(impact)s (%(level)s)", n,
+                                likelihood=li, impact=im, level=marked(level))
+                square = f'<a href="{escape(link(li, im))}"><title>{escape(said)}</title>{square}</a>'
             body.append(square)
     for im in range(1, size + 1):
         x = left + (im - 1) * cell + cell / 2
         body.append(_text(x, top_pad + size * cell + 13, str(im), palette.text, size=10, anchor="middle"))
-        body.append(_text(x, top_pad + size * cell + 25, matrix["impact"][im - 1]["label"], palette.text, size=9,
+        body.append(_text(x, top_pad + size * cell + 25, impacts[im - 1], palette.text, size=9,
                           anchor="middle"))
     body.append(_text(left + size * cell / 2, height - 4, gettext("Impact →"), palette.muted, size=10, anchor="middle"))
     body.append(_text(10, top_pad + 12, gettext("Likelihood ↑"), palette.muted, size=10))
     rows = []
     for li in range(size, 0, -1):
         row: list[tuple[str, str | None]] = [(gettext("Likelihood %(level)s (%(label)s)", level=li,
-                                                      label=matrix["likelihood"][li - 1]["label"]), None)]
+                                                      label=likelihoods[li - 1]), None)]
         for im in range(1, size + 1):
             n = counts[li - 1][im - 1]
-            row.append((f"{n} ({matrix['cells'][li - 1][im - 1]})", link(li, im) if link and n else None))
+            row.append((f"{n} ({marked(matrix['cells'][li - 1][im - 1])})", link(li, im) if link and n else None))
         rows.append(row)
-    headers = ["", *(gettext("Impact %(level)s (%(label)s)", level=im, label=matrix["impact"][im - 1]["label"])
+    headers = ["", *(gettext("Impact %(level)s (%(label)s)", level=im, label=impacts[im - 1])
                      for im in range(1, size + 1))]
     return Chart(key, title, desc, "".join(body), width, height, headers, rows)

@@ -129,7 +129,8 @@ def init_app(app: Flask, default_locale: str) -> None:
                                             lambda s, p, n: _translations().ungettext(s, p, n), newstyle=True)
     app.jinja_env.globals.update(current_locale=current_locale, language_names=LANGUAGE_NAMES,
                                  language_url=language_url, term=term, option_label=option_label,
-                                 category_label=category_label, sector_name=sector_name)
+                                 category_label=category_label, sector_name=sector_name,
+                                 regime_label=regime_label, marked=marked)
     app.jinja_env.filters.update(num=format_number)
 
 
@@ -258,6 +259,25 @@ def term(vocabulary_name: str, key, lang: str | None = None) -> str:
         if label:
             return label
     return key
+
+
+def marked(text: str) -> str:
+    """A text the code marked with ``N_`` and stored or passed on as English (a score's override, a default
+    scale's label), in the page's language; a text the catalogue lacks (one a person wrote) as written."""
+    return _translations().ugettext(text) if text and _in_request() else text
+
+
+def reader_locale() -> str:
+    """The request's language; outside a request, English (the source text)."""
+    return current_locale() if _in_request() else SOURCE_LOCALE
+
+
+def regime_label(regime) -> str:
+    """A reporting regime's title: a built-in's (``ncert.clocks.REGIMES``, the law as code) from the ``regime``
+    vocabulary, one an admin stored as they wrote it."""
+    from ncert.clocks import REGIMES
+
+    return term("regime", regime.name) if regime.name in REGIMES else regime.title
 
 
 def option_label(vocabulary_name: str, key) -> str:

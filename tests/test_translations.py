@@ -18,8 +18,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from ncert import clocks, i18n
-from ncert.services import advisories, risk_records
+from ncert import clocks, i18n, scoring
+from ncert.services import advisories, rfis, risk_records
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, OrgKind, Role, Status
 from tests.test_packaging import ROOT
 
@@ -123,6 +123,10 @@ def vocabulary_keys() -> dict[str, set[str]]:
         "risk_status": set(risk_records.STATUSES),
         "risk_strategy": set(risk_records.STRATEGIES),
         "action_status": set(risk_records.ACTION_STATUSES),
+        "assessment_factor": set(scoring.FACTORS),
+        "assessment_answer": {answer for scale in scoring.SCALES.values() for answer in scale} | set(scoring.OUTLOOKS),
+        "rfi_state": set(rfis.STATES),
+        "regime": set(clocks.REGIMES),
     }
 
 

@@ -3,10 +3,12 @@ into the service's input (``ncert.services.advisories.AdvisoryInput``), which ch
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from ncert import i18n
 from ncert.console.forms import TEXT, FlaskForm, options
 from ncert.services.advisories import LANGUAGES, REASON_MAX, SEVERITIES
 
@@ -14,7 +16,8 @@ LANGUAGE_NAMES = {"az": _l("Azerbaijani"), "en": _l("English"), "ru": _l("Russia
 
 
 class AdvisoryForm(FlaskForm):
-    severity = SelectField(_l("Severity"), choices=options(*((s, s) for s in SEVERITIES)), default="medium")
+    severity = SelectField(_l("Severity"), default="medium", choices=options(
+        *((s, LazyString(i18n.option_label, "advisory_severity", s)) for s in SEVERITIES)))
     products = TextAreaField(_l("Affected products"), [Length(max=50_000)], **TEXT,
                              description=_l("One per line: a name, then optionally | and a CPE 2.3 name "
                                          "(cpe:2.3:a:vendor:product:version:*:*:*:*:*:*:*)"))

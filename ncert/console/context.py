@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flask import g, session
+from flask_babel import gettext
 from flask_login import UserMixin, current_user
 
 from ncert import i18n
 from ncert import timeline_text as timeline_texts
 from ncert.actor import Actor
 from ncert.console.blueprint import bp
+from ncert.i18n import N_
 from ncert.models import User
 from ncert.services import console_sessions, directory
 from ncert.taxonomy import SEVERITY_LEVELS, TLP, Role
@@ -88,6 +91,24 @@ def severity_label(level: int) -> str:
 def timeline_text(entry) -> str:
     """A timeline entry's text in the page's language: what the system wrote, translated; a comment as written."""
     return timeline_texts.text_of(entry, i18n.current_locale())
+
+
+_SYSTEM = re.compile(r"system \((\w+)\)")
+# The system's own doors (``directory.system_actor``), named in the page's language.
+_SYSTEM_INTERFACES = (N_("cli"), N_("scheduler"), N_("playbooks"), N_("detection"))
+_PLAYBOOK = re.compile(r"playbook (\S+) v(\d+)")
+
+
+@bp.app_template_filter("who")
+def who(label: str | None) -> str:
+    """Who wrote or did something, as stored (a person's, a key's or an organisation's label, as is), except the
+    labels the system gives itself, ``system (playbooks)`` and ``playbook <name> v<n>``, read in the page's language."""
+    label = label or ""
+    if found := _SYSTEM.fullmatch(label):
+        return gettext("system (%(interface)s)", interface=i18n.marked(found[1]))
+    if found := _PLAYBOOK.fullmatch(label):
+        return gettext("playbook %(name)s v%(version)s", name=found[1], version=found[2])
+    return label
 
 
 @bp.app_template_filter("tlp_class")

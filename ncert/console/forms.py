@@ -165,7 +165,8 @@ class ReceiveForm(FlaskForm):
 
 
 def answers(scale) -> list[SelectChoice]:
-    return [SelectChoice(value, value.replace("-", " ")) for value in scale]
+    """An assessment scale's answers: the key is submitted, its term (``assessment_answer``) shown."""
+    return [SelectChoice(value, LazyString(i18n.term, "assessment_answer", value)) for value in scale]
 
 
 class AssessmentForm(FlaskForm):

@@ -147,7 +147,8 @@ def _triage_form(session, inc: Incident) -> forms.TriageForm:
         "team": inc.team.slug if inc.team else "", "category": inc.category, "severity": str(inc.severity),
         "communicated": str(inc.communicated_severity), "tlp": inc.tlp.value})
     if request.method == "GET":
-        form.status.choices = [forms.SelectChoice(s.value) for s in (inc.status, *TRANSITIONS[inc.status])]
+        labels = {choice.value: choice for choice in forms.values(Status, "status")}  # the term, the key submitted
+        form.status.choices = [labels[s.value] for s in (inc.status, *TRANSITIONS[inc.status])]
     staff = {u.email: u.name for u in directory.national_staff(session)}
     if inc.assignee:
         staff.setdefault(inc.assignee.email, inc.assignee.name)

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
+from ncert import i18n
 from ncert.access import severity_of, updated_of
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
@@ -96,7 +97,7 @@ def _shown_counts(counts: queue.StatusCounts) -> dict[str, str]:
 
 def _filter_form(session, actor) -> QueueFilterForm:
     form = QueueFilterForm(request.args)
-    form.sector.choices = options(("", _l("any")), *((s.slug, s.name) for s in directory.sectors(session)))
+    form.sector.choices = options(("", _l("any")), *((s.slug, i18n.sector_name(s)) for s in directory.sectors(session)))
     form.category.choices = [*options(("", _l("any"))), *category_choices(whole_classes=True)]
     staff = [(u.id, u.email) for u in directory.national_staff(session)] if actor.is_national else []
     form.assignee.choices = options(("", _l("anyone")), ("me", _l("me")), ("none", _l("unassigned")), *staff)

@@ -12,7 +12,7 @@ from flask_login import login_required
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ncert import clocks
+from ncert import clocks, i18n
 from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, current_admin, return_to
@@ -57,8 +57,9 @@ def _page(form: RegimeForm, status: int = 200):
     session = db()
     regs = regimes.registry(session)
     assign = AssignForm(prefix="assign")
-    assign.regime.choices = forms.options(("", f"default ({clocks.DEFAULT_REGIME})"),
-                                          *((name, f"{name} · {r.title}") for name, r in sorted(regs.items())))
+    assign.regime.choices = forms.options(("", gettext("default (%(name)s)", name=clocks.DEFAULT_REGIME)),
+                                          *((name, f"{name} · {i18n.regime_label(r)}")
+                                            for name, r in sorted(regs.items())))
     listed = [(r, regimes.is_built_in(name), regimes.format_stages(r)) for name, r in sorted(regs.items())]
     return render_template("console/admin/regimes.html", form=form, regimes=listed, assign=assign,
                            sectors=regimes.sector_table(session), example=STAGES_EXAMPLE), status

@@ -17,7 +17,7 @@ from ncert.i18n import N_
 from ncert.services.risk_records import ACTION_STATUSES, STATUSES, STRATEGIES
 
 LEVELS = ("inherent", "current", "residual")
-REASON = "Why (kept in the history)"
+REASON = _l("Why (kept in the history)")
 
 
 class RiskForm(FlaskForm):
@@ -84,8 +84,8 @@ class TreatmentForm(FlaskForm):
     strategy = SelectField(_l("Strategy"), choices=options(*((s, LazyString(i18n.term, "risk_strategy", s))
                                                              for s in STRATEGIES)))
     actions = TextAreaField(_l("Plan of actions"), [Length(max=20_000)], **TEXT,
-                            description="One per line: action | owner | due YYYY-MM-DD | "
-                                        + " or ".join(ACTION_STATUSES))
+                            description=_l("One per line: action | owner | due YYYY-MM-DD | %(statuses)s",
+                                            statuses=" / ".join(ACTION_STATUSES)))
     approver = StringField(_l("Accepted by"), [Length(max=300)], **TEXT, description=_l("Accept only"))
     expires_on = DateField(_l("Acceptance expires on"), [Optional()])
     reason = StringField(REASON, [DataRequired(), Length(max=2000)], **TEXT)

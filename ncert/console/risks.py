@@ -13,7 +13,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from ncert import charts
+from ncert import charts, i18n
 from ncert.access import sees_risk_signals
 from ncert.console import risk_forms
 from ncert.console.blueprint import bp
@@ -156,7 +156,7 @@ def _risk_form(**kwargs) -> risk_forms.RiskForm:
     form = risk_forms.RiskForm(**kwargs)
     form.owner_org.choices = options(("", "—"), *((o.slug, o.name) for o in directory.organizations(session)))
     form.owner_team.choices = options(("", "—"), *((t.slug, t.name) for t in teams.teams(session)))
-    form.sectors.choices = options(*((s.slug, s.name) for s in directory.sectors(session)))
+    form.sectors.choices = options(*((s.slug, i18n.sector_name(s)) for s in directory.sectors(session)))
     return form
 
 

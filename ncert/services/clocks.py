@@ -18,10 +18,10 @@ from ncert.access import scope
 from ncert.actor import Actor
 from ncert.db import utcnow
 from ncert.errors import Conflict, Forbidden, Invalid, NotFound
-from ncert.i18n import N_
+from ncert.i18n import N_, reader_locale
 from ncert.models import Incident, RegulatoryDeadline
 from ncert.services import incidents, next_due, regimes
-from ncert.timeline_text import Message, joined, message, vocab
+from ncert.timeline_text import Message, joined, message, render, vocab, vocab_term
 
 RECEIVE_SKEW = timedelta(minutes=5)  # a received-at this far past our clock still counts as now
 
@@ -142,7 +142,7 @@ def receive(session: Session, actor: Actor, incident: Incident, regime_name: str
                                            internal=row.internal))
     next_due.refresh(session, incident)
     incidents.note(session, actor, incident, "deadline",
-                   message(N_("%(regime)s: %(stage)s received"), regime=regime.title, stage=stage_text(stage)),
+                   message(N_("%(regime)s: %(stage)s received"), regime=regime_text(regime), stage=stage_text(stage)),
                    action="incident.deadline-received", internal=True, regime=regime.name, stage=stage)
     return row
 
@@ -188,15 +188,21 @@ def _deadline(row: RegulatoryDeadline) -> clocks.Deadline:
     return clocks.Deadline(row.regime, row.stage, row.due_at, warn)
 
 
-def title(row: RegulatoryDeadline) -> str:
-    regime = _regime(row)
-    return f"{regime.title if regime else row.regime}: {row.stage}"
+def title(row: RegulatoryDeadline, lang: str | None = None) -> str:
+    """``<regime>: <stage>`` in ``lang`` (by default the reader's: the request's, else the default language)."""
+    return render(joined([regime_title(row), stage_text(row.stage)], ": "), lang or reader_locale())
 
 
-def regime_title(row: RegulatoryDeadline) -> str:
-    """The title of the deadline's regime (a built-in's or one an admin stored: data, as written), else its name."""
+def regime_title(row: RegulatoryDeadline) -> Message | str:
+    """The title of the deadline's regime for a message (``regime_text``), else its name."""
     regime = _regime(row)
-    return regime.title if regime else row.regime
+    return regime_text(regime) if regime else row.regime
+
+
+def regime_text(regime: clocks.Regime) -> Message | str:
+    """A regime's title: a built-in's is the ``regime`` vocabulary's term in each language (the law's name, as
+    ``ncert.clocks`` gives it in English), a regime an admin stored keeps the title they wrote."""
+    return vocab_term("regime", regime.name) if regimes.is_built_in(regime.name) else regime.title
 
 
 def stage_text(stage: str) -> Message:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ncert.access import scope
 from ncert.actor import Actor
+from ncert.i18n import N_
 from ncert.models import Incident, IncidentIndicator, Indicator
 from ncert.services.indicators import correlates
 from ncert.taxonomy import Status
@@ -47,10 +48,10 @@ def suggest(session: Session, actor: Actor, incident: Incident) -> list[Suggesti
     sharing = select(IncidentIndicator.incident_id).where(IncidentIndicator.indicator_id.in_(carried))
     found: dict[int, tuple[str, str, list[str]]] = {}
     for row in session.execute(base.where(Incident.id.in_(sharing)).order_by(*newest).limit(SCANNED)):
-        found[row.id] = (row.reference, row.title, ["shared indicator"])
+        found[row.id] = (row.reference, row.title, [N_("shared indicator")])
     same_reporter = base.where(Incident.reporter_org_id == incident.reporter_org_id).order_by(*newest).limit(SCANNED)
     for row in session.execute(same_reporter):
         if SequenceMatcher(None, row.title.lower(), incident.title.lower()).ratio() >= SIMILAR:
-            found.setdefault(row.id, (row.reference, row.title, []))[2].append("same reporter, similar title")
+            found.setdefault(row.id, (row.reference, row.title, []))[2].append(N_("same reporter, similar title"))
     ordered = sorted(found.items(), key=lambda item: item[0], reverse=True)[:SHOWN]
     return [Suggestion(ref, title, tuple(reasons)) for _, (ref, title, reasons) in ordered]

@@ -23,7 +23,7 @@ from ncert.services import audit
 from ncert.services.directory import require_admin
 
 SIZE = 5
-CELL_LEVELS = ("low", "medium", "high", "critical")
+CELL_LEVELS = (N_("low"), N_("medium"), N_("high"), N_("critical"))
 
 
 def _band(score: int) -> str:
@@ -32,18 +32,18 @@ def _band(score: int) -> str:
 
 DEFAULT: dict = {
     "likelihood": [
-        {"level": 1, "label": "Very low", "description": "less than 0.2 % chance over two years"},
-        {"level": 2, "label": "Low", "description": "0.2–1 % chance over two years"},
-        {"level": 3, "label": "Moderate", "description": "1–5 % chance over two years"},
-        {"level": 4, "label": "High", "description": "5–25 % chance over two years"},
-        {"level": 5, "label": "Very high", "description": "more than 25 % chance over two years"},
+        {"level": 1, "label": N_("Very low"), "description": "less than 0.2 % chance over two years"},
+        {"level": 2, "label": N_("Low"), "description": "0.2–1 % chance over two years"},
+        {"level": 3, "label": N_("Moderate"), "description": "1–5 % chance over two years"},
+        {"level": 4, "label": N_("High"), "description": "5–25 % chance over two years"},
+        {"level": 5, "label": N_("Very high"), "description": "more than 25 % chance over two years"},
     ],
     "impact": [
-        {"level": 1, "label": "Minor", "description": "local, brief disruption; no lasting harm"},
-        {"level": 2, "label": "Limited", "description": "one organisation's services disrupted for hours"},
-        {"level": 3, "label": "Moderate", "description": "an essential service disrupted regionally for days"},
-        {"level": 4, "label": "Significant", "description": "essential services disrupted nationally"},
-        {"level": 5, "label": "Catastrophic", "description": "lasting national harm to lives, economy or security"},
+        {"level": 1, "label": N_("Minor"), "description": "local, brief disruption; no lasting harm"},
+        {"level": 2, "label": N_("Limited"), "description": "one organisation's services disrupted for hours"},
+        {"level": 3, "label": N_("Moderate"), "description": "an essential service disrupted regionally for days"},
+        {"level": 4, "label": N_("Significant"), "description": "essential services disrupted nationally"},
+        {"level": 5, "label": N_("Catastrophic"), "description": "lasting national harm to lives, economy or security"},
     ],
     # cells[likelihood - 1][impact - 1]
     "cells": [[_band(likelihood * impact) for impact in range(1, SIZE + 1)] for likelihood in range(1, SIZE + 1)],

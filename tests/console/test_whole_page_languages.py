@@ -1,0 +1,190 @@
+"""The whole incident page, the queue and the pages an incident links to, in Azerbaijani (issue 14): no
+English word left anywhere a reader meets text, server-side and on each backend, closed ``<select>``s'
+options, folded ``<details>``, ``<label>``s, buttons and ``title``/``aria-label``/``placeholder``/``alt``
+included (the browser test reads the screen; this reads what the server sends, every form included).
+
+English is judged against the source (``tests.english``): the words of every message the code marks
+and of every English vocabulary term and key, less the words Azerbaijani uses too. Data is set aside
+by name: what people wrote or named (titles, descriptions, comments, reasons, task and request texts,
+people's, organisations' and teams' names, file names, indicator values), read from the database."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from ncert import scoring
+from ncert.db import transaction
+from ncert.models import Incident, Organization, Team, User
+from ncert.services import assessments, clocks, evidence, incidents, rfis, risk_links, tasks
+from ncert.taxonomy import Status
+from playbooks import engine
+from tests.english import english_in, english_words, page_texts
+
+OPERATOR = "operator@ncert.test"
+COMMENT = "Reporter called: the OT segment is isolated."
+REASON = "confirmed by phone"
+TASK = "Image the historian"
+RFI_TITLE, RFI_QUESTION = "Historian logs", "Please send the historian's event logs from Monday on."
+RISK_TITLE = "OT intrusion at the grid operator"
+FILENAME = "ransom-note.txt"
+
+# Codes and proper nouns that are the same in every language, with why.
+ALLOWED = (
+    re.compile(r"TLP:(CLEAR|GREEN|AMBER\+STRICT|AMBER|RED)"),  # FIRST's TLP labels are codes
+    re.compile(r"CVE-\d{4}-\d{4,}"),  # CVE ids
+    re.compile(r"NC-\d{4}-\d{6}|RISK-\d{4}-\d{3,}"),  # ncert's own references
+    re.compile(r"\b(STIX 2\.1|STIX|TAXII|MISP|NIS2|CSAF|RSIT|NCSC|SHA-256|UTC|CSV|PDF|JSON|API|EU)\b"),  # standards
+    re.compile(r"\b[a-z0-9]+(-[a-z0-9]+)+\b"),  # slugs and keys shown beside their translated name (energy-cert)
+    re.compile(r"\b(ipv4-addr|domain-name|url|file|email-addr|sha256|md5)\b"),  # STIX observable types
+    re.compile(r"planned / in_progress / done"),  # the keys one types in a risk's plan of actions
+)
+
+
+@pytest.fixture
+def incident(world, runtime) -> str:
+    """An incident with something in every panel: indicators, an assessment, a task, a request for information,
+    evidence, a deadline, a linked risk, a status change with a reason and a comment on the timeline."""
+    from ncert.services import risks
+    from ncert.services.risk_records import RiskInput
+    from tests.playbooks.helpers import set_entity
+
+    set_entity(world, "gridco", "essential")
+    gridco = world.actor("analyst@gridco.test")
+    engine.install(runtime)  # the ransomware playbook: deadlines, tasks, a request, its firing on the timeline
+    try:
+        reference = world.submit(gridco, title="Ransomware on SCADA jump host", tlp="TLP:AMBER",
+                                 category="malicious-code/infected-system", severity=4,
+                                 description="EDR flagged encryption activity on the engineering workstation.",
+                                 indicators=[{"type": "ipv4-addr", "value": "198.51.100.7"},
+                                             {"type": "domain-name", "value": "lockbit-c2.example"}])
+    finally:
+        engine.uninstall(runtime)
+    world.submit(gridco, title="Phishing wave against field engineers", tlp="TLP:GREEN",
+                 category="fraud/phishing", severity=2, indicators=[{"type": "ipv4-addr", "value": "198.51.100.7"}])
+    operator = world.operator
+    with transaction(runtime.sessions) as s:
+        incidents.transition(s, operator, reference, Status.TRIAGED, REASON)
+        incidents.comment(s, operator, reference, COMMENT)
+        task = tasks.create(s, operator, reference, tasks.TaskDraft(title=TASK, assignee="me"))
+        tasks.change(s, operator, task.id, tasks.TaskChange(status="done"))
+        rfis.ask(s, operator, reference, rfis.RfiDraft(org="gridco", title=RFI_TITLE, question=RFI_QUESTION))
+        evidence.attach(s, operator, reference, FILENAME, "text/plain", b"pay" * 500, max_bytes=10_000)
+        assessments.assess(s, operator, reference, {
+            "functional_impact": "significant-impact-to-critical-services", "information_impact": "no-impact",
+            "recoverability": "supplemented", "observed_activity": "effect", "potential_impact": "high",
+            "outlook": "worsening", "rationale": REASON}, scoring.ScoringConfig())
+        risk = risks.create(s, operator, RiskInput.model_validate({
+            "title": RISK_TITLE, "owner": {"org": "gridco", "person": "Lars Ekdahl"}, "sectors": ["energy"],
+            "threat": {"rsit": ["intrusions"], "attack": ["T0886"]}})).reference
+        risk_links.link(s, operator, reference, risk)
+        inc = incidents.get(s, operator, reference)
+        if not clocks.of_incident(s, operator, inc):
+            pytest.fail("the essential entity's incident should run regulatory deadlines")
+    return reference
+
+
+def data_written(runtime) -> list[str]:
+    """What people wrote or named, longest first, set aside before reading for English: titles, descriptions,
+    names, what this test wrote, and what a playbook wrote into tasks and requests (in the centre's language, or
+    the asked organisation's, when it wrote them: stored text). A sector keeps its stored name where the shipped
+    registry does not know its slug (the fixture's ``finance``), so that name is data too."""
+    from ncert.i18n import vocabulary
+    from ncert.models import Rfi, Sector, Task
+
+    known = vocabulary("az")["sector"]
+    with runtime.sessions() as s:
+        texts = {*s.scalars(select(Incident.title)), *s.scalars(select(Incident.description)),
+                 *s.scalars(select(User.name)), *s.scalars(select(User.email)),
+                 *s.scalars(select(Organization.name)), *s.scalars(select(Team.name)),
+                 *s.scalars(select(Task.title)), *s.scalars(select(Task.detail)), *s.scalars(select(Task.checklist)),
+                 *s.scalars(select(Rfi.title)), *s.scalars(select(Rfi.question)),
+                 *(sector.name for sector in s.scalars(select(Sector)) if sector.slug not in known)}
+    texts |= {COMMENT, REASON, RISK_TITLE, FILENAME, "Lars Ekdahl", "T0886", "198.51.100.7", "lockbit-c2.example"}
+    return sorted((t for t in texts if t), key=len, reverse=True)
+
+
+def english_left(html: str, data: list[str]) -> list[tuple[str, str, list[str]]]:
+    words = english_words("az")
+    left = []
+    for where, text in page_texts(html, "az"):
+        rest = text
+        for written in data:
+            rest = rest.replace(written, " ")
+        for allowed in ALLOWED:
+            rest = allowed.sub(" ", rest)
+        found = english_in(rest, words)
+        if found:
+            left.append((where, text, found))
+    return left
+
+
+def linked_pages(html: str, reference: str) -> list[str]:
+    """The console pages the incident page itself links to (its ``<main>``: the menu's pages are
+    ``test_languages.test_every_console_page_in_azerbaijani_leaves_no_english``'s), GET and HTML: not downloads,
+    exports or the page itself."""
+    main = html[html.index("<main"):html.index("</main>")]
+    found = []
+    for href in re.findall(r'<a [^>]*href="([^"#]+)"', main):
+        href = href.replace("&amp;", "&")
+        path = urlsplit(href).path
+        if (href.startswith("/") and not href.startswith(("/static/", "/api/")) and "lang=" not in href
+                and path != f"/incidents/{reference}" and "/evidence/" not in path and not path.endswith(
+                    (".json", ".csv", ".stix", ".atom", "/stix")) and href not in found):
+            found.append(href)
+    return found
+
+
+def test_the_check_finds_english_in_options_labels_buttons_and_attributes():
+    page = ('<html lang="az"><body><label for="s">Status</label><select id="s"><option value="new">yeni</option>'
+            '<option value="triaged">triaged</option></select><button title="Apply triage">Tətbiq et</button>'
+            '<input aria-label="Evidence file"><input placeholder="optional"><textarea>typed by a person</textarea>'
+            '<nav><a lang="en" href="?lang=en">English</a></nav></body></html>')
+    found = [(where, words) for where, _, words in english_left(page, [])]
+    assert found == [("<option>", ["triaged"]), ("<button> title", ["Apply", "triage"]),
+                     ("<input> aria-label", ["Evidence"]), ("<input> placeholder", ["optional"])]
+
+
+def test_the_whole_incident_page_in_azerbaijani_leaves_no_english(as_user, runtime, incident):
+    console = as_user(OPERATOR)
+    page = console.text(f"/incidents/{incident}?lang=az")
+    assert '<html lang="az">' in page
+    assert english_left(page, data_written(runtime)) == []
+    # The triage form's statuses and the assessment's answers are terms; what is submitted stays the key.
+    assert '<option selected value="triaged">ilkin baxışdan keçib</option>' in page
+    assert '<option value="investigating">araşdırılır</option>' in page
+    assert ('<option selected value="significant-impact-to-critical-services">kritik xidmətlərə əhəmiyyətli təsir'
+            '</option>') in page
+    assert '<option selected value="worsening">pisləşir</option>' in page
+    assert "NIS2 Maddə 23 üzrə hesabatvermə: ilkin xəbərdarlıq" in page  # the regime's title and the stage
+    english = console.text(f"/incidents/{incident}?lang=en")  # English reads as it did: the keys analysts type
+    assert '<option selected value="triaged">triaged</option>' in english
+    assert ">significant impact to critical services</option>" in english
+    assert "NIS2 Art. 23 reporting: early-warning" in english
+
+
+def test_the_queue_in_azerbaijani_leaves_no_english(as_user, runtime, incident):
+    console = as_user(OPERATOR)
+    data = data_written(runtime)
+    for url in ("/queue?lang=az", "/queue?status=all&lang=az"):
+        assert english_left(console.text(url), data) == [], url
+
+
+def test_the_pages_an_incident_links_to_in_azerbaijani_leave_no_english(as_user, runtime, incident):
+    console = as_user(OPERATOR)
+    console.text("/queue?lang=az")  # the session keeps the language
+    data = data_written(runtime)
+    pages = linked_pages(console.text(f"/incidents/{incident}"), incident)
+    assert {"/queue", f"/advisory-drafts/new?incidents={incident}", "/indicators/ipv4-addr/198.51.100.7"} <= set(pages)
+    assert any(p.startswith("/risks/") for p in pages) and any(p.startswith("/incidents/NC-") for p in pages)
+    left = {}
+    for url in pages:
+        response = console.get(url)
+        assert (response.status_code, response.mimetype) == (200, "text/html"), url
+        found = english_left(response.get_data(as_text=True), data)
+        if found:
+            left[url] = found
+    assert left == {}, left
