@@ -18,6 +18,16 @@ from html.parser import HTMLParser
 
 from ncert import i18n
 
+# Codes and proper nouns that are the same in every language, with why.
+ALLOWED = (
+    re.compile(r"TLP:(CLEAR|GREEN|AMBER\+STRICT|AMBER|RED)"),  # FIRST's TLP labels are codes
+    re.compile(r"CVE-\d{4}-\d{4,}"),  # CVE ids
+    re.compile(r"NC-\d{4}-\d{6}|RISK-\d{4}-\d{3,}"),  # ncert's own references
+    re.compile(r"\b(STIX 2\.1|STIX|TAXII|MISP|NIS2|CSAF|RSIT|NCSC|SHA-256|UTC|CSV|PDF|JSON|API|EU)\b"),  # standards
+    re.compile(r"\b(ipv4-addr|domain-name|url|file|email-addr|sha256|md5)\b"),  # STIX observable types
+    re.compile(r"planned / in_progress / done"),  # the keys one types in a risk's plan of actions
+)
+
 WORD = re.compile(r"[^\W\d_]+")
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\{?\s*\w+\s*\}?\}|<[^>]+>")
 
@@ -109,3 +119,41 @@ def page_texts(html: str, lang: str) -> list[tuple[str, str]]:
     page.feed(html)
     page.close()
     return page.texts
+
+
+def english_in_texts(texts, data: list[str], lang: str = "az") -> list[tuple[str, str, list[str]]]:
+    """(where, text, English words) for each of ``texts`` ((where, text) pairs) with English words left once
+    ``data`` (texts people wrote or named, longest first) and the ``ALLOWED`` codes are set aside."""
+    words = english_words(lang)
+    left = []
+    for where, text in texts:
+        rest = text
+        for written in data:
+            rest = rest.replace(written, " ")
+        for allowed in ALLOWED:
+            rest = allowed.sub(" ", rest)
+        found = english_in(rest, words)
+        if found:
+            left.append((where, text, found))
+    return left
+
+
+def stored_texts(runtime, *written: str) -> list[str]:
+    """What people wrote or named, longest first, to set aside before reading a page for English: incidents'
+    titles and descriptions, the names and slugs of people, organisations, teams and playbooks, what a playbook
+    wrote into tasks and requests (in the centre's language, or the asked organisation's, when it wrote them),
+    and ``written`` (what the test wrote: comments, reasons, file names…). A sector keeps its stored name where
+    the shipped registry does not know its slug (the test fixture's ``finance``), so that name is data too."""
+    from sqlalchemy import select
+
+    from ncert.models import Incident, Organization, PlaybookFiring, Rfi, Sector, Task, Team, User
+
+    known = i18n.vocabulary("az")["sector"]
+    with runtime.sessions() as s:
+        texts = {*written}
+        for column in (Incident.title, Incident.description, User.name, User.email, Organization.name,
+                       Organization.slug, Team.name, Team.slug, Sector.slug, PlaybookFiring.playbook, Task.title,
+                       Task.detail, Task.checklist, Rfi.title, Rfi.question):
+            texts.update(s.scalars(select(column).distinct()))
+        texts.update(sector.name for sector in s.scalars(select(Sector)) if sector.slug not in known)
+    return sorted((t for t in texts if t), key=len, reverse=True)

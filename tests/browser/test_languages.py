@@ -3,11 +3,13 @@ keeps it, ``<html lang="az">`` on every page, and no English interface string is
 
 "English left" is judged against the source, not a hand-kept list: every message the console marks
 for translation (extracted as the catalogue test extracts it) and every English term of the controlled
-vocabularies, where Azerbaijani says it differently. A visible text node that reads as one of them is
-English the translation missed. What the system writes on an incident's timeline (status changes, playbook
-firings, requests, tasks, clocks…) is such a message too, and is read like the rest of the page. Data
-(incident titles, descriptions, organisation and user names, references, indicator values, the comments people
-write and the reasons they give) is not in those sets and is left alone."""
+vocabularies, where Azerbaijani says it differently. A text of the page that reads as one of them is English
+the translation missed, and so is one with an English word left in it (``tests.english``: a label built from a
+key, an English term inside a translated sentence). The whole page is read, not only what is on the screen: a
+closed dropdown's options, a folded form, a tooltip and a screen reader's label are read from the DOM. What the
+system writes on an incident's timeline (status changes, playbook firings, requests, tasks, clocks…) is such a
+message too. Data (incident titles, descriptions, organisation and user names, references, indicator values, the
+comments people write and the reasons they give) is set aside by what the database holds."""
 
 from __future__ import annotations
 
@@ -21,25 +23,44 @@ from ncert.db import transaction
 from ncert.services import incidents
 from ncert.taxonomy import Status
 from tests.browser.conftest import click_and_load, screenshot, sign_in, wait_for
+from tests.english import english_in_texts, stored_texts
 from tests.serving import running_server
 from tests.test_translations import catalogue, source_messages
 
 pytestmark = pytest.mark.browser
 
-# Every visible text node (trimmed), in document order: what a reader of the page sees.
-VISIBLE_TEXT = """
-const out = [];
+# Everything a reader of the page may meet, whether shown now or not: every text node outside <script>, <style>
+# and a <textarea>'s value (a closed <select>'s options, a folded <details>, an SVG chart's labels), each option's
+# and label's textContent, the title, aria-label, placeholder and alt attributes and a button input's value, and the
+# document's title; what is marked as another language (the switch names each language in itself) is left out.
+PAGE_TEXT = """
+const lang = document.documentElement.lang;
+const out = [['<title>', document.title]];
+const ours = (element) => { const marked = element.closest('[lang]'); return marked && marked.getAttribute('lang') === lang; };
+const skipped = new Set(['SCRIPT', 'STYLE', 'TEXTAREA', 'NOSCRIPT']);
+const clean = (text) => (text || '').replace(/\\s+/g, ' ').trim();
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 for (let node = walker.nextNode(); node; node = walker.nextNode()) {
   const element = node.parentElement;
-  const text = node.textContent.replace(/\\s+/g, ' ').trim();
-  const language = element && element.closest('[lang]');  // the switch names each language in itself
-  if (text && element && element.getClientRects().length && getComputedStyle(element).visibility !== 'hidden'
-      && language && language.getAttribute('lang') === document.documentElement.lang) {
-    out.push(text);
+  const text = clean(node.textContent);
+  if (text && element && !skipped.has(element.tagName) && ours(element)) {
+    out.push(['<' + element.tagName.toLowerCase() + '>', text]);
   }
 }
-return out;
+for (const element of document.querySelectorAll('option, label')) {
+  if (ours(element)) out.push(['<' + element.tagName.toLowerCase() + '> textContent', clean(element.textContent)]);
+}
+for (const element of document.body.querySelectorAll('[title], [aria-label], [placeholder], [alt], input[value]')) {
+  if (!ours(element)) continue;
+  for (const name of ['title', 'aria-label', 'placeholder', 'alt']) {
+    const text = clean(element.getAttribute(name));
+    if (text) out.push(['<' + element.tagName.toLowerCase() + '> ' + name, text]);
+  }
+  if (element.tagName === 'INPUT' && ['submit', 'button', 'reset'].includes(element.type) && clean(element.value)) {
+    out.push(['<input> value', clean(element.value)]);
+  }
+}
+return out.filter(([, text]) => text);
 """
 
 
@@ -67,9 +88,13 @@ def english_patterns(lang: str) -> list[re.Pattern]:
     return patterns
 
 
-def english_left(driver, patterns) -> list[str]:
-    return sorted({text for text in driver.execute_script(VISIBLE_TEXT)
-                   if any(p.fullmatch(text) for p in patterns)})
+def english_left(driver, patterns, data: list[str]) -> list:
+    """The page's texts that are an English message or term (``patterns``), and those with an English word left
+    once the data is set aside (``tests.english``)."""
+    texts = [tuple(pair) for pair in driver.execute_script(PAGE_TEXT)]
+    named = set(data)  # a person named "Admin" in the assignee list is data, not the English "Admin"
+    whole = sorted({text for _, text in texts if text not in named and any(p.fullmatch(text) for p in patterns)})
+    return whole + english_in_texts(texts, data, "az")
 
 
 def test_the_queue_and_an_incident_in_azerbaijani_leave_no_english(world, runtime, browser):
@@ -86,6 +111,7 @@ def test_the_queue_and_an_incident_in_azerbaijani_leave_no_english(world, runtim
         incidents.comment(s, world.operator, reference, comment)
     patterns = english_patterns("az")
     assert any(p.fullmatch("Triage queue") for p in patterns)  # the check itself would see English
+    data = stored_texts(runtime, comment, "confirmed by phone", "198.51.100.7")
 
     with running_server(runtime) as base_url:
         driver = browser
@@ -94,14 +120,19 @@ def test_the_queue_and_an_incident_in_azerbaijani_leave_no_english(world, runtim
         wait_for(driver, "table.queue")
         assert driver.find_element("tag name", "html").get_attribute("lang") == "az"
         assert driver.find_element("css selector", "h1").text == "İlkin baxış növbəsi"
-        assert english_left(driver, patterns) == []
+        assert english_left(driver, patterns, data) == []
         screenshot(driver, "queue-az")
 
         click_and_load(driver, driver.find_element("link text", reference))  # no ?lang: the session keeps it
         wait_for(driver, "form.triage-form")
         assert driver.find_element("tag name", "html").get_attribute("lang") == "az"
         assert "lang=" not in driver.current_url
-        assert english_left(driver, patterns) == []  # the system's timeline entries included
+        # The whole page, the system's timeline entries, the closed dropdowns' options (the triage form's statuses,
+        # the assessment's answers) and the folded forms included.
+        assert english_left(driver, patterns, data) == []
+        statuses = driver.execute_script(
+            "return [...document.querySelectorAll('select[name=triage-status] option')].map(o => [o.value, o.textContent])")
+        assert ["investigating", "araşdırılır"] in statuses
         assert "Ransomware on SCADA jump host" in driver.find_element("css selector", "h1").text  # data as written
         timeline = [e.text for e in driver.find_elements("css selector", ".timeline .body")]
         assert "GridCo Transmission tərəfindən api vasitəsilə bildirildi" in timeline

@@ -14,15 +14,13 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
 
 from ncert import scoring
 from ncert.db import transaction
-from ncert.models import Incident, Organization, Team, User
 from ncert.services import assessments, clocks, evidence, incidents, rfis, risk_links, tasks
 from ncert.taxonomy import Status
 from playbooks import engine
-from tests.english import english_in, english_words, page_texts
+from tests.english import english_in_texts, page_texts, stored_texts
 
 OPERATOR = "operator@ncert.test"
 COMMENT = "Reporter called: the OT segment is isolated."
@@ -31,18 +29,6 @@ TASK = "Image the historian"
 RFI_TITLE, RFI_QUESTION = "Historian logs", "Please send the historian's event logs from Monday on."
 RISK_TITLE = "OT intrusion at the grid operator"
 FILENAME = "ransom-note.txt"
-
-# Codes and proper nouns that are the same in every language, with why.
-ALLOWED = (
-    re.compile(r"TLP:(CLEAR|GREEN|AMBER\+STRICT|AMBER|RED)"),  # FIRST's TLP labels are codes
-    re.compile(r"CVE-\d{4}-\d{4,}"),  # CVE ids
-    re.compile(r"NC-\d{4}-\d{6}|RISK-\d{4}-\d{3,}"),  # ncert's own references
-    re.compile(r"\b(STIX 2\.1|STIX|TAXII|MISP|NIS2|CSAF|RSIT|NCSC|SHA-256|UTC|CSV|PDF|JSON|API|EU)\b"),  # standards
-    re.compile(r"\b[a-z0-9]+(-[a-z0-9]+)+\b"),  # slugs and keys shown beside their translated name (energy-cert)
-    re.compile(r"\b(ipv4-addr|domain-name|url|file|email-addr|sha256|md5)\b"),  # STIX observable types
-    re.compile(r"planned / in_progress / done"),  # the keys one types in a risk's plan of actions
-)
-
 
 @pytest.fixture
 def incident(world, runtime) -> str:
@@ -88,38 +74,12 @@ def incident(world, runtime) -> str:
 
 
 def data_written(runtime) -> list[str]:
-    """What people wrote or named, longest first, set aside before reading for English: titles, descriptions,
-    names, what this test wrote, and what a playbook wrote into tasks and requests (in the centre's language, or
-    the asked organisation's, when it wrote them: stored text). A sector keeps its stored name where the shipped
-    registry does not know its slug (the fixture's ``finance``), so that name is data too."""
-    from ncert.i18n import vocabulary
-    from ncert.models import Rfi, Sector, Task
-
-    known = vocabulary("az")["sector"]
-    with runtime.sessions() as s:
-        texts = {*s.scalars(select(Incident.title)), *s.scalars(select(Incident.description)),
-                 *s.scalars(select(User.name)), *s.scalars(select(User.email)),
-                 *s.scalars(select(Organization.name)), *s.scalars(select(Team.name)),
-                 *s.scalars(select(Task.title)), *s.scalars(select(Task.detail)), *s.scalars(select(Task.checklist)),
-                 *s.scalars(select(Rfi.title)), *s.scalars(select(Rfi.question)),
-                 *(sector.name for sector in s.scalars(select(Sector)) if sector.slug not in known)}
-    texts |= {COMMENT, REASON, RISK_TITLE, FILENAME, "Lars Ekdahl", "T0886", "198.51.100.7", "lockbit-c2.example"}
-    return sorted((t for t in texts if t), key=len, reverse=True)
+    return stored_texts(runtime, COMMENT, REASON, RISK_TITLE, FILENAME, "Lars Ekdahl", "T0886", "198.51.100.7",
+                        "lockbit-c2.example")
 
 
 def english_left(html: str, data: list[str]) -> list[tuple[str, str, list[str]]]:
-    words = english_words("az")
-    left = []
-    for where, text in page_texts(html, "az"):
-        rest = text
-        for written in data:
-            rest = rest.replace(written, " ")
-        for allowed in ALLOWED:
-            rest = allowed.sub(" ", rest)
-        found = english_in(rest, words)
-        if found:
-            left.append((where, text, found))
-    return left
+    return english_in_texts(page_texts(html, "az"), data, "az")
 
 
 def linked_pages(html: str, reference: str) -> list[str]:
