@@ -15,6 +15,7 @@ from ncert.api.v1.serialize import Out, Timestamp
 from ncert.db import utcnow
 from ncert.models import KpiReview, ResponsiblePerson
 from ncert.periods import Period, parse
+from ncert.reports import figures
 from ncert.services import kpi
 from ncert.web.session import db
 
@@ -49,9 +50,10 @@ class TargetView(Out):
 
 
 class FigureView(Out):
-    key: str
+    key: str = Field(description="The figure's stable name: scripts read figures by it")
     group: str
-    label: str
+    label: str = Field(description="The figure's name in the caller's language (Accept-Language, else "
+                                   "NCERT_DEFAULT_LOCALE), as the console's KPI card shows it")
     unit: Literal["count", "seconds", "percent"]
     value: float | None = Field(description="None when there is nothing to measure, or a percentile over fewer "
                                             f"than {kpi.MIN_COUNT} values")
@@ -138,7 +140,7 @@ def card_view(card: kpi.Card) -> CardView:
         kind=card.kind, slug=card.slug, name=card.name, sector=card.sector, period=period_view(card.period),
         previous_period=period_view(card.previous_period),
         responsible=responsible_view(card.responsible) if card.responsible else None,
-        figures=[FigureView(key=f.key, group=f.group, label=f.label, unit=f.unit, value=f.value, count=f.count,
+        figures=[FigureView(key=f.key, group=f.group, label=figures.label(f), unit=f.unit, value=f.value, count=f.count,
                             previous=f.previous, previous_count=f.previous_count, status=f.status,
                             target=TargetView(target=f.target.target, amber=f.target.amber, source=f.target.source)
                             if f.target else None)
