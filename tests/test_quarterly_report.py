@@ -91,7 +91,7 @@ def test_an_empty_quarter_still_prints_every_page(world, as_user, tmp_path):
 
 def test_the_kpi_cards_and_the_register_as_csv(world, quarter, as_user):
     leader = as_user(LEADER)
-    response = leader.get("/reports/quarterly/2026Q3.csv")
+    response = leader.get("/reports/quarterly/2026Q3.csv?headers=keys")  # as a script reads it
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     by = {(r["card"], r["slug"], r["kpi"]): r for r in rows}
@@ -100,10 +100,44 @@ def test_the_kpi_cards_and_the_register_as_csv(world, quarter, as_user):
     ack = by[("organization", "gridco", "time_to_acknowledge_median")]
     assert (float(ack["value"]), ack["target"], ack["status"], ack["previous_period"]) == (1200.0, "3600.0", "green",
                                                                                           "2026Q2")
-    register = list(csv.DictReader(io.StringIO(leader.get("/risks.csv").get_data(as_text=True))))
+    register = list(csv.DictReader(io.StringIO(leader.get("/risks.csv?headers=keys").get_data(as_text=True))))
     assert [r["reference"] for r in register] == [quarter["top"], quarter["low"]]
     assert register[0]["current_level"] == "critical" and register[0]["residual_likelihood"] == "3"
     assert register[1]["title"] == "'=HYPERLINK(\"http://x\")"  # never a formula in a spreadsheet
+
+
+def csv_rows(console, url: str) -> list[list[str]]:
+    response = console.get(url)
+    assert (response.status_code, response.mimetype) == (200, "text/csv"), url
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_csv_header_row_is_in_the_users_language_unless_keys_are_asked_for(world, quarter, as_user):
+    leader = as_user(LEADER)
+    leader.get("/kpi?lang=az")  # the user's language, kept in the session and on the profile
+    keyed = csv_rows(leader, "/reports/quarterly/2026Q3.csv?headers=keys")
+    named = csv_rows(leader, "/reports/quarterly/2026Q3.csv")
+    assert keyed[0][:6] == ["card", "slug", "name", "period", "previous_period", "kpi"]
+    assert named[0] == ["Kart növü", "Qısa ad", "Ad", "Dövr", "Əvvəlki dövr", "KPI açarı", "Göstərici", "Ölçü vahidi",
+                        "Dəyər", "Say", "Əvvəlki dəyər", "Hədəf", "Kəhraba həddi", "Hədəfin mənbəyi", "Status",
+                        "Məsul şəxs"]
+    assert len(named) == len(keyed) > 1
+    label = keyed[0].index("label")
+    incidents_keyed, incidents_named = next(pair for pair in zip(keyed[1:], named[1:]) if pair[0][5] == "incidents")
+    assert incidents_keyed[label] == "Incidents reported"  # the key file is what it always was
+    assert incidents_named[label] == "Bildirilmiş insidentlər"  # the figure's name, as the console's card says it
+    assert [c for i, c in enumerate(incidents_named) if i != label] == [
+        c for i, c in enumerate(incidents_keyed) if i != label]  # the data is the same
+
+    keyed = csv_rows(leader, "/risks.csv?headers=keys")
+    named = csv_rows(leader, "/risks.csv?headers=names")
+    assert keyed[0][:3] == ["reference", "title", "status"] and keyed[0][-1] == "updated_at"
+    assert named[0][:3] == ["Nömrə", "Başlıq", "Status"] and "Cari səviyyə" in named[0]
+    assert named[1:] == keyed[1:]
+    ru = as_user(LEADER)
+    ru.get("/kpi?lang=ru")
+    assert csv_rows(ru, "/risks.csv")[0][:2] == ["Номер", "Заголовок"]
+    assert as_user(LEADER).get("/risks.csv?headers=labels").status_code == 400
 
 
 @pytest.mark.parametrize("who", [GRIDCO, "cert"])

@@ -19,6 +19,7 @@ from ncert.console import risk_forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, return_to
 from ncert.console.forms import options
+from ncert.console.reports import header_keys
 from ncert.db import utcnow
 from ncert.errors import BadRequest
 from ncert.i18n import N_
@@ -88,7 +89,8 @@ def _heat_map(found: risk_heatmap.HeatMap, filters: dict) -> charts.Chart:
 @bp.get("/risks.csv")
 @login_required
 def risk_register_csv():
-    body = csv_export.register(risks.list_risks(db(), current_actor(), **_filters()))
+    keys = header_keys()
+    body = csv_export.register(risks.list_risks(db(), current_actor(), **_filters()), keys=keys)
     return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="risk-register.csv"'})
 
