@@ -14,6 +14,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
+from ncert import i18n
 from ncert.console import forms
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor, current_admin, return_to
@@ -31,7 +32,7 @@ def _org_choices(session) -> list[forms.SelectChoice]:
 
 def _organization_form(session) -> forms.OrganizationForm:
     form = forms.OrganizationForm(prefix="org")
-    form.sector.choices = forms.options(("", "—"), *((s.slug, s.name) for s in directory.sectors(session)))
+    form.sector.choices = forms.options(("", "—"), *((s.slug, i18n.sector_name(s)) for s in directory.sectors(session)))
     return form
 
 

@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from markupsafe import escape
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -29,7 +30,9 @@ class RegimeForm(FlaskForm):
     title = StringField(_l("Title"), [DataRequired(), Length(max=regimes.MAX_TITLE)], **forms.TEXT)
     repeat = BooleanField(_l("The last stage repeats each time it is received"))
     stages = TextAreaField(_l("Stages"), [DataRequired(), Length(max=5000)],
-                           description=f"One stage per line: {regimes.STAGE_SYNTAX}", **forms.TEXT)
+                           # a lazy text is HTML as it is (Flask-Babel's __html__), so the syntax's <…> go in escaped
+                           description=_l("One stage per line: %(syntax)s", syntax=escape(regimes.STAGE_SYNTAX)),
+                           **forms.TEXT)
 
 
 class AssignForm(FlaskForm):

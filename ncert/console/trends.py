@@ -4,12 +4,14 @@ counts over time, by sector (reporting or affected, as ``queue.in_sectors``), RS
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from ncert import charts
+from ncert import charts, i18n
 from ncert.console import period_picker
 from ncert.console.blueprint import bp
 from ncert.console.context import current_actor
@@ -30,7 +32,8 @@ def trends():
     now, session, actor = utcnow(), db(), current_actor()
     period = period_picker.picked(now)
     form = TrendFilterForm(request.args)
-    form.sector.choices = options(("", _l("any")), *((s.slug, s.name) for s in directory.sectors(session)))
+    sectors = directory.sectors(session)
+    form.sector.choices = options(("", _l("any")), *((s.slug, i18n.sector_name(s)) for s in sectors))
     form.category.choices = [*options(("", _l("any"))), *category_choices(whole_classes=True)]
     if not form.validate():
         raise BadRequest("; ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}"
@@ -45,7 +48,17 @@ def trends():
              "severity": form.severity.data}
     return render_template("console/trends.html", t=found, form=form, period=period,
                            quarters=period_picker.quarters(now), asked={k: v for k, v in asked.items() if v},
-                           charts=_charts(found, asked))
+                           charts=_charts(_in_words(found, sectors), asked))
+
+
+def _in_words(found: trends_service.Trends, sectors) -> trends_service.Trends:
+    """The buckets labelled for the reader: sectors by the registry's term, RSIT classes as the filter names them
+    (the key in English, the term otherwise), severities by their level's term; each keeps its key for the link."""
+    names = {s.slug: i18n.sector_name(s) for s in sectors}
+    return replace(
+        found, by_sector=[replace(b, label=names.get(b.key, b.label)) for b in found.by_sector],
+        by_category=[replace(b, label=i18n.option_label("rsit_class", b.key)) for b in found.by_category],
+        by_severity=[replace(b, label=f"{b.key} · {i18n.term('severity', b.key)}") for b in found.by_severity])
 
 
 def _charts(found: trends_service.Trends, asked: dict[str, str]) -> list[charts.Chart]:

@@ -148,3 +148,36 @@ def test_the_pages_an_incident_links_to_in_azerbaijani_leave_no_english(as_user,
         if found:
             left[url] = found
     assert left == {}, left
+
+
+# Who has a menu, and what it is: each role's own menu is read from the page, so a page added to it is checked.
+MENU_ROLES = {"national operator": OPERATOR, "admin": "admin@ncert.test", "leadership": "leader@ncert.test",
+              "sector analyst": "analyst@gridco.test"}
+
+
+def menu_pages(html: str) -> list[str]:
+    """The console pages the menu (``<nav class="mainnav">``) links to, in its order."""
+    start = html.index('<nav class="mainnav">')
+    menu = html[start:html.index("</nav>", start)]
+    found = []
+    for href in re.findall(r'<a [^>]*href="([^"#]+)"', menu):
+        href = href.replace("&amp;", "&")
+        if href.startswith("/") and href not in found:
+            found.append(href)
+    return found
+
+
+@pytest.mark.parametrize("role", MENU_ROLES)
+def test_every_page_of_each_roles_menu_in_azerbaijani_leaves_no_english(as_user, runtime, incident, role):
+    console = as_user(MENU_ROLES[role])
+    data = data_written(runtime)
+    pages = menu_pages(console.text("/queue?lang=az"))  # the session keeps the language
+    assert "/trends" in pages and "/kpi" in pages and "/risks" in pages, pages
+    left = {}
+    for url in pages:
+        response = console.get(url)
+        assert (response.status_code, response.mimetype) == (200, "text/html"), url
+        found = english_left(response.get_data(as_text=True), data)
+        if found:
+            left[url] = found
+    assert left == {}, left
