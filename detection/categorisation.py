@@ -119,21 +119,21 @@ def suggest_many(session: Session, actor: Actor, batch: list[Incident], threshol
     shown_all = categoriser.suggest(reporter.estimator, texts)
     best_all = categoriser.suggest(national.estimator, texts) if national is not reporter else shown_all
     now = utcnow()
-    rows, notes = [], []
+    rows, notes, applied = [], [], {}
     for incident, shown, best in zip(batch, shown_all, best_all, strict=True):
         rows.append(_suggested(incident, shown, best, reporter.label, national.label, threshold, now))
         notes += _notes(incident, shown, best, reporter.label, national.label, rows[-1]["applied"])
-    incidents.log_many(session, actor, notes, at=now)  # flushes the new categories with the notes' times
+        if rows[-1]["applied"]:  # the reporter model is confident: its category is set, as "suggested"
+            applied[incident] = {"rsit_class": shown.rsit_class, "rsit_type": shown.rsit_type}
+    incidents.log_many(session, actor, notes, at=now, values=applied)
     session.execute(insert(CategorySuggestion.__table__), rows)
     return [row["incident_id"] for row in rows]
 
 
 def _suggested(incident: Incident, shown: categoriser.Suggestion, best: categoriser.Suggestion, reporter: str,
                national: str, threshold: float, now: datetime) -> dict:
-    """The suggestion row for ``incident``; sets its category when the reporter model is confident."""
+    """The suggestion row for ``incident``: applied when the reporter model is confident."""
     applied = shown.confidence >= threshold
-    if applied:
-        incident.rsit_class, incident.rsit_type = shown.rsit_class, shown.rsit_type
     return {"incident_id": incident.id, "suggested_at": now, "applied": applied,
             "national_class": best.rsit_class, "national_type": best.rsit_type,
             "national_confidence": best.confidence, "national_model": national,
@@ -144,24 +144,24 @@ def _suggested(incident: Incident, shown: categoriser.Suggestion, best: categori
 def _notes(incident: Incident, shown: categoriser.Suggestion, best: categoriser.Suggestion, reporter: str,
            national: str, applied: bool) -> list[incidents.Change]:
     """What the timeline says: the reporter model's suggestion, which the reporter may read, and the
-    national model's, internal."""
+    national model's, internal. One suggestion is one audit event, which the internal note carries
+    with both models' answers."""
     pair, national_pair = f"{shown.rsit_class}/{shown.rsit_type}", f"{best.rsit_class}/{best.rsit_type}"
     said = {"category": vocab("category", pair), "confidence": f"{shown.confidence:.2f}", "model": reporter}
+    reported = {"suggested": pair, "confidence": shown.confidence, "model_version": reporter, "applied": applied}
     return [
         incidents.Change(incident, "category-suggestion",
                          message(N_("Suggested category %(category)s (confidence %(confidence)s, %(model)s): set as "
                                     "suggested, not yet confirmed"), **said) if applied else
                          message(N_("Suggested category %(category)s (confidence %(confidence)s, %(model)s)"), **said),
-                         internal=False, action="incident.category-suggest",
-                         details={"suggested": pair, "confidence": shown.confidence, "model_version": reporter,
-                                  "applied": applied}),
+                         internal=False, action=None, details=reported),
         incidents.Change(incident, "category-suggestion",
                          message(N_("National model suggests %(category)s (confidence %(confidence)s, %(model)s)"),
                                  category=vocab("category", national_pair), confidence=f"{best.confidence:.2f}",
                                  model=national),
-                         internal=True, action="incident.category-suggest-national",
+                         internal=True, action="incident.category-suggest",
                          details={"suggested": national_pair, "confidence": best.confidence,
-                                  "model_version": national}),
+                                  "model_version": national, "reporter": reported}),
     ]
 
 

@@ -6,15 +6,17 @@ transaction. Role checks live here, not in the doors.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ncert.access import scope
 from ncert.actor import Actor
@@ -32,7 +34,8 @@ from ncert.models import (
 )
 from ncert.records import Category, IncidentPatch, IncidentRecord
 from ncert.runtime import hooks_of
-from ncert.services import audit, directory, indicators, next_due, teams
+from ncert.search import indexing
+from ncert.services import audit, directory, indicators, next_due, rollups, teams
 from ncert.taxonomy import REOPENABLE, TRANSITIONS, UNCATEGORISED, Role, Status
 from ncert.timeline_text import Message, english, joined, message, vocab
 
@@ -529,7 +532,7 @@ class Change:
     kind: str
     body: str  # given as a message (``ncert.timeline_text``), the message in English
     internal: bool
-    action: str
+    action: str | None  # the audit event's; None: another change of the batch is audited for it
     details: dict[str, Any]
     message: Message | None = None
 
@@ -550,28 +553,64 @@ def batched(session: Session) -> Iterator[list[Change]]:
         del session.info[BATCH]
 
 
-def log_many(session: Session, actor: Actor, changes: list[Change], at: datetime | None = None) -> None:
+def log_many(session: Session, actor: Actor, changes: list[Change], at: datetime | None = None,
+             values: dict[Incident, dict[str, Any]] | None = None) -> None:
     """``note`` for many changes at once (a playbook run's or a categorised burst's notes): the
-    entries go in as one executemany, not as ORM objects, whose unit-of-work bookkeeping was most of
-    a burst's cost (issue 13). What the session holds still pending is written first, so the
-    timeline keeps its order. The entries are not returned."""
+    entries go in as one executemany and the incidents' change times, with any other ``values`` the
+    changes made (``update_many``), as one update, not as ORM objects, whose unit-of-work bookkeeping
+    was most of a burst's cost (issue 13). What the session holds still pending is written first, so
+    the timeline keeps its order. The entries are not returned."""
     if not changes:
         return
     if any(change.kind == "status" for change in changes):  # rollups note status entries as ORM objects
         raise ValueError("status changes are logged one by one (_log), never by log_many")
     now = at or utcnow()
-    rows = []
+    rows, stamps = [], {}
     for change in changes:
         incident = change.incident
-        incident.updated_at = now
+        stamp = stamps.setdefault(incident, {**(values or {}).get(incident, {}), "updated_at": now})
         if not change.internal:
-            incident.shared_updated_at = now
+            stamp["shared_updated_at"] = now
         rows.append({"incident_id": incident.id, "at": now, "kind": change.kind, "actor": actor.label,
                      "user_id": actor.user_id, "org_id": actor.org_id, "body": change.body,
                      "internal": change.internal, "details": change.details, "message": change.message})
-        audit.record(session, actor, change.action, "incident", incident.reference, **change.details)
-    session.flush()
+        if change.action is not None:
+            audit.record(session, actor, change.action, "incident", incident.reference, **change.details)
+    update_many(session, stamps)
     session.execute(insert(TimelineEntry.__table__), rows)  # Core: the ORM's bulk insert costs a mapper pass a row
+
+
+def update_many(session: Session, values: dict[Incident, dict[str, Any]]) -> None:
+    """Give these loaded incidents new column values (attribute name → value) as one executemany per
+    set of columns, past the ORM's unit of work, whose bookkeeping of a dirty incident's relationships
+    cost more than the rest of a burst's writes (issue 13). What the session holds pending is flushed
+    first; a value equal to the loaded one is no change. The objects then hold the values as stored,
+    the rollups hear of the moves and the search index of the rows, as after a flush."""
+    session.flush()
+    changed: dict[Incident, dict[str, Any]] = {}
+    for incident, columns in values.items():
+        loaded = incident.__dict__
+        if new := {name: value for name, value in columns.items() if name not in loaded or loaded[name] != value}:
+            changed[incident] = new
+    if not changed:
+        return
+    ids = [incident.id for incident in changed]
+    moves = rollups.counts_by({name for columns in changed.values() for name in columns})
+    if moves:
+        rollups.moving(session, ids)
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for incident, columns in changed.items():
+        by_columns[tuple(sorted(columns))].append({"_id": incident.id, **columns})
+    table = Incident.__table__
+    for names, rows in by_columns.items():
+        session.connection().execute(update(table).where(table.c.id == bindparam("_id"))
+                                     .values({name: bindparam(name) for name in names}), rows)
+    for incident, columns in changed.items():
+        for name, value in columns.items():
+            set_committed_value(incident, name, value)
+    if moves:
+        rollups.recount_incidents(session, ids)
+    indexing.incidents_changed(session, ids)
 
 
 def _log(session: Session, actor: Actor, incident: Incident, kind: str, body: str | Message, *, action: str,

@@ -127,23 +127,32 @@ def _day(moment: datetime) -> date:
 @event.listens_for(Session, "before_flush")
 def _note_where_counted(session: Session, _context, _instances) -> None:
     """Where each incident the flush is about to change as counted (its rollup key, durations, status
-    cell, day or reporter) or delete was counted, once per transaction, and its cell to recount at
-    commit. One whose status entry an earlier flush wrote without such a change (``_UNSURE``) keeps
-    its row but not its durations: they may already be the entry's."""
-    before = session.info.setdefault(_BEFORE, {})
-
-    def unread(incident: Incident) -> bool:
-        return (found := before.get(incident.id)) is None or found is _UNSURE
-
-    changing = [obj.id for obj in session.deleted if isinstance(obj, Incident) and unread(obj)]
-    changing += [obj.id for obj in session.dirty if isinstance(obj, Incident) and unread(obj)
+    cell, day or reporter) or delete was counted (``moving``)."""
+    changing = [obj.id for obj in session.deleted if isinstance(obj, Incident)]
+    changing += [obj.id for obj in session.dirty if isinstance(obj, Incident)
                  and inspect(obj).committed_state.keys() & _COUNTED_BY]
+    moving(session, changing)
+
+
+def moving(session: Session, incident_ids: Iterable[int]) -> None:
+    """Note where each of these incidents, about to change what it is counted by, was counted, once
+    per transaction, and its cell to recount at commit: the flush's listener calls it, and so does a
+    writer that bypasses the ORM (before it writes; ``recount_incidents`` after). One whose status
+    entry an earlier flush wrote without such a change (``_UNSURE``) keeps its row but not its
+    durations: they may already be the entry's."""
+    before = session.info.setdefault(_BEFORE, {})
+    changing = [i for i in incident_ids if (found := before.get(i)) is None or found is _UNSURE]
     if not changing:
         return
     noted = session.info.setdefault(_PENDING, defaultdict(set))
     for incident_id, was in _stored(session.connection(), changing).items():
         before[incident_id] = was if before.get(incident_id) is None else replace(was, durations=None)
         noted[was.status[:2]].add(incident_id)
+
+
+def counts_by(columns: Iterable[str]) -> bool:
+    """Whether a change of these incident columns moves an incident between rollup rows."""
+    return not _COUNTED_BY.isdisjoint(columns)
 
 
 def _stored(conn: Connection, incident_ids: list[int]) -> dict[int, _Was]:

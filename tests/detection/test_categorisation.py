@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from detection import categorisation, categoriser, modelstore, training
 from ncert.db import transaction, utcnow
-from ncert.models import CategorySuggestion, Incident, StoredModel, TimelineEntry
+from ncert.models import AuditEvent, CategorySuggestion, Incident, StoredModel, TimelineEntry
 from ncert.records import Category
-from ncert.services import incidents, playbook_runs
+from ncert.services import incidents, playbook_runs, rollups
+from tests.services.test_rollups import counted_rows
 
 PHISHING = "Phishing e-mails imitating the national post ask recipients to pay a customs fee with their card"
 
@@ -75,6 +76,42 @@ def test_a_burst_categorised_at_once_gets_what_each_report_gets_alone(world, cat
         notes = s.scalar(select(func.count()).select_from(TimelineEntry).join(Incident)
                          .where(Incident.reference.in_(refs), TimelineEntry.kind == "category-suggestion"))
     assert notes == 2 * len(refs)
+
+
+def test_a_burst_categorised_at_once_keeps_the_rollups_the_times_and_one_audit_event_a_report(world, categorisers):
+    """The burst's categories and change times are written past the ORM (``incidents.update_many``):
+    the rollups still equal a recount, the reporter sees the change, and each suggestion is one
+    audit event holding both models' answers."""
+    gridco = world.actor("analyst@gridco.test")
+    categorisation.uninstall(world.runtime)
+    refs = [world.submit(gridco, title=t[:40], description=t) for t in
+            (PHISHING, "Massive DDoS against the bank's web services", "Ransomware encrypted the file server")]
+    started = utcnow()
+    with transaction(world.runtime.sessions) as s:
+        batch = list(s.scalars(select(Incident).where(Incident.reference.in_(refs)).order_by(Incident.id)))
+        categorisation.suggest_many(s, world.operator, batch, 0.3)
+        held = {i.reference: (i.category, i.updated_at, i.shared_updated_at) for i in batch}
+    with world.runtime.sessions() as s:
+        kept = counted_rows(s)
+        stored = {i.reference: (i.category, i.updated_at, i.shared_updated_at)
+                  for i in s.scalars(select(Incident).where(Incident.reference.in_(refs)))}
+        events = s.execute(select(AuditEvent.object_id, AuditEvent.action, AuditEvent.details)
+                           .where(AuditEvent.object_id.in_(refs), AuditEvent.action.like("incident.category%"))).all()
+    assert stored == held  # what the session's objects said is what was written
+    assert {category for category, _, _ in stored.values()} != {"other/undetermined"}  # some were applied
+    assert all(updated >= started and shared == updated for _, updated, shared in stored.values())
+    with transaction(world.runtime.sessions) as s:
+        rollups.rebuild(s, world.operator)
+    with world.runtime.sessions() as s:
+        assert counted_rows(s) == kept
+    assert sorted(ref for ref, _, _ in events) == sorted(refs)
+    for ref, action, details in events:
+        incident, row = _incident(world, ref)
+        assert action == "incident.category-suggest"
+        assert details["suggested"] == f"{row.national_class}/{row.national_type}"
+        assert details["reporter"] == {"suggested": f"{row.reporter_class}/{row.reporter_type}",
+                                       "confidence": row.reporter_confidence, "model_version": row.reporter_model,
+                                       "applied": row.applied}
 
 
 def test_a_report_with_a_category_gets_no_suggestion(world, categorisers):
