@@ -16,6 +16,8 @@ import re
 from functools import cache
 from html.parser import HTMLParser
 
+import yaml
+
 from ncert import clocks, i18n
 from ncert.services.regimes import STAGE_SYNTAX
 
@@ -40,6 +42,9 @@ ALLOWED = (
     re.compile(r"\bincident\.create\b"),  # the audit filter's example: an action code as the log records it
 )
 
+# A <code> element of one key, keyword or path is what one types (a playbook's condition keys all/any/not, its
+# library's folder): code by its markup, as typed in every language. A sentence in <code> is still read.
+CODE = re.compile(r"[\w./:+-]+")
 WORD = re.compile(r"[^\W\d_]+")
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\{?\s*\w+\s*\}?\}|<[^>]+>")
 
@@ -139,6 +144,8 @@ def english_in_texts(texts, data: list[str], lang: str = "az") -> list[tuple[str
     words = english_words(lang)
     left = []
     for where, text in texts:
+        if where == "<code>" and CODE.fullmatch(text):
+            continue
         found = english_in(_set_aside(text, data, ALLOWED), words)
         if found and not english_in(_set_aside(text, ALLOWED, data), words):
             found = []  # codes first: what data cut short (a URL with an organisation's slug in it) is whole again
@@ -158,11 +165,24 @@ def stored_texts(runtime, *written: str) -> list[str]:
     """What people wrote or named, longest first, to set aside before reading a page for English: incidents'
     titles and descriptions, the names and slugs of people, organisations, teams and playbooks, what a playbook
     wrote into tasks and requests (in the centre's language, or the asked organisation's, when it wrote them),
-    and ``written`` (what the test wrote: comments, reasons, file names…). A sector keeps its stored name where
+    playbooks' names, texts and descriptions, the audit log's records, and ``written`` (what the test wrote:
+    comments, reasons, file names…). A sector keeps its stored name where
     the shipped registry does not know its slug (the test fixture's ``finance``), so that name is data too."""
     from sqlalchemy import select
 
-    from ncert.models import AuditEvent, Incident, Organization, PlaybookFiring, Rfi, Sector, Task, Team, User
+    from ncert.models import (
+        AuditEvent,
+        Incident,
+        Organization,
+        PlaybookFiring,
+        PlaybookVersion,
+        Rfi,
+        Sector,
+        StoredPlaybook,
+        Task,
+        Team,
+        User,
+    )
 
     known = i18n.vocabulary("az")["sector"]
     with runtime.sessions() as s:
@@ -172,8 +192,13 @@ def stored_texts(runtime, *written: str) -> list[str]:
                        Task.detail, Task.checklist, Rfi.title, Rfi.question):
             texts.update(s.scalars(select(column).distinct()))
         texts.update(sector.name for sector in s.scalars(select(Sector)) if sector.slug not in known)
+        texts.update(s.scalars(select(StoredPlaybook.name)))
+        for text in s.scalars(select(PlaybookVersion.text)):  # a playbook as its author wrote it, and its description
+            described = yaml.safe_load(text)
+            texts.update((" ".join(text.split()), described.get("description") if isinstance(described, dict) else None))
         for event in s.scalars(select(AuditEvent)):  # the audit log shows its records as recorded (hash-chained)
-            texts.update((event.actor, event.interface, event.action, event.object_type, _as_json(event.details)))
+            texts.update((event.actor, event.interface, event.action, event.object_type, event.object_id,
+                          _as_json(event.details)))
     return sorted((t for t in texts if t), key=len, reverse=True)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from functools import cache
 from io import BytesIO
 
@@ -19,7 +20,7 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from ncert import clocks, i18n, scoring
-from ncert.services import advisories, rfis, risk_records
+from ncert.services import advisories, kpi, rfis, risk_records
 from ncert.taxonomy import RSIT, SEVERITY_LEVELS, TLP, OrgKind, Role, Status
 from tests.test_packaging import ROOT
 
@@ -127,6 +128,7 @@ def vocabulary_keys() -> dict[str, set[str]]:
         "assessment_answer": {answer for scale in scoring.SCALES.values() for answer in scale} | set(scoring.OUTLOOKS),
         "rfi_state": set(rfis.STATES),
         "regime": set(clocks.REGIMES),
+        "kpi_target_source": set(typing.get_args(typing.get_type_hints(kpi.Target)["source"])),
     }
 
 

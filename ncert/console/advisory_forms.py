@@ -10,7 +10,7 @@ from wtforms.validators import Length
 
 from ncert import i18n
 from ncert.console.forms import TEXT, FlaskForm, options
-from ncert.services.advisories import LANGUAGES, REASON_MAX, SEVERITIES
+from ncert.services.advisories import INITIAL_SUMMARY, LANGUAGES, REASON_MAX, SEVERITIES
 
 LANGUAGE_NAMES = {"az": _l("Azerbaijani"), "en": _l("English"), "ru": _l("Russian")}
 
@@ -70,7 +70,7 @@ def fields(form: AdvisoryForm) -> dict:
                        _lines(form.indicators.data)],
         "references": [dict(zip(("url", "summary"), line.split(None, 1), strict=False)) for line in
                        _lines(form.references.data)],
-        "change_summary": form.change_summary.data or "Initial version",
+        "change_summary": form.change_summary.data or INITIAL_SUMMARY,
     }
 
 

@@ -13,7 +13,7 @@ from flask_login import login_required
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ncert import charts, periods
+from ncert import charts, i18n, periods
 from ncert.access import quarterly_report_readable
 from ncert.console import period_picker
 from ncert.console.blueprint import bp
@@ -63,7 +63,8 @@ def kpi_card(slug: str):
     form = None
     if actor.role in kpi.REVIEWERS and period.is_quarter and period.start <= now and not _signed(card.review):
         form = ReviewForm(data={"period": period.label, "comments": card.review.comments if card.review else ""})
-    return render_template("console/kpi_card.html", card=card, period=period, quarters=period_picker.quarters(now),
+    return render_template("console/kpi_card.html", card=card, card_name=card_name, period=period,
+                           quarters=period_picker.quarters(now),
                            groups=figures.GROUPS, form=form, charts=_charts(card), query=period_picker.query(period),
                            kind_query={"kind": card.kind} if request.args.get("kind") else {})
 
@@ -81,11 +82,16 @@ def kpi_review(slug: str):
         return redirect(back)
     row, _ = kpi.review(db(), current_actor(), card.kind, card.slug, card.period.label,
                         comments=form.comments.data, sign_off=form.sign_off.data)
-    flash(gettext("The %(period)s review of %(card)s is signed off.", period=row.period, card=card.name)
+    flash(gettext("The %(period)s review of %(card)s is signed off.", period=row.period, card=card_name(card))
           if row.signed_off_at else
-          gettext("The %(period)s review of %(card)s is saved as a draft.", period=row.period, card=card.name),
+          gettext("The %(period)s review of %(card)s is saved as a draft.", period=row.period, card=card_name(card)),
           "success")
     return redirect(back)
+
+
+def card_name(card: kpi.Card) -> str:
+    """A sector card by the registry's term for the sector in the page's language, an organisation's as stored."""
+    return i18n.sector_name(card) if card.kind == "sector" else card.name
 
 
 def _card(slug: str, period) -> kpi.Card:
@@ -112,10 +118,10 @@ def _charts(card: kpi.Card) -> list[charts.Chart]:
     return [
         charts.bar_chart("chart-severity", gettext("Incidents by national severity"),
                          gettext("Incidents reported in %(period)s by %(card)s, per severity level.",
-                                 period=card.period.label, card=card.name),
+                                 period=card.period.label, card=card_name(card)),
                          bars("severity"), label_header=gettext("Severity")),
         charts.bar_chart("chart-class", gettext("Incidents by RSIT class"),
                          gettext("Incidents reported in %(period)s by %(card)s, per RSIT class.",
-                                 period=card.period.label, card=card.name),
+                                 period=card.period.label, card=card_name(card)),
                          sorted(bars("rsit_class"), key=lambda b: -b[1]), label_header=gettext("RSIT class")),
     ]

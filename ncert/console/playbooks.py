@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
@@ -70,7 +71,7 @@ def _span(text: str | None) -> timedelta:
 def admin_playbooks():
     current_admin()
     return render_template("console/admin/playbooks.html", entries=playbook_library.entries(db()),
-                           button=forms.ButtonForm())
+                           button=forms.ButtonForm(), **VERSION_TEXTS)
 
 
 @bp.post("/admin/playbooks/import")
@@ -172,7 +173,24 @@ def admin_playbook(name: str):
             problem = exc.localized()
     history = playbook_library.versions(session, name)
     return render_template("console/admin/playbook.html", entry=entry, versions=history, dry=dry, problem=problem,
-                           outcomes=outcomes, max_shown=MAX_SHOWN, button=forms.ButtonForm()), 422 if problem else 200
+                           outcomes=outcomes, max_shown=MAX_SHOWN, button=forms.ButtonForm(),
+                           **VERSION_TEXTS), 422 if problem else 200
+
+
+def _source(key: str) -> str:
+    """A version's source (or a library import's author) in the page's language; anything else as stored."""
+    return gettext(playbook_library.SOURCES[key]) if key in playbook_library.SOURCES else key
+
+
+def _comment(version) -> str:
+    """A version's comment: a library import's, stored in English, in the page's language; a person's as written."""
+    imported = re.fullmatch(playbook_library.IMPORTED.replace("%(file)s", r"(\S+)"), version.comment or "")
+    if version.source == playbook_library.LIBRARY and imported:
+        return gettext(playbook_library.IMPORTED, file=imported.group(1))
+    return version.comment
+
+
+VERSION_TEXTS = {"version_source": _source, "version_comment": _comment}
 
 
 @bp.get("/admin/playbooks/<name>/versions/<int:number>")
@@ -185,7 +203,7 @@ def admin_playbook_version(name: str, number: int):
     diff = list(difflib.unified_diff(old.text.splitlines(), entry.current.text.splitlines(),
                                      f"version {number}", f"version {entry.row.version} (current)", lineterm=""))
     return render_template("console/admin/playbook_version.html", entry=entry, old=old, diff=diff,
-                           button=forms.ButtonForm())
+                           button=forms.ButtonForm(), **VERSION_TEXTS)
 
 
 @bp.post("/admin/playbooks/<name>/versions/<int:number>/restore")

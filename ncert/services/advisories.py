@@ -54,6 +54,7 @@ CPE23 = (r"^cpe:2\.3:[aho\*\-](:(((\?*|\*?)([a-zA-Z0-9\-\._]|(\\[\\\*\?!\"#\$%&'
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
 REASON_MAX = 2000  # a withdrawal's reason, shown on the public page and in the CSAF document
+INITIAL_SUMMARY = N_("Initial version")  # a revision's change summary when the drafter wrote none (shown translated)
 WITHDRAWN_SUMMARY = "Withdrawn"  # the change summary of the revision that withdraws an advisory
 
 
@@ -97,7 +98,7 @@ class AdvisoryInput(_Strict):
         default_factory=list, max_length=200)
     indicators: list[PublicIndicator] = Field(default_factory=list, max_length=1000)
     references: list[Reference] = Field(default_factory=list, max_length=100)
-    change_summary: Line = "Initial version"
+    change_summary: Line = INITIAL_SUMMARY
 
     @field_validator("cves", mode="before")
     @classmethod

@@ -30,6 +30,10 @@ from playbooks.loader import PlaybookError, parse_playbook
 from playbooks.schema import Playbook, known_regimes
 
 LIBRARY = "library"
+# Where a version came from (its source, and the author of a library import), named in the reader's language; the
+# stored comment of an import stays this English text, which the console shows translated.
+SOURCES = {LIBRARY: N_("library"), "console": N_("console"), "cli": N_("command line")}
+IMPORTED = N_("imported from %(file)s")
 log = logging.getLogger(__name__)
 _VERSION_LINE = re.compile(r"^version:[ \t]*[^\n#]*", re.MULTILINE)
 _NAME_LINE = re.compile(r"^name:[^\n]*(?=\n)", re.MULTILINE)
@@ -213,7 +217,7 @@ def sync_folder(session: Session, actor: Actor, directory_path: str | Path) -> S
     for name in sorted(books):
         text, row = texts[name], stored.get(name)
         if row is None:
-            _add(session, LIBRARY, books[name], text, LIBRARY, f"imported from {Path(books[name].path).name}")
+            _add(session, LIBRARY, books[name], text, LIBRARY, IMPORTED % {"file": Path(books[name].path).name})
             report.added.append(name)
             continue
         current = version(session, row, row.version)

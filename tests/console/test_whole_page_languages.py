@@ -29,6 +29,7 @@ TASK = "Image the historian"
 RFI_TITLE, RFI_QUESTION = "Historian logs", "Please send the historian's event logs from Monday on."
 RISK_TITLE = "OT intrusion at the grid operator"
 FILENAME = "ransom-note.txt"
+REGIME_TITLE = "Central bank major incident reporting"
 
 @pytest.fixture
 def incident(world, runtime) -> str:
@@ -140,14 +141,7 @@ def test_the_pages_an_incident_links_to_in_azerbaijani_leave_no_english(as_user,
     pages = linked_pages(console.text(f"/incidents/{incident}"), incident)
     assert {"/queue", f"/advisory-drafts/new?incidents={incident}", "/indicators/ipv4-addr/198.51.100.7"} <= set(pages)
     assert any(p.startswith("/risks/") for p in pages) and any(p.startswith("/incidents/NC-") for p in pages)
-    left = {}
-    for url in pages:
-        response = console.get(url)
-        assert (response.status_code, response.mimetype) == (200, "text/html"), url
-        found = english_left(response.get_data(as_text=True), data)
-        if found:
-            left[url] = found
-    assert left == {}, left
+    assert english_on(console, pages, data) == {}
 
 
 # Who has a menu, and what it is: each role's own menu is read from the page, so a page added to it is checked.
@@ -167,12 +161,43 @@ def menu_pages(html: str) -> list[str]:
     return found
 
 
+@pytest.fixture
+def furnished(world, runtime, incident) -> list[str]:
+    """Something on every admin and drafting page, so that each links to its item's page: an advisory draft, a team,
+    a feed, a regime an admin wrote, the playbook library imported. Returns what the test wrote, as data."""
+    from ncert.services import advisories, feeds, playbook_library, regimes, teams
+    from playbooks.engine import DEFAULT_LIBRARY
+    from tests.advisories.helpers import content
+
+    admin = world.actor("admin@ncert.test")
+    with transaction(runtime.sessions) as s:
+        advisories.create(s, world.operator, content(), [incident])
+        teams.create(s, admin, slug="ot-desk", name="OT desk", email="ot-desk@ncert.example")
+        teams.add_member(s, admin, "ot-desk", OPERATOR)
+        feeds.add_source(s, admin, name="energy-misp", kind="misp", url="https://misp.energy-cert.example/feeds/national/",
+                         org="energy-cert", api_key="k" * 40)
+        regimes.save(s, admin, name="central-bank-4h", title=REGIME_TITLE, repeat=False,
+                     stages=regimes.parse_stages("initial-report 4 hours after awareness warn 1 hours"), new=True)
+        playbook_library.sync_folder(s, admin, DEFAULT_LIBRARY)
+    drafted = content()
+    return [REGIME_TITLE, "energy-misp", "central-bank-4h", *(p.name for p in drafted.products),
+            *(r.summary for r in drafted.references),
+            *(t for text in drafted.texts.values() for t in (text.title, text.summary, text.actions))]
+
+
 @pytest.mark.parametrize("role", MENU_ROLES)
-def test_every_page_of_each_roles_menu_in_azerbaijani_leaves_no_english(as_user, runtime, incident, role):
+def test_every_page_of_each_roles_menu_in_azerbaijani_leaves_no_english(as_user, runtime, furnished, role):
+    """Each role's menu, as the page shows it to them, every page read in Azerbaijani: the trends' charts name
+    classes, severities and sectors by their terms, /submit's examples are the catalogue's, and so on."""
     console = as_user(MENU_ROLES[role])
-    data = data_written(runtime)
+    data = sorted({*data_written(runtime), *furnished}, key=len, reverse=True)
     pages = menu_pages(console.text("/queue?lang=az"))  # the session keeps the language
     assert "/trends" in pages and "/kpi" in pages and "/risks" in pages, pages
+    assert english_on(console, pages, data) == {}
+
+
+def english_on(console, pages: list[str], data: list[str]) -> dict[str, list]:
+    """{url: English left} for each of ``pages`` that has some; each must be an HTML page that opens."""
     left = {}
     for url in pages:
         response = console.get(url)
@@ -180,4 +205,37 @@ def test_every_page_of_each_roles_menu_in_azerbaijani_leaves_no_english(as_user,
         found = english_left(response.get_data(as_text=True), data)
         if found:
             left[url] = found
-    assert left == {}, left
+    return left
+
+
+def pages_beyond(console, menu: list[str]) -> list[str]:
+    """The console pages the menu's pages link to in their ``<main>`` (a KPI card, a risk, a playbook, a form to
+    add something…), one per path shape (digits and references alike), not the menu's own pages."""
+    shapes, found = set(), []
+    for page in menu:
+        html = console.text(page)
+        main = html[html.index("<main"):html.index("</main>")]
+        for href in re.findall(r'<a [^>]*href="([^"#]+)"', main):
+            href = href.replace("&amp;", "&")
+            path = urlsplit(href).path
+            shape = re.sub(r"NC-\d{4}-\d{6}|RISK-\d{4}-\d+|\d+", "N", path)
+            if (href.startswith("/") and not href.startswith(("/static/", "/api/", "/advisories/", "/.well-known/"))
+                    and "lang=" not in href and "/evidence/" not in path and path not in menu
+                    and not path.endswith((".json", ".csv", ".stix", ".atom", "/stix", ".pdf", ".txt"))
+                    and shape not in shapes):
+                shapes.add(shape)
+                found.append(href)
+    return found
+
+
+@pytest.mark.parametrize("role", MENU_ROLES)
+def test_the_pages_each_roles_menu_pages_link_to_in_azerbaijani_leave_no_english(as_user, runtime, furnished, role):
+    """One step further: the KPI cards, a risk and the new-risk form, an advisory draft and the drafting form, the
+    organisations' and regimes' edit pages, each playbook's page and editor, an incident and indicators."""
+    console = as_user(MENU_ROLES[role])
+    data = sorted({*data_written(runtime), *furnished}, key=len, reverse=True)
+    pages = pages_beyond(console, menu_pages(console.text("/queue?lang=az")))
+    assert any(p.startswith("/kpi/") for p in pages) and any(p.startswith("/indicators/") for p in pages), pages
+    if role == "admin":
+        assert {"/admin/regimes/central-bank-4h", "/admin/playbooks/crisis-mode", "/advisory-drafts/new"} <= set(pages)
+    assert english_on(console, pages, data) == {}
