@@ -109,6 +109,15 @@ def test_the_check_finds_english_in_options_labels_buttons_and_attributes():
                      ("<input> aria-label", ["Evidence"]), ("<input> placeholder", ["optional"])]
 
 
+def test_the_check_allows_codes_by_name_only():
+    page = ('<html lang="az"><body><code>playbooks/library/</code><code>run the import</code>'
+            '<input placeholder="https://misp.example/feeds/national/"><input placeholder="hxxp://bad[.]example/login">'
+            '<pre>final-report 1 months after previous warn 5 days</pre><p>after the report</p></body></html>')
+    found = [(where, words) for where, _, words in english_left(page, [])]
+    assert found == [("<code>", ["run", "the", "import"]), ("<input> placeholder", ["login"]),
+                     ("<p>", ["after", "the", "report"])]
+
+
 def test_the_whole_incident_page_in_azerbaijani_leaves_no_english(as_user, runtime, incident):
     console = as_user(OPERATOR)
     page = console.text(f"/incidents/{incident}?lang=az")
@@ -209,11 +218,12 @@ def english_on(console, pages: list[str], data: list[str]) -> dict[str, list]:
 
 
 def pages_beyond(console, menu: list[str]) -> list[str]:
-    """The console pages the menu's pages link to in their ``<main>`` (a KPI card, a risk, a playbook, a form to
-    add something…), one per path shape (digits and references alike), not the menu's own pages."""
-    shapes, found = set(), []
-    for page in menu:
-        html = console.text(page)
+    """The console pages reachable from the menu's pages through the links in each page's ``<main>`` (a KPI card, a
+    risk, a playbook and its versions, a form to add something…), one per path shape (digits and references alike),
+    not the menu's own pages, downloads, exports, the public pages or another language's."""
+    shapes, found, unread = set(), [], list(menu)
+    while unread:
+        html = console.text(unread.pop(0))
         main = html[html.index("<main"):html.index("</main>")]
         for href in re.findall(r'<a [^>]*href="([^"#]+)"', main):
             href = href.replace("&amp;", "&")
@@ -225,17 +235,19 @@ def pages_beyond(console, menu: list[str]) -> list[str]:
                     and shape not in shapes):
                 shapes.add(shape)
                 found.append(href)
+                unread.append(href)
     return found
 
 
 @pytest.mark.parametrize("role", MENU_ROLES)
 def test_the_pages_each_roles_menu_pages_link_to_in_azerbaijani_leave_no_english(as_user, runtime, furnished, role):
-    """One step further: the KPI cards, a risk and the new-risk form, an advisory draft and the drafting form, the
-    organisations' and regimes' edit pages, each playbook's page and editor, an incident and indicators."""
+    """Further: the KPI cards, a risk and the new-risk form, an advisory draft and the drafting form, the
+    organisations' and regimes' edit pages, each playbook's page, editor and versions, incidents and indicators."""
     console = as_user(MENU_ROLES[role])
     data = sorted({*data_written(runtime), *furnished}, key=len, reverse=True)
     pages = pages_beyond(console, menu_pages(console.text("/queue?lang=az")))
     assert any(p.startswith("/kpi/") for p in pages) and any(p.startswith("/indicators/") for p in pages), pages
     if role == "admin":
-        assert {"/admin/regimes/central-bank-4h", "/admin/playbooks/crisis-mode", "/advisory-drafts/new"} <= set(pages)
+        assert {"/admin/regimes/central-bank-4h", "/admin/playbooks/crisis-mode", "/admin/playbooks/crisis-mode/versions/1",
+                "/advisory-drafts/new"} <= set(pages), pages
     assert english_on(console, pages, data) == {}
