@@ -18,7 +18,6 @@ Simulation runs in a child process (the machine's second core) while this one wr
 
 from __future__ import annotations
 
-import gc
 import json
 import multiprocessing as mp
 import os
@@ -81,6 +80,7 @@ def generate(url: str, count: int, days: int, env: dict) -> dict:
     subprocess.run([ncert, "init"], env=env, check=True, capture_output=True)
     subprocess.run([ncert, "demo", "--incidents", "0"], env=env, check=True, capture_output=True)
     os.environ.update(env)
+    from ncert import gc_tuning
     from ncert.db import transaction
     from ncert.runtime import Runtime
     from ncert.services import bulk_intake, directory
@@ -92,7 +92,7 @@ def generate(url: str, count: int, days: int, env: dict) -> dict:
         staff = [(u.id, u.email) for u in directory.national_staff(session) if u.role.value == "soc_operator"]
         entities = {o.slug: o.nis2_entity for o in directory.organizations(session)}
         names = {o.slug: o.name for o in directory.organizations(session)}
-    _bulk_gc()
+    gc_tuning.settle()  # the load allocates millions of short-lived acyclic objects, as `ncert import`
     started = time.perf_counter()
     queue: mp.Queue = mp.Queue(maxsize=8)
     worker = mp.Process(target=_simulate, args=(queue, count, days, end, staff, entities, names), daemon=True)
@@ -109,13 +109,6 @@ def generate(url: str, count: int, days: int, env: dict) -> dict:
     return {"version": VERSION, "database_url": url, "incidents": loaded, "days": days, "end": end.isoformat(),
             "load_s": round(load_s, 1), "analyze_s": round(analyze_s, 1),
             "incidents_per_s": round(loaded / load_s), "rows": _rows(runtime), "size_mb": _size_mb(runtime)}
-
-
-def _bulk_gc() -> None:
-    """Collect cycles rarely: the load allocates millions of short-lived acyclic objects
-    (the tuning of ``ncert import``, ncert.cli.BULK_GC_THRESHOLDS)."""
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 
 def _empty(url: str) -> None:
@@ -185,9 +178,10 @@ def _loaded_count(url: str) -> int | None:
 
 
 def _simulate(queue, count: int, days: int, end: datetime, staff, entities, names) -> None:
+    from ncert import gc_tuning
     from sector_certs.simulator import simulate
 
-    _bulk_gc()
+    gc_tuning.settle()
 
     history = _History(staff, entities, names, end)
     batch = []

@@ -8,7 +8,9 @@ transaction, as for a burst of intake: the engine runs incident.created
 applied through the services); cross-sector correlation looks up each
 report's indicators and runs indicator.correlated on the reports carrying
 them; the batch is scored by the anomaly model and anomaly.flagged runs on
-those at the threshold. E-mail is recorded, not sent (NCERT_SMTP_HOST unset).
+those at the threshold. E-mail is recorded, not sent (NCERT_SMTP_HOST unset). The
+process's garbage collector is tuned as ``ncert serve``'s and ``ncert worker``'s once they
+have started (``ncert.gc_tuning.settle``).
 
 The run is made twice: once with every report categorised by its reporter, and once
 with every report arriving without a category (the worst case for issue 13), where
@@ -37,6 +39,7 @@ from sqlalchemy import func, select  # noqa: E402
 import detection  # noqa: E402
 from detection import anomaly, categorisation, service, training  # noqa: E402
 from detection.settings import DetectionSettings  # noqa: E402
+from ncert import gc_tuning  # noqa: E402
 from ncert.config import Settings  # noqa: E402
 from ncert.db import transaction, utcnow  # noqa: E402
 from ncert.models import CategorySuggestion, Incident, Organization, PlaybookFiring, Sector  # noqa: E402
@@ -123,6 +126,7 @@ def measure(count: int, categorised: bool) -> dict:
         engine.install(runtime)  # detection hands its findings to the installed library
         detection.install(runtime, DetectionSettings())
         threshold = runtime.settings.category_suggestion_threshold
+        gc_tuning.settle()  # as `ncert serve` and `ncert worker` once started: the burst is their requests' work
         started = time.perf_counter()
         for start in range(0, len(ids), BATCH):
             with transaction(sessions) as s:

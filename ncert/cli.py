@@ -6,9 +6,7 @@ CERT organisation), inside one transaction each.
 
 from __future__ import annotations
 
-import gc
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,6 +116,7 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
     """Serve the console and the APIs (waitress), and pull feeds on schedule."""
     import waitress
 
+    from ncert import gc_tuning
     from ncert.services import playbook_library
     from ncert.web import create_app
 
@@ -125,10 +124,7 @@ def serve(ctx: Context, host: str, port: int, threads: int, with_scheduler: bool
     with transaction(ctx.runtime.sessions) as session:  # the folder's new playbooks join the stored library
         books = playbook_library.sync_folder(session, ctx.actor(session), ctx.runtime.settings.playbooks_dir)
     click.echo(f"playbooks: {books.summary()}", err=True)
-    # Requests (a TAXII push, a MISP event) allocate many short-lived acyclic
-    # objects; the same tuning as bulk import, kept for the server's life.
-    gc.freeze()
-    gc.set_threshold(*BULK_GC_THRESHOLDS)
+    gc_tuning.settle()  # requests (a TAXII push, a MISP event) allocate many short-lived acyclic objects
     if with_scheduler:  # feeds (issue 4): APScheduler jobs, in-process; side effects delivered after each commit
         from ncert import outbox, scheduler
 
@@ -157,11 +153,12 @@ def worker(ctx: Context) -> None:
     import signal
     import threading
 
-    from ncert import scheduler
+    from ncert import gc_tuning, scheduler
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     jobs = scheduler.start(ctx.runtime, persistent=True)  # the jobs live in the database (SQLAlchemyJobStore)
+    gc_tuning.settle()  # feed pulls and detection are bursts of intake, as a web process's requests
     click.echo(f"ncert worker: {len(jobs.get_jobs())} jobs scheduled", err=True)
     died = False
     try:
@@ -198,7 +195,6 @@ def demo(ctx: Context, seed: int, days: int, count: int) -> None:
 
 IMPORT_BATCH = 10_000  # objects per transaction in `ncert import`
 BODY_IN_MEMORY = 64 * 1024 * 1024  # bytes
-BULK_GC_THRESHOLDS = (50_000, 20, 20)  # CPython's default is (700, 10, 10)
 
 
 @main.command("import")
@@ -214,10 +210,11 @@ def import_(ctx: Context, path: Path, org_slug: str | None, collection_key: str 
     its own transaction; importing the same file again changes nothing.
     """
     from ingest.stix.reader import StixDocumentError, iter_objects
+    from ncert import gc_tuning
     from ncert.services import directory, stix_intake, taxii
 
     settings = ctx.runtime.settings
-    with _bulk_gc(), ctx.runtime.sessions() as session, open(path, "rb") as raw:
+    with gc_tuning.bulk(), ctx.runtime.sessions() as session, open(path, "rb") as raw:
         actor = directory.system_actor(session, org_slug or settings.national_org, "cli")
         coll = _import_collection(session, actor, collection_key)
         reader = _CountingReader(raw)
@@ -235,21 +232,6 @@ def import_(ctx: Context, path: Path, org_slug: str | None, collection_key: str 
             raise click.ClickException(f"{path}: {exc}") from None
     _refresh_statistics(ctx.runtime.engine)
     _print_import_summary(intake)
-
-
-@contextmanager
-def _bulk_gc():
-    """Bulk import allocates millions of short-lived, acyclic objects that CPython's
-    cyclic collector would walk again and again for nothing: while importing,
-    collect less often and leave what start-up made out of it."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*BULK_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def _import_collection(session, actor, key: str | None):
